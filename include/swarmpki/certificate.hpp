@@ -1,0 +1,118 @@
+// An X.509 certificate with the facts swarm tooling asks about, parsed once.
+//
+// Identity is by public key: `public_key_sha256()` is SHA-256 over the DER SubjectPublicKeyInfo.
+// Every swarm root is named CN=swarm-ca, and the cross-signed intermediate shares issuer *and*
+// serial with the new root, so names and serials never identify a CA here.
+#pragma once
+
+#include "swarmpki/encoding.hpp"
+#include "swarmpki/ossl.hpp"
+#include "swarmpki/pem.hpp"
+#include "swarmpki/time.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace swarmpki {
+
+struct KeyUsage {
+    bool digital_signature = false;
+    bool key_encipherment = false;
+    bool cert_sign = false;
+    bool crl_sign = false;
+    bool present = false;
+    bool critical = false;
+};
+
+struct ExtendedKeyUsage {
+    bool server_auth = false;
+    bool client_auth = false;
+    bool present = false;
+};
+
+class Certificate {
+public:
+    // Throws swarmpki::Error(subject, ...) on DER that does not parse or has trailing bytes.
+    static Certificate from_der(const Bytes& der, const std::string& subject_for_errors);
+    static Certificate from_handle(ossl::UniquePtr<X509> handle);
+
+
+    X509* get0() const { return x509_.get(); }  // borrowed
+    const Bytes& der() const { return der_; }
+
+    const std::string& subject() const { return subject_; }  // RFC 2253: CN=a,OU=b,O=c
+    const std::string& issuer() const { return issuer_; }
+    const std::string& common_name() const { return cn_; }
+    const std::string& organizational_unit() const { return ou_; }
+    const std::string& organization() const { return o_; }
+    const std::string& issuer_common_name() const { return issuer_cn_; }
+    const std::string& serial_hex() const { return serial_hex_; }  // lowercase, no leading zeros
+    std::size_t serial_bytes() const { return serial_bytes_; }
+    Instant not_before() const { return not_before_; }
+    Instant not_after() const { return not_after_; }
+    Seconds lifetime() const { return not_after_ - not_before_; }
+
+    const Bytes& spki_der() const { return spki_der_; }
+    const std::string& public_key_sha256() const { return spki_sha256_; }
+    const std::string& key_type() const { return key_type_; }  // ecdsa-p256, rsa-2048, ...
+    int key_bits() const { return key_bits_; }
+    const std::string& signature_algorithm() const { return signature_algorithm_; }
+
+    const std::vector<std::string>& dns_names() const { return dns_names_; }
+    std::size_t other_san_count() const { return other_san_count_; }
+    bool is_ca() const { return is_ca_; }
+    bool has_basic_constraints() const { return has_basic_constraints_; }
+    bool basic_constraints_critical() const { return basic_constraints_critical_; }
+    long path_length() const { return path_length_; }  // -1 when absent
+    const KeyUsage& key_usage() const { return key_usage_; }
+    const ExtendedKeyUsage& extended_key_usage() const { return eku_; }
+    const std::optional<std::string>& subject_key_id() const { return ski_; }
+    const std::optional<std::string>& authority_key_id() const { return aki_; }
+    std::vector<std::string> extension_names() const;  // short names, in certificate order
+
+    bool subject_equals_issuer() const;
+    // Names: this certificate's issuer DN equals `parent`'s subject DN (byte-exact compare).
+    bool issued_by_name(const Certificate& parent) const;
+    // Signature: this certificate's signature verifies under `parent`'s public key.
+    bool signature_verified_by(const Certificate& parent) const;
+    bool valid_at(Instant at) const { return at >= not_before_ && at <= not_after_; }
+    bool same_public_key(const Certificate& other) const {
+        return spki_sha256_ == other.spki_sha256_;
+    }
+
+    std::string to_pem() const;
+
+private:
+    explicit Certificate(ossl::UniquePtr<X509> handle);
+    void read_fields();
+
+    std::shared_ptr<X509> x509_;  // shared on copy; freed through ossl::Deleter<X509>
+    Bytes der_;
+    std::string subject_, issuer_, cn_, ou_, o_, issuer_cn_, serial_hex_;
+    std::size_t serial_bytes_ = 0;
+    Instant not_before_{}, not_after_{};
+    Bytes spki_der_;
+    std::string spki_sha256_, key_type_, signature_algorithm_;
+    int key_bits_ = 0;
+    std::vector<std::string> dns_names_;
+    std::size_t other_san_count_ = 0;
+    bool is_ca_ = false, has_basic_constraints_ = false, basic_constraints_critical_ = false;
+    long path_length_ = -1;
+    KeyUsage key_usage_;
+    ExtendedKeyUsage eku_;
+    std::optional<std::string> ski_, aki_;
+};
+
+// "ecdsa-p256", "ecdsa-p384", "rsa-2048", "ed25519", ...
+std::string describe_key_type(EVP_PKEY* key);
+
+// Every block must be a CERTIFICATE; throws swarmpki::Error(path, ...) otherwise, naming the
+// block ("block 2 is a PRIVATE KEY, expected CERTIFICATE").
+std::vector<Certificate> certificates_from_pem(const PemBundle& bundle, const std::string& path);
+
+// Reads and parses a certificate bundle file (size-capped).
+std::vector<Certificate> load_certificate_file(const std::string& path);
+
+}  // namespace swarmpki

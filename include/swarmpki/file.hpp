@@ -1,0 +1,74 @@
+// Reading files the careful way, and writing them atomically.
+//
+// Reads refuse anything over a size cap (1 MiB by default: no swarm PEM file is near it), report
+// dangling symlinks as such, and never follow a path the caller did not give. Writes go to a
+// temporary file in the same directory, are fsynced, and are renamed into place only on an
+// explicit commit(); an AtomicFile destroyed without commit leaves nothing behind.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace swarmpki {
+
+inline constexpr std::size_t kDefaultReadLimit = 1024 * 1024;
+
+// Throws swarmpki::Error with a ReadFailure reason naming the path and the remedy.
+std::string read_file(const std::string& path, std::size_t limit = kDefaultReadLimit);
+
+// What lstat/stat say about a path, without reading it.
+struct FileFacts {
+    bool exists = false;        // lstat succeeded
+    bool is_symlink = false;
+    bool dangling = false;      // a symlink whose target does not exist
+    bool is_regular = false;    // after following a symlink
+    bool is_directory = false;  // after following a symlink
+    std::uint32_t mode = 0;     // permission bits (07777) of the target
+    std::uint32_t uid = 0;
+    std::uint32_t gid = 0;
+    std::uint64_t size = 0;
+    std::string owner;          // user name, or the uid as text
+    std::string group;
+    std::string symlink_target;  // as stored in the link
+    std::string resolved;        // realpath, when it resolves
+};
+
+FileFacts file_facts(const std::string& path);
+
+// "0644"
+std::string format_mode(std::uint32_t mode);
+
+enum class Overwrite { no, yes };
+
+class AtomicFile {
+public:
+    // Refuses (swarmpki::Error) when `path` exists and overwrite is no.
+    AtomicFile(std::string path, std::uint32_t mode, Overwrite overwrite = Overwrite::no);
+    ~AtomicFile();
+    AtomicFile(const AtomicFile&) = delete;
+    AtomicFile& operator=(const AtomicFile&) = delete;
+
+    void write(std::string_view bytes);
+    // fsync, rename into place, fsync the directory.
+    void commit();
+
+private:
+    std::string path_;
+    std::string temp_path_;
+    std::uint32_t mode_;
+    Overwrite overwrite_;
+    int fd_ = -1;
+    bool committed_ = false;
+};
+
+// Convenience: the whole content in one go.
+void write_file_atomically(const std::string& path, std::string_view bytes, std::uint32_t mode,
+                           Overwrite overwrite = Overwrite::no);
+
+// Creates a directory (and parents) with the given mode if missing.
+void ensure_directory(const std::string& path, std::uint32_t mode = 0755);
+
+}  // namespace swarmpki

@@ -1,0 +1,48 @@
+// Join tokens: SWMTKN-1-<digest50>-<secret25> and the FIPS form SWMTKN-2-<0|1>-<digest50>-<secret25>.
+//
+// The digest part is the SHA-256 of the exact bytes of the cluster's root bundle (its PEM,
+// trailing newline included), written as a base-36 number zero-padded to 50 characters; the
+// secret is 16 random bytes as base 36 padded to 25. The token says nothing about the role:
+// worker and manager tokens differ only in their secrets.
+#pragma once
+
+#include "swarmpki/encoding.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace swarmpki {
+
+struct JoinToken {
+    int version = 1;          // 1, or 2 for the FIPS-capable form
+    bool fips = false;        // SWMTKN-2-1
+    Sha256 digest{};          // root bundle digest
+    std::string digest_base36;  // the 50 characters as given
+    std::string secret_base36;  // 25 characters: secret, never print unasked
+    std::array<std::uint8_t, 16> secret{};  // the secret's 16 bytes
+
+    std::string digest_hex() const { return hex_encode(digest); }
+    std::string secret_hex() const { return hex_encode(secret.data(), secret.size()); }
+    std::string to_string() const;  // the token text (contains the secret)
+};
+
+// Strict parse; on failure `error` is a one-line reason naming the part and the rule, and never
+// contains the secret ("secret: 24 characters, expected 25").
+struct JoinTokenParse {
+    std::optional<JoinToken> token;
+    std::string error;
+};
+JoinTokenParse parse_join_token(std::string_view text);
+
+// Base 36 helpers on fixed-width big-endian numbers (the engine's big.Int.Text(36) padded).
+std::string digest_to_base36(const Sha256& digest);  // 50 chars, zero-padded
+std::string secret_to_base36(const std::array<std::uint8_t, 16>& secret);  // 25 chars
+
+// A new token for this root bundle, the way the engine makes one (16 bytes from the CSPRNG).
+JoinToken generate_join_token(std::string_view root_bundle_bytes, bool fips = false);
+
+// Constant-time: does the token pin exactly these root-file bytes?
+bool token_pins_root(const JoinToken& token, std::string_view root_bundle_bytes);
+
+}  // namespace swarmpki

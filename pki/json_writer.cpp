@@ -1,0 +1,162 @@
+#include "swarmpki/json_writer.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+namespace swarmpki {
+
+namespace {
+
+// Length of a valid UTF-8 sequence starting at text[i], or 0 if it is not valid.
+std::size_t utf8_sequence(std::string_view text, std::size_t i) {
+    auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+    unsigned char c = byte(i);
+    std::size_t length = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+    if (length == 0 || i + length > text.size()) return 0;
+    for (std::size_t k = 1; k < length; ++k)
+        if ((byte(i + k) & 0xc0) != 0x80) return 0;
+    if (length == 3 && c == 0xe0 && byte(i + 1) < 0xa0) return 0;  // overlong
+    if (length == 3 && c == 0xed && byte(i + 1) >= 0xa0) return 0;  // surrogates
+    if (length == 4 && c == 0xf0 && byte(i + 1) < 0x90) return 0;
+    if (length == 4 && c == 0xf4 && byte(i + 1) >= 0x90) return 0;
+    return length;
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view text) {
+    out += '"';
+    for (std::size_t i = 0; i < text.size();) {
+        unsigned char c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x80) {
+            std::size_t length = utf8_sequence(text, i);
+            if (length == 0) {
+                out += "\xEF\xBF\xBD";
+                ++i;
+            } else {
+                out.append(text, i, length);
+                i += length;
+            }
+            continue;
+        }
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (c < 0x20 || c == 0x7f) {
+                    char buffer[8];
+                    std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
+                    out += buffer;
+                } else {
+                    out += static_cast<char>(c);
+                }
+        }
+        ++i;
+    }
+    out += '"';
+}
+
+void JsonWriter::newline() {
+    if (style_ != JsonStyle::pretty) return;
+    out_ += '\n';
+    out_.append(first_.size() * 2, ' ');
+}
+
+void JsonWriter::before_value() {
+    if (after_key_) {
+        after_key_ = false;
+        return;
+    }
+    if (!first_.empty()) {
+        if (!first_.back()) out_ += ',';
+        first_.back() = false;
+        newline();
+    }
+}
+
+JsonWriter& JsonWriter::begin_object() {
+    before_value();
+    out_ += '{';
+    first_.push_back(true);
+    return *this;
+}
+
+JsonWriter& JsonWriter::close(char bracket) {
+    bool empty = first_.back();
+    first_.pop_back();
+    if (!empty) newline();
+    out_ += bracket;
+    return *this;
+}
+
+JsonWriter& JsonWriter::end_object() { return close('}'); }
+
+JsonWriter& JsonWriter::begin_array() {
+    before_value();
+    out_ += '[';
+    first_.push_back(true);
+    return *this;
+}
+
+JsonWriter& JsonWriter::end_array() { return close(']'); }
+
+JsonWriter& JsonWriter::key(std::string_view name) {
+    before_value();
+    append_json_string(out_, name);
+    out_ += style_ == JsonStyle::pretty ? ": " : ":";
+    after_key_ = true;
+    return *this;
+}
+
+JsonWriter& JsonWriter::value(std::string_view text) {
+    before_value();
+    append_json_string(out_, text);
+    return *this;
+}
+
+JsonWriter& JsonWriter::value(bool flag) {
+    before_value();
+    out_ += flag ? "true" : "false";
+    return *this;
+}
+
+JsonWriter& JsonWriter::value(std::int64_t number) {
+    before_value();
+    out_ += std::to_string(number);
+    return *this;
+}
+
+JsonWriter& JsonWriter::value(double number) {
+    before_value();
+    if (!std::isfinite(number)) {
+        out_ += "null";
+        return *this;
+    }
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.6g", number);
+    out_ += buffer;
+    return *this;
+}
+
+JsonWriter& JsonWriter::null() {
+    before_value();
+    out_ += "null";
+    return *this;
+}
+
+JsonWriter& JsonWriter::value(const std::vector<std::string>& list) {
+    begin_array();
+    for (const auto& item : list) value(item);
+    return end_array();
+}
+
+JsonWriter& JsonWriter::raw(std::string_view json) {
+    before_value();
+    out_ += json;
+    return *this;
+}
+
+}  // namespace swarmpki

@@ -1,0 +1,241 @@
+#include "swarmpki/private_key.hpp"
+
+#include "swarmpki/error.hpp"
+
+#include <openssl/core_names.h>
+#include <openssl/encoder.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/x509.h>
+
+#include <climits>
+
+namespace swarmpki {
+
+const char* to_string(KeyEncoding encoding) {
+    switch (encoding) {
+        case KeyEncoding::pkcs8: return "pkcs8";
+        case KeyEncoding::sec1: return "sec1";
+        case KeyEncoding::pkcs1_rsa: return "pkcs1";
+        case KeyEncoding::pkcs8_encrypted: return "pkcs8-encrypted";
+        case KeyEncoding::legacy_encrypted: return "legacy-encrypted";
+        case KeyEncoding::unknown: return "unknown";
+    }
+    return "unknown";
+}
+
+KeyFileFacts describe_key_block(const PemBlock& block) {
+    KeyFileFacts facts;
+    facts.pem_type = block.type;
+    facts.header_names = block.header_names();
+    if (const PemHeader* kek = block.header("kek-version")) facts.kek_version = kek->value;
+    const PemHeader* proc = block.header("Proc-Type");
+    bool legacy_encrypted = proc && proc->value.find("ENCRYPTED") != std::string::npos;
+    if (block.type == "ENCRYPTED PRIVATE KEY") {
+        facts.encoding = KeyEncoding::pkcs8_encrypted;
+        facts.encrypted = true;
+    } else if (legacy_encrypted) {
+        facts.encoding = KeyEncoding::legacy_encrypted;
+        facts.encrypted = true;
+    } else if (block.type == "PRIVATE KEY") {
+        facts.encoding = KeyEncoding::pkcs8;
+    } else if (block.type == "EC PRIVATE KEY") {
+        facts.encoding = KeyEncoding::sec1;
+    } else if (block.type == "RSA PRIVATE KEY") {
+        facts.encoding = KeyEncoding::pkcs1_rsa;
+    }
+    return facts;
+}
+
+SecretBytes parse_unlock_key(std::string_view text) {
+    constexpr std::string_view prefix = "SWMKEY-1-";
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
+        text.remove_suffix(1);
+    if (text.substr(0, prefix.size()) != prefix)
+        throw Error("the unlock key", "does not start with SWMKEY-1-",
+                    "give the key `docker swarm unlock-key -q` prints");
+    auto raw = base64_decode(text.substr(prefix.size()), Padding::optional);
+    if (!raw || raw->empty())
+        throw Error("the unlock key", "is not valid base64 after SWMKEY-1-",
+                    "give the key `docker swarm unlock-key -q` prints");
+    return SecretBytes(std::move(*raw));
+}
+
+bool PrivateKey::matches(const Certificate& certificate) const {
+    EVP_PKEY* cert_key = X509_get0_pubkey(certificate.get0());  // borrowed
+    bool same = cert_key != nullptr && EVP_PKEY_eq(key_.get(), cert_key) == 1;
+    ossl::drain_errors();
+    return same;
+}
+
+Bytes PrivateKey::public_key_der() const {
+    unsigned char* der = nullptr;
+    int length = ossl::check(i2d_PUBKEY(key_.get(), &der), "encoding a public key");
+    Bytes out(der, der + length);
+    OPENSSL_free(der);
+    return out;
+}
+
+namespace {
+
+ossl::UniquePtr<EVP_PKEY> parse_plain(const Bytes& der, KeyEncoding encoding) {
+    const unsigned char* cursor = der.data();
+    long size = static_cast<long>(der.size());
+    if (encoding == KeyEncoding::pkcs8) {
+        ossl::UniquePtr<PKCS8_PRIV_KEY_INFO> info(
+            d2i_PKCS8_PRIV_KEY_INFO(nullptr, &cursor, size));
+        if (!info || cursor != der.data() + der.size()) return nullptr;
+        return ossl::UniquePtr<EVP_PKEY>(EVP_PKCS82PKEY(info.get()));
+    }
+    int type = encoding == KeyEncoding::pkcs1_rsa ? EVP_PKEY_RSA : EVP_PKEY_EC;
+    ossl::UniquePtr<EVP_PKEY> key(d2i_PrivateKey(type, nullptr, &cursor, size));
+    if (!key || cursor != der.data() + der.size()) return nullptr;
+    return key;
+}
+
+ossl::UniquePtr<EVP_PKEY> decrypt_pkcs8(const Bytes& der, const SecretBytes& password) {
+    const unsigned char* cursor = der.data();
+    ossl::UniquePtr<X509_SIG> sealed(d2i_X509_SIG(nullptr, &cursor, static_cast<long>(der.size())));
+    if (!sealed) return nullptr;
+    ossl::UniquePtr<PKCS8_PRIV_KEY_INFO> info(
+        PKCS8_decrypt(sealed.get(), reinterpret_cast<const char*>(password.data()),
+                      static_cast<int>(password.size())));
+    if (!info) return nullptr;
+    return ossl::UniquePtr<EVP_PKEY>(EVP_PKCS82PKEY(info.get()));
+}
+
+struct PasswordView {
+    const SecretBytes* secret;
+};
+
+int password_callback(char* buffer, int size, int /*rwflag*/, void* user) {
+    const auto* view = static_cast<const PasswordView*>(user);
+    if (!view || !view->secret || view->secret->size() > static_cast<std::size_t>(size))
+        return -1;
+    std::copy(view->secret->data(), view->secret->data() + view->secret->size(), buffer);
+    return static_cast<int>(view->secret->size());
+}
+
+// Legacy "Proc-Type: 4,ENCRYPTED" + "DEK-Info": OpenSSL's PEM_do_header implements the scheme.
+ossl::UniquePtr<EVP_PKEY> decrypt_legacy(const PemBlock& block, const SecretBytes& password) {
+    const PemHeader* proc = block.header("Proc-Type");
+    const PemHeader* dek = block.header("DEK-Info");
+    if (!proc || !dek) return nullptr;
+    std::string header = "Proc-Type: " + proc->value + "\nDEK-Info: " + dek->value + "\n";
+    EVP_CIPHER_INFO cipher{};
+    if (PEM_get_EVP_CIPHER_INFO(header.data(), &cipher) != 1) return nullptr;
+    Bytes data = block.der;
+    long length = static_cast<long>(data.size());
+    PasswordView view{&password};
+    if (PEM_do_header(&cipher, data.data(), &length, password_callback, &view) != 1)
+        return nullptr;
+    data.resize(static_cast<std::size_t>(length));
+    auto key = parse_plain(data, block.type == "RSA PRIVATE KEY" ? KeyEncoding::pkcs1_rsa
+                                                                 : KeyEncoding::sec1);
+    OPENSSL_cleanse(data.data(), data.size());
+    return key;
+}
+
+}  // namespace
+
+PrivateKey load_private_key(const PemBlock& block, const SecretBytes* password,
+                            const std::string& path) {
+    KeyFileFacts facts = describe_key_block(block);
+    if (facts.encoding == KeyEncoding::unknown)
+        throw Error(path, "a " + block.type + " block is not a private key",
+                    "point at the node key (swarm-node.key)", ReadFailure::bad_pem);
+    ossl::UniquePtr<EVP_PKEY> key;
+    if (facts.encrypted) {
+        if (password == nullptr || password->empty())
+            throw Error(path, "key is encrypted (autolock) and no unlock key was given",
+                        "pass --unlock-key-file, --unlock-key-stdin or SWARMPKI_UNLOCK_KEY");
+        key = facts.encoding == KeyEncoding::pkcs8_encrypted ? decrypt_pkcs8(block.der, *password)
+                                                             : decrypt_legacy(block, *password);
+        ossl::drain_errors();
+        if (!key)
+            throw Error(path, "the unlock key does not decrypt this key",
+                        "use the current key from `docker swarm unlock-key -q`; a manager that "
+                        "was down during a key rotation needs the previous one");
+    } else {
+        key = parse_plain(block.der, facts.encoding);
+        std::string queue = ossl::drain_errors();
+        if (!key)
+            throw Error(path, "the " + block.type + " block does not hold a valid key" +
+                                  (queue.empty() ? "" : " (" + queue + ")"),
+                        {}, ReadFailure::bad_pem);
+    }
+    return PrivateKey(std::move(key));
+}
+
+const PemBlock& key_block_of(const PemBundle& bundle, const std::string& path) {
+    const PemBlock* found = nullptr;
+    for (const PemBlock& block : bundle.blocks) {
+        if (block.type.find("PRIVATE KEY") == std::string::npos) continue;
+        if (found)
+            throw Error(path, "more than one private key block", "keep only the node's key",
+                        ReadFailure::bad_pem);
+        found = &block;
+    }
+    if (!found)
+        throw Error(path, "no private key block (found " + bundle.blocks.front().type + ")",
+                    "point at the node key (swarm-node.key)", ReadFailure::bad_pem);
+    return *found;
+}
+
+namespace {
+
+std::string with_headers(std::string pem, const std::vector<PemHeader>& headers) {
+    if (headers.empty()) return pem;
+    std::size_t first_newline = pem.find('\n');
+    std::string block = pem.substr(0, first_newline + 1);
+    for (const PemHeader& h : headers) block += h.name + ": " + h.value + "\n";
+    block += "\n";
+    return block + pem.substr(first_newline + 1);
+}
+
+std::string bio_text(BIO* bio) {
+    char* data = nullptr;
+    long size = BIO_get_mem_data(bio, &data);
+    return std::string(data, static_cast<std::size_t>(size));
+}
+
+}  // namespace
+
+std::string encode_pkcs8_pem(const PrivateKey& key, const std::vector<PemHeader>& headers) {
+    ossl::UniquePtr<PKCS8_PRIV_KEY_INFO> info(
+        ossl::check(EVP_PKEY2PKCS8(key.get0()), "encoding a key as PKCS#8"));
+    unsigned char* der = nullptr;
+    int length = ossl::check(i2d_PKCS8_PRIV_KEY_INFO(info.get(), &der), "encoding PKCS#8");
+    Bytes bytes(der, der + length);
+    OPENSSL_clear_free(der, static_cast<std::size_t>(length));
+    std::string pem = encode_pem("PRIVATE KEY", bytes);
+    OPENSSL_cleanse(bytes.data(), bytes.size());
+    return with_headers(std::move(pem), headers);
+}
+
+std::string encode_sec1_pem(const PrivateKey& key) {
+    ossl::UniquePtr<BIO> bio(ossl::check(BIO_new(BIO_s_mem()), "BIO_new"));
+    ossl::check(PEM_write_bio_PrivateKey_traditional(bio.get(), key.get0(), nullptr, nullptr, 0,
+                                                     nullptr, nullptr),
+                "encoding a key in its traditional form");
+    return bio_text(bio.get());
+}
+
+std::string encode_encrypted_pkcs8_pem(const PrivateKey& key, const SecretBytes& password,
+                                       const std::vector<PemHeader>& headers) {
+    ossl::UniquePtr<PKCS8_PRIV_KEY_INFO> info(
+        ossl::check(EVP_PKEY2PKCS8(key.get0()), "encoding a key as PKCS#8"));
+    // PBES2 with PBKDF2 (PRF left at its SHA-1 default) and AES-256-CBC, 2048 iterations.
+    ossl::UniquePtr<X509_SIG> sealed(ossl::check(
+        PKCS8_encrypt(-1, EVP_aes_256_cbc(), reinterpret_cast<const char*>(password.data()),
+                      static_cast<int>(password.size()), nullptr, 8, 2048, info.get()),
+        "encrypting a key"));
+    unsigned char* der = nullptr;
+    int length = ossl::check(i2d_X509_SIG(sealed.get(), &der), "encoding an encrypted key");
+    Bytes bytes(der, der + length);
+    OPENSSL_free(der);
+    return with_headers(encode_pem("ENCRYPTED PRIVATE KEY", bytes), headers);
+}
+
+}  // namespace swarmpki

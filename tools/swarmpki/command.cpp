@@ -1,0 +1,115 @@
+#include "command.hpp"
+
+#include "swarmpki/error.hpp"
+#include "swarmpki/file.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <iterator>
+
+namespace swarmpki::cli {
+
+void add_common_options(po::options_description& options, const char* formats) {
+    options.add_options()
+        ("format", po::value<std::string>()->default_value("text"), formats)
+        ("at", po::value<std::string>(), "evaluate as of this RFC 3339 instant instead of now")
+        ("no-color", "never colour the output")
+        ("quiet,q", "print nothing on success; the exit code tells")
+        ("help,h", "show this help");
+}
+
+po::variables_map parse_args(const Args& args, const po::options_description& options,
+                             const po::positional_options_description& positional) {
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(args).options(options).positional(positional).run(),
+                  vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        throw UsageError(e.what());
+    }
+    return vm;
+}
+
+namespace {
+bool format_allowed(const std::string& format, std::string_view allowed) {
+    std::size_t start = 0;
+    while (start <= allowed.size()) {
+        std::size_t bar = allowed.find('|', start);
+        std::string_view one = allowed.substr(start, bar == std::string_view::npos
+                                                         ? std::string_view::npos
+                                                         : bar - start);
+        if (one == format) return true;
+        if (bar == std::string_view::npos) break;
+        start = bar + 1;
+    }
+    return false;
+}
+}  // namespace
+
+CommonOptions read_common(const po::variables_map& vm, const char* allowed_formats) {
+    CommonOptions common;
+    common.format = vm["format"].as<std::string>();
+    if (!format_allowed(common.format, allowed_formats))
+        throw UsageError("--format must be one of " + std::string(allowed_formats) + ", not '" +
+                         common.format + "'");
+    common.now = wall_clock_now();
+    if (vm.count("at")) {
+        auto at = parse_rfc3339(vm["at"].as<std::string>());
+        if (!at)
+            throw UsageError("--at '" + vm["at"].as<std::string>() +
+                             "' is not an RFC 3339 time (like 2027-02-26T22:58:00Z)");
+        common.now = *at;
+    }
+    common.quiet = vm.count("quiet") > 0;
+    common.color = !vm.count("no-color") && std::getenv("NO_COLOR") == nullptr &&
+                   ::isatty(STDOUT_FILENO) == 1 && common.format == "text";
+    return common;
+}
+
+void print_help(const HelpText& help, const po::options_description& options) {
+    std::cout << "usage: " << help.usage << "\n\n" << help.description << "\n\n"
+              << options << "\nEXAMPLES\n" << help.examples << "\n\nEXIT CODES\n"
+              << help.exit_codes << "\n";
+}
+
+bool wants_help(const po::variables_map& vm) { return vm.count("help") > 0; }
+
+void write_stdout(const std::string& document) {
+    std::fwrite(document.data(), 1, document.size(), stdout);
+    std::fflush(stdout);
+}
+
+void add_unlock_key_options(po::options_description& options) {
+    options.add_options()
+        ("unlock-key-file", po::value<std::string>(), "read the autolock unlock key from this file")
+        ("unlock-key-stdin", "read the unlock key from standard input")
+        ("unlock-key", po::value<std::string>(),
+         "the unlock key itself (visible in ps: prefer the file, stdin or SWARMPKI_UNLOCK_KEY)");
+}
+
+std::optional<std::string> read_unlock_key_text(const po::variables_map& vm) {
+    if (vm.count("unlock-key-file")) return read_file(vm["unlock-key-file"].as<std::string>(), 4096);
+    if (vm.count("unlock-key-stdin")) {
+        std::string line;
+        std::getline(std::cin, line);
+        if (line.empty())
+            throw Error("standard input", "no unlock key on standard input",
+                        "pipe the key from `docker swarm unlock-key -q`");
+        return line;
+    }
+    if (vm.count("unlock-key")) {
+        std::cerr << "swarmpki: warning: an unlock key on the command line is visible to other "
+                     "users in ps; prefer --unlock-key-file or SWARMPKI_UNLOCK_KEY\n";
+        return vm["unlock-key"].as<std::string>();
+    }
+    if (const char* env = std::getenv("SWARMPKI_UNLOCK_KEY"); env && *env) return std::string(env);
+    return std::nullopt;
+}
+
+int exit_code(Severity severity) { return static_cast<int>(exit_code_for(severity)); }
+
+}  // namespace swarmpki::cli

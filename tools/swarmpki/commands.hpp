@@ -1,0 +1,17 @@
+// Entry points of the subcommands; each lives in its own cmd_<name>.cpp.
+#pragma once
+
+#include "command.hpp"
+
+namespace swarmpki::cli {
+
+int run_inspect(const Args& args);
+int run_token(const Args& args);   // decode | verify | generate
+int run_ca(const Args& args);      // init | issue | cross-sign
+int run_rotate(const Args& args);  // simulate
+int run_expiry(const Args& args);
+int run_verify(const Args& args);
+int run_serve(const Args& args);
+int run_notify(const Args& args);
+
+}  // namespace swarmpki::cli

@@ -1,0 +1,83 @@
+// swarmpki: the command. It reads like a table of contents: find the subcommand, run it, and turn
+// whatever escaped into one line on stderr and the right exit code.
+#include "commands.hpp"
+#include "swarmpki/error.hpp"
+#include "swarmpki/ossl.hpp"
+
+#include <array>
+#include <cstring>
+#include <iostream>
+#include <string_view>
+
+namespace {
+
+using swarmpki::cli::Command;
+
+constexpr std::array kCommands = {
+    Command{"inspect", "report on a node's certificate directory", swarmpki::cli::run_inspect},
+    Command{"token", "decode, verify or generate join tokens", swarmpki::cli::run_token},
+    Command{"ca", "create roots, issue node certificates, cross-sign", swarmpki::cli::run_ca},
+    Command{"rotate", "simulate a cross-signed CA rotation", swarmpki::cli::run_rotate},
+    Command{"expiry", "report expiry against the cert-expiry window", swarmpki::cli::run_expiry},
+    Command{"verify", "would two nodes accept each other in mutual TLS", swarmpki::cli::run_verify},
+    Command{"serve", "Prometheus exporter and webhook notifier", swarmpki::cli::run_serve},
+    Command{"notify", "send a test webhook event", swarmpki::cli::run_notify},
+};
+
+void print_usage(std::ostream& out) {
+    out << "usage: swarmpki <command> [options]\n\n"
+           "Inspect, verify and simulate Docker Swarm's public-key infrastructure.\n\n"
+           "commands:\n";
+    for (const Command& c : kCommands)
+        out << "  " << c.name << std::string(10 - std::strlen(c.name), ' ') << c.summary << "\n";
+    out << "\nRun 'swarmpki <command> --help' for a command's options, examples and exit codes.\n"
+           "\nEXIT CODES\n"
+        << swarmpki::cli::kStandardExitCodes << "\n";
+}
+
+int dispatch(int argc, char** argv) {
+    if (argc < 2) {
+        print_usage(std::cerr);
+        return 64;
+    }
+    std::string_view name = argv[1];
+    if (name == "--help" || name == "-h" || name == "help") {
+        print_usage(std::cout);
+        return 0;
+    }
+    if (name == "--version" || name == "version") {
+        std::cout << "swarmpki " << SWARMPKI_VERSION << "\n";
+        return 0;
+    }
+    for (const Command& c : kCommands) {
+        if (name != c.name) continue;
+        swarmpki::cli::Args args(argv + 2, argv + argc);
+        try {
+            return c.run(args);
+        } catch (const swarmpki::UsageError& e) {
+            std::cerr << "swarmpki " << c.name << ": " << e.what() << " (see swarmpki " << c.name
+                      << " --help)\n";
+            return 64;
+        }
+    }
+    std::cerr << "swarmpki: unknown command '" << name << "' (see swarmpki --help)\n";
+    return 64;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::ios::sync_with_stdio(false);
+    try {
+        return dispatch(argc, argv);
+    } catch (const swarmpki::Error& e) {
+        std::cerr << "swarmpki: " << e.what() << "\n";
+        return 3;
+    } catch (const swarmpki::ossl::Error& e) {
+        std::cerr << "swarmpki: " << e.what() << "\n";
+        return 3;
+    } catch (const std::exception& e) {
+        std::cerr << "swarmpki: " << e.what() << "\n";
+        return 3;
+    }
+}
