@@ -35,6 +35,15 @@ struct JoinTokenParse {
 };
 JoinTokenParse parse_join_token(std::string_view text);
 
+// The longest text parse_join_token looks at: a real token is 85 (v1) or 87 (v2) characters, so
+// anything near this is not a token, and a 100 KB paste is refused before it is scanned.
+inline constexpr std::size_t kMaxJoinTokenLength = 200;
+
+// The same parse into caller-owned storage, for batches: `out`'s strings keep their capacity from
+// one token to the next, so a stream of tokens is decoded without allocating. Returns false and
+// sets `error` (never containing the secret) on a refusal; `out` is then unspecified.
+bool parse_join_token_into(std::string_view text, JoinToken& out, std::string& error);
+
 // Base 36 helpers on fixed-width big-endian numbers (the engine's big.Int.Text(36) padded).
 std::string digest_to_base36(const Sha256& digest);  // 50 chars, zero-padded
 std::string secret_to_base36(const std::array<std::uint8_t, 16>& secret);  // 25 chars
