@@ -226,11 +226,18 @@ std::string encode_encrypted_pkcs8_pem(const PrivateKey& key, const SecretBytes&
                                        const std::vector<PemHeader>& headers) {
     ossl::UniquePtr<PKCS8_PRIV_KEY_INFO> info(
         ossl::check(EVP_PKEY2PKCS8(key.get0()), "encoding a key as PKCS#8"));
-    // PBES2 with PBKDF2 (PRF left at its SHA-1 default) and AES-256-CBC, 2048 iterations.
-    ossl::UniquePtr<X509_SIG> sealed(ossl::check(
-        PKCS8_encrypt(-1, EVP_aes_256_cbc(), reinterpret_cast<const char*>(password.data()),
-                      static_cast<int>(password.size()), nullptr, 8, 2048, info.get()),
-        "encrypting a key"));
+    // The engine's scheme (ca/pkcs8): PBES2, PBKDF2 with an 8-byte salt and 2048 iterations and
+    // no PRF element (so HMAC-SHA1, the RFC default), AES-256-CBC. OpenSSL 3's PKCS8_encrypt
+    // would pick HMAC-SHA256, so the algorithm identifier is built explicitly.
+    ossl::UniquePtr<X509_ALGOR> scheme(ossl::check(
+        PKCS5_pbe2_set_iv_ex(EVP_aes_256_cbc(), 2048, nullptr, 8, nullptr, NID_hmacWithSHA1,
+                             nullptr),
+        "building the PBES2 parameters"));
+    ossl::UniquePtr<X509_SIG> sealed(
+        PKCS8_set0_pbe(reinterpret_cast<const char*>(password.data()),
+                       static_cast<int>(password.size()), info.get(), scheme.get()));
+    if (!sealed) throw ossl::Error("encrypting a key");
+    (void)scheme.release();  // PKCS8_set0_pbe took ownership on success
     unsigned char* der = nullptr;
     int length = ossl::check(i2d_X509_SIG(sealed.get(), &der), "encoding an encrypted key");
     Bytes bytes(der, der + length);
