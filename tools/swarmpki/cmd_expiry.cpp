@@ -1,10 +1,113 @@
-// Placeholder until the expiry command lands; replaced by its implementation.
+// swarmpki expiry PATH...: what expires when, and what is already wrong, for one node directory
+// or a fleet's collected ones, in the formats people, scripts and monitoring read.
 #include "commands.hpp"
 
 #include "swarmpki/error.hpp"
+#include "swarmpki/expiry.hpp"
+#include "swarmpki/expiry_render.hpp"
+#include "swarmpki/file.hpp"
+#include "swarmpki/nagios.hpp"
+#include "swarmpki/prometheus.hpp"
+
+#include <iostream>
 
 namespace swarmpki::cli {
 
-int run_expiry(const Args& /*args*/) { throw UsageError("the expiry command is not built yet"); }
+namespace {
+
+constexpr const char* kFormats = "text|json|jsonl|prometheus|nagios";
+
+const HelpText kHelp{
+    "swarmpki expiry PATH... [--at T] [--cert-expiry D] [--warn D|P%] [--crit D|P%]\n"
+    "                        [--format text|json|jsonl|prometheus|nagios] [--metrics-file F]",
+    "Reports every certificate's lifetime, remaining time, renewal window and status (ok,\n"
+    "renewal-window, renewal-overdue, expiring, expired, not-yet-valid). A PATH is a node\n"
+    "directory, a certificate file, or a tree searched for swarm-node.crt, swarm-root-ca.crt\n"
+    "and other *.crt/*.pem files. Files that cannot be read are counted by reason and the scan\n"
+    "goes on. Defaults: node certificates critical with 10% of their lifetime left; roots and\n"
+    "intermediates warning at 365 days, critical at 30. --warn/--crit replace the defaults for\n"
+    "every certificate. With --cert-expiry, node certificates issued with another lifetime are\n"
+    "flagged (lifetime_mismatch). Reference: docs/expiry.md.",
+    "  swarmpki expiry /var/lib/docker/swarm/certificates\n"
+    "  swarmpki expiry /srv/collected --format json --cert-expiry 2160h\n"
+    "  swarmpki expiry /srv/collected --warn 20% --crit 7d --format nagios\n"
+    "  swarmpki expiry /var/lib/docker/swarm/certificates -q \\\n"
+    "      --metrics-file /var/lib/node_exporter/textfile/swarmpki.prom",
+    "  0  ok    1  warning    2  critical    3  nothing could be evaluated    64  usage error"};
+
+std::optional<Threshold> threshold_option(const po::variables_map& vm, const char* name) {
+    if (!vm.count(name)) return std::nullopt;
+    const std::string& text = vm[name].as<std::string>();
+    auto threshold = parse_threshold(text);
+    if (!threshold)
+        throw UsageError(std::string("--") + name + " '" + text +
+                         "' is neither a duration (30d, 720h) nor a percentage of lifetime "
+                         "(10%)");
+    return threshold;
+}
+
+}  // namespace
+
+int run_expiry(const Args& args) {
+    po::options_description options("options");
+    options.add_options()
+        ("path", po::value<std::vector<std::string>>(), "node directory, certificate file or tree")
+        ("cert-expiry", po::value<std::string>(),
+         "the cluster's --cert-expiry (2160h, 90d, 7776000s): flag certificates issued otherwise")
+        ("warn", po::value<std::string>(), "warning threshold: a duration or a % of lifetime")
+        ("crit", po::value<std::string>(), "critical threshold: a duration or a % of lifetime")
+        ("metrics-file", po::value<std::string>(),
+         "also write the Prometheus text here, atomically (node-exporter textfile collector)")
+        ("threads", po::value<unsigned>(), "worker threads (default: every core)");
+    add_common_options(options, kFormats);
+    po::positional_options_description positional;
+    positional.add("path", -1);
+    po::variables_map vm = parse_args(args, options, positional);
+    if (wants_help(vm)) {
+        print_help(kHelp, options);
+        return 0;
+    }
+    CommonOptions common = read_common(vm, kFormats);
+    if (!vm.count("path")) throw UsageError("give at least one PATH (a node directory, file or tree)");
+
+    ExpiryOptions expiry;
+    expiry.at = common.now;
+    expiry.warn = threshold_option(vm, "warn");
+    expiry.crit = threshold_option(vm, "crit");
+    expiry.threads = vm.count("threads") ? vm["threads"].as<unsigned>() : default_thread_count();
+    if (expiry.threads == 0) throw UsageError("--threads must be at least 1");
+    if (vm.count("cert-expiry")) {
+        const std::string& text = vm["cert-expiry"].as<std::string>();
+        expiry.cert_expiry = parse_duration(text);
+        if (!expiry.cert_expiry || expiry.cert_expiry->count() <= 0)
+            throw UsageError("--cert-expiry '" + text +
+                             "' is not a duration (the engine's syntax: 2160h, 2160h0m0s, 90m, "
+                             "7776000s, or 90d)");
+    }
+
+    const auto& paths = vm["path"].as<std::vector<std::string>>();
+    ExpiryReport report = evaluate_expiry(plan_scan(paths), expiry);
+
+    if (vm.count("metrics-file"))
+        write_file_atomically(vm["metrics-file"].as<std::string>(), render_prometheus(report),
+                              0644, Overwrite::yes);
+
+    int code = exit_code(report.status);
+    if (common.quiet) return code;
+    if (common.format == "json") {
+        write_stdout(render_expiry_json(report));
+    } else if (common.format == "jsonl") {
+        write_stdout(render_expiry_jsonl(report));
+    } else if (common.format == "prometheus") {
+        write_stdout(render_prometheus(report));
+    } else if (common.format == "nagios") {
+        NagiosOutput nagios = render_nagios(report);
+        write_stdout(nagios.line);
+        code = nagios.exit_code;
+    } else {
+        write_stdout(render_expiry_text(report, common.color ? Color::yes : Color::no));
+    }
+    return code;
+}
 
 }  // namespace swarmpki::cli

@@ -1,0 +1,86 @@
+// Finding and loading certificate files across a fleet's collected directories.
+//
+// A fleet scan must survive whatever it finds: an unreadable, missing, oversized, dangling or
+// non-PEM file becomes a ScanError under a stable reason and the scan goes on. The plan groups
+// work into units, so that a node directory's swarm-node.crt and swarm-root-ca.crt are read by
+// the same worker (their relation, not just their dates, is what a rotation check needs), and
+// every file is read and parsed exactly once.
+#pragma once
+
+#include "swarmpki/certificate.hpp"
+#include "swarmpki/error.hpp"
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace swarmpki {
+
+inline constexpr const char* kNodeCertFile = "swarm-node.crt";
+inline constexpr const char* kRootCertFile = "swarm-root-ca.crt";
+inline constexpr const char* kNodeKeyFile = "swarm-node.key";
+
+// Stable reasons used in JSON `errors[]` and the `swarmpki_scan_errors` metric.
+enum class ScanReason { permission_denied, not_found, broken_symlink, bad_pem, too_large, read_failed };
+inline constexpr ScanReason kAllScanReasons[] = {
+    ScanReason::permission_denied, ScanReason::not_found, ScanReason::broken_symlink,
+    ScanReason::bad_pem,           ScanReason::too_large, ScanReason::read_failed};
+
+std::string_view to_string(ScanReason reason);
+// Folds the core's ReadFailure into the six scan reasons (a FIFO or other non-file: read_failed).
+ScanReason scan_reason(ReadFailure failure);
+
+struct ScanError {
+    std::string path;
+    ScanReason reason;
+    std::string message;  // the one-line "path: problem (remedy)"
+};
+
+// One unit of work.
+struct ScanUnit {
+    enum class Kind { node_directory, certificate_file };
+    Kind kind = Kind::certificate_file;
+    std::string path;  // the directory for node_directory, else the file
+    // Named on the command line (strict: a file without certificates is an error) or found in
+    // a tree (lenient: a well-formed PEM file holding only keys is skipped).
+    bool explicit_path = false;
+};
+
+struct ScanPlan {
+    std::vector<ScanUnit> units;      // sorted by path, so reports are stable
+    std::vector<ScanError> errors;    // paths that do not exist, unreadable directories
+};
+
+// A PATH is a node directory, a certificate file, or a tree searched recursively for
+// swarm-node.crt, swarm-root-ca.crt and other *.crt / *.pem files. Directory symlinks are not
+// followed (no loops); file symlinks are, and a dangling one is reported. Hidden entries
+// (".swarm-node.crt", ".tmp-*": interrupted engine writes) are skipped.
+ScanPlan plan_scan(std::span<const std::string> paths);
+
+enum class Strictness { strict, lenient };
+
+struct LoadedFile {
+    std::string path;
+    std::string sha256;  // of the exact bytes: a root file's digest is the join-token digest
+    std::vector<Certificate> certificates;
+    bool skipped = false;  // lenient load of a PEM file with no CERTIFICATE block
+};
+
+// Reads (size-capped, via read_file) and parses one file. Strict: every block must be a
+// certificate. Lenient: non-certificate blocks are ignored.
+std::variant<LoadedFile, ScanError> load_certificate_bundle(const std::string& path,
+                                                            Strictness strictness);
+
+// Runs work(i) for every i in [0, count) on `threads` workers (at least one); each index is
+// handed out once. `work` must not throw.
+void parallel_for(std::size_t count, unsigned threads, const std::function<void(std::size_t)>& work);
+
+// The number of workers to use when the caller does not say: every core.
+unsigned default_thread_count();
+
+}  // namespace swarmpki

@@ -1,0 +1,25 @@
+// The Nagios/Icinga plugin rendering of an expiry report: one line
+//   SWARMPKI <OK|WARNING|CRITICAL|UNKNOWN> - <summary> | <perfdata>
+// whose word comes from the same Severity as the exit code, so the two always agree.
+#pragma once
+
+#include "swarmpki/expiry.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace swarmpki {
+
+// "OK", "WARNING", "CRITICAL", "UNKNOWN" (info and notice are OK, as their exit code is 0).
+std::string_view nagios_word(Severity severity);
+
+struct NagiosOutput {
+    std::string line;  // ends with '\n'
+    int exit_code = 3;
+};
+
+// Perfdata in the plugin guidelines' syntax, 'label'=value[UOM];[warn];[crit];[min];[max]:
+// certificate counts by status, scan errors, and the earliest remaining time in seconds.
+NagiosOutput render_nagios(const ExpiryReport& report);
+
+}  // namespace swarmpki

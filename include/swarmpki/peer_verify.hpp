@@ -1,0 +1,68 @@
+// Would node A accept node B in mutual TLS, and B accept A?
+//
+// In a swarm connection the dialling side presents its swarm-node.crt as a client certificate
+// and the listening side presents its own as a server certificate; each side verifies the
+// other's chain (leaf plus the intermediates it presents) against its own swarm-root-ca.crt,
+// the engine's way (pairwise names and signatures, validity at `at`: chain.hpp), and checks the
+// leaf's extended key usage (clientAuth for the dialler, serverAuth for the listener). Dialers
+// name a manager "swarm-manager", so a listening manager's certificate must carry that DNS name.
+// Both roles are checked each way: four checks per pair.
+//
+// A refusal is explained in operator words: a different swarm (the root keys differ), an expired
+// or not-yet-valid certificate, a node still on the old root after a rotation, or a chain that
+// needs an intermediate it does not carry.
+#pragma once
+
+#include "swarmpki/certificate.hpp"
+#include "swarmpki/severity.hpp"
+#include "swarmpki/time.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace swarmpki {
+
+// What a node presents and trusts, read from its certificate directory.
+struct PeerMaterial {
+    std::string dir;
+    std::vector<Certificate> chain;  // swarm-node.crt: leaf first
+    std::vector<Certificate> roots;  // swarm-root-ca.crt
+    std::string root_file_sha256;
+    std::optional<std::string> node_id, role, cluster_id;
+};
+
+// Reads swarm-node.crt and swarm-root-ca.crt (never the key). Throws swarmpki::Error naming
+// the file and the remedy.
+PeerMaterial load_peer_material(const std::string& dir);
+
+enum class TlsRole { client, server };
+std::string_view to_string(TlsRole role);
+
+// One side verifying the other's certificate presented in one TLS role.
+struct PeerCheck {
+    std::string verifier;   // directory of the side verifying
+    std::string presenter;  // directory of the side presenting
+    TlsRole presenter_role = TlsRole::client;
+    bool accepted = false;
+    // Stable kebab-case when refused: different-swarm, old-root, missing-intermediate, expired,
+    // not-yet-valid, wrong-usage, wrong-name; empty when accepted.
+    std::string code;
+    std::string reason;               // operator words; empty when accepted
+    std::vector<std::string> path;    // subjects from the leaf to the trust root, when accepted
+};
+
+struct PeerVerdict {
+    std::string dir, peer_dir;
+    std::vector<PeerCheck> checks;  // A verifies B as client, as server; B verifies A likewise
+    bool accepted = false;          // all four checks pass
+    Severity severity = Severity::ok;
+};
+
+PeerVerdict verify_peers(const PeerMaterial& a, const PeerMaterial& b, Instant at);
+
+// One presenter's chain judged by one verifier; exposed for tests.
+PeerCheck check_presented_chain(const PeerMaterial& verifier, const PeerMaterial& presenter,
+                                TlsRole presenter_role, Instant at);
+
+}  // namespace swarmpki

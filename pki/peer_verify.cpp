@@ -1,0 +1,212 @@
+// Peer verification: the four mutual-TLS checks between two node directories, and the
+// diagnosis of a refusal in operator words.
+#include "swarmpki/peer_verify.hpp"
+
+#include "swarmpki/chain.hpp"
+#include "swarmpki/error.hpp"
+#include "swarmpki/file.hpp"
+#include "swarmpki/pem.hpp"
+
+#include <algorithm>
+#include <filesystem>
+
+namespace swarmpki {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<Certificate> load_bundle(const std::string& path, std::string* digest) {
+    std::string bytes = read_file(path);
+    if (digest) *digest = sha256_hex(bytes);
+    auto certs = certificates_from_pem(parse_pem_or_throw(bytes, path), path);
+    if (certs.empty())
+        throw Error(path, "holds no certificate", "copy the node's file again",
+                    ReadFailure::bad_pem);
+    return certs;
+}
+
+std::string describe(const PeerMaterial& m) {
+    if (!m.node_id) return m.dir;
+    return m.dir + " (" + m.role.value_or("node") + " " + *m.node_id + ")";
+}
+
+std::string key_list(const std::vector<Certificate>& certs) {
+    std::string out;
+    for (const Certificate& c : certs) {
+        if (!out.empty()) out += ", ";
+        out += c.public_key_sha256().substr(0, 16);
+    }
+    return out;
+}
+
+std::span<const Certificate> intermediates_of(const PeerMaterial& m) {
+    return std::span(m.chain).subspan(1);
+}
+
+// A cross-signed certificate in either chain that carries `new_root`'s key and is signed by
+// `old_root`: the trace a rotation from old_root to new_root leaves on the nodes.
+bool rotation_links(const Certificate& old_root, const Certificate& new_root,
+                    const PeerMaterial& a, const PeerMaterial& b) {
+    if (old_root.same_public_key(new_root)) return false;
+    for (const PeerMaterial* m : {&a, &b})
+        for (const Certificate& x : intermediates_of(*m))
+            if (x.same_public_key(new_root) && x.issued_by_name(old_root) &&
+                x.signature_verified_by(old_root))
+                return true;
+    return false;
+}
+
+bool any_rotation_link(const std::vector<Certificate>& olds, const std::vector<Certificate>& news,
+                       const PeerMaterial& a, const PeerMaterial& b) {
+    for (const Certificate& o : olds)
+        for (const Certificate& n : news)
+            if (rotation_links(o, n, a, b)) return true;
+    return false;
+}
+
+void refuse(PeerCheck& check, std::string code, std::string reason) {
+    check.accepted = false;
+    check.code = std::move(code);
+    check.reason = std::move(reason);
+}
+
+// Why `presenter`'s chain does not reach `verifier`'s roots by names and signatures.
+void diagnose_unknown_authority(PeerCheck& check, const PeerMaterial& verifier,
+                                const PeerMaterial& presenter, Instant at) {
+    const Certificate& leaf = presenter.chain[0];
+    std::string who = describe(presenter), judge = describe(verifier);
+
+    std::vector<Certificate> pooled(presenter.chain.begin() + 1, presenter.chain.end());
+    pooled.insert(pooled.end(), verifier.chain.begin() + 1, verifier.chain.end());
+    auto with_pool = verify_chain(leaf, pooled, verifier.roots, at);
+    if (with_pool.verified) {
+        const Certificate& missing = pooled[with_pool.intermediates_used.front()];
+        return refuse(check, "missing-intermediate",
+                      who + "'s chain needs an intermediate it does not carry: " +
+                          missing.subject() + " (key " + missing.public_key_sha256().substr(0, 16) +
+                          ", which " + judge +
+                          " presents); renew the node's certificate so the engine appends it");
+    }
+    bool presenter_self_consistent =
+        verify_chain(leaf, intermediates_of(presenter), presenter.roots, at).verified;
+    if (presenter_self_consistent &&
+        any_rotation_link(presenter.roots, verifier.roots, verifier, presenter))
+        return refuse(check, "old-root",
+                      who + " is still on the old root: the swarm rotated from its root (key " +
+                          key_list(presenter.roots) + ") to " + judge + "'s root (key " +
+                          key_list(verifier.roots) +
+                          "), as the cross-signed intermediate shows, and its certificate is "
+                          "still issued by the old root. Bring the node online so it renews; if "
+                          "it was removed, `docker swarm leave --force` there and join with the "
+                          "current token");
+    if (presenter_self_consistent &&
+        any_rotation_link(verifier.roots, presenter.roots, verifier, presenter))
+        return refuse(check, "old-root",
+                      judge + " is still on the old root (key " + key_list(verifier.roots) +
+                          "): the swarm rotated to " + who + "'s root (key " +
+                          key_list(presenter.roots) +
+                          "), whose certificate no longer carries the cross-signed intermediate. "
+                          "Bring the node online so it receives the new root; if it was removed, "
+                          "`docker swarm leave --force` there and join with the current token");
+    std::string reason = "different swarm: " + who + "'s certificate does not chain to " + judge +
+                         "'s root (root keys differ: trusts " + key_list(verifier.roots) +
+                         ", presented chain is under " + key_list(presenter.roots) + ")";
+    if (verifier.cluster_id && verifier.cluster_id == presenter.cluster_id)
+        reason += "; both name cluster " + *verifier.cluster_id +
+                  ", so one holds files from before a CA rotation that nothing here links";
+    refuse(check, "different-swarm", std::move(reason));
+}
+
+void check_usage(PeerCheck& check, const PeerMaterial& presenter, TlsRole role) {
+    const Certificate& leaf = presenter.chain[0];
+    const ExtendedKeyUsage& eku = leaf.extended_key_usage();
+    // Go's verifier treats a leaf without the extension as good for any usage.
+    bool usage_ok = !eku.present || (role == TlsRole::client ? eku.client_auth : eku.server_auth);
+    if (!usage_ok)
+        return refuse(check, "wrong-usage",
+                      describe(presenter) + "'s certificate lacks the " +
+                          (role == TlsRole::client ? "clientAuth" : "serverAuth") +
+                          " extended key usage, so it cannot " +
+                          (role == TlsRole::client ? "dial" : "listen") +
+                          " in mutual TLS; re-issue it with the engine's profile");
+    const auto& names = leaf.dns_names();
+    if (role == TlsRole::server && leaf.organizational_unit() == "swarm-manager" &&
+        std::find(names.begin(), names.end(), "swarm-manager") == names.end())
+        refuse(check, "wrong-name",
+               describe(presenter) +
+                   "'s certificate lacks the DNS name swarm-manager that dialling nodes expect "
+                   "from a manager; re-issue it with the engine's profile");
+}
+
+}  // namespace
+
+std::string_view to_string(TlsRole role) { return role == TlsRole::client ? "client" : "server"; }
+
+PeerMaterial load_peer_material(const std::string& dir) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec))
+        throw Error(dir, "not a directory", "give a node's certificates directory",
+                    ReadFailure::not_found);
+    PeerMaterial m;
+    m.dir = dir;
+    m.chain = load_bundle((fs::path(dir) / "swarm-node.crt").string(), nullptr);
+    m.roots = load_bundle((fs::path(dir) / "swarm-root-ca.crt").string(), &m.root_file_sha256);
+    const Certificate& leaf = m.chain[0];
+    const std::string& ou = leaf.organizational_unit();
+    if (ou == "swarm-manager" || ou == "swarm-worker") {
+        m.node_id = leaf.common_name();
+        m.role = ou.substr(6);
+        m.cluster_id = leaf.organization();
+    }
+    return m;
+}
+
+PeerCheck check_presented_chain(const PeerMaterial& verifier, const PeerMaterial& presenter,
+                                TlsRole presenter_role, Instant at) {
+    PeerCheck check;
+    check.verifier = verifier.dir;
+    check.presenter = presenter.dir;
+    check.presenter_role = presenter_role;
+    const Certificate& leaf = presenter.chain[0];
+    auto result = verify_chain(leaf, intermediates_of(presenter), verifier.roots, at);
+    if (!result.verified) {
+        if (result.failure_code == "expired" || result.failure_code == "not-yet-valid") {
+            refuse(check, result.failure_code,
+                   describe(verifier) + " refuses " + describe(presenter) + ": " +
+                       result.failure +
+                       (result.failure_code == "expired"
+                            ? " (a node that cannot renew must `docker swarm leave --force` "
+                              "and join again)"
+                            : " (check the clocks of both nodes)"));
+            return check;
+        }
+        diagnose_unknown_authority(check, verifier, presenter, at);
+        return check;
+    }
+    check.accepted = true;
+    check_usage(check, presenter, presenter_role);
+    if (check.accepted) {
+        check.path.push_back(leaf.subject());
+        for (std::size_t i : result.intermediates_used)
+            check.path.push_back(presenter.chain[1 + i].subject());
+        check.path.push_back(verifier.roots[*result.root_index].subject());
+    }
+    return check;
+}
+
+PeerVerdict verify_peers(const PeerMaterial& a, const PeerMaterial& b, Instant at) {
+    PeerVerdict verdict;
+    verdict.dir = a.dir;
+    verdict.peer_dir = b.dir;
+    verdict.checks = {check_presented_chain(a, b, TlsRole::client, at),
+                      check_presented_chain(a, b, TlsRole::server, at),
+                      check_presented_chain(b, a, TlsRole::client, at),
+                      check_presented_chain(b, a, TlsRole::server, at)};
+    verdict.accepted = std::all_of(verdict.checks.begin(), verdict.checks.end(),
+                                   [](const PeerCheck& c) { return c.accepted; });
+    verdict.severity = verdict.accepted ? Severity::ok : Severity::critical;
+    return verdict;
+}
+
+}  // namespace swarmpki
