@@ -1,0 +1,123 @@
+// `swarmpki serve`: a Prometheus exporter (and webhook notifier) over optional mutual TLS.
+//
+// A background scanner reads the configured node directories every interval and publishes an
+// immutable Snapshot (pre-rendered /metrics and /v1/inspect bodies plus the reduced ScanState)
+// by swapping a shared_ptr under a mutex; request handlers only copy that pointer, so a scrape
+// never waits on the disk, and a dead webhook receiver (its own thread) never waits on anything
+// here. TLS keys are loaded by the core (engine key files carry PEM headers OpenSSL refuses, and
+// may be autolocked), and client certificates are verified the engine's way, so a node presenting
+// a mid-rotation chain (leaf + cross-signed intermediate) is admitted against the old root.
+#pragma once
+
+#include "swarmpki/encoding.hpp"
+#include "swarmpki/expiry.hpp"
+#include "swarmpki/severity.hpp"
+#include "swarmpki/time.hpp"
+#include "swarmpki/webhook.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace swarmpki {
+
+// ---- Listening address ----
+
+struct ListenAddress {
+    std::string host;  // "127.0.0.1", "::1", "0.0.0.0"
+    int port = 0;      // 0: any free port (tests)
+};
+
+// "127.0.0.1:9323", "[::1]:9323", "localhost:9323", ":9323" (every interface). UsageError else.
+ListenAddress parse_listen_address(std::string_view text);
+// 127.0.0.0/8, ::1 and "localhost".
+bool is_loopback_host(std::string_view host);
+
+// ---- What one scan produced ----
+
+struct Snapshot {
+    Instant scanned_at{};
+    double scan_seconds = 0;      // how long the scan took
+    bool scan_succeeded = false;  // false: the bodies are those of the last good scan
+    std::optional<Instant> last_success_at;  // when the bodies were produced
+    std::string metrics;          // the expiry families, as `expiry --format prometheus`
+    std::string inspect_json;     // the swarmpki.inspect/v1 document
+    Severity status = Severity::unknown;
+    ScanState state;              // what the webhook transition detector compares
+};
+
+struct ScanSettings {
+    std::vector<std::string> dirs;
+    ExpiryOptions expiry;                          // `at` is overwritten with each scan's now
+    std::shared_ptr<const SecretBytes> unlock_key;  // may be null
+};
+
+// Reads the directories once, as of `now` (pure apart from the reads: no clock, no threads
+// beyond expiry's own workers). Throws only on programming errors; unreadable input is part of
+// the snapshot (scan errors, `unknown` status, failures in the ScanState).
+Snapshot scan_directories(const ScanSettings& settings, Instant now);
+
+// ---- TLS ----
+
+struct TlsSettings {
+    std::string cert_file;                     // leaf first, then intermediates
+    std::string key_file;                      // PKCS#8/SEC1, engine headers, autolock allowed
+    std::optional<std::string> client_ca_file; // require client certificates chained to these
+};
+
+// --tls-from-dir DIR: the node's own certificate and key, clients chained to its trust root.
+TlsSettings tls_from_node_directory(const std::string& dir);
+
+// ---- The server ----
+
+struct ServeOptions {
+    ListenAddress listen{"127.0.0.1", 9323};
+    ScanSettings scan;
+    std::chrono::milliseconds interval{60000};
+    std::optional<TlsSettings> tls;
+    bool allow_insecure_public = false;
+    std::size_t worker_threads = 32;      // concurrent connections served
+    std::size_t max_header_count = 64;
+    std::size_t max_payload_bytes = 4096;  // GETs have no body; anything larger is refused
+    std::chrono::seconds read_timeout{5}, write_timeout{5};
+    std::optional<DeliveryOptions> webhooks;  // with `webhook_secret`
+    std::shared_ptr<const SecretBytes> webhook_secret;
+    std::string event_source = "swarmpki://localhost/serve";
+    std::function<Instant()> clock;             // the command passes the wall clock
+    std::function<void(std::string_view)> log;  // one logfmt line per call (stderr)
+};
+
+class Server {
+public:
+    // Validates the options and loads the TLS material: throws swarmpki::Error naming the file
+    // (unreadable key, wrong unlock key, key not matching the certificate) or UsageError (a
+    // public address without TLS).
+    explicit Server(ServeOptions options);
+    ~Server();  // stop() + join
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // Runs the first scan, binds, then serves and rescans on background threads. Throws
+    // swarmpki::Error when the address cannot be bound.
+    void start();
+    int port() const;  // the bound port (useful with port 0)
+    // Stops accepting, finishes in-flight requests, joins every thread. Idempotent.
+    void stop();
+    // Blocks until stop() has been called from elsewhere (a signal handler thread).
+    void wait();
+
+    std::shared_ptr<const Snapshot> snapshot() const;
+    // Scans now on the caller's thread and publishes the result (tests, SIGHUP-like use).
+    void rescan();
+    DeliveryCounters webhook_counters() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace swarmpki

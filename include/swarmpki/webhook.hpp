@@ -1,0 +1,202 @@
+// Webhook events: what changed between two scans, how it is shaped and signed, and how it is
+// delivered without ever holding up the exporter.
+//
+// The scanner hands each scan to `detect_transitions` as a plain `ScanState` (certificate
+// statuses, per-directory rotation state and root digest, failures); the events it returns go
+// to a `WebhookDelivery`, whose own worker thread posts them with Standard Webhooks signatures
+// (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256>`), retrying
+// timeouts, 5xx and 429 with exponential back-off under the same id. The queue is bounded and
+// drops the oldest event (with a log line) rather than grow or block the scanner. Time is always
+// passed in: the command supplies the clock.
+#pragma once
+
+#include "swarmpki/encoding.hpp"
+#include "swarmpki/severity.hpp"
+#include "swarmpki/time.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace swarmpki {
+
+// ---- What a scan saw, reduced to what transitions are computed from ----
+
+struct CertificateState {
+    std::string path;     // the file holding the certificate
+    std::string serial;   // lowercase hex
+    std::string kind;     // node, intermediate, root
+    std::string node_id, role, cluster_id;
+    Instant not_after{};
+    std::int64_t remaining_seconds = 0;
+    std::string status;  // expiry status: ok, renewal-window, renewal-overdue, expiring, ...
+    Severity severity = Severity::ok;
+};
+
+struct DirectoryState {
+    std::string dir;
+    std::string node_id, role, cluster_id;
+    std::string rotation_state;  // none, in-progress, completed ("" when unreadable)
+    std::string root_sha256;     // SHA-256 of swarm-root-ca.crt's exact bytes
+    std::optional<std::string> error;  // one line: why the directory could not be read
+};
+
+struct ScanState {
+    Instant at{};
+    std::vector<CertificateState> certificates;
+    std::vector<DirectoryState> directories;
+    std::optional<std::string> failure;  // the whole scan failed
+};
+
+// ---- Events ----
+
+enum class EventType {
+    cert_expired,
+    cert_expiring,
+    cert_renewal_overdue,
+    cert_not_yet_valid,
+    cert_ok,
+    rotation_started,
+    rotation_completed,
+    root_changed,
+    scan_failed,
+};
+
+// "io.swarmpki.cert.expired", ...
+std::string_view to_string(EventType type);
+
+struct EventData {
+    std::optional<std::string> node_id, role, cluster_id, serial;
+    std::optional<Instant> not_after;
+    std::optional<std::int64_t> remaining_seconds;
+    std::optional<std::string> status, previous_status;
+    std::optional<Severity> previous_severity;
+    std::optional<std::string> root_sha256, previous_root_sha256;
+    std::optional<std::string> error;
+};
+
+struct Event {
+    std::string id;
+    EventType type = EventType::cert_ok;
+    std::string source;   // who observed it: "swarmpki://<host>/serve"
+    std::string subject;  // the certificate or directory path
+    Instant time{};
+    Severity severity = Severity::ok;
+    std::string summary;  // one line for people
+    EventData data;
+};
+
+// A fresh unique event id ("msg_" + 32 hex characters from the CSPRNG).
+std::string new_event_id();
+
+// The events between `previous` (null on the first scan) and `current`. Certificates are keyed
+// by path + serial; a certificate replaced at the same path (renewal) is compared with its
+// predecessor, so "expiring" -> renewed gives `cert.ok`. On the first scan only problems are
+// reported (non-ok certificates, a rotation under way, unreadable directories).
+std::vector<Event> detect_transitions(const ScanState* previous, const ScanState& current,
+                                      std::string_view source);
+
+// A sample event for `notify --test`.
+Event sample_event(std::string_view source, Instant now);
+
+// ---- Body shapes ----
+
+enum class WebhookFormat { native, slack, alertmanager };
+
+std::optional<WebhookFormat> parse_webhook_format(std::string_view text);
+std::string_view to_string(WebhookFormat format);
+
+// native: the CloudEvents-like document; slack: an incoming-webhook message; alertmanager: a
+// one-element array for POST /api/v2/alerts (cert.ok and rotation.completed resolve).
+std::string render_event_body(const Event& event, WebhookFormat format);
+
+// ---- Signing (Standard Webhooks) ----
+
+// The signing secret: the file's bytes without trailing whitespace. Throws swarmpki::Error
+// naming the file when it is unreadable or empty; the value never appears in any message.
+SecretBytes load_webhook_secret(const std::string& path);
+
+// "v1,<base64 of HMAC-SHA256(secret, id + "." + timestamp + "." + body)>"
+std::string webhook_signature(const SecretBytes& secret, std::string_view id,
+                              std::int64_t timestamp, std::string_view body);
+
+// Checks a `webhook-signature` header value (space-separated list of "v1,<sig>") in constant
+// time; used by receivers in tests and by anyone embedding the library.
+bool webhook_signature_valid(const SecretBytes& secret, std::string_view id,
+                             std::int64_t timestamp, std::string_view body,
+                             std::string_view header_value);
+
+// ---- Logging ----
+
+// A logfmt value: bare when it is a plain token, otherwise quoted with \" and \\ escaped and
+// control characters replaced, so one event is always one line.
+std::string logfmt_value(std::string_view text);
+
+// ---- Delivery ----
+
+// An http:// or https:// URL split for the HTTP client. Throws UsageError on anything else.
+struct WebhookUrl {
+    std::string scheme_host_port;  // "https://hooks.example:8443"
+    std::string path;              // "/hook?x=1" ("/" when empty)
+    bool https = false;
+};
+WebhookUrl parse_webhook_url(std::string_view url);
+
+struct DeliveryOptions {
+    std::vector<std::string> urls;
+    WebhookFormat format = WebhookFormat::native;
+    std::optional<std::string> ca_file;  // verify HTTPS against this instead of system roots
+    std::chrono::milliseconds timeout{10000};
+    std::chrono::milliseconds first_retry_delay{1000};  // doubles on every retry
+    std::chrono::milliseconds max_retry_delay{300000};
+    int max_attempts = 8;
+    std::size_t queue_capacity = 1024;
+    std::function<Instant()> clock;                // for webhook-timestamp
+    std::function<void(std::string_view)> log;     // one logfmt line each, no secrets
+};
+
+// The result of one POST.
+struct AttemptOutcome {
+    int http_status = 0;       // 0 when no response (connection failure, timeout)
+    std::string error;         // transport error when http_status == 0
+    bool delivered() const { return http_status >= 200 && http_status < 300; }
+    // Timeouts, connection failures, 5xx and 429 are worth retrying; other 4xx are not.
+    bool retryable() const {
+        return http_status == 0 || http_status == 429 || http_status >= 500;
+    }
+};
+
+struct DeliveryCounters {
+    std::uint64_t delivered = 0, failed = 0, retried = 0, dropped = 0;
+};
+
+class WebhookDelivery {
+public:
+    WebhookDelivery(DeliveryOptions options, std::shared_ptr<const SecretBytes> secret);
+    ~WebhookDelivery();  // stops and joins the worker; undelivered events are logged and dropped
+    WebhookDelivery(const WebhookDelivery&) = delete;
+    WebhookDelivery& operator=(const WebhookDelivery&) = delete;
+
+    // Never blocks on the network: queues one delivery per URL, dropping the oldest when full.
+    void enqueue(const Event& event);
+    DeliveryCounters counters() const;
+    std::size_t queued() const;
+    // Aborts an in-flight request and joins the worker.
+    void stop();
+
+    // One signed POST now, on the caller's thread (used by `notify --test` and by the worker).
+    static AttemptOutcome post_once(const DeliveryOptions& options, const SecretBytes& secret,
+                                    const WebhookUrl& url, const std::string& id,
+                                    std::string_view body);
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace swarmpki

@@ -1,0 +1,154 @@
+// TLS material and client authentication for `serve`.
+//
+// The SSL_CTX is built here rather than by cpp-httplib's file-path constructor because OpenSSL's
+// PEM reader refuses the engine's key files (kek-version/raft-dek headers, autolocked PKCS#8).
+// Client chains are checked with the core's verify_chain instead of X509_verify_cert: mid-rotation
+// a node presents leaf + cross-signed intermediate (subject == issuer == CN=swarm-ca, no AKI),
+// which OpenSSL rejects as "self-signed certificate in certificate chain" but the engine accepts.
+#include "serve_tls.hpp"
+
+#include "swarmpki/chain.hpp"
+#include "swarmpki/error.hpp"
+#include "swarmpki/file.hpp"
+#include "swarmpki/pem.hpp"
+#include "swarmpki/webhook.hpp"
+
+#include <openssl/x509_vfy.h>
+
+#include <filesystem>
+
+namespace swarmpki::serve_detail {
+
+namespace {
+
+// A client could present a long list of certificates to make the pairwise search expensive; no
+// swarm chain has more than two.
+constexpr int kMaxPresentedCertificates = 8;
+
+int verify_error_for(const std::string& failure_code) {
+    if (failure_code == "expired") return X509_V_ERR_CERT_HAS_EXPIRED;
+    if (failure_code == "not-yet-valid") return X509_V_ERR_CERT_NOT_YET_VALID;
+    return X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY;
+}
+
+void log_refusal(const ClientVerifier& verifier, const std::string& subject,
+                 const std::string& reason) {
+    if (verifier.log)
+        verifier.log("level=warn msg=\"client certificate refused\" subject=" +
+                     logfmt_value(subject) + " reason=" + logfmt_value(reason));
+}
+
+int verify_client_chain(X509_STORE_CTX* store_ctx, void* arg) {
+    const auto& verifier = *static_cast<const ClientVerifier*>(arg);
+    X509* leaf_borrowed = X509_STORE_CTX_get0_cert(store_ctx);
+    STACK_OF(X509)* presented = X509_STORE_CTX_get0_untrusted(store_ctx);
+    if (leaf_borrowed == nullptr) {
+        X509_STORE_CTX_set_error(store_ctx, X509_V_ERR_UNSPECIFIED);
+        return 0;
+    }
+    try {
+        Certificate leaf = Certificate::from_handle(ossl::up_ref(leaf_borrowed));
+        int count = presented ? sk_X509_num(presented) : 0;
+        if (count > kMaxPresentedCertificates) {
+            log_refusal(verifier, leaf.subject(), "too many certificates presented");
+            X509_STORE_CTX_set_error(store_ctx, X509_V_ERR_CERT_CHAIN_TOO_LONG);
+            return 0;
+        }
+        std::vector<Certificate> intermediates;
+        for (int i = 0; i < count; ++i) {
+            X509* borrowed = sk_X509_value(presented, i);
+            if (X509_cmp(borrowed, leaf_borrowed) == 0) continue;
+            intermediates.push_back(Certificate::from_handle(ossl::up_ref(borrowed)));
+        }
+        Instant now = verifier.clock ? verifier.clock() : wall_clock_now();
+        ChainVerification result = verify_chain(leaf, intermediates, verifier.roots, now);
+        if (!result.verified) {
+            log_refusal(verifier, leaf.subject(), result.failure);
+            X509_STORE_CTX_set_error(store_ctx, verify_error_for(result.failure_code));
+            return 0;
+        }
+        const ExtendedKeyUsage& eku = leaf.extended_key_usage();
+        if (eku.present && !eku.client_auth) {
+            log_refusal(verifier, leaf.subject(), "certificate is not for client authentication");
+            X509_STORE_CTX_set_error(store_ctx, X509_V_ERR_INVALID_PURPOSE);
+            return 0;
+        }
+        X509_STORE_CTX_set_error(store_ctx, X509_V_OK);
+        return 1;
+    } catch (const std::exception& e) {
+        log_refusal(verifier, "(unparsable certificate)", e.what());
+        X509_STORE_CTX_set_error(store_ctx, X509_V_ERR_UNSPECIFIED);
+        return 0;
+    }
+}
+
+PrivateKey load_key_file(const std::string& path, const SecretBytes* unlock_key) {
+    std::string text = read_file(path);
+    PemBundle bundle = parse_pem_or_throw(text, path);
+    return load_private_key(key_block_of(bundle, path), unlock_key, path);
+}
+
+}  // namespace
+
+TlsMaterial load_tls_material(const TlsSettings& settings, const SecretBytes* unlock_key) {
+    std::vector<Certificate> chain = load_certificate_file(settings.cert_file);
+    if (chain.empty())
+        throw Error(settings.cert_file, "no certificate in the file",
+                    "give the server certificate (leaf first, then intermediates)");
+    PrivateKey key = load_key_file(settings.key_file, unlock_key);
+    if (!key.matches(chain.front()))
+        throw Error(settings.key_file,
+                    "the key does not match the certificate in " + settings.cert_file,
+                    "give the key that belongs to that certificate");
+    TlsMaterial material{std::move(chain), std::move(key), false, {}};
+    if (settings.client_ca_file) {
+        material.verifier.roots = load_certificate_file(*settings.client_ca_file);
+        if (material.verifier.roots.empty())
+            throw Error(*settings.client_ca_file, "no certificate in the client CA file",
+                        "give the swarm's swarm-root-ca.crt");
+        material.require_client_certificate = true;
+    }
+    return material;
+}
+
+bool configure_server_context(SSL_CTX& ctx, const TlsMaterial& material) {
+    if (SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION) != 1) return false;
+    SSL_CTX_set_options(&ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    if (SSL_CTX_use_certificate(&ctx, material.chain.front().get0()) != 1) return false;
+    for (std::size_t i = 1; i < material.chain.size(); ++i)
+        if (SSL_CTX_add1_chain_cert(&ctx, material.chain[i].get0()) != 1) return false;
+    if (SSL_CTX_use_PrivateKey(&ctx, material.key.get0()) != 1) return false;
+    if (SSL_CTX_check_private_key(&ctx) != 1) return false;
+    if (material.require_client_certificate) {
+        for (const Certificate& root : material.verifier.roots)
+            if (SSL_CTX_add_client_CA(&ctx, root.get0()) != 1) return false;
+        SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+        SSL_CTX_set_cert_verify_callback(&ctx, verify_client_chain,
+                                         const_cast<ClientVerifier*>(&material.verifier));
+    } else {
+        SSL_CTX_set_verify(&ctx, SSL_VERIFY_NONE, nullptr);
+    }
+    return true;
+}
+
+std::string peer_common_name(const SSL* ssl) {
+    if (ssl == nullptr) return {};
+    X509* peer = SSL_get0_peer_certificate(ssl);  // borrowed
+    if (peer == nullptr) return {};
+    char name[256];
+    int length = X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, name,
+                                           sizeof name);
+    return length > 0 ? std::string(name, static_cast<std::size_t>(length)) : std::string();
+}
+
+}  // namespace swarmpki::serve_detail
+
+namespace swarmpki {
+
+TlsSettings tls_from_node_directory(const std::string& dir) {
+    std::filesystem::path base(dir);
+    return TlsSettings{(base / "swarm-node.crt").string(), (base / "swarm-node.key").string(),
+                       (base / "swarm-root-ca.crt").string()};
+}
+
+}  // namespace swarmpki
