@@ -1,10 +1,111 @@
-// Placeholder until the inspect command lands; replaced by its implementation.
+// swarmpki inspect: flags in, one InspectReport out, rendered once and written whole.
+//
+// Exit code = the worst severity found (0 ok, 1 warning, 2 critical), 3 when a directory could
+// not be evaluated (its one-line reason also goes to stderr; stdout still gets the complete
+// document), 64 for usage errors. The unlock key and the token's secret stay in memory.
 #include "commands.hpp"
 
 #include "swarmpki/error.hpp"
+#include "swarmpki/file.hpp"
+#include "swarmpki/inspect.hpp"
+#include "swarmpki/inspect_render.hpp"
+#include "swarmpki/join_token.hpp"
+#include "swarmpki/node_directory.hpp"
+#include "swarmpki/private_key.hpp"
+
+#include <openssl/crypto.h>
+
+#include <iostream>
 
 namespace swarmpki::cli {
 
-int run_inspect(const Args& /*args*/) { throw UsageError("the inspect command is not built yet"); }
+namespace {
+
+const HelpText kHelp{
+    "swarmpki inspect [--dir DIR]... [--unlock-key-file F] [--token TOKEN] [options]",
+    "Reports on a swarm node's certificate directory: node ID, role, cluster, issuer, validity,\n"
+    "renewal window, trust root and its join-token digest, CA rotation state, chain verification\n"
+    "(the engine's way), the key (type, encryption, PEM header names, match), file modes, and\n"
+    "findings with severities. Read-only: nothing under DIR is ever written. With an unlock key\n"
+    "an autolocked key is decrypted in memory to check that it matches the certificate.",
+    "  swarmpki inspect\n"
+    "  swarmpki inspect --dir /srv/node1/certificates --dir /srv/node2/certificates --format json\n"
+    "  docker swarm unlock-key -q | swarmpki inspect --unlock-key-stdin\n"
+    "  swarmpki inspect --token \"$(docker swarm join-token -q worker)\"\n"
+    "  swarmpki inspect --at 2027-01-01T00:00:00Z --format json",
+    kStandardExitCodes};
+
+po::options_description options_of_inspect() {
+    po::options_description options("options");
+    options.add_options()
+        ("dir", po::value<std::vector<std::string>>()->composing(),
+         "a node's certificates directory (repeatable; default /var/lib/docker/swarm/certificates)")
+        ("token", po::value<std::string>(), "a join token: does it pin this node's trust root?")
+        ("token-file", po::value<std::string>(), "read the join token from this file");
+    add_unlock_key_options(options);
+    add_common_options(options, "output format: text or json");
+    return options;
+}
+
+std::optional<SecretBytes> read_unlock_key(const po::variables_map& vm) {
+    std::optional<std::string> text = read_unlock_key_text(vm);
+    if (!text) return std::nullopt;
+    struct Wipe {
+        std::string& s;
+        ~Wipe() { OPENSSL_cleanse(s.data(), s.size()); }
+    } wipe{*text};
+    return parse_unlock_key(*text);
+}
+
+std::optional<JoinToken> read_token(const po::variables_map& vm) {
+    if (vm.count("token") && vm.count("token-file"))
+        throw UsageError("give --token or --token-file, not both");
+    std::string text, subject = "the join token";
+    if (vm.count("token")) {
+        text = vm["token"].as<std::string>();
+    } else if (vm.count("token-file")) {
+        subject = vm["token-file"].as<std::string>();
+        text = read_file(subject, 4096);
+        while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    } else {
+        return std::nullopt;
+    }
+    JoinTokenParse parsed = parse_join_token(text);
+    OPENSSL_cleanse(text.data(), text.size());
+    if (!parsed.token)
+        throw Error(subject, "not a valid join token: " + parsed.error,
+                    "give the token `docker swarm join-token -q worker` prints");
+    return std::move(parsed.token);
+}
+
+}  // namespace
+
+int run_inspect(const Args& args) {
+    po::options_description options = options_of_inspect();
+    po::variables_map vm = parse_args(args, options);
+    if (wants_help(vm)) {
+        print_help(kHelp, options);
+        return 0;
+    }
+    CommonOptions common = read_common(vm, "text|json");
+    std::vector<std::string> dirs = vm.count("dir") ? vm["dir"].as<std::vector<std::string>>()
+                                                    : std::vector<std::string>{kDefaultCertificatesDir};
+    std::optional<JoinToken> token = read_token(vm);
+    std::optional<SecretBytes> unlock_key = read_unlock_key(vm);
+
+    InspectOptions inspect_options;
+    inspect_options.unlock_key = unlock_key ? &*unlock_key : nullptr;
+    inspect_options.token = token ? &*token : nullptr;
+    InspectReport report = inspect_nodes(dirs, inspect_options, common.now);
+
+    for (const NodeReport& node : report.nodes)
+        if (node.error) std::cerr << "swarmpki: " << *node.error << "\n";
+    int code = exit_code(report.severity);
+    if (common.quiet && code == 0) return code;
+    write_stdout(common.format == "json"
+                     ? render_inspect_json(report)
+                     : render_inspect_text(report, common.color ? TextColor::yes : TextColor::no));
+    return code;
+}
 
 }  // namespace swarmpki::cli

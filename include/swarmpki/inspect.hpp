@@ -1,0 +1,138 @@
+// inspect: the truth about one node's PKI, as a plain struct that renderers turn into text or
+// JSON (so the two can never disagree).
+//
+// Everything is decided by keys and signatures, never by names: every swarm root is CN=swarm-ca,
+// and the engine's cross-signed intermediate shares subject, issuer and serial with the new root.
+// Time is a parameter; nothing here reads the clock or writes a file.
+#pragma once
+
+#include "swarmpki/encoding.hpp"
+#include "swarmpki/finding.hpp"
+#include "swarmpki/join_token.hpp"
+#include "swarmpki/severity.hpp"
+#include "swarmpki/time.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace swarmpki {
+
+struct InspectOptions {
+    const SecretBytes* unlock_key = nullptr;  // borrowed; decrypts an autolocked key in memory
+    const JoinToken* token = nullptr;         // borrowed; does it pin this node's trust root?
+};
+
+enum class ChainKind { leaf, cross_signed_intermediate, intermediate };
+enum class RotationPhase { none, in_progress, completed };
+const char* to_string(ChainKind kind);
+const char* to_string(RotationPhase state);
+
+// Who the leaf says the node is.
+struct LeafIdentity {
+    std::string id;                         // CN
+    std::optional<std::string> role;        // "manager" / "worker" from OU; null otherwise
+    std::string organizational_unit;        // the OU as written
+    std::string cluster_id;                 // O
+    std::vector<std::string> sans;
+    std::string serial;
+    Instant not_before{}, not_after{};
+    std::int64_t lifetime_seconds = 0;
+    std::int64_t remaining_seconds = 0;     // negative once expired
+    std::string issuer;
+    std::optional<std::string> issuer_public_key_sha256;  // null when no certificate signs it
+    struct {
+        Instant start{};  // NotBefore + 50% of the lifetime
+        Instant end{};    // NotBefore + 80%
+    } renewal_window;
+};
+
+struct ChainEntry {
+    ChainKind kind = ChainKind::leaf;
+    std::string subject, issuer, serial;
+    Instant not_before{}, not_after{};
+    std::string public_key_sha256;
+};
+
+struct TrustRootEntry {
+    std::string subject, serial;
+    Instant not_before{}, not_after{};
+    std::string public_key_sha256;
+    std::string key_type;
+};
+
+struct KeyReport {
+    bool present = false;
+    std::optional<std::string> type;      // ecdsa-p256; null when encrypted and not unlocked
+    std::optional<std::string> pem_type;  // "PRIVATE KEY", "ENCRYPTED PRIVATE KEY", ...
+    bool encrypted = false;
+    std::optional<std::string> kek_version;
+    std::vector<std::string> pem_headers;     // names only, never values
+    std::optional<bool> matches_certificate;  // null when encrypted and no unlock key was given
+    std::optional<std::string> mode;          // "0600"
+    std::optional<std::string> owner;
+};
+
+struct FileReport {
+    std::string name;
+    std::string path;
+    std::string mode, owner, group;
+    std::uint64_t size = 0;
+    std::optional<std::string> symlink_target;  // when the name is a symlink
+    bool outside_directory = false;
+    bool dangling = false;
+};
+
+struct TokenReport {
+    int version = 1;
+    bool fips = false;
+    std::string digest_base36;  // the token's digest part (not secret); the secret is never kept
+    bool pins_root = false;
+};
+
+struct NodeReport {
+    std::string dir;
+    Severity severity = Severity::ok;  // worst finding, or unknown when `error` is set
+    std::optional<std::string> error;  // one line: file, problem, remedy
+    std::optional<LeafIdentity> node;
+    std::vector<ChainEntry> chain;
+    std::vector<TrustRootEntry> trust_roots;
+    std::optional<std::string> root_file_sha256;
+    std::optional<std::string> join_token_digest;  // root_file_sha256 as 50 base-36 characters
+    std::optional<RotationPhase> rotation;
+    std::optional<bool> chain_verified;
+    std::string chain_failure;  // why not, when not verified
+    KeyReport key;
+    std::vector<FileReport> files;
+    std::optional<TokenReport> token;
+    std::vector<Finding> findings;
+};
+
+// Several directories at once: what an operator comparing a fleet asks first.
+struct FleetSummary {
+    std::size_t nodes = 0;
+    std::size_t ok = 0, warning = 0, critical = 0, unknown = 0;
+    std::vector<std::string> cluster_ids;       // distinct, in first-seen order
+    std::vector<std::string> root_file_sha256s;  // distinct, in first-seen order
+    std::size_t rotation_none = 0, rotation_in_progress = 0, rotation_completed = 0;
+    std::optional<Instant> earliest_not_after;
+    std::string earliest_dir;
+    std::vector<Finding> findings;
+};
+
+struct InspectReport {
+    Instant evaluated_at{};
+    Severity severity = Severity::ok;
+    std::vector<NodeReport> nodes;
+    std::optional<FleetSummary> fleet;  // only for more than one directory
+};
+
+NodeReport inspect_node(const std::string& dir, const InspectOptions& options, Instant now);
+InspectReport inspect_nodes(const std::vector<std::string>& dirs, const InspectOptions& options,
+                            Instant now);
+
+// The status word of a report or node: ok, warning, critical, unknown.
+std::string_view report_status(Severity severity);
+
+}  // namespace swarmpki

@@ -1,0 +1,125 @@
+// What each certificate in swarm-node.crt is, and where the node stands in a CA rotation.
+//
+// Names cannot answer either question: the old root, the new root and the cross-signed
+// intermediate are all CN=swarm-ca in a default swarm, and after a rotation away from an
+// operator's root the cross-signed certificate's issuer is that root's name. So:
+//  - a cross-signed intermediate is a CA certificate that is not self-signed and carries either
+//    a trust root's key (a rotation has completed and the copy is still bundled) or the key that
+//    signed the leaf while its own signature verifies under a trust root (the engine's
+//    [leaf][cross-signed new root] shape during a rotation);
+//  - in-progress: the leaf's signing key is not a trust root's, and it reaches one through a
+//    cross-signed intermediate;
+//  - completed: the leaf is signed by a trust root's key and a cross-signed copy of that root is
+//    still bundled (it goes at the node's next renewal).
+#include "inspect_checks.hpp"
+
+#include <algorithm>
+#include <span>
+
+namespace swarmpki::inspect_detail {
+
+namespace {
+
+bool self_signed(const Certificate& cert) { return cert.signature_verified_by(cert); }
+
+bool has_root_key(const Certificate& cert, const std::vector<Certificate>& roots) {
+    return std::any_of(roots.begin(), roots.end(),
+                       [&](const Certificate& root) { return root.same_public_key(cert); });
+}
+
+bool signed_by_a_root(const Certificate& cert, const std::vector<Certificate>& roots) {
+    return std::any_of(roots.begin(), roots.end(), [&](const Certificate& root) {
+        return cert.signature_verified_by(root);
+    });
+}
+
+// The certificate whose key verifies `leaf`'s signature: trust roots first, then the bundled
+// intermediates; among those, one whose subject also matches the leaf's issuer name is preferred.
+const Certificate* find_signer(const Certificate& leaf, const std::vector<Certificate>& chain,
+                               const std::vector<Certificate>& roots, bool& is_root) {
+    const Certificate* by_signature_only = nullptr;
+    bool by_signature_only_root = false;
+    auto consider = [&](const Certificate& candidate, bool root) -> bool {
+        if (!leaf.signature_verified_by(candidate)) return false;
+        if (leaf.issued_by_name(candidate)) return true;
+        if (!by_signature_only) {
+            by_signature_only = &candidate;
+            by_signature_only_root = root;
+        }
+        return false;
+    };
+    for (const Certificate& root : roots) {
+        if (consider(root, true)) {
+            is_root = true;
+            return &root;
+        }
+    }
+    for (std::size_t i = 1; i < chain.size(); ++i) {
+        if (consider(chain[i], false)) {
+            is_root = false;
+            return &chain[i];
+        }
+    }
+    is_root = by_signature_only_root;
+    return by_signature_only;
+}
+
+Instant inside_validity(const Certificate& leaf, Instant now) {
+    if (now < leaf.not_before()) return leaf.not_before();
+    if (now > leaf.not_after()) return leaf.not_after();
+    return now;
+}
+
+}  // namespace
+
+ChainAnalysis analyze_chain(const std::vector<Certificate>& chain,
+                            const std::vector<Certificate>& roots, Instant now) {
+    ChainAnalysis analysis;
+    const Certificate& leaf = chain.front();
+    analysis.leaf_signer = find_signer(leaf, chain, roots, analysis.leaf_signed_by_trust_root);
+
+    analysis.kinds.push_back(ChainKind::leaf);
+    bool cross_carries_root_key = false;
+    for (std::size_t i = 1; i < chain.size(); ++i) {
+        const Certificate& cert = chain[i];
+        bool cross = false;
+        if (cert.is_ca() && !self_signed(cert)) {
+            bool root_copy = has_root_key(cert, roots);
+            bool engine_rotation_shape = analysis.leaf_signer == &cert &&
+                                         !has_root_key(cert, roots) && signed_by_a_root(cert, roots);
+            cross = root_copy || engine_rotation_shape;
+            cross_carries_root_key = cross_carries_root_key || root_copy;
+        }
+        analysis.kinds.push_back(cross ? ChainKind::cross_signed_intermediate
+                                       : ChainKind::intermediate);
+    }
+
+    if (analysis.leaf_signer && analysis.leaf_signed_by_trust_root && cross_carries_root_key) {
+        analysis.rotation = RotationPhase::completed;
+    } else if (analysis.leaf_signer && !analysis.leaf_signed_by_trust_root) {
+        for (std::size_t i = 1; i < chain.size(); ++i)
+            if (&chain[i] == analysis.leaf_signer &&
+                analysis.kinds[i] == ChainKind::cross_signed_intermediate)
+                analysis.rotation = RotationPhase::in_progress;
+    }
+
+    auto intermediates = std::span<const Certificate>(chain).subspan(1);
+    analysis.verification = verify_chain(leaf, intermediates, roots, now);
+    analysis.verification_in_validity =
+        leaf.valid_at(now) ? analysis.verification
+                           : verify_chain(leaf, intermediates, roots, inside_validity(leaf, now));
+
+    // Intermediates that neither helped verify the chain nor are an expected leftover copy of
+    // the trust root (they tell of a chain the engine did not write).
+    const ChainVerification& used = analysis.verification_in_validity;
+    for (std::size_t i = 1; i < chain.size(); ++i) {
+        bool on_path = std::find(used.intermediates_used.begin(), used.intermediates_used.end(),
+                                 i - 1) != used.intermediates_used.end();
+        bool root_copy = analysis.kinds[i] == ChainKind::cross_signed_intermediate &&
+                         has_root_key(chain[i], roots);
+        if (used.verified && !on_path && !root_copy) analysis.unused_intermediates.push_back(i);
+    }
+    return analysis;
+}
+
+}  // namespace swarmpki::inspect_detail

@@ -1,0 +1,272 @@
+// Facts into findings. Each check says what it saw in operator words and what to do; the codes
+// are stable (docs/inspect.md lists them all), the wording may improve.
+#include "inspect_checks.hpp"
+
+#include <algorithm>
+
+namespace swarmpki::inspect_detail {
+
+namespace {
+
+void add(std::vector<Finding>& out, Severity severity, std::string code, std::string message,
+         std::string remedy = {}) {
+    out.push_back({severity, std::move(code), std::move(message), std::move(remedy)});
+}
+
+std::string when(Instant at, Instant now) {
+    return format_rfc3339(at) + " (" + format_relative(at, now) + ")";
+}
+
+std::string join(const std::vector<std::string>& items) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
+    return out + "]";
+}
+
+constexpr std::int64_t kYear = 365 * 24 * 3600;
+
+}  // namespace
+
+void check_leaf_validity(const LeafIdentity& node, Instant now, std::vector<Finding>& out) {
+    if (now > node.not_after) {
+        std::string remedy =
+            node.role == std::optional<std::string>("manager")
+                ? "an expired certificate cannot be renewed; if this is the last manager run "
+                  "`docker swarm init --force-new-cluster`, otherwise leave (`docker swarm leave "
+                  "--force`), join again and `docker node rm` the old ID"
+                : "an expired certificate cannot be renewed: `docker swarm leave --force`, join "
+                  "again, then `docker node rm` the old ID on a manager";
+        add(out, Severity::critical, "certificate-expired",
+            "node certificate expired " + when(node.not_after, now), std::move(remedy));
+        return;
+    }
+    if (now < node.not_before) {
+        add(out, Severity::critical, "certificate-not-yet-valid",
+            "node certificate is not valid before " + when(node.not_before, now),
+            "this clock is behind the CA's: fix the time (NTP)");
+        return;
+    }
+    if (now >= node.renewal_window.end) {
+        add(out, Severity::warning, "renewal-overdue",
+            "past 80% of its lifetime and not renewed (the renewal window closed " +
+                format_relative(node.renewal_window.end, now) + "); expires " +
+                when(node.not_after, now),
+            "the engine renews at 50-80% of the lifetime: check that the node is up and reaches "
+            "a manager");
+    } else if (now >= node.renewal_window.start) {
+        add(out, Severity::info, "renewal-window-open",
+            "in its renewal window: the engine renews it before " +
+                format_rfc3339(node.renewal_window.end));
+    }
+}
+
+void check_identity(const Certificate& leaf, const LeafIdentity& node, std::vector<Finding>& out) {
+    const std::string& ou = node.organizational_unit;
+    if (!node.role) {
+        add(out, Severity::warning, "unknown-role",
+            "node certificate OU is '" + ou + "', expected swarm-manager or swarm-worker",
+            "this is not a certificate the swarm CA issued for a node");
+    } else {
+        std::vector<std::string> expected{ou, node.id};
+        if (*node.role == "manager") expected.push_back("swarm-ca");
+        if (node.sans != expected)
+            add(out, Severity::warning, "san-role-mismatch",
+                "SANs are " + join(node.sans) + ", the engine gives a " + *node.role + " " +
+                    join(expected),
+                *node.role == "manager"
+                    ? "managers need swarm-ca to serve the CA: let the node renew (`docker swarm "
+                      "ca --rotate` reissues every certificate)"
+                    : "let the node renew its certificate from the swarm CA");
+    }
+    if (leaf.is_ca())
+        add(out, Severity::warning, "leaf-is-ca",
+            "the node certificate is a CA certificate (BasicConstraints CA:TRUE)",
+            "node certificates are CA:FALSE; reissue it from the swarm CA");
+    if (node.cluster_id.rfind("FIPS.", 0) == 0)
+        add(out, Severity::info, "fips-cluster",
+            "cluster ID starts with FIPS.: the cluster requires FIPS mode on every node");
+}
+
+void check_trust_roots(const CertificateFile& root_file, Instant now, std::vector<Finding>& out) {
+    const auto& roots = root_file.certificates;
+    if (roots.size() > 1)
+        add(out, Severity::warning, "multiple-trust-roots",
+            "swarm-root-ca.crt holds " + std::to_string(roots.size()) +
+                " certificates; the engine writes exactly one root",
+            "the join-token digest covers the whole file: restore the root from `docker swarm "
+            "ca` on a manager");
+    for (std::size_t i = 0; i < roots.size(); ++i) {
+        const Certificate& root = roots[i];
+        std::string which = roots.size() > 1 ? "trust root " + std::to_string(i + 1) : "trust root";
+        if (!root.signature_verified_by(root))
+            add(out, Severity::warning, "root-not-self-signed",
+                which + " (" + root.subject() + ") is not self-signed",
+                "swarm-root-ca.crt should hold the root itself, not an intermediate");
+        if (now > root.not_after()) {
+            add(out, Severity::critical, "root-expired",
+                which + " expired " + when(root.not_after(), now),
+                "every chain fails: `docker swarm ca --rotate` on a manager");
+        } else if (now < root.not_before()) {
+            add(out, Severity::critical, "root-not-yet-valid",
+                which + " is not valid before " + when(root.not_before(), now),
+                "the root is back-dated only 5 minutes: fix this clock (NTP)");
+        } else if (unix_seconds(root.not_after()) - unix_seconds(now) < kYear) {
+            add(out, Severity::warning, "root-expiring",
+                which + " expires " + when(root.not_after(), now) +
+                    "; nothing renews a root on its own",
+                "rotate it in time: `docker swarm ca --rotate`");
+        }
+    }
+}
+
+void check_chain(const ChainAnalysis& analysis, std::vector<Finding>& out) {
+    const ChainVerification& checked = analysis.verification_in_validity;
+    if (!checked.verified) {
+        add(out, Severity::critical, "chain-not-verified",
+            "node certificate does not chain to swarm-root-ca.crt: " + checked.failure,
+            "compare keys, not names (every swarm root is CN=swarm-ca): this node may hold "
+            "another swarm's state; leave and join again");
+    } else if (!analysis.verification.verified &&
+               analysis.verification.failure_code != checked.failure_code) {
+        // The leaf is in its validity window but something above it is not at `now`.
+        add(out, Severity::critical, "chain-not-verified",
+            "chain does not verify now: " + analysis.verification.failure,
+            "an intermediate or the root is outside its validity: check this clock, then rotate");
+    }
+    for (std::size_t index : analysis.unused_intermediates)
+        add(out, Severity::notice, "unused-intermediate",
+            "certificate " + std::to_string(index + 1) +
+                " in swarm-node.crt is not needed to reach the trust root",
+            "the engine bundles only a cross-signed copy of the root; the node's next renewal "
+            "rewrites the file");
+}
+
+void check_key(const CertificatesDirectory& dir, const KeyReport& key, const LeafIdentity* node,
+               bool unlock_key_given, std::vector<Finding>& out) {
+    if (!key.present) {
+        if (!dir.error)
+            add(out, Severity::critical, "key-missing", "swarm-node.key is missing",
+                "a node cannot start without its key: restore it, or leave and join again");
+        return;
+    }
+    const KeyFile& file = *dir.key_file;
+    const FileFacts& facts = file.entry.facts;
+    if (key.matches_certificate == std::optional<bool>(false))
+        add(out, Severity::critical, "key-mismatch",
+            "swarm-node.key does not match the node certificate's public key",
+            "the node cannot use this pair: restore the key written with the certificate (see "
+            "any .swarm-node.crt), or leave and join again");
+    if (key.encrypted && !unlock_key_given)
+        add(out, Severity::notice, "key-locked",
+            "the key is encrypted (autolock); whether it matches the certificate was not checked",
+            "give the unlock key (--unlock-key-file, --unlock-key-stdin or SWARMPKI_UNLOCK_KEY) "
+            "to check it");
+    if (key.encrypted && node && node->role == std::optional<std::string>("worker"))
+        add(out, Severity::warning, "worker-key-encrypted",
+            "a worker's key is encrypted; the engine never encrypts worker keys",
+            "was this node demoted while locked? the engine expects a plain key on a worker");
+    if (file.facts.encoding == KeyEncoding::sec1 || file.facts.encoding == KeyEncoding::legacy_encrypted)
+        add(out, Severity::info, "legacy-key-format",
+            "the key is in the SEC1 'EC PRIVATE KEY' format of engines before 2017",
+            "nothing to do; the engine converts it to PKCS#8 at the next renewal");
+    if ((facts.mode & 077) != 0)
+        add(out, Severity::warning, "key-permissions",
+            "swarm-node.key has mode " + format_mode(facts.mode) +
+                ": other users can read or change the node key",
+            "chmod 600 " + file.entry.path);
+    if (facts.uid != 0) {
+        bool rootless = facts.uid == dir.dir_facts.uid;  // rootless Docker owns its whole tree
+        add(out, rootless ? Severity::notice : Severity::warning, "key-owner",
+            "swarm-node.key is owned by " + facts.owner + ", not root",
+            rootless ? "expected under rootless Docker; otherwise chown root:root " + file.entry.path
+                     : "chown root:root " + file.entry.path);
+    }
+}
+
+void check_files(const CertificatesDirectory& dir, std::vector<Finding>& out) {
+    if ((dir.dir_facts.mode & 022) != 0)
+        add(out, Severity::warning, "directory-writable-by-others",
+            dir.dir + " has mode " + format_mode(dir.dir_facts.mode) +
+                ": other users can replace the node's certificates",
+            "chmod go-w " + dir.dir);
+    for (const DirectoryEntry& entry : dir.entries) {
+        if (entry.facts.is_symlink && entry.outside_directory)
+            add(out, Severity::warning, "symlink-outside-directory",
+                entry.name + " is a symlink to " + entry.facts.resolved +
+                    ", outside the certificates directory",
+                "the engine writes plain files here; replace the link with the file");
+        else if (entry.facts.is_symlink && !entry.facts.dangling)
+            add(out, Severity::info, "symlink",
+                entry.name + " is a symlink to " + entry.facts.symlink_target,
+                "the engine replaces it with a plain file at its next write");
+        if (entry.name != kKeyFileName && entry.facts.exists && (entry.facts.mode & 022) != 0)
+            add(out, Severity::warning, "file-writable-by-others",
+                entry.name + " has mode " + format_mode(entry.facts.mode) +
+                    ": other users can change it",
+                "chmod 644 " + entry.path);
+    }
+    for (const DirectoryEntry& leftover : dir.leftovers)
+        add(out, Severity::notice, "interrupted-write",
+            "leftover " + leftover.name +
+                ": the engine was interrupted while writing the node's certificate or key",
+            "nothing to do while the node runs (the engine falls back to .swarm-node.crt when "
+            "needed); remove it after the next renewal");
+
+    auto text_checks = [&](const std::string& name, bool crlf, bool text_outside) {
+        bool root = name == kRootFileName;
+        Severity severity = root ? Severity::warning : Severity::notice;
+        std::string digest_note =
+            root ? "; the join-token digest covers these bytes, so tokens will not match it" : "";
+        if (crlf)
+            add(out, severity, "crlf-line-endings",
+                name + " has CRLF line endings; the engine writes LF" + digest_note,
+                "restore the file as the engine wrote it (LF)");
+        if (text_outside)
+            add(out, severity, "text-outside-pem",
+                name + " has text outside its PEM blocks; the engine writes none" + digest_note,
+                "remove the extra text");
+    };
+    if (dir.root_file) text_checks(kRootFileName, dir.root_file->crlf, dir.root_file->text_outside_blocks);
+    if (dir.cert_file) text_checks(kCertFileName, dir.cert_file->crlf, dir.cert_file->text_outside_blocks);
+    if (dir.key_file) text_checks(kKeyFileName, dir.key_file->crlf, dir.key_file->text_outside_blocks);
+}
+
+void check_legacy_root_key(const LegacyRootKeyFile& legacy, const std::vector<Certificate>* roots,
+                           std::vector<Finding>& out) {
+    std::string state;
+    if (!legacy.problem.empty()) {
+        state = "it could not be read (" + legacy.problem + ")";
+    } else if (legacy.facts && legacy.facts->encrypted) {
+        state = "it is encrypted, so whether it matches the trust root is unknown";
+    } else if (legacy.key && roots) {
+        try {
+            PrivateKey key = load_private_key(legacy.key->block(), nullptr, legacy.entry.path);
+            bool matches = std::any_of(roots->begin(), roots->end(),
+                                       [&](const Certificate& root) { return key.matches(root); });
+            state = matches ? "it matches the trust root: this node can sign as the swarm CA"
+                            : "it does not match the trust root (stale since a rotation; the "
+                              "engine may refuse to start with 'certificate key mismatch')";
+        } catch (const Error& e) {
+            state = "it does not hold a usable key (" + e.problem() + ")";
+        }
+    } else {
+        state = "the trust root could not be read to compare it";
+    }
+    add(out, Severity::warning, "legacy-root-key",
+        "swarm-root-ca.key (the root CA's private key) is on disk; " + state,
+        "engines since 2016 keep the root key in raft only: move the file off the node");
+}
+
+void check_token(const TokenReport& token, std::vector<Finding>& out) {
+    if (token.pins_root)
+        add(out, Severity::info, "token-pins-root",
+            "the join token's digest is the SHA-256 of this node's swarm-root-ca.crt");
+    else
+        add(out, Severity::critical, "token-does-not-pin-root",
+            "the join token's digest is not the SHA-256 of this node's swarm-root-ca.crt: a node "
+            "joining with it would refuse this swarm ('remote CA does not match fingerprint')",
+            "take the current token from `docker swarm join-token -q worker` (a CA rotation "
+            "changes the digest), or check that this node is in the swarm you meant");
+}
+
+}  // namespace swarmpki::inspect_detail
