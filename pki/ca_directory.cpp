@@ -1,0 +1,105 @@
+// CA directories (`ca init`) and node directories laid out as on a real node.
+//
+// Writes follow the engine's habits: every file atomically (temporary file, fsync, rename),
+// certificates 0644, keys 0600, directory 0755. We refuse to replace files unless told to, and we
+// check every target before writing any, so a refusal leaves nothing half-written.
+#include "swarmpki/ca.hpp"
+
+#include "swarmpki/error.hpp"
+#include "swarmpki/pem.hpp"
+
+#include <openssl/evp.h>
+
+#include <filesystem>
+#include <memory>
+
+namespace swarmpki {
+
+namespace {
+
+std::string join(const std::string& dir, const char* name) {
+    return (std::filesystem::path(dir) / name).string();
+}
+
+Certificate single_certificate(const std::string& path) {
+    std::vector<Certificate> certificates = load_certificate_file(path);
+    if (certificates.size() != 1)
+        throw Error(path, "holds " + std::to_string(certificates.size()) +
+                              " certificates, expected exactly one",
+                    "keep one certificate per file in a CA directory");
+    if (!certificates.front().is_ca())
+        throw Error(path, "is not a CA certificate (BasicConstraints CA:TRUE is missing)",
+                    "point at a directory made by `swarmpki ca init`");
+    return certificates.front();
+}
+
+struct PendingFile {
+    std::string path;
+    std::string bytes;
+    std::uint32_t mode;
+};
+
+// Refuses before writing anything, then writes and commits every file.
+void write_all(const std::vector<PendingFile>& files, Overwrite overwrite) {
+    if (overwrite == Overwrite::no)
+        for (const PendingFile& f : files)
+            if (file_facts(f.path).exists)
+                throw Error(f.path, "already exists", "pass --force to replace it, or choose another --out");
+    std::vector<std::unique_ptr<AtomicFile>> open;
+    for (const PendingFile& f : files) {
+        open.push_back(std::make_unique<AtomicFile>(f.path, f.mode, overwrite));
+        open.back()->write(f.bytes);
+    }
+    for (auto& file : open) file->commit();
+}
+
+}  // namespace
+
+CaDirectory load_ca_directory(const std::string& dir) {
+    std::string root_path = join(dir, kRootCertFile);
+    std::string key_path = join(dir, kRootKeyFile);
+    std::string cross_path = join(dir, kCrossSignedFile);
+    std::string root_pem = read_file(root_path);
+    Certificate root = single_certificate(root_path);
+    std::string key_text = read_file(key_path);
+    PemBundle bundle = parse_pem_or_throw(key_text, key_path);
+    PrivateKey key = load_private_key(key_block_of(bundle, key_path), nullptr, key_path);
+
+    std::optional<std::string> cross_pem;
+    std::optional<Certificate> cross;
+    if (file_facts(cross_path).exists) {
+        cross_pem = read_file(cross_path);
+        cross = single_certificate(cross_path);
+        if (!cross->issued_by_name(root) || !cross->signature_verified_by(root))
+            throw Error(cross_path, "is not signed by this directory's root",
+                        "make it with `swarmpki ca cross-sign --old <this root> --new <new root>`");
+    }
+    const Certificate& signing = cross ? *cross : root;
+    if (!key.matches(signing))
+        throw Error(key_path, "certificate key mismatch",
+                    cross ? "the key must be the new root's, whose cross-signed certificate is in " +
+                                cross_path
+                          : "put the key that belongs to " + root_path + " here");
+    return CaDirectory{std::move(root_pem), std::move(root), std::move(key), std::move(cross_pem),
+                       std::move(cross)};
+}
+
+void write_ca_directory(const std::string& dir, const RootCa& root, Overwrite overwrite) {
+    // The engine keeps its root key as SEC1 `EC PRIVATE KEY`; RSA keys go out as PKCS#8.
+    bool ec = EVP_PKEY_get_base_id(root.key.get0()) == EVP_PKEY_EC;
+    std::string key_pem = ec ? encode_sec1_pem(root.key) : encode_pkcs8_pem(root.key);
+    ensure_directory(dir, 0755);
+    write_all({{join(dir, kRootCertFile), root.certificate.to_pem(), 0644},
+               {join(dir, kRootKeyFile), key_pem, 0600}},
+              overwrite);
+}
+
+void write_node_directory(const std::string& dir, const NodeFiles& files, Overwrite overwrite) {
+    ensure_directory(dir, 0755);
+    write_all({{join(dir, kRootCertFile), files.root_pem, 0644},
+               {join(dir, kNodeCertFile), files.chain_pem, 0644},
+               {join(dir, kNodeKeyFile), files.key_pem, 0600}},
+              overwrite);
+}
+
+}  // namespace swarmpki
