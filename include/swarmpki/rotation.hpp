@@ -1,0 +1,113 @@
+// A cross-signed root rotation over a whole simulated cluster, the way the engine runs it
+// (DOMAIN.md section 5), with real keys, real certificates and real signature checks.
+//
+// The simulator answers what an operator asks before `docker swarm ca --rotate`: will my root be
+// refused, how long will convergence take, which nodes block it, who is stranded if I remove the
+// down nodes, and does the old join token still work afterwards. Engine time is modelled on the
+// engine's reconciler (a 3 s tick, up to 30 nodes marked per tick, renewals 0.65-0.8 s after
+// marking, completion 0.15 s after the tick that finds every node converged: DOMAIN.md section 11).
+// Real time is what the crypto costs here.
+#pragma once
+
+#include "swarmpki/ca.hpp"
+#include "swarmpki/file.hpp"
+#include "swarmpki/severity.hpp"
+#include "swarmpki/time.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace swarmpki {
+
+// PEM text as the operator gave it, with the names to use in messages.
+struct PemInput {
+    std::string text;
+    std::string name;  // a path, for messages
+};
+
+struct RotationOptions {
+    std::size_t managers = 3;
+    std::size_t workers = 0;
+    std::size_t offline = 0;
+    bool remove_offline = false;
+    // The operator's desired root (`docker swarm ca --rotate --ca-cert F --ca-key K`); when absent
+    // the engine makes one (CN=swarm-ca, P-256).
+    std::optional<PemInput> desired_cert, desired_key;
+    // The cluster's current root; when absent the simulator makes one as `swarm init` does.
+    std::optional<PemInput> current_cert, current_key;
+    Seconds cert_expiry = kDefaultNodeCertExpiry;
+    std::optional<std::uint64_t> seed;  // IDs, offline choices, engine timings; keys stay random
+    std::optional<std::string> out_dir;
+    Overwrite overwrite = Overwrite::no;
+    Instant now{};        // when the operator starts the rotation
+    unsigned threads = 0;  // 0: every core
+};
+
+// The engine refusing the desired root, in its own words.
+struct RotationRefusal {
+    std::string subject;       // the file refused
+    std::string message;       // the engine's text, e.g. "CA certificate expires too soon"
+    std::string engine_error;  // as the docker CLI prints it
+    std::string hazard;        // what an engine without this check would do; may be empty
+    std::string remedy;
+};
+
+struct SimulatedPhase {
+    std::string name;
+    double seconds = 0;         // real time spent here
+    double engine_seconds = 0;  // what the engine would take
+    std::size_t verifications = 0;
+    std::size_t failures = 0;
+};
+
+struct StrandedNode {
+    std::string node;
+    std::string reason;
+};
+
+struct CryptoCounts {
+    std::uint64_t keygen = 0;
+    std::uint64_t sign = 0;
+    std::uint64_t verify = 0;  // signature verifications actually computed
+};
+
+struct RotationReport {
+    std::size_t managers = 0, workers = 0, offline = 0;
+    std::string cluster_id;
+    std::vector<SimulatedPhase> phases;
+    bool converged = false;
+    std::vector<std::string> blocked_by;
+    std::vector<StrandedNode> stranded;
+    bool old_token_accepted_after = true;
+    CryptoCounts crypto;
+    double seconds = 0;
+    double engine_seconds = 0;
+    Severity severity = Severity::ok;  // ok: converged; warning: stranded; critical: blocked or failures
+    std::optional<RotationRefusal> refusal;
+    std::vector<std::string> failure_details;  // the first few, in operator words
+    std::string old_root_sha256, new_root_sha256;  // root files' exact bytes
+    std::string old_root_public_key_sha256, new_root_public_key_sha256;
+    std::optional<std::string> out_dir;
+    unsigned threads = 1;
+};
+
+// "ok", "warning", "critical", or "refused".
+std::string rotation_status(const RotationReport& report);
+int rotation_exit_code(const RotationReport& report);
+
+// The engine's checks on a desired root (controlapi validateCAConfig, NewRootCA, the identical-key
+// check of newer engines, and the cross-signing that needs a CA), in the engine's order. Returns
+// the refusal, or nothing when the engine would start the rotation.
+std::optional<RotationRefusal> check_desired_root(const PemInput& cert, const PemInput& key,
+                                                  const Certificate& current_root, Instant now);
+
+// Runs the rotation. Bad options (sizes, unreadable current root) throw swarmpki::Error; an
+// engine refusal of the desired root comes back as report.refusal.
+RotationReport simulate_rotation(const RotationOptions& options);
+
+std::string render_rotation_json(const RotationReport& report);
+std::string render_rotation_text(const RotationReport& report);
+
+}  // namespace swarmpki

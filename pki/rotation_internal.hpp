@@ -1,0 +1,107 @@
+// Pieces of the rotation simulator shared by its files. Not public: see swarmpki/rotation.hpp.
+#pragma once
+
+#include "swarmpki/ca.hpp"
+#include "swarmpki/encoding.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace swarmpki::rotation_detail {
+
+// One simulated node, kept small: at ten thousand nodes only DER and a few flags stay in memory.
+struct SimNode {
+    std::string id;
+    NodeRole role = NodeRole::worker;
+    bool offline = false;
+    bool removed = false;          // `docker node rm` while down: stranded
+    bool renewed = false;          // holds a leaf from the new key plus the cross-signed cert
+    std::uint8_t issuer = 0;       // index into the simulator's table of issuer public keys
+    std::uint32_t batch = 0;       // reconciler tick that marked it
+    double renewed_at = -1;        // engine seconds since the rotation started; -1: never
+    Bytes leaf_der;
+    std::string key_pem;           // only when the final state is written out
+};
+
+// The engine's reconciler, as a schedule (ca/reconciler.go; timings from DOMAIN.md section 11).
+inline constexpr double kTickSeconds = 3.0;
+inline constexpr std::size_t kBatchSize = 30;
+inline constexpr double kRenewMin = 0.65, kRenewMax = 0.80;
+inline constexpr double kFinishSeconds = 0.15;
+
+struct EngineSchedule {
+    std::vector<std::size_t> first_batch;     // online nodes renewing after the first marking
+    std::vector<std::size_t> later_batches;   // the other online nodes
+    double first_batch_done = 0;
+    double last_renewal = 0;
+    double blocked_seen_at = -1;  // the tick that found only down nodes left; -1 if never
+    double completed_at = -1;     // rotation finished; -1 when blocked forever
+    std::size_t ticks = 0;
+};
+
+// Marks nodes 30 per 3 s tick in the reconciler's (random, seeded) order; sets renewed_at and
+// batch on each online node; down nodes take a batch slot and never renew.
+EngineSchedule plan_engine_schedule(std::vector<SimNode>& nodes, bool remove_offline,
+                                    std::mt19937_64& rng);
+
+// Runs body(state, i) for i in [0, count) on `threads` workers, each with its own state made by
+// make_state() on that worker (key generators and signing contexts are not thread-safe). The first
+// exception stops the others and is rethrown here.
+template <typename MakeState, typename Body>
+void parallel_for_each(std::size_t count, unsigned threads, MakeState make_state, Body body) {
+    threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(std::max<std::size_t>(count, 1))));
+    std::atomic<std::size_t> next{0};
+    std::atomic<bool> stop{false};
+    std::exception_ptr failure;
+    std::mutex failure_lock;
+    auto worker = [&] {
+        try {
+            auto state = make_state();
+            constexpr std::size_t kChunk = 8;
+            while (!stop.load(std::memory_order_relaxed)) {
+                std::size_t begin = next.fetch_add(kChunk, std::memory_order_relaxed);
+                if (begin >= count) break;
+                for (std::size_t i = begin; i < std::min(count, begin + kChunk); ++i) body(state, i);
+            }
+        } catch (...) {
+            std::lock_guard<std::mutex> guard(failure_lock);
+            if (!failure) failure = std::current_exception();
+            stop = true;
+        }
+    };
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
+    worker();
+    for (auto& t : pool) t.join();
+    if (failure) std::rethrow_exception(failure);
+}
+
+}  // namespace swarmpki::rotation_detail
+
+#include "swarmpki/peer_verify.hpp"
+
+namespace swarmpki::rotation_detail {
+
+// What one node presents and trusts, for the mutual-TLS checks between classes of nodes.
+PeerMaterial material_for(const SimNode& node, const std::string& class_name,
+                          const Certificate* intermediate, const Certificate& trust_root,
+                          const std::string& cluster_id);
+
+struct MtlsOutcome {
+    std::size_t verifications = 0;  // chain checks (four per pair of nodes)
+    std::size_t failures = 0;
+    std::uint64_t signature_checks = 0;  // signatures verified on accepted paths, 1 per refusal
+    std::vector<std::string> failure_details;
+};
+
+// Every pair of representatives (each with itself too) in both directions and both TLS roles.
+MtlsOutcome check_mutual_tls(const std::vector<PeerMaterial>& representatives, Instant at);
+
+}  // namespace swarmpki::rotation_detail
