@@ -8,6 +8,9 @@
 #include "swarmpki/join_token.hpp"
 
 #include "swarmpki/base36.hpp"
+#include "swarmpki/certificate.hpp"
+#include "swarmpki/error.hpp"
+#include "swarmpki/pem.hpp"
 
 #include <array>
 #include <string>
@@ -233,6 +236,182 @@ JoinToken generate_join_token(std::string_view root_bundle_bytes, bool fips) {
 bool token_pins_root(const JoinToken& token, std::string_view root_bundle_bytes) {
     Sha256 actual = sha256(root_bundle_bytes);
     return constant_time_equal(actual.data(), token.digest.data(), actual.size());
+}
+
+}  // namespace swarmpki
+
+// ---- token verify: what would have matched -------------------------------------------------
+
+namespace swarmpki {
+
+namespace {
+
+std::string replace_all(std::string_view text, std::string_view from, std::string_view to) {
+    std::string out;
+    out.reserve(text.size() + text.size() / 32);
+    std::size_t start = 0;
+    for (std::size_t at; (at = text.find(from, start)) != std::string_view::npos; start = at + from.size()) {
+        out.append(text, start, at - start);
+        out.append(to);
+    }
+    out.append(text, start);
+    return out;
+}
+
+std::string without_trailing_newlines(std::string_view text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+    return std::string(text);
+}
+
+class VariantList {
+public:
+    VariantList(const JoinToken& token, std::string_view original) : token_(token), original_(original) {}
+
+    // Skips a variant whose bytes are the file itself: it cannot explain a mismatch.
+    void add(std::string name, std::string description, std::string_view bytes) {
+        if (bytes == original_) return;
+        add_digest(std::move(name), std::move(description), sha256(bytes));
+    }
+    void add_digest(std::string name, std::string description, const Sha256& digest) {
+        bool matches = constant_time_equal(digest.data(), token_.digest.data(), digest.size());
+        variants_.push_back({std::move(name), std::move(description), digest, matches});
+    }
+    std::vector<RootFileVariant> take() { return std::move(variants_); }
+
+private:
+    const JoinToken& token_;
+    std::string_view original_;
+    std::vector<RootFileVariant> variants_;
+};
+
+void add_text_variants(VariantList& list, std::string_view bytes) {
+    bool has_crlf = bytes.find("\r\n") != std::string_view::npos;
+    if (has_crlf)
+        list.add("lf-line-endings",
+                 "this file with LF instead of CRLF line endings (it was converted after it left "
+                 "the node, by a Windows editor or git autocrlf)",
+                 replace_all(bytes, "\r\n", "\n"));
+    else
+        list.add("crlf-line-endings", "this file with CRLF instead of LF line endings",
+                 replace_all(bytes, "\n", "\r\n"));
+    std::string trimmed = without_trailing_newlines(bytes);
+    std::string eol = has_crlf ? "\r\n" : "\n";
+    if (bytes.empty() || bytes.back() != '\n')
+        list.add("trailing-newline-added",
+                 "this file with a trailing newline (it lost its final newline, as when copied "
+                 "from a terminal; the engine hashes the newline too)",
+                 trimmed + eol);
+    else
+        list.add("trailing-newline-removed",
+                 "this file without its last line ending (an editor or a here-document added one)",
+                 bytes.substr(0, bytes.size() - (bytes.size() >= 2 && bytes[bytes.size() - 2] == '\r' ? 2 : 1)));
+}
+
+void add_certificate_variants(VariantList& list, const PemBundle& bundle) {
+    const auto& blocks = bundle.blocks;
+    std::string canonical;
+    std::string all_der;
+    for (std::size_t i = 0; i < blocks.size(); ++i) {
+        canonical += encode_pem("CERTIFICATE", blocks[i].der);
+        all_der.append(blocks[i].der.begin(), blocks[i].der.end());
+        if (blocks.size() > 1) {
+            std::string n = std::to_string(i + 1);
+            list.add("certificate-" + n,
+                     "only certificate " + n + " of this bundle (the token was made for a root "
+                     "bundle holding that certificate alone)",
+                     without_trailing_newlines(blocks[i].original) + "\n");
+            list.add("certificate-" + n + "-reencoded",
+                     "only certificate " + n + ", re-encoded as canonical PEM",
+                     encode_pem("CERTIFICATE", blocks[i].der));
+        }
+    }
+    list.add("pem-reencoded",
+             "its canonical PEM re-encoding (64-column base64, LF, no headers or text outside "
+             "the blocks: what the engine stores for an operator's --ca-cert)",
+             canonical);
+    list.add_digest("der",
+                    "the DER of its first certificate (the digest is over the PEM file's bytes, "
+                    "not the DER: whoever computed it hashed the wrong thing)",
+                    sha256(blocks.front().der.data(), blocks.front().der.size()));
+    if (blocks.size() > 1)
+        list.add_digest("der-bundle", "the DER of all its certificates, concatenated",
+                        sha256(std::string_view(all_der)));
+}
+
+// What the first certificate is, and the hint sentence that goes with it (empty for a root).
+std::string classify(const Certificate& first, std::size_t count, std::string& kind) {
+    if (!first.is_ca()) {
+        bool swarm_node = first.organizational_unit().rfind("swarm-", 0) == 0;
+        kind = swarm_node ? "node-certificate" : "leaf-certificate";
+        std::string what = swarm_node ? "a swarm node certificate (CN=" + first.common_name() +
+                                            ", OU=" + first.organizational_unit() + ")"
+                                      : "a leaf certificate (" + first.subject() + "), not a CA";
+        return "this file starts with " + what +
+               ", not a root: verify against swarm-root-ca.crt in the same directory";
+    }
+    if (!first.subject_equals_issuer()) {
+        kind = "intermediate";
+        return "this file starts with an intermediate CA (" + first.subject() + " issued by " +
+               first.issuer() + "), not a self-signed root: verify against swarm-root-ca.crt";
+    }
+    kind = count > 1 ? "root-bundle" : "root";
+    return {};
+}
+
+std::string compose_hint(const std::string& about_file, const std::vector<RootFileVariant>& variants) {
+    std::string matching;
+    for (const RootFileVariant& v : variants)
+        if (v.matches) matching += (matching.empty() ? "" : "; or ") + v.description;
+    std::string hint = about_file;
+    if (!matching.empty()) {
+        hint += (hint.empty() ? "" : "; ") + std::string("the token's digest matches ") + matching;
+    } else {
+        hint += (hint.empty() ? "" : "; ") +
+                std::string("the token pins a different root: no variant of this file (line "
+                            "endings, trailing newline, single certificates, PEM re-encoding, DER) "
+                            "matches; after a CA rotation tokens carry the new root's digest, so get "
+                            "the current one with `docker swarm join-token -q worker`");
+    }
+    return hint;
+}
+
+}  // namespace
+
+RootFileCheck check_root_file(const JoinToken& token, std::string_view file_bytes,
+                              const std::string& path) {
+    RootFileCheck check;
+    check.file_sha256 = sha256(file_bytes);
+    check.match = constant_time_equal(check.file_sha256.data(), token.digest.data(),
+                                      check.file_sha256.size());
+    if (check.match) return check;
+
+    VariantList list(token, file_bytes);
+    std::string about_file;
+    PemParseResult parsed = parse_pem(file_bytes);
+    if (parsed.bundle) {
+        std::vector<Certificate> certs = certificates_from_pem(*parsed.bundle, path);
+        about_file = classify(certs.front(), certs.size(), check.kind);
+        add_text_variants(list, file_bytes);
+        add_certificate_variants(list, *parsed.bundle);
+    } else {
+        Bytes der(file_bytes.begin(), file_bytes.end());
+        if (file_bytes.empty() || static_cast<unsigned char>(file_bytes.front()) != 0x30)
+            throw Error(path,
+                        "not a PEM certificate bundle (line " + std::to_string(parsed.problem.line) +
+                            ": " + parsed.problem.message + ")",
+                        "give the node's swarm-root-ca.crt", ReadFailure::bad_pem);
+        Certificate cert = Certificate::from_der(der, path);
+        std::string ignored;
+        about_file = classify(cert, 1, ignored);
+        check.kind = "der-certificate";
+        about_file = "this file is DER, but the engine's root file is PEM" +
+                     (about_file.empty() ? std::string() : "; " + about_file);
+        list.add("pem-encoding", "the PEM encoding of this DER certificate (the engine hashes "
+                 "swarm-root-ca.crt, which is PEM)", encode_pem("CERTIFICATE", der));
+    }
+    check.variants = list.take();
+    check.hint = compose_hint(about_file, check.variants);
+    return check;
 }
 
 }  // namespace swarmpki

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace swarmpki {
 
@@ -53,5 +54,28 @@ JoinToken generate_join_token(std::string_view root_bundle_bytes, bool fips = fa
 
 // Constant-time: does the token pin exactly these root-file bytes?
 bool token_pins_root(const JoinToken& token, std::string_view root_bundle_bytes);
+
+// One way the root file could have been changed or mis-hashed, and whether the token pins that.
+struct RootFileVariant {
+    std::string name;         // stable code: "lf-line-endings", "certificate-2", "der", ...
+    std::string description;  // "this file with LF instead of CRLF line endings (...)"
+    Sha256 sha256{};
+    bool matches = false;
+};
+
+// `token verify`: the exact-bytes comparison, and on a mismatch what would have matched.
+struct RootFileCheck {
+    bool match = false;        // constant-time compare of SHA-256(file bytes) and the digest
+    Sha256 file_sha256{};
+    std::string kind;          // on mismatch: root, root-bundle, intermediate, node-certificate,
+                               // leaf-certificate, der-certificate; empty on a match
+    std::vector<RootFileVariant> variants;  // tried on a mismatch only
+    std::string hint;          // one line on a mismatch, empty on a match
+};
+
+// Throws swarmpki::Error naming `path` when a mismatching file is neither a PEM certificate
+// bundle nor a DER certificate (there is nothing to explain then).
+RootFileCheck check_root_file(const JoinToken& token, std::string_view file_bytes,
+                              const std::string& path);
 
 }  // namespace swarmpki
