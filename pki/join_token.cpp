@@ -365,12 +365,11 @@ std::string compose_hint(const std::string& about_file, const std::vector<RootFi
     std::string hint = about_file;
     if (!matching.empty()) {
         hint += (hint.empty() ? "" : "; ") + std::string("the token's digest matches ") + matching;
-    } else {
-        hint += (hint.empty() ? "" : "; ") +
-                std::string("the token pins a different root: no variant of this file (line "
-                            "endings, trailing newline, single certificates, PEM re-encoding, DER) "
-                            "matches; after a CA rotation tokens carry the new root's digest, so get "
-                            "the current one with `docker swarm join-token -q worker`");
+    } else if (hint.empty()) {  // a root, and nothing derived from it matches
+        hint = "the token pins a different root: no variant of this file (line endings, trailing "
+               "newline, single certificates, PEM re-encoding, DER) matches; after a CA rotation "
+               "tokens carry the new root's digest, so get the current one with "
+               "`docker swarm join-token -q worker`";
     }
     return hint;
 }
