@@ -122,16 +122,13 @@ void check_trust_roots(const CertificateFile& root_file, Instant now, std::vecto
 void check_chain(const ChainAnalysis& analysis, std::vector<Finding>& out) {
     const ChainVerification& checked = analysis.verification_in_validity;
     if (!checked.verified) {
+        bool timing = checked.failure_code == "expired" || checked.failure_code == "not-yet-valid";
         add(out, Severity::critical, "chain-not-verified",
             "node certificate does not chain to swarm-root-ca.crt: " + checked.failure,
-            "compare keys, not names (every swarm root is CN=swarm-ca): this node may hold "
-            "another swarm's state; leave and join again");
-    } else if (!analysis.verification.verified &&
-               analysis.verification.failure_code != checked.failure_code) {
-        // The leaf is in its validity window but something above it is not at `now`.
-        add(out, Severity::critical, "chain-not-verified",
-            "chain does not verify now: " + analysis.verification.failure,
-            "an intermediate or the root is outside its validity: check this clock, then rotate");
+            timing ? "a CA certificate is outside its validity: check this clock; an expired root "
+                     "needs `docker swarm ca --rotate`"
+                   : "compare keys, not names (every swarm root is CN=swarm-ca): this node may "
+                     "hold another swarm's state; leave and join again");
     }
     for (std::size_t index : analysis.unused_intermediates)
         add(out, Severity::notice, "unused-intermediate",
@@ -169,11 +166,16 @@ void check_key(const CertificatesDirectory& dir, const KeyReport& key, const Lea
         add(out, Severity::info, "legacy-key-format",
             "the key is in the SEC1 'EC PRIVATE KEY' format of engines before 2017",
             "nothing to do; the engine converts it to PKCS#8 at the next renewal");
-    if ((facts.mode & 077) != 0)
+    if ((facts.mode & 077) != 0) {
+        std::string can = (facts.mode & 044) != 0 && (facts.mode & 022) != 0 ? "read and change"
+                          : (facts.mode & 044) != 0                          ? "read"
+                          : (facts.mode & 022) != 0                          ? "change"
+                                                                             : "use";
         add(out, Severity::warning, "key-permissions",
-            "swarm-node.key has mode " + format_mode(facts.mode) +
-                ": other users can read or change the node key",
+            "swarm-node.key has mode " + format_mode(facts.mode) + ": other users can " + can +
+                " the node key",
             "chmod 600 " + file.entry.path);
+    }
     if (facts.uid != 0) {
         bool rootless = facts.uid == dir.dir_facts.uid;  // rootless Docker owns its whole tree
         add(out, rootless ? Severity::notice : Severity::warning, "key-owner",
