@@ -167,9 +167,15 @@ JoinToken token_from_file(const std::string& path) {
     return parse_or_throw(trimmed, path);
 }
 
+// The first line of standard input, read no further than a token could reach, so a huge or
+// endless stream is refused without being held in memory.
 JoinToken token_from_stdin() {
+    constexpr std::size_t kLimit = 64 * 1024;
     std::string line;
-    std::getline(std::cin, line);
+    for (char c; line.size() <= kLimit && std::cin.get(c) && c != '\n';) line += c;
+    if (line.size() > kLimit)
+        throw Error("standard input", "the first line is over " + std::to_string(kLimit) +
+                                          " bytes: not a join token");
     if (trim_edges(line).empty())
         throw Error("standard input", "no token on the first line",
                     "pipe the token from `docker swarm join-token -q worker`");
@@ -321,8 +327,7 @@ private:
     }
 
     void flush() {
-        if (quiet_ && format_ != BatchFormat::json) out_.clear();
-        if (!out_.empty() && !quiet_) std::fwrite(out_.data(), 1, out_.size(), stdout);
+        if (!quiet_) std::fwrite(out_.data(), 1, out_.size(), stdout);
         out_.clear();
     }
 
