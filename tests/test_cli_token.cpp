@@ -242,6 +242,21 @@ TEST_CASE("token decode - handles a large batch in one process", "[cli][token]")
     require_no_secret(r);
 }
 
+TEST_CASE("token decode - reports lines longer than its read buffer without holding them",
+          "[cli][token]") {
+    const std::string input = std::string(3'000'000, 'q') + "\n" + kToken + "\n" +
+                              std::string(2'500'000, 'r');  // overlong and unterminated at EOF
+    RunResult r = run_swarmpki({"token", "decode", "-", "--format", "jsonl"}, input);
+    CHECK(r.exit_code == 3);
+    auto lines = json_lines(r.out);
+    REQUIRE(lines.size() == 3);
+    CHECK(lines[0]["error"] == "token: 3000000 bytes, over the 200-byte limit");
+    CHECK(lines[1]["line"] == 2);
+    CHECK(lines[1]["digest_sha256"] == kDigestHex);
+    CHECK(lines[2]["line"] == 3);
+    CHECK(lines[2]["error"] == "token: 2500000 bytes, over the 200-byte limit");
+}
+
 TEST_CASE("token generate makes tokens that decode and verify", "[cli][token]") {
     TempDir dir;
     // A root made by the engine's profile is not needed: any self-signed CA is a root bundle.
