@@ -1,6 +1,8 @@
 // Per-certificate expiry classification: the statuses and severities of SPEC §5.
 #include "swarmpki/expiry.hpp"
 
+#include "expiry_cert_facts.hpp"
+
 #include <charconv>
 #include <cmath>
 
@@ -89,15 +91,20 @@ Severity severity_of(ExpiryStatus status, Severity expiring_severity) {
 
 CertExpiry evaluate_certificate(const Certificate& cert, CertKind kind,
                                 const ExpiryOptions& options) {
+    return expiry_detail::evaluate_facts(expiry_detail::facts_of(cert), kind, options);
+}
+
+CertExpiry expiry_detail::evaluate_facts(const CertFacts& cert, CertKind kind,
+                                         const ExpiryOptions& options) {
     CertExpiry e;
     e.kind = kind;
-    e.subject = cert.subject();
-    e.issuer_cn = cert.issuer_common_name();
-    e.serial = cert.serial_hex();
-    e.public_key_sha256 = cert.public_key_sha256();
-    e.not_before = cert.not_before();
-    e.not_after = cert.not_after();
-    e.lifetime = cert.lifetime();
+    e.subject = cert.subject;
+    e.issuer_cn = cert.issuer_cn;
+    e.serial = cert.serial_hex;
+    e.public_key_sha256 = cert.spki_sha256;
+    e.not_before = cert.not_before;
+    e.not_after = cert.not_after;
+    e.lifetime = cert.not_after - cert.not_before;
     e.remaining = e.not_after - options.at;
     Seconds elapsed = options.at - e.not_before;
 

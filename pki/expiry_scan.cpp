@@ -11,8 +11,13 @@
 // different CAs in one cluster: critical.
 #include "swarmpki/expiry.hpp"
 
+#include "expiry_cert_facts.hpp"
+#include "swarmpki/file.hpp"
+#include "swarmpki/pem.hpp"
+
 #include <algorithm>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <numeric>
 #include <set>
@@ -22,23 +27,117 @@ namespace swarmpki {
 namespace {
 
 namespace fs = std::filesystem;
+using expiry_detail::CertFacts;
+using CertPtr = std::shared_ptr<const Certificate>;
 
-bool self_signed(const Certificate& cert) {
-    return cert.subject_equals_issuer() && cert.signature_verified_by(cert);
+// Parsed CA certificates, shared by the workers and keyed by DER digest, so the root every node
+// of a fleet holds is parsed once; and signature checks between them, memoised for the same
+// reason. Leaves are never cached: each is its own.
+class CaCache {
+public:
+    CertPtr get(const Bytes& der, const std::string& subject_for_errors) {
+        std::string key = sha256_hex(
+            std::string_view(reinterpret_cast<const char*>(der.data()), der.size()));
+        {
+            std::lock_guard lock(mutex_);
+            if (auto found = certs_.find(key); found != certs_.end()) return found->second;
+        }
+        auto parsed = std::make_shared<const Certificate>(Certificate::from_der(der, subject_for_errors));
+        std::lock_guard lock(mutex_);
+        return certs_.try_emplace(key, std::move(parsed)).first->second;
+    }
+    bool verified_by(const Certificate& child, const Certificate& parent) {
+        auto key = std::make_pair(&child, &parent);
+        {
+            std::lock_guard lock(mutex_);
+            if (auto found = verified_.find(key); found != verified_.end()) return found->second;
+        }
+        bool ok = child.issued_by_name(parent) && child.signature_verified_by(parent);
+        std::lock_guard lock(mutex_);
+        verified_[key] = ok;
+        return ok;
+    }
+
+private:
+    std::mutex mutex_;
+    std::map<std::string, CertPtr> certs_;
+    std::map<std::pair<const Certificate*, const Certificate*>, bool> verified_;
+};
+
+struct ParsedCert {
+    CertFacts facts;
+    CertPtr full;   // CA certificates only (and a leaf the facts reader could not read)
+    Bytes der;      // kept for leaves, in case a signature check needs the full parse
+};
+
+struct ParsedFile {
+    std::string path, sha256;
+    std::vector<ParsedCert> certs;
+    bool skipped = false;
+};
+
+ParsedFile parse_file(const std::string& path, Strictness strictness, CaCache& cache) {
+    std::string bytes = read_file(path);
+    PemBundle bundle = parse_pem_or_throw(bytes, path);
+    ParsedFile file;
+    file.path = path;
+    file.sha256 = sha256_hex(bytes);
+    for (std::size_t i = 0; i < bundle.blocks.size(); ++i) {
+        const PemBlock& block = bundle.blocks[i];
+        std::string where = "block " + std::to_string(i + 1) + " (line " +
+                            std::to_string(block.line) + ")";
+        if (block.type != "CERTIFICATE") {
+            if (strictness == Strictness::lenient) continue;
+            throw Error(path, where + " is a " + block.type + ", expected CERTIFICATE",
+                        block.type.find("PRIVATE KEY") != std::string::npos
+                            ? "a private key does not belong in a certificate file: remove it"
+                            : "the file must hold certificates only",
+                        ReadFailure::bad_pem);
+        }
+        ParsedCert cert;
+        auto facts = expiry_detail::read_cert_facts(block.der);
+        if (!facts || facts->is_ca) {
+            // A CA, or DER the facts reader does not follow: the full parse decides (and names
+            // the problem precisely when there is one).
+            cert.full = facts ? cache.get(block.der, path + ": " + where)
+                              : std::make_shared<const Certificate>(
+                                    Certificate::from_der(block.der, path + ": " + where));
+            cert.facts = facts ? *facts : expiry_detail::facts_of(*cert.full);
+        } else {
+            cert.facts = std::move(*facts);
+            cert.der = block.der;
+        }
+        file.certs.push_back(std::move(cert));
+    }
+    file.skipped = file.certs.empty();
+    return file;
+}
+
+std::variant<ParsedFile, ScanError> load(const std::string& path, Strictness strictness,
+                                         CaCache& cache) {
+    try {
+        return parse_file(path, strictness, cache);
+    } catch (const Error& e) {
+        return ScanError{e.subject(), scan_reason(e.reason()), e.what()};
+    } catch (const std::exception& e) {
+        return ScanError{path, ScanReason::bad_pem, path + ": " + e.what()};
+    }
 }
 
 // In swarm-node.crt the leaf comes first and any CA after it is an intermediate (the
 // cross-signed root during and after a rotation, or an external CA's chain).
-CertKind kind_in_node_file(const Certificate& cert, std::size_t /*index*/) {
-    return cert.is_ca() ? CertKind::intermediate : CertKind::node;
+CertKind kind_in_node_file(const ParsedCert& cert, CaCache&) {
+    return cert.facts.is_ca ? CertKind::intermediate : CertKind::node;
 }
-CertKind kind_in_root_file(const Certificate& cert) {
-    return cert.is_ca() ? CertKind::root : CertKind::node;
+CertKind kind_in_root_file(const ParsedCert& cert, CaCache&) {
+    return cert.facts.is_ca ? CertKind::root : CertKind::node;
 }
-CertKind kind_in_other_file(const Certificate& cert) {
-    if (!cert.is_ca()) return CertKind::node;
-    return self_signed(cert) ? CertKind::root : CertKind::intermediate;
+CertKind kind_in_other_file(const ParsedCert& cert, CaCache& cache) {
+    if (!cert.facts.is_ca || !cert.full) return CertKind::node;
+    bool self_signed = cert.full->subject_equals_issuer() && cache.verified_by(*cert.full, *cert.full);
+    return self_signed ? CertKind::root : CertKind::intermediate;
 }
+using KindOf = CertKind (*)(const ParsedCert&, CaCache&);
 
 struct Identity {
     std::optional<std::string> node_id, role, cluster_id;
@@ -46,40 +145,36 @@ struct Identity {
 
 // Role and cluster from a swarm leaf: OU swarm-manager|swarm-worker, O = cluster id (a "FIPS."
 // prefix marks a FIPS-mandatory cluster and is not part of the id), CN = node id.
-Identity identity_of(const Certificate& leaf) {
+Identity identity_of(const CertFacts& leaf) {
     Identity id;
-    const std::string& ou = leaf.organizational_unit();
-    if (ou != "swarm-manager" && ou != "swarm-worker") return id;
-    id.node_id = leaf.common_name();
-    id.role = ou.substr(6);
-    std::string cluster = leaf.organization();
+    if (leaf.ou != "swarm-manager" && leaf.ou != "swarm-worker") return id;
+    id.node_id = leaf.cn;
+    id.role = leaf.ou.substr(6);
+    std::string cluster = leaf.o;
     if (cluster.rfind("FIPS.", 0) == 0) cluster.erase(0, 5);
     if (!cluster.empty()) id.cluster_id = cluster;
     return id;
 }
 
-// Distinct roots and cross-signed candidates per cluster, shared by the workers. Only the first
-// copy of each is kept, so a fleet where every node holds the same root keeps one certificate.
+// Distinct roots and cross-signed candidates per cluster, for the cluster rule.
 class CaRegistry {
 public:
     void add_roots(const std::string& cluster, const std::string& digest,
-                   const std::vector<Certificate>& roots) {
+                   std::vector<CertPtr> roots) {
         std::lock_guard lock(mutex_);
-        clusters_[cluster].roots.try_emplace(digest, roots);
+        clusters_[cluster].roots.try_emplace(digest, std::move(roots));
     }
-    void add_intermediate(const std::string& cluster, const Certificate& cert) {
-        std::string key = sha256_hex(std::string_view(
-            reinterpret_cast<const char*>(cert.der().data()), cert.der().size()));
+    void add_intermediate(const std::string& cluster, CertPtr cert) {
         std::lock_guard lock(mutex_);
-        clusters_[cluster].intermediates.try_emplace(std::move(key), cert);
+        clusters_[cluster].intermediates.insert(std::move(cert));
     }
     // True when every root digest of the cluster is linked to the others by a cross-signed
     // intermediate (an undirected union of "B's key, signed by A's key" edges).
-    bool roots_linked(const std::string& cluster) const {
+    bool roots_linked(const std::string& cluster, CaCache& cache) const {
         auto found = clusters_.find(cluster);
         if (found == clusters_.end()) return false;
         const Entry& entry = found->second;
-        std::vector<const std::vector<Certificate>*> roots;
+        std::vector<const std::vector<CertPtr>*> roots;
         for (const auto& [digest, certs] : entry.roots) roots.push_back(&certs);
         std::vector<std::size_t> parent(roots.size());
         std::iota(parent.begin(), parent.end(), 0);
@@ -89,7 +184,7 @@ public:
         };
         for (std::size_t a = 0; a < roots.size(); ++a)
             for (std::size_t b = 0; b < roots.size(); ++b)
-                if (a != b && find(a) != find(b) && cross_signed(*roots[a], *roots[b], entry))
+                if (a != b && find(a) != find(b) && cross_signed(*roots[a], *roots[b], entry, cache))
                     parent[find(b)] = find(a);
         for (std::size_t i = 0; i < roots.size(); ++i)
             if (find(i) != find(0)) return false;
@@ -98,17 +193,17 @@ public:
 
 private:
     struct Entry {
-        std::map<std::string, std::vector<Certificate>> roots;  // by root file digest
-        std::map<std::string, Certificate> intermediates;       // by DER digest
+        std::map<std::string, std::vector<CertPtr>> roots;  // by root file digest
+        std::set<CertPtr> intermediates;                    // cached: one pointer per DER
     };
-    static bool cross_signed(const std::vector<Certificate>& from,
-                             const std::vector<Certificate>& to, const Entry& entry) {
-        for (const auto& [digest, cross] : entry.intermediates)
-            for (const Certificate& new_root : to)
-                if (cross.same_public_key(new_root))
-                    for (const Certificate& old_root : from)
-                        if (!old_root.same_public_key(new_root) &&
-                            cross.issued_by_name(old_root) && cross.signature_verified_by(old_root))
+    static bool cross_signed(const std::vector<CertPtr>& from, const std::vector<CertPtr>& to,
+                             const Entry& entry, CaCache& cache) {
+        for (const CertPtr& cross : entry.intermediates)
+            for (const CertPtr& new_root : to)
+                if (cross->same_public_key(*new_root))
+                    for (const CertPtr& old_root : from)
+                        if (!old_root->same_public_key(*new_root) &&
+                            cache.verified_by(*cross, *old_root))
                             return true;
         return false;
     }
@@ -124,15 +219,15 @@ struct UnitResult {
     std::size_t files_scanned = 0, files_skipped = 0;
 };
 
-void add_records(UnitResult& out, const std::string& path, const std::vector<Certificate>& certs,
-                 CertKind (*kind_of)(const Certificate&, std::size_t), const Identity& dir_id,
-                 const ExpiryOptions& options) {
-    for (std::size_t i = 0; i < certs.size(); ++i) {
-        CertExpiry e = evaluate_certificate(certs[i], kind_of(certs[i], i), options);
-        e.path = path;
+void add_records(UnitResult& out, const ParsedFile& file, KindOf kind_of, const Identity& dir_id,
+                 const ExpiryOptions& options, CaCache& cache) {
+    for (std::size_t i = 0; i < file.certs.size(); ++i) {
+        const CertFacts& facts = file.certs[i].facts;
+        CertExpiry e = expiry_detail::evaluate_facts(facts, kind_of(file.certs[i], cache), options);
+        e.path = file.path;
         e.index = i;
         if (e.kind == CertKind::node) {
-            Identity own = identity_of(certs[i]);
+            Identity own = identity_of(facts);
             e.node_id = own.node_id;
             e.role = own.role;
             e.cluster_id = own.cluster_id ? own.cluster_id : dir_id.cluster_id;
@@ -143,26 +238,37 @@ void add_records(UnitResult& out, const std::string& path, const std::vector<Cer
     }
 }
 
-RotationState rotation_state(const std::vector<Certificate>& chain,
-                             const std::vector<Certificate>& roots) {
-    if (chain.empty() || roots.empty() || chain[0].is_ca()) return RotationState::none;
-    const Certificate& leaf = chain[0];
-    for (const Certificate& root : roots) {
-        if (!leaf.issued_by_name(root) || !leaf.signature_verified_by(root)) continue;
+// Was `leaf` issued by `parent`'s key? By key identifier when the leaf names one (the engine
+// always sets AKI = the issuer's SKI on leaves), else by names and signature.
+bool leaf_issued_by(const ParsedCert& leaf, const Certificate& parent) {
+    const auto& aki = leaf.facts.authority_key_id;
+    if (aki && parent.subject_key_id())
+        return *aki == *parent.subject_key_id() && leaf.facts.issuer == parent.subject();
+    if (leaf.full) return leaf.full->issued_by_name(parent) && leaf.full->signature_verified_by(parent);
+    Certificate full = Certificate::from_der(leaf.der, "leaf");
+    return full.issued_by_name(parent) && full.signature_verified_by(parent);
+}
+
+RotationState rotation_state(const ParsedFile& chain, const ParsedFile& roots, CaCache& cache) {
+    if (chain.certs.empty() || chain.certs[0].facts.is_ca) return RotationState::none;
+    const ParsedCert& leaf = chain.certs[0];
+    for (const ParsedCert& root : roots.certs) {
+        if (!root.full || !leaf_issued_by(leaf, *root.full)) continue;
         // Leaf under the trust root directly; a bundled different certificate with the root's
         // key is the cross-signed leftover of a finished rotation.
-        for (std::size_t i = 1; i < chain.size(); ++i)
-            if (chain[i].same_public_key(root) && chain[i].der() != root.der())
+        for (std::size_t i = 1; i < chain.certs.size(); ++i) {
+            const CertPtr& middle = chain.certs[i].full;
+            if (middle && middle->same_public_key(*root.full) && middle != root.full)
                 return RotationState::completed;
+        }
         return RotationState::none;
     }
-    for (std::size_t i = 1; i < chain.size(); ++i) {
-        const Certificate& middle = chain[i];
-        if (!middle.is_ca() || !leaf.issued_by_name(middle) || !leaf.signature_verified_by(middle))
-            continue;
-        for (const Certificate& root : roots)
-            if (!middle.same_public_key(root) && middle.issued_by_name(root) &&
-                middle.signature_verified_by(root))
+    for (std::size_t i = 1; i < chain.certs.size(); ++i) {
+        const CertPtr& middle = chain.certs[i].full;
+        if (!middle || !middle->is_ca() || !leaf_issued_by(leaf, *middle)) continue;
+        for (const ParsedCert& root : roots.certs)
+            if (root.full && !middle->same_public_key(*root.full) &&
+                cache.verified_by(*middle, *root.full))
                 return RotationState::in_progress;
     }
     return RotationState::none;
@@ -174,64 +280,71 @@ bool exists_no_follow(const fs::path& path) {
 }
 
 UnitResult scan_node_directory(const ScanUnit& unit, const ExpiryOptions& options,
-                               CaRegistry& registry) {
+                               CaCache& cache, CaRegistry& registry) {
     UnitResult out;
     NodeDirectory dir;
     dir.path = unit.path;
     fs::path base(unit.path);
     std::string node_path = (base / kNodeCertFile).string();
     std::string root_path = (base / kRootCertFile).string();
-    dir.node_cert_present = exists_no_follow(node_path);
-    dir.root_file_present = exists_no_follow(root_path);
     dir.key_present = exists_no_follow(base / kNodeKeyFile);
 
-    auto load = [&](const std::string& path) -> std::optional<LoadedFile> {
-        auto loaded = load_certificate_bundle(path, Strictness::strict);
+    auto mark_present = [&](const std::string& path) {
+        (path == node_path ? dir.node_cert_present : dir.root_file_present) = true;
+    };
+    auto load_one = [&](const std::string& path) -> std::optional<ParsedFile> {
+        auto loaded = load(path, Strictness::strict, cache);
         if (auto* error = std::get_if<ScanError>(&loaded)) {
+            // Present unless it is not there at all (a dangling symlink is there, and broken).
             if (error->reason == ScanReason::not_found)
                 error->message = path + ": no such file (a node directory holds both " +
                                  kNodeCertFile + " and " + kRootCertFile + "; collect both)";
+            else
+                mark_present(path);
             out.errors.push_back(std::move(*error));
             return std::nullopt;
         }
+        mark_present(path);
         ++out.files_scanned;
-        return std::get<LoadedFile>(std::move(loaded));
+        return std::get<ParsedFile>(std::move(loaded));
     };
-    std::optional<LoadedFile> chain = load(node_path);
-    std::optional<LoadedFile> roots = load(root_path);
+    std::optional<ParsedFile> chain = load_one(node_path);
+    std::optional<ParsedFile> roots = load_one(root_path);
 
     Identity id;
-    if (chain && !chain->certificates.empty()) id = identity_of(chain->certificates[0]);
+    if (chain && !chain->certs.empty()) id = identity_of(chain->certs[0].facts);
     dir.node_id = id.node_id;
     dir.role = id.role;
     dir.cluster_id = id.cluster_id;
     if (roots) dir.root_file_sha256 = roots->sha256;
-    if (chain && roots) dir.rotation = rotation_state(chain->certificates, roots->certificates);
+    if (chain && roots) dir.rotation = rotation_state(*chain, *roots, cache);
     if (id.cluster_id) {
-        if (roots) registry.add_roots(*id.cluster_id, roots->sha256, roots->certificates);
+        if (roots) {
+            std::vector<CertPtr> root_certs;
+            for (const ParsedCert& c : roots->certs)
+                if (c.full) root_certs.push_back(c.full);
+            registry.add_roots(*id.cluster_id, roots->sha256, std::move(root_certs));
+        }
         if (chain)
-            for (std::size_t i = 1; i < chain->certificates.size(); ++i)
-                if (chain->certificates[i].is_ca())
-                    registry.add_intermediate(*id.cluster_id, chain->certificates[i]);
+            for (std::size_t i = 1; i < chain->certs.size(); ++i)
+                if (chain->certs[i].full) registry.add_intermediate(*id.cluster_id, chain->certs[i].full);
     }
-    if (chain) add_records(out, node_path, chain->certificates, kind_in_node_file, id, options);
-    if (roots)
-        add_records(out, root_path, roots->certificates,
-                    [](const Certificate& c, std::size_t) { return kind_in_root_file(c); }, id,
-                    options);
+    if (chain) add_records(out, *chain, kind_in_node_file, id, options, cache);
+    if (roots) add_records(out, *roots, kind_in_root_file, id, options, cache);
     out.directory = std::move(dir);
     return out;
 }
 
-UnitResult scan_certificate_file(const ScanUnit& unit, const ExpiryOptions& options) {
+UnitResult scan_certificate_file(const ScanUnit& unit, const ExpiryOptions& options,
+                                 CaCache& cache) {
     UnitResult out;
-    auto loaded = load_certificate_bundle(
-        unit.path, unit.explicit_path ? Strictness::strict : Strictness::lenient);
+    auto loaded = load(unit.path, unit.explicit_path ? Strictness::strict : Strictness::lenient,
+                       cache);
     if (auto* error = std::get_if<ScanError>(&loaded)) {
         out.errors.push_back(std::move(*error));
         return out;
     }
-    LoadedFile& file = std::get<LoadedFile>(loaded);
+    ParsedFile& file = std::get<ParsedFile>(loaded);
     if (file.skipped) {
         ++out.files_skipped;
         return out;
@@ -239,19 +352,19 @@ UnitResult scan_certificate_file(const ScanUnit& unit, const ExpiryOptions& opti
     ++out.files_scanned;
     // A file named like a swarm file keeps that file's meaning even when given on its own.
     std::string name = fs::path(unit.path).filename().string();
-    auto kind_of = name == kNodeCertFile ? kind_in_node_file
-                   : name == kRootCertFile
-                       ? +[](const Certificate& c, std::size_t) { return kind_in_root_file(c); }
-                       : +[](const Certificate& c, std::size_t) { return kind_in_other_file(c); };
-    add_records(out, unit.path, file.certificates, kind_of, {}, options);
+    KindOf kind_of = name == kNodeCertFile   ? kind_in_node_file
+                     : name == kRootCertFile ? kind_in_root_file
+                                             : kind_in_other_file;
+    add_records(out, file, kind_of, {}, options, cache);
     return out;
 }
 
-UnitResult scan_unit(const ScanUnit& unit, const ExpiryOptions& options, CaRegistry& registry) {
+UnitResult scan_unit(const ScanUnit& unit, const ExpiryOptions& options, CaCache& cache,
+                     CaRegistry& registry) {
     try {
         if (unit.kind == ScanUnit::Kind::node_directory)
-            return scan_node_directory(unit, options, registry);
-        return scan_certificate_file(unit, options);
+            return scan_node_directory(unit, options, cache, registry);
+        return scan_certificate_file(unit, options, cache);
     } catch (const std::exception& e) {
         // Whatever escapes (an allocation failure, an OpenSSL oddity) is this unit's problem.
         UnitResult out;
@@ -261,7 +374,7 @@ UnitResult scan_unit(const ScanUnit& unit, const ExpiryOptions& options, CaRegis
 }
 
 std::vector<ClusterSummary> summarize_clusters(const std::vector<NodeDirectory>& dirs,
-                                               const CaRegistry& registry) {
+                                               const CaRegistry& registry, CaCache& cache) {
     std::map<std::string, ClusterSummary> clusters;
     std::map<std::string, std::set<std::string>> digests;
     for (const NodeDirectory& dir : dirs) {
@@ -277,7 +390,7 @@ std::vector<ClusterSummary> summarize_clusters(const std::vector<NodeDirectory>&
         const auto& set = digests[id];
         c.root_digests.assign(set.begin(), set.end());
         if (c.root_digests.size() > 1) {
-            if (registry.roots_linked(id)) {
+            if (registry.roots_linked(id, cache)) {
                 c.rotation_in_progress = true;
                 c.severity = Severity::warning;
                 c.finding = std::to_string(c.root_digests.size()) +
@@ -299,10 +412,11 @@ std::vector<ClusterSummary> summarize_clusters(const std::vector<NodeDirectory>&
 }  // namespace
 
 ExpiryReport evaluate_expiry(const ScanPlan& plan, const ExpiryOptions& options) {
+    CaCache cache;
     CaRegistry registry;
     std::vector<UnitResult> results(plan.units.size());
     parallel_for(plan.units.size(), options.threads, [&](std::size_t i) {
-        results[i] = scan_unit(plan.units[i], options, registry);
+        results[i] = scan_unit(plan.units[i], options, cache, registry);
     });
 
     ExpiryReport report;
@@ -333,7 +447,7 @@ ExpiryReport evaluate_expiry(const ScanPlan& plan, const ExpiryOptions& options)
         status = worst(status, e.severity);
     }
     for (const ScanError& error : report.errors) ++summary.errors_by_reason[error.reason];
-    summary.clusters = summarize_clusters(report.directories, registry);
+    summary.clusters = summarize_clusters(report.directories, registry, cache);
     for (const ClusterSummary& c : summary.clusters) status = worst(status, c.severity);
     if (!report.errors.empty()) status = worst(status, Severity::warning);
     report.status = report.certificates.empty() ? Severity::unknown : status;

@@ -1,0 +1,216 @@
+// Reading a certificate's expiry facts with OpenSSL's ASN.1 primitives, without decoding its key
+// (see expiry_cert_facts.hpp for why).
+#include "expiry_cert_facts.hpp"
+
+#include "swarmpki/ossl.hpp"
+
+#include <openssl/asn1.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <cctype>
+
+namespace swarmpki::expiry_detail {
+
+namespace {
+
+// One TLV inside [cursor, end): its tag, class, content and the whole encoding.
+struct Tlv {
+    int tag = 0, xclass = 0;
+    bool constructed = false;
+    const unsigned char* start = nullptr;    // first byte of the header
+    const unsigned char* content = nullptr;  // first byte of the content
+    long length = 0;
+    const unsigned char* end() const { return content + length; }
+};
+
+std::optional<Tlv> next_tlv(const unsigned char*& cursor, const unsigned char* end) {
+    if (cursor >= end) return std::nullopt;
+    Tlv tlv;
+    tlv.start = cursor;
+    const unsigned char* p = cursor;
+    int flags = ASN1_get_object(&p, &tlv.length, &tlv.tag, &tlv.xclass, end - cursor);
+    if (flags & 0x80) {  // error, or indefinite length (not DER)
+        ossl::drain_errors();
+        return std::nullopt;
+    }
+    tlv.constructed = (flags & V_ASN1_CONSTRUCTED) != 0;
+    tlv.content = p;
+    if (tlv.end() > end) return std::nullopt;
+    cursor = tlv.end();
+    return tlv;
+}
+
+std::string name_to_string(const X509_NAME* name) {
+    ossl::UniquePtr<BIO> bio(ossl::check(BIO_new(BIO_s_mem()), "BIO_new"));
+    X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+    char* data = nullptr;
+    long size = BIO_get_mem_data(bio.get(), &data);
+    return std::string(data, static_cast<std::size_t>(size));
+}
+
+std::string first_entry(const X509_NAME* name, int nid) {
+    int index = X509_NAME_get_index_by_NID(name, nid, -1);
+    if (index < 0) return {};
+    const ASN1_STRING* value = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index));
+    unsigned char* utf8 = nullptr;
+    int length = ASN1_STRING_to_UTF8(&utf8, value);
+    if (length < 0) return {};
+    std::string out(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(length));
+    OPENSSL_free(utf8);
+    return out;
+}
+
+ossl::UniquePtr<X509_NAME> read_name(const Tlv& tlv) {
+    const unsigned char* p = tlv.start;
+    return ossl::UniquePtr<X509_NAME>(d2i_X509_NAME(nullptr, &p, tlv.end() - tlv.start));
+}
+
+std::optional<Instant> read_time(const Tlv& tlv) {
+    const unsigned char* p = tlv.start;
+    ossl::UniquePtr<ASN1_STRING> time(d2i_ASN1_TIME(nullptr, &p, tlv.end() - tlv.start));
+    struct tm parts {};
+    if (!time || ASN1_TIME_to_tm(time.get(), &parts) != 1) return std::nullopt;
+    std::chrono::year_month_day ymd{std::chrono::year(parts.tm_year + 1900),
+                                    std::chrono::month(static_cast<unsigned>(parts.tm_mon + 1)),
+                                    std::chrono::day(static_cast<unsigned>(parts.tm_mday))};
+    return std::chrono::sys_days(ymd) + std::chrono::hours(parts.tm_hour) +
+           std::chrono::minutes(parts.tm_min) + Seconds(parts.tm_sec);
+}
+
+// Serial as Certificate renders it: lowercase hex of the (positive) value, no leading zeros.
+std::string serial_hex(const Tlv& tlv) {
+    std::string hex = hex_encode(tlv.content, static_cast<std::size_t>(tlv.length));
+    std::size_t first = hex.find_first_not_of('0');
+    return first == std::string::npos ? "0" : hex.substr(first);
+}
+
+// BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLen INTEGER OPTIONAL }
+bool read_is_ca(const unsigned char* p, const unsigned char* end) {
+    auto seq = next_tlv(p, end);
+    if (!seq || seq->tag != V_ASN1_SEQUENCE) return false;
+    const unsigned char* inner = seq->content;
+    auto first = next_tlv(inner, seq->end());
+    return first && first->tag == V_ASN1_BOOLEAN && first->length == 1 && first->content[0] != 0;
+}
+
+// AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING OPTIONAL, ... }
+std::optional<std::string> read_aki(const unsigned char* p, const unsigned char* end) {
+    auto seq = next_tlv(p, end);
+    if (!seq || seq->tag != V_ASN1_SEQUENCE) return std::nullopt;
+    const unsigned char* inner = seq->content;
+    while (auto item = next_tlv(inner, seq->end()))
+        if (item->xclass == V_ASN1_CONTEXT_SPECIFIC && item->tag == 0)
+            return hex_encode(item->content, static_cast<std::size_t>(item->length));
+    return std::nullopt;
+}
+
+std::optional<std::string> read_ski(const unsigned char* p, const unsigned char* end) {
+    auto octets = next_tlv(p, end);
+    if (!octets || octets->tag != V_ASN1_OCTET_STRING) return std::nullopt;
+    return hex_encode(octets->content, static_cast<std::size_t>(octets->length));
+}
+
+void read_extensions(const Tlv& explicit3, CertFacts& facts) {
+    const unsigned char* p = explicit3.content;
+    auto list = next_tlv(p, explicit3.end());
+    if (!list) return;
+    const unsigned char* cursor = list->content;
+    while (auto ext_tlv = next_tlv(cursor, list->end())) {
+        const unsigned char* q = ext_tlv->start;
+        ossl::UniquePtr<X509_EXTENSION> ext(
+            d2i_X509_EXTENSION(nullptr, &q, ext_tlv->end() - ext_tlv->start));
+        if (!ext) continue;
+        const ASN1_OCTET_STRING* value = X509_EXTENSION_get_data(ext.get());
+        const unsigned char* v = ASN1_STRING_get0_data(value);
+        const unsigned char* v_end = v + ASN1_STRING_length(value);
+        switch (OBJ_obj2nid(X509_EXTENSION_get_object(ext.get()))) {
+            case NID_basic_constraints: facts.is_ca = read_is_ca(v, v_end); break;
+            case NID_subject_key_identifier: facts.subject_key_id = read_ski(v, v_end); break;
+            case NID_authority_key_identifier: facts.authority_key_id = read_aki(v, v_end); break;
+            default: break;
+        }
+    }
+}
+
+}  // namespace
+
+std::optional<CertFacts> read_cert_facts(const Bytes& der) {
+    const unsigned char* p = der.data();
+    const unsigned char* end = der.data() + der.size();
+    auto cert = next_tlv(p, end);
+    if (!cert || cert->tag != V_ASN1_SEQUENCE || p != end) return std::nullopt;
+    const unsigned char* c = cert->content;
+    auto tbs = next_tlv(c, cert->end());
+    if (!tbs || tbs->tag != V_ASN1_SEQUENCE) return std::nullopt;
+
+    const unsigned char* t = tbs->content;
+    auto field = next_tlv(t, tbs->end());
+    if (field && field->xclass == V_ASN1_CONTEXT_SPECIFIC && field->tag == 0)
+        field = next_tlv(t, tbs->end());  // version
+    auto serial = field;
+    auto signature = next_tlv(t, tbs->end());
+    auto issuer = next_tlv(t, tbs->end());
+    auto validity = next_tlv(t, tbs->end());
+    auto subject = next_tlv(t, tbs->end());
+    auto spki = next_tlv(t, tbs->end());
+    if (!serial || serial->tag != V_ASN1_INTEGER || !signature || !issuer || !validity ||
+        !subject || !spki)
+        return std::nullopt;
+
+    CertFacts facts;
+    auto issuer_name = read_name(*issuer);
+    auto subject_name = read_name(*subject);
+    if (!issuer_name || !subject_name) {
+        ossl::drain_errors();
+        return std::nullopt;
+    }
+    facts.subject = name_to_string(subject_name.get());
+    facts.issuer = name_to_string(issuer_name.get());
+    facts.cn = first_entry(subject_name.get(), NID_commonName);
+    facts.ou = first_entry(subject_name.get(), NID_organizationalUnitName);
+    facts.o = first_entry(subject_name.get(), NID_organizationName);
+    facts.issuer_cn = first_entry(issuer_name.get(), NID_commonName);
+    facts.serial_hex = serial_hex(*serial);
+
+    const unsigned char* v = validity->content;
+    auto not_before = next_tlv(v, validity->end());
+    auto not_after = next_tlv(v, validity->end());
+    if (!not_before || !not_after) return std::nullopt;
+    auto nb = read_time(*not_before);
+    auto na = read_time(*not_after);
+    if (!nb || !na) {
+        ossl::drain_errors();
+        return std::nullopt;
+    }
+    facts.not_before = *nb;
+    facts.not_after = *na;
+    facts.spki_sha256 =
+        hex_encode(sha256(spki->start, static_cast<std::size_t>(spki->end() - spki->start)));
+
+    while (auto extra = next_tlv(t, tbs->end()))
+        if (extra->xclass == V_ASN1_CONTEXT_SPECIFIC && extra->tag == 3)
+            read_extensions(*extra, facts);
+    return facts;
+}
+
+CertFacts facts_of(const Certificate& cert) {
+    CertFacts f;
+    f.subject = cert.subject();
+    f.issuer = cert.issuer();
+    f.cn = cert.common_name();
+    f.ou = cert.organizational_unit();
+    f.o = cert.organization();
+    f.issuer_cn = cert.issuer_common_name();
+    f.serial_hex = cert.serial_hex();
+    f.spki_sha256 = cert.public_key_sha256();
+    f.not_before = cert.not_before();
+    f.not_after = cert.not_after();
+    f.is_ca = cert.is_ca();
+    f.subject_key_id = cert.subject_key_id();
+    f.authority_key_id = cert.authority_key_id();
+    return f;
+}
+
+}  // namespace swarmpki::expiry_detail
