@@ -14,6 +14,7 @@
 #include "inspect_checks.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <span>
 
 namespace swarmpki::inspect_detail {
@@ -76,19 +77,42 @@ ChainAnalysis analyze_chain(const std::vector<Certificate>& chain,
                             const std::vector<Certificate>& roots, Instant now) {
     ChainAnalysis analysis;
     const Certificate& leaf = chain.front();
-    analysis.leaf_signer = find_signer(leaf, chain, roots, analysis.leaf_signed_by_trust_root);
+    auto intermediates = std::span<const Certificate>(chain).subspan(1);
+    analysis.verification = verify_chain(leaf, intermediates, roots, now);
+    analysis.verification_in_validity =
+        leaf.valid_at(now) ? analysis.verification
+                           : verify_chain(leaf, intermediates, roots, inside_validity(leaf, now));
+
+    // Signature checks are the expensive part of a run: a verified path already says who signed
+    // the leaf and which root signed the first intermediate, so only a failed one searches again.
+    const ChainVerification& path = analysis.verification_in_validity;
+    std::optional<std::size_t> root_signed_index;  // chain index of an intermediate a root signed
+    if (path.verified && path.intermediates_used.empty()) {
+        analysis.leaf_signer = &roots[*path.root_index];
+        analysis.leaf_signed_by_trust_root = true;
+    } else if (path.verified) {
+        analysis.leaf_signer = &chain[1 + path.intermediates_used.front()];
+        if (path.intermediates_used.size() == 1) root_signed_index = 1 + path.intermediates_used.front();
+    } else {
+        analysis.leaf_signer = find_signer(leaf, chain, roots, analysis.leaf_signed_by_trust_root);
+    }
 
     analysis.kinds.push_back(ChainKind::leaf);
     bool cross_carries_root_key = false;
     for (std::size_t i = 1; i < chain.size(); ++i) {
         const Certificate& cert = chain[i];
         bool cross = false;
-        if (cert.is_ca() && !self_signed(cert)) {
-            bool root_copy = has_root_key(cert, roots);
-            bool engine_rotation_shape = analysis.leaf_signer == &cert &&
-                                         !has_root_key(cert, roots) && signed_by_a_root(cert, roots);
-            cross = root_copy || engine_rotation_shape;
-            cross_carries_root_key = cross_carries_root_key || root_copy;
+        if (cert.is_ca()) {
+            if (has_root_key(cert, roots)) {
+                // A copy of a trust root: cross-signed when another key signed it.
+                cross = !self_signed(cert);
+                cross_carries_root_key = cross_carries_root_key || cross;
+            } else if (analysis.leaf_signer == &cert) {
+                // The engine's shape mid-rotation: the leaf's signer, itself signed by a root
+                // (so not by its own key, which is not a root's).
+                cross = root_signed_index == i ||
+                        (!path.verified && signed_by_a_root(cert, roots) && !self_signed(cert));
+            }
         }
         analysis.kinds.push_back(cross ? ChainKind::cross_signed_intermediate
                                        : ChainKind::intermediate);
@@ -103,21 +127,14 @@ ChainAnalysis analyze_chain(const std::vector<Certificate>& chain,
                 analysis.rotation = RotationPhase::in_progress;
     }
 
-    auto intermediates = std::span<const Certificate>(chain).subspan(1);
-    analysis.verification = verify_chain(leaf, intermediates, roots, now);
-    analysis.verification_in_validity =
-        leaf.valid_at(now) ? analysis.verification
-                           : verify_chain(leaf, intermediates, roots, inside_validity(leaf, now));
-
     // Intermediates that neither helped verify the chain nor are an expected leftover copy of
     // the trust root (they tell of a chain the engine did not write).
-    const ChainVerification& used = analysis.verification_in_validity;
     for (std::size_t i = 1; i < chain.size(); ++i) {
-        bool on_path = std::find(used.intermediates_used.begin(), used.intermediates_used.end(),
-                                 i - 1) != used.intermediates_used.end();
+        bool on_path = std::find(path.intermediates_used.begin(), path.intermediates_used.end(),
+                                 i - 1) != path.intermediates_used.end();
         bool root_copy = analysis.kinds[i] == ChainKind::cross_signed_intermediate &&
                          has_root_key(chain[i], roots);
-        if (used.verified && !on_path && !root_copy) analysis.unused_intermediates.push_back(i);
+        if (path.verified && !on_path && !root_copy) analysis.unused_intermediates.push_back(i);
     }
     return analysis;
 }

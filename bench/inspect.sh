@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Benchmark: whole-process wall time of `swarmpki inspect --format json` on a copy of the real
+# engine's rotation-in-progress manager directory, against Debian's `certinfo` on the same
+# swarm-node.crt and `openssl x509 -noout -text` on it. The three commands run interleaved
+# (a, b, c, a, b, c, ...) so drift in machine load hits all of them alike; medians and ratios.
+# swarmpki does far more per run: three files, two chains' signatures, the key match, findings.
+# Env (set by scripts/bench): SWARMPKI, FIXTURES. Optional: RUNS (default 200 per command).
+# Target: ratio vs certinfo <= 1.0.
+set -euo pipefail
+
+: "${SWARMPKI:?set SWARMPKI to the swarmpki binary}"
+: "${FIXTURES:?set FIXTURES to the real-engine fixtures (../shared/fixtures/swarm)}"
+RUNS=${RUNS:-200}
+for tool in certinfo openssl python3; do
+  command -v "$tool" >/dev/null || { echo "bench/inspect.sh: $tool is missing" >&2; exit 2; }
+done
+source_dir=$FIXTURES/rotation-in-progress/certificates/manager1
+[[ -d $source_dir ]] || { echo "bench/inspect.sh: $source_dir is missing" >&2; exit 2; }
+
+work=$(mktemp -d /tmp/swarmpki-bench-inspect.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+dir=$work/manager1
+mkdir -p "$dir"
+cp "$source_dir"/* "$dir/"
+chmod 0755 "$dir"; chmod 0644 "$dir/swarm-root-ca.crt" "$dir/swarm-node.crt"; chmod 0600 "$dir/swarm-node.key"
+at=$(python3 -c 'import json,sys; print([s for s in json.load(open(sys.argv[1]))["scenarios"] if s["scenario"]=="rotation-in-progress"][0]["captured_at"])' "$FIXTURES/index.json")
+
+# Sanity: each command works on this input before it is timed.
+"$SWARMPKI" inspect --format json --dir "$dir" --at "$at" > "$work/inspect.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["nodes"][0]["rotation"]["state"]=="in-progress"' "$work/inspect.json"
+certinfo "$dir/swarm-node.crt" > /dev/null
+openssl x509 -noout -text -in "$dir/swarm-node.crt" > /dev/null
+
+python3 - "$RUNS" "$SWARMPKI" "$dir" "$at" <<'PY'
+import os, statistics, sys, time
+runs, swarmpki, d, at = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+crt = os.path.join(d, "swarm-node.crt")
+commands = {
+    "swarmpki inspect --format json": [swarmpki, "inspect", "--format", "json", "--dir", d, "--at", at],
+    "certinfo swarm-node.crt": ["certinfo", crt],
+    "openssl x509 -noout -text": ["openssl", "x509", "-noout", "-text", "-in", crt],
+}
+paths = {name: (argv[0] if "/" in argv[0] else next(
+    os.path.join(p, argv[0]) for p in os.environ["PATH"].split(":") if os.access(os.path.join(p, argv[0]), os.X_OK)))
+    for name, argv in commands.items()}
+null = os.open(os.devnull, os.O_WRONLY)
+actions = [(os.POSIX_SPAWN_DUP2, null, 1), (os.POSIX_SPAWN_DUP2, null, 2)]
+
+def once(name):
+    start = time.perf_counter()
+    pid = os.posix_spawn(paths[name], commands[name], os.environ, file_actions=actions)
+    _, status = os.waitpid(pid, 0)
+    elapsed = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        sys.exit(f"bench/inspect.sh: {name} exited {code}")
+    return elapsed
+
+for name in commands:  # warm the page cache and the dynamic loader's caches
+    for _ in range(5):
+        once(name)
+times = {name: [] for name in commands}
+for _ in range(runs):
+    for name in commands:
+        times[name].append(once(name))
+
+med = {name: statistics.median(t) for name, t in times.items()}
+print(f"{'command':34} {'median ms':>10} {'p10 ms':>8} {'p90 ms':>8}")
+for name, t in times.items():
+    q = statistics.quantiles(t, n=10)
+    print(f"{name:34} {med[name]*1e3:10.2f} {q[0]*1e3:8.2f} {q[-1]*1e3:8.2f}")
+s = med["swarmpki inspect --format json"]
+vs_certinfo = s / med["certinfo swarm-node.crt"]
+vs_openssl = s / med["openssl x509 -noout -text"]
+print(f"runs per command: {runs}, interleaved; ratio = swarmpki median / other median")
+print(f"RESULT inspect runs={runs} swarmpki_ms={s*1e3:.2f} certinfo_ms={med['certinfo swarm-node.crt']*1e3:.2f} "
+      f"openssl_ms={med['openssl x509 -noout -text']*1e3:.2f} ratio_vs_certinfo={vs_certinfo:.2f} "
+      f"ratio_vs_openssl={vs_openssl:.2f} target_vs_certinfo=1.00 "
+      f"verdict={'pass' if vs_certinfo <= 1.0 else 'fail'}")
+PY
