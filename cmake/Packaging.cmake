@@ -59,5 +59,4 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # swarm-ca-rotate needs these; the audit playbook runs under Ansible.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "jq, openssl")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "docker.io, ansible-core")
-set(CPACK_OUTPUT_FILE_PREFIX ${PROJECT_BINARY_DIR}/packages)
 include(CPack)

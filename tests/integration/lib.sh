@@ -36,6 +36,14 @@ expect_eq() {
   if [[ $2 == "$3" ]]; then it_ok "$1"; else it_fail "$1" "got '$2', want '$3'"; fi
 }
 
+# expect_match NAME EXTENDED_REGEX TEXT: TEXT has a line matching the pattern.
+expect_match() {
+  if grep -qE -- "$2" <<<"$3"; then it_ok "$1"; else
+    it_fail "$1" "no line matches /$2/"
+    indent <<<"$3"
+  fi
+}
+
 # expect_exit NAME WANT_CODE COMMAND...: the exit code must be WANT_CODE; output kept in $IT_OUT.
 IT_OUT=
 expect_exit() {
@@ -48,6 +56,14 @@ expect_exit() {
     it_fail "$name" "exit $status, want $want"
     indent <<<"$IT_OUT"
   fi
+}
+
+# it_begin: cleanup on any exit, also when interrupted or terminated, and IT_TMP.
+it_begin() {
+  trap it_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  it_tmpdir
 }
 
 # Makes IT_TMP, a temporary directory for this test file, removed by it_cleanup. (Call it

@@ -24,8 +24,7 @@ if [[ ! -f $fixtures/index.json ]]; then
   it_skip "ansible group" "real-engine fixtures not found at $fixtures (set SWARMPKI_FIXTURES)"
   exit 0
 fi
-trap it_cleanup EXIT
-it_tmpdir
+it_begin
 tmp=$IT_TMP
 # The fixture captures span 22:54-22:57 UTC; judge every directory at one instant after them.
 at=2026-11-28T22:58:00Z

@@ -22,10 +22,7 @@ if ! reason=$(engine_unavailable_reason); then
   it_skip "live engine group" "$reason"
   exit 0
 fi
-trap it_cleanup EXIT
-trap 'exit 130' INT TERM
-
-it_tmpdir
+it_begin
 tmp=$IT_TMP
 engine_setup || { it_fail "engine setup" "could not create a network namespace (ip netns add)"; exit 1; }
 if ! engine_start m1 swarmpki-it-manager1 2>"$tmp/start.err"; then
