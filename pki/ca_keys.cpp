@@ -11,6 +11,7 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
+#include <openssl/objects.h>
 #include <openssl/x509.h>
 
 namespace swarmpki {
@@ -81,17 +82,57 @@ const char* default_signature_digest(EVP_PKEY* signing_key) {
 }
 
 CertificateSigner::CertificateSigner(EVP_PKEY* key, const char* digest_name)
-    : prepared_(ossl::check(EVP_MD_CTX_new(), "EVP_MD_CTX_new")) {
-    ossl::check(EVP_DigestSignInit_ex(prepared_.get(), nullptr, digest_name, nullptr, nullptr,
-                                      key, nullptr),
-                "preparing the CA signature");
-}
+    : key_(key), digest_(ossl::check(EVP_get_digestbyname(digest_name), "looking up the digest")) {}
 
 void CertificateSigner::sign(X509* certificate) {
-    // One-shot signing finalises a context, so each signature works on a copy of the prepared one.
-    ossl::UniquePtr<EVP_MD_CTX> work(ossl::check(EVP_MD_CTX_new(), "EVP_MD_CTX_new"));
-    ossl::check(EVP_MD_CTX_copy_ex(work.get(), prepared_.get()), "copying the signing context");
-    ossl::check(X509_sign_ctx(certificate, work.get()), "signing a certificate");
+    ossl::check(X509_sign(certificate, key_, digest_), "signing a certificate");
+}
+
+namespace {
+
+int curve_nid(EVP_PKEY* key) {
+    char group[64] = {};
+    std::size_t length = 0;
+    if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                       &length) != 1)
+        return NID_undef;
+    return OBJ_sn2nid(group);
+}
+
+}  // namespace
+
+Bytes public_key_bits(EVP_PKEY* key) {
+    if (EVP_PKEY_get_base_id(key) == EVP_PKEY_EC) {
+        Bytes point(133);
+        std::size_t length = 0;
+        ossl::check(EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
+                                                    point.data(), point.size(), &length),
+                    "reading the public point");
+        point.resize(length);
+        return point;
+    }
+    ossl::UniquePtr<X509> scratch(ossl::check(X509_new(), "X509_new"));
+    ossl::check(X509_set_pubkey(scratch.get(), key), "encoding a public key");
+    const ASN1_BIT_STRING* bits = X509_get0_pubkey_bitstr(scratch.get());
+    const unsigned char* data = ASN1_STRING_get0_data(bits);
+    return Bytes(data, data + ASN1_STRING_length(bits));
+}
+
+void set_certificate_public_key(X509* certificate, EVP_PKEY* key) {
+    int curve = EVP_PKEY_get_base_id(key) == EVP_PKEY_EC ? curve_nid(key) : NID_undef;
+    if (curve == NID_undef) {
+        ossl::check(X509_set_pubkey(certificate, key), "setting the public key");
+        return;
+    }
+    Bytes point = public_key_bits(key);
+    auto* owned = static_cast<unsigned char*>(OPENSSL_memdup(point.data(), point.size()));
+    ossl::check(owned != nullptr ? 1 : 0, "OPENSSL_memdup");
+    if (X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(certificate),
+                               OBJ_nid2obj(NID_X9_62_id_ecPublicKey), V_ASN1_OBJECT,
+                               OBJ_nid2obj(curve), owned, static_cast<int>(point.size())) != 1) {
+        OPENSSL_free(owned);
+        throw ossl::Error("setting the public key");
+    }
 }
 
 }  // namespace swarmpki

@@ -25,13 +25,13 @@ Certificate create_root_certificate(const PrivateKey& key, const std::string& co
     ossl::check(X509_set_issuer_name(root.get(), name.get()), "setting the issuer");
     Instant not_before = round_to_minute(now) - kRootBackdate;
     set_validity(root.get(), not_before, not_before + lifetime);
-    ossl::check(X509_set_pubkey(root.get(), key.get0()), "setting the public key");
+    set_certificate_public_key(root.get(), key.get0());
     // Go's order: KeyUsage, BasicConstraints, SubjectKeyId; no AKI on a self-signed root.
     add_extension(root.get(), conf_extension(NID_key_usage, "critical,keyCertSign,cRLSign").get());
     add_extension(root.get(), conf_extension(NID_basic_constraints, "critical,CA:TRUE").get());
     add_subject_key_id(root.get());
     CertificateSigner(key.get0(), default_signature_digest(key.get0())).sign(root.get());
-    return Certificate::from_handle(std::move(root));
+    return reparsed(root.get());
 }
 
 RootCa create_root(const RootOptions& options, Instant now) {

@@ -63,17 +63,26 @@ private:
 // Returns the OpenSSL digest name ("SHA256").
 const char* default_signature_digest(EVP_PKEY* signing_key);
 
-// Signs certificates with one key and digest. The EVP signing context is prepared once and copied
-// per signature, which skips the provider fetch a plain X509_sign does on every call. Not
-// thread-safe: one per thread (it is cheap to make).
+// Signs certificates with one key and digest, the digest looked up once. (Copying a prepared
+// EVP_MD_CTX per signature measured slower than X509_sign's own cached fetch on OpenSSL 3.0.)
+// One per thread.
 class CertificateSigner {
 public:
     CertificateSigner(EVP_PKEY* key, const char* digest_name);  // key borrowed; must outlive this
     void sign(X509* certificate);  // sets the signature algorithm fields and the signature
 
 private:
-    ossl::UniquePtr<EVP_MD_CTX> prepared_;
+    EVP_PKEY* key_;       // borrowed
+    const EVP_MD* digest_;  // OpenSSL's static table entry: nothing to free
 };
+
+// Sets a certificate's public key. For EC keys the SubjectPublicKeyInfo is built from the encoded
+// point and the curve OID directly: OpenSSL 3.0's generic path (X509_set_pubkey) runs the
+// provider encoder machinery and costs ten times an ECDSA signature.
+void set_certificate_public_key(X509* certificate, EVP_PKEY* key);
+
+// The public key as the bytes of the SubjectPublicKeyInfo BIT STRING (the EC point for EC keys).
+Bytes public_key_bits(EVP_PKEY* key);
 
 // ---- identifiers -----------------------------------------------------------------------------
 // identity.NewID: 17 bytes with the top bit set, written in base 36, characters [1:26].
@@ -138,7 +147,8 @@ public:
     // Subject O=cluster, OU=role, CN=node (Go's order), SANs [OU, CN] (+ swarm-ca for managers),
     // KU digitalSignature|keyEncipherment critical, EKU serverAuth+clientAuth, BC CA:FALSE
     // critical, SKI, AKI = the signer's SKI; NotBefore = round(now) - 1h, NotAfter = round(now) +
-    // expiry. `node_public_key` is borrowed.
+    // expiry. `node_public_key` is borrowed. The returned handle is for encoding: its public key is
+    // not decoded (X509_get0_pubkey gives null) until the DER is parsed again.
     ossl::UniquePtr<X509> issue(const NodeIdentity& node, EVP_PKEY* node_public_key, Instant now,
                                 CertificateSigner& signer) const;
     Certificate issue(const NodeIdentity& node, EVP_PKEY* node_public_key, Instant now) const;

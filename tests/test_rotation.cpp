@@ -1,0 +1,224 @@
+// The rotation simulator as a library: the engine's schedule, convergence, blocking, stranding,
+// tokens and the engine's refusals of an operator's root.
+#include "support.hpp"
+
+#include "rotation_internal.hpp"
+#include "swarmpki/ca.hpp"
+#include "swarmpki/error.hpp"
+#include "swarmpki/rotation.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace swarmpki;
+using namespace swarmpki::test;
+
+namespace {
+
+const Instant kNow = *parse_rfc3339("2026-11-28T22:54:07Z");
+
+RotationOptions small_cluster(std::size_t managers, std::size_t workers, std::size_t offline = 0) {
+    RotationOptions o;
+    o.managers = managers;
+    o.workers = workers;
+    o.offline = offline;
+    o.seed = 42;
+    o.now = kNow;
+    o.threads = 2;
+    return o;
+}
+
+std::size_t total_failures(const RotationReport& r) {
+    std::size_t n = 0;
+    for (const auto& p : r.phases) n += p.failures;
+    return n;
+}
+
+const SimulatedPhase* phase(const RotationReport& r, const std::string& name) {
+    for (const auto& p : r.phases)
+        if (p.name == name) return &p;
+    return nullptr;
+}
+
+PemInput pem(const Certificate& c, const char* name) { return PemInput{c.to_pem(), name}; }
+PemInput pem(const PrivateKey& k, const char* name) { return PemInput{encode_sec1_pem(k), name}; }
+
+}  // namespace
+
+TEST_CASE("engine schedule: 30 nodes per 3 s tick, completion 0.15 s after the converged tick", "[rotation]") {
+    using namespace rotation_detail;
+    std::mt19937_64 rng(1);
+    std::vector<SimNode> nine(9);
+    EngineSchedule small = plan_engine_schedule(nine, false, rng);
+    CHECK(small.first_batch.size() == 9);
+    CHECK(small.completed_at == Approx(3.15));  // measured on 20.10.24: about 3.15 s for 1-9 nodes
+    CHECK(small.first_batch_done >= kRenewMin);
+    CHECK(small.first_batch_done <= kRenewMax);
+
+    std::vector<SimNode> hundred(100);
+    EngineSchedule big = plan_engine_schedule(hundred, false, rng);
+    CHECK(big.first_batch.size() == 30);
+    CHECK(big.later_batches.size() == 70);
+    CHECK(big.completed_at == Approx(12.15));  // marked at 0, 3, 6, 9; converged at the 12 s tick
+    for (const SimNode& n : hundred) CHECK(n.renewed_at < 3.0 * n.batch + kRenewMax + 1e-9);
+
+    std::vector<SimNode> with_down(40);
+    with_down[5].offline = true;
+    EngineSchedule blocked = plan_engine_schedule(with_down, false, rng);
+    CHECK(blocked.completed_at < 0);
+    CHECK(blocked.blocked_seen_at == Approx(6.0));
+    CHECK(with_down[5].renewed_at < 0);
+    std::vector<SimNode> removed(40);
+    removed[5].offline = true;
+    EngineSchedule after_rm = plan_engine_schedule(removed, true, rng);
+    CHECK(after_rm.completed_at == Approx(9.15));  // removed after the 6 s tick, done at the next
+}
+
+TEST_CASE("rotation converges with every node online", "[rotation]") {
+    RotationReport r = simulate_rotation(small_cluster(3, 10));
+    CHECK_FALSE(r.refusal);
+    CHECK(r.converged);
+    CHECK(r.blocked_by.empty());
+    CHECK(r.stranded.empty());
+    CHECK_FALSE(r.old_token_accepted_after);
+    CHECK(total_failures(r) == 0);
+    CHECK(r.failure_details.empty());
+    CHECK(rotation_status(r) == "ok");
+    CHECK(rotation_exit_code(r) == 0);
+    CHECK(r.engine_seconds == Approx(3.15).margin(0.01));
+    // Two roots, then per node a key and a leaf before and after; the cross-signed certificate.
+    CHECK(r.crypto.keygen == 2 + 2 * 13);
+    CHECK(r.crypto.sign == 2 + 1 + 2 * 13);
+    CHECK(r.crypto.verify >= 13);
+    REQUIRE(phase(r, "trust-root-switch"));
+    CHECK(phase(r, "trust-root-switch")->verifications >= 13);
+    CHECK(phase(r, "renewal-first-batch")->verifications > 13);  // per-node checks plus mTLS classes
+    CHECK(r.old_root_public_key_sha256 != r.new_root_public_key_sha256);
+}
+
+TEST_CASE("down nodes block the rotation forever", "[rotation]") {
+    RotationReport r = simulate_rotation(small_cluster(3, 20, 2));
+    CHECK_FALSE(r.converged);
+    CHECK(r.blocked_by.size() == 2);
+    CHECK(r.stranded.empty());
+    CHECK(r.old_token_accepted_after);  // the cluster never switched
+    CHECK(total_failures(r) == 0);      // every class still accepts every other class
+    CHECK_FALSE(phase(r, "trust-root-switch"));
+    CHECK(rotation_status(r) == "critical");
+    CHECK(rotation_exit_code(r) == 2);
+}
+
+TEST_CASE("--remove-offline strands the down nodes and the rotation completes", "[rotation]") {
+    RotationOptions o = small_cluster(3, 20, 2);
+    o.remove_offline = true;
+    RotationReport r = simulate_rotation(o);
+    CHECK(r.converged);
+    CHECK(r.blocked_by.empty());
+    REQUIRE(r.stranded.size() == 2);
+    CHECK(r.stranded[0].reason.find("docker swarm leave --force") != std::string::npos);
+    CHECK(r.stranded[0].reason.find("unknown-authority") != std::string::npos);
+    CHECK_FALSE(r.old_token_accepted_after);
+    CHECK(total_failures(r) == 0);
+    CHECK(rotation_exit_code(r) == 1);
+    CHECK(r.engine_seconds == Approx(6.15).margin(0.01));  // blocked at the 3 s tick, removed, done at 6
+}
+
+TEST_CASE("--seed makes IDs, down nodes and engine time reproducible; keys stay random", "[rotation]") {
+    RotationReport a = simulate_rotation(small_cluster(2, 40, 3));
+    RotationReport b = simulate_rotation(small_cluster(2, 40, 3));
+    CHECK(a.cluster_id == b.cluster_id);
+    CHECK(a.blocked_by == b.blocked_by);
+    CHECK(a.engine_seconds == b.engine_seconds);
+    CHECK(a.new_root_public_key_sha256 != b.new_root_public_key_sha256);
+    RotationOptions other = small_cluster(2, 40, 3);
+    other.seed = 43;
+    CHECK(simulate_rotation(other).cluster_id != a.cluster_id);
+}
+
+TEST_CASE("bad cluster shapes are errors, not reports", "[rotation]") {
+    CHECK_THROWS_AS(simulate_rotation(small_cluster(0, 5)), Error);
+    CHECK_THROWS_AS(simulate_rotation(small_cluster(1, 2, 3)), Error);  // the leader stays up
+    RotationOptions short_expiry = small_cluster(1, 1);
+    short_expiry.cert_expiry = Seconds(1800);
+    CHECK_THROWS_AS(simulate_rotation(short_expiry), Error);
+}
+
+TEST_CASE("the engine's refusals of an operator root, in its words", "[rotation]") {
+    RootCa current = create_root({}, kNow - Seconds(86400));
+    RootCa other = create_root({}, kNow);
+    auto refused = [&](const PemInput& cert, const PemInput& key) {
+        auto r = check_desired_root(cert, key, current.certificate, kNow);
+        REQUIRE(r.has_value());
+        return *r;
+    };
+
+    Certificate short_lived = create_root_certificate(other.key, "swarm-ca", Seconds(300 * 86400), kNow);
+    CHECK(refused(pem(short_lived, "short.crt"), pem(other.key, "k")).message == "CA certificate expires too soon");
+
+    CHECK(refused(pem(other.certificate, "a.crt"), pem(current.key, "b.key")).message == "certificate key mismatch");
+
+    RotationRefusal two = refused(PemInput{other.certificate.to_pem() + current.certificate.to_pem(), "two.crt"},
+                                  pem(other.key, "k"));
+    CHECK(two.message == "the desired CA certificate cannot contain multiple certificates");
+    CHECK(two.engine_error ==
+          "Error response from daemon: rpc error: code = InvalidArgument desc = the desired CA certificate "
+          "cannot contain multiple certificates");
+
+    // Same key, same subject: newer engines refuse; 20.10 wedges (DOMAIN.md section 11).
+    Certificate same_key = create_root_certificate(current.key, "swarm-ca", kRootLifetime, kNow);
+    RotationRefusal wedge = refused(pem(same_key, "same.crt"), pem(current.key, "k"));
+    CHECK(wedge.message == "Cannot update to a cert with an identical key");
+    CHECK(wedge.hazard.find("never finishes") != std::string::npos);
+    Certificate same_key_new_name = create_root_certificate(current.key, "Other Root", kRootLifetime, kNow);
+    RotationRefusal renamed = refused(pem(same_key_new_name, "renamed.crt"), pem(current.key, "k"));
+    CHECK(renamed.message == "Cannot update to a cert with an identical key");
+    CHECK(renamed.hazard.empty());
+
+    CHECK(refused(PemInput{"not pem", "x.crt"}, pem(other.key, "k")).message == "file contents must be in PEM format");
+    CHECK(refused(pem(other.certificate, "a.crt"), PemInput{other.certificate.to_pem(), "cert-as-key.pem"})
+              .message.rfind("malformed private key", 0) == 0);
+
+    CHECK_FALSE(check_desired_root(pem(other.certificate, "ok.crt"), pem(other.key, "ok.key"),
+                                   current.certificate, kNow));
+}
+
+TEST_CASE("a refused root stops the simulation before any rotation work", "[rotation]") {
+    RootCa desired = create_root({}, kNow);
+    Certificate short_lived = create_root_certificate(desired.key, "swarm-ca", Seconds(30 * 86400), kNow);
+    RotationOptions o = small_cluster(1, 2);
+    o.desired_cert = pem(short_lived, "short.crt");
+    o.desired_key = pem(desired.key, "short.key");
+    RotationReport r = simulate_rotation(o);
+    REQUIRE(r.refusal);
+    CHECK(r.refusal->message == "CA certificate expires too soon");
+    CHECK(r.refusal->subject == "short.crt");
+    CHECK(rotation_status(r) == "refused");
+    CHECK(rotation_exit_code(r) == 3);
+    CHECK_FALSE(phase(r, "cross-sign"));
+}
+
+TEST_CASE("mTLS class checks count a node from another swarm as failures", "[rotation]") {
+    using namespace rotation_detail;
+    RootCa ours = create_root({}, kNow);
+    RootCa theirs = create_root({}, kNow);
+    auto node = [&](const RootCa& root, const char* id, NodeRole role) {
+        NodeCertificateIssuer issuer(root.certificate, root.key, kDefaultNodeCertExpiry);
+        PrivateKey key = KeyGenerator().generate();
+        SimNode n;
+        n.id = id;
+        n.role = role;
+        n.leaf_der = issuer.issue({id, role, "cluster"}, key.get0(), kNow).der();
+        return n;
+    };
+    SimNode a = node(ours, "a", NodeRole::manager);
+    SimNode b = node(ours, "b", NodeRole::worker);
+    SimNode c = node(theirs, "c", NodeRole::manager);
+    std::vector<PeerMaterial> same{material_for(a, "x", nullptr, ours.certificate, "cluster"),
+                                   material_for(b, "x", nullptr, ours.certificate, "cluster")};
+    MtlsOutcome fine = check_mutual_tls(same, kNow);
+    CHECK(fine.verifications == 12);  // (a,a), (a,b), (b,b): four checks each
+    CHECK(fine.failures == 0);
+    same.push_back(material_for(c, "foreign", nullptr, theirs.certificate, "cluster"));
+    MtlsOutcome mixed = check_mutual_tls(same, kNow);
+    CHECK(mixed.failures == 8);  // c refuses and is refused by a and b, both roles
+    CHECK_FALSE(mixed.failure_details.empty());
+}
