@@ -2,7 +2,9 @@
 //
 // Handlers only copy the current snapshot pointer and write a pre-rendered body; nothing here
 // reads a file or waits on the scanner.
+#ifndef CPPHTTPLIB_OPENSSL_SUPPORT  // normally set by cpp-httplib's pkg-config flags
 #define CPPHTTPLIB_OPENSSL_SUPPORT
+#endif
 #include <httplib.h>
 
 #include "serve_http.hpp"

@@ -5,7 +5,9 @@
 // detector) and the webhook worker (owned by WebhookDelivery). stop() stops the listener, wakes
 // the scanner, aborts any in-flight webhook, and joins all of them, so sanitizer builds see no
 // leaked thread or allocation.
+#ifndef CPPHTTPLIB_OPENSSL_SUPPORT  // normally set by cpp-httplib's pkg-config flags
 #define CPPHTTPLIB_OPENSSL_SUPPORT
+#endif
 #include <httplib.h>
 
 #include "serve_http.hpp"
@@ -13,12 +15,28 @@
 #include "swarmpki/error.hpp"
 #include "swarmpki/ossl.hpp"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 
 namespace swarmpki {
+
+namespace {
+// A client that disconnects mid-response makes the next write raise SIGPIPE, which kills the
+// process by default. Blocking it on our threads (the connection pool inherits the listener's
+// mask) turns that into an EPIPE error on the one connection, without touching the process-wide
+// disposition.
+void block_sigpipe_on_this_thread() {
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+}
+}  // namespace
 
 struct Server::Impl {
     ServeOptions options;
@@ -172,13 +190,17 @@ void Server::start() {
         throw Error(at.host + ":" + std::to_string(at.port), "cannot listen on this address",
                     "is another process using the port, or the address not on this host?");
     s.listener = std::thread([impl = &s] {
+        block_sigpipe_on_this_thread();
         impl->http->listen_after_bind();
         impl->listener_exited = true;
     });
     // httplib's stop() is a no-op until the accept loop runs: wait for it, so that a stop()
     // right after start() cannot leave the listener running.
     while (!s.http->is_running() && !s.listener_exited) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    s.scanner = std::thread([impl = &s] { impl->scan_loop(); });
+    s.scanner = std::thread([impl = &s] {
+        block_sigpipe_on_this_thread();
+        impl->scan_loop();
+    });
     s.log("level=info msg=listening address=" + logfmt_value(at.host) + " port=" +
           std::to_string(s.bound_port) + " tls=" + (s.tls ? "true" : "false") +
           " client_auth=" + (s.tls && s.tls->require_client_certificate ? "true" : "false") +

@@ -5,11 +5,16 @@
 // event id (receivers de-duplicate on webhook-id) but are signed afresh with the attempt's own
 // timestamp, as Standard Webhooks receivers reject stale timestamps. Log lines name the
 // receiver by scheme://host:port only: webhook URL paths often embed a secret (Slack's do).
+#ifndef CPPHTTPLIB_OPENSSL_SUPPORT  // normally set by cpp-httplib's pkg-config flags
 #define CPPHTTPLIB_OPENSSL_SUPPORT
+#endif
 #include <httplib.h>
 
 #include "swarmpki/error.hpp"
 #include "swarmpki/webhook.hpp"
+
+#include <pthread.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -201,7 +206,14 @@ WebhookDelivery::WebhookDelivery(DeliveryOptions options,
         throw UsageError("webhooks need a signing secret (--webhook-secret-file)");
     state_->secret = std::move(secret);
     for (const auto& url : state_->options.urls) state_->urls.push_back(parse_webhook_url(url));
-    state_->worker = std::thread([state = state_.get()] { state->run(); });
+    state_->worker = std::thread([state = state_.get()] {
+        // A receiver closing mid-request must cost an EPIPE, not the process (SIGPIPE).
+        sigset_t pipe;
+        sigemptyset(&pipe);
+        sigaddset(&pipe, SIGPIPE);
+        pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+        state->run();
+    });
 }
 
 WebhookDelivery::~WebhookDelivery() { stop(); }

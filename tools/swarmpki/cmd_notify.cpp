@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include <csignal>
 #include <iostream>
 #include <thread>
 
@@ -106,6 +107,7 @@ int run_notify(const Args& args) {
     for (const auto& url : delivery.urls) urls.push_back(parse_webhook_url(url));
     SecretBytes secret = load_webhook_secret(vm["webhook-secret-file"].as<std::string>());
 
+    std::signal(SIGPIPE, SIG_IGN);  // a receiver closing mid-request is an error, not an exit
     Event event = sample_event(source(), common.now);
     std::string body = render_event_body(event, delivery.format);
     bool all_delivered = true;

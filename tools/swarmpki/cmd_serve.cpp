@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -175,6 +176,7 @@ int run_serve(const Args& args) {
         std::fflush(stderr);
     };
 
+    std::signal(SIGPIPE, SIG_IGN);  // a vanished client or receiver is an EPIPE, not an exit
     sigset_t stop_signals;
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);

@@ -1,0 +1,226 @@
+// Mutual TLS for `serve` with the engine's own files: a node of the swarm is admitted (including
+// a mid-rotation chain that OpenSSL's default verifier refuses), a node of another swarm and a
+// client without a certificate are not; autolocked server keys load with the unlock key.
+#include "support.hpp"
+#include "test_webhook_receiver.hpp"
+#include "swarmpki/certificate.hpp"
+#include "swarmpki/error.hpp"
+#include "swarmpki/pem.hpp"
+#include "swarmpki/private_key.hpp"
+#include "swarmpki/serve.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace swarmpki;
+using namespace std::chrono_literals;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+json scenario(const std::string& name) {
+    auto index = test::load_json(*test::fixtures_dir() / "index.json");
+    for (auto& s : index["scenarios"])
+        if (s["scenario"] == name) return s;
+    FAIL("no scenario " << name);
+    return {};
+}
+
+Instant captured_at(const std::string& name) {
+    return *parse_rfc3339(scenario(name)["captured_at"].get<std::string>());
+}
+
+// A node's certificate chain and key, loaded by the core: the key files carry PEM headers that
+// httplib's file-path constructor (OpenSSL's PEM reader) would refuse.
+struct ClientIdentity {
+    std::vector<Certificate> chain;
+    std::optional<PrivateKey> key;
+};
+
+ClientIdentity identity_of(const fs::path& dir) {
+    ClientIdentity id;
+    id.chain = load_certificate_file((dir / "swarm-node.crt").string());
+    std::string text = test::read_text(dir / "swarm-node.key");
+    auto bundle = parse_pem_or_throw(text, "key");
+    id.key.emplace(load_private_key(key_block_of(bundle, "key"), nullptr, "key"));
+    return id;
+}
+
+// GET /metrics over TLS; nullopt when the handshake (or the request) is refused.
+std::optional<int> scrape(int port, const ClientIdentity* id) {
+    std::unique_ptr<httplib::SSLClient> client;
+    if (id) {
+        client = std::make_unique<httplib::SSLClient>("127.0.0.1", port, id->chain[0].get0(),
+                                                      id->key->get0());
+        for (std::size_t i = 1; i < id->chain.size(); ++i)
+            REQUIRE(SSL_CTX_add1_chain_cert(client->ssl_context(), id->chain[i].get0()) == 1);
+    } else {
+        client = std::make_unique<httplib::SSLClient>("127.0.0.1", port);
+    }
+    // The server certificate's SANs are swarm names, not 127.0.0.1: this test is about the
+    // server's verification of the client.
+    client->enable_server_certificate_verification(false);
+    client->set_read_timeout(5s);
+    auto result = client->Get("/metrics");
+    if (!result) return std::nullopt;
+    return result->status;
+}
+
+struct Logs {
+    std::mutex mutex;
+    std::vector<std::string> lines;
+    std::size_t count(std::string_view needle) {
+        std::lock_guard lock(mutex);
+        std::size_t n = 0;
+        for (const auto& l : lines) n += l.find(needle) != std::string::npos;
+        return n;
+    }
+};
+
+ServeOptions tls_options(const fs::path& server_dir, const fs::path& scanned, Instant now,
+                         Logs& logs) {
+    test::ignore_sigpipe();
+    ServeOptions options;
+    options.listen = {"127.0.0.1", 0};
+    options.scan.dirs = {scanned.string()};
+    options.tls = tls_from_node_directory(server_dir.string());
+    options.clock = [now] { return now; };
+    options.log = [&logs](std::string_view line) {
+        std::lock_guard lock(logs.mutex);
+        logs.lines.emplace_back(line);
+    };
+    options.worker_threads = 4;
+    return options;
+}
+
+}  // namespace
+
+TEST_CASE("mutual TLS with --tls-from-dir admits the swarm's nodes and only them",
+          "[serve][conformance]") {
+    if (!test::fixtures_dir()) return test::note_fixtures_missing();
+    test::TempDir tmp;
+    // The server is manager1 mid-rotation: its own chain is leaf + cross-signed intermediate,
+    // its trust root still the old root. worker1 (offline during the rotation) holds an old leaf.
+    auto m1 = test::copy_node_dir("rotation-in-progress", "manager1", tmp / "m1");
+    auto w1 = test::copy_node_dir("rotation-in-progress", "worker1", tmp / "w1");
+    Instant now = captured_at("rotation-in-progress");
+    Logs logs;
+    Server server(tls_options(m1, m1, now, logs));
+    server.start();
+
+    SECTION("a worker of the same swarm is served") {
+        auto worker = identity_of(w1);
+        CHECK(scrape(server.port(), &worker) == 200);
+        CHECK(logs.count("client_cn=" + scenario("rotation-in-progress")["nodes"]["worker1"]
+                                            ["node_id"].get<std::string>()) == 1);
+    }
+    SECTION("the manager's own mid-rotation chain is served") {
+        auto manager = identity_of(m1);
+        REQUIRE(manager.chain.size() == 2);
+        CHECK(scrape(server.port(), &manager) == 200);
+    }
+    SECTION("a node of another swarm is refused") {
+        std::string at = format_rfc3339(now);
+        auto init = test::run_swarmpki({"ca", "init", "--out", (tmp / "other-ca").string(),
+                                        "--at", at});
+        REQUIRE(init.exit_code == 0);
+        auto issue = test::run_swarmpki({"ca", "issue", "--ca", (tmp / "other-ca").string(),
+                                         "--node-id", "othernode000000000000000a", "--role",
+                                         "worker", "--cluster-id", "othercluster0000000000000",
+                                         "--out", (tmp / "other").string(), "--at", at});
+        REQUIRE(issue.exit_code == 0);
+        auto stranger = identity_of(tmp / "other");
+        CHECK_FALSE(scrape(server.port(), &stranger));
+        CHECK(logs.count("msg=\"client certificate refused\" subject=\"CN=othernode") == 1);
+    }
+    SECTION("a node of this cluster after a rotation to another root is refused") {
+        auto rotated = test::copy_node_dir("external-root", "worker1", tmp / "ext");
+        auto moved_on = identity_of(rotated);
+        CHECK_FALSE(scrape(server.port(), &moved_on));
+    }
+    SECTION("a client without a certificate is refused") {
+        CHECK_FALSE(scrape(server.port(), nullptr));
+    }
+    server.stop();
+}
+
+TEST_CASE("mutual TLS admits a mid-rotation client chain against the old root",
+          "[serve][conformance]") {
+    if (!test::fixtures_dir()) return test::note_fixtures_missing();
+    test::TempDir tmp;
+    // Serving as worker1 (old root only), the client is manager1 presenting its new-key leaf and
+    // the cross-signed intermediate: `openssl verify` says "self-signed certificate in
+    // certificate chain"; the engine, and serve, accept it.
+    auto m1 = test::copy_node_dir("rotation-in-progress", "manager1", tmp / "m1");
+    auto w1 = test::copy_node_dir("rotation-in-progress", "worker1", tmp / "w1");
+    Logs logs;
+    Server server(tls_options(w1, w1, captured_at("rotation-in-progress"), logs));
+    server.start();
+    auto manager = identity_of(m1);
+    CHECK(scrape(server.port(), &manager) == 200);
+
+    // Without its intermediate the new-key leaf does not reach the old root.
+    ClientIdentity leaf_only;
+    leaf_only.chain = {manager.chain[0]};
+    leaf_only.key = std::move(manager.key);
+    CHECK_FALSE(scrape(server.port(), &leaf_only));
+    CHECK(logs.count("client certificate refused") == 1);
+    server.stop();
+}
+
+TEST_CASE("mutual TLS refuses a client certificate that expired at the server's clock",
+          "[serve][conformance]") {
+    if (!test::fixtures_dir()) return test::note_fixtures_missing();
+    test::TempDir tmp;
+    auto w1 = test::copy_node_dir("cert-expiry-1h", "worker1", tmp / "w1");
+    Logs logs;
+    Server server(tls_options(w1, w1, captured_at("cert-expiry-1h") + 3h, logs));
+    server.start();
+    auto worker = identity_of(w1);
+    CHECK_FALSE(scrape(server.port(), &worker));
+    CHECK(logs.count("client certificate refused") == 1);
+    server.stop();
+}
+
+TEST_CASE("serve loads an autolocked server key with the unlock key, and only with it",
+          "[serve][conformance]") {
+    if (!test::fixtures_dir()) return test::note_fixtures_missing();
+    test::TempDir tmp;
+    auto m1 = test::copy_node_dir("autolock", "manager1", tmp / "m1");
+    auto w1 = test::copy_node_dir("autolock", "worker1", tmp / "w1");
+    Logs logs;
+    auto options = tls_options(m1, m1, captured_at("autolock"), logs);
+
+    try {
+        Server locked(options);
+        FAIL("an autolocked key loaded without the unlock key");
+    } catch (const Error& e) {
+        CHECK(std::string(e.what()).find((m1 / "swarm-node.key").string() + ": ") == 0);
+    }
+    auto unlock = parse_unlock_key(scenario("autolock")["unlock_key"].get<std::string>());
+    options.scan.unlock_key = std::make_shared<const SecretBytes>(std::move(unlock));
+    Server server(options);
+    server.start();
+    auto worker = identity_of(w1);
+    CHECK(scrape(server.port(), &worker) == 200);
+    server.stop();
+}
+
+TEST_CASE("serve refuses a TLS key that does not match the certificate", "[serve][conformance]") {
+    if (!test::fixtures_dir()) return test::note_fixtures_missing();
+    test::TempDir tmp;
+    auto m1 = test::copy_node_dir("worker", "manager1", tmp / "m1");
+    auto w1 = test::copy_node_dir("worker", "worker1", tmp / "w1");
+    Logs logs;
+    auto options = tls_options(m1, m1, captured_at("worker"), logs);
+    options.tls->key_file = (w1 / "swarm-node.key").string();
+    try {
+        Server server(options);
+        FAIL("a mismatched key was accepted");
+    } catch (const Error& e) {
+        CHECK(std::string(e.what()) ==
+              (w1 / "swarm-node.key").string() + ": the key does not match the certificate in " +
+                  (m1 / "swarm-node.crt").string() +
+                  " (give the key that belongs to that certificate)");
+    }
+}

@@ -1,0 +1,207 @@
+// WebhookDelivery against a real receiver on loopback: signed headers, retries under the same id
+// after 5xx/429, no retry after other 4xx, the bounded queue, and a receiver that never answers.
+#include "support.hpp"
+#include "test_webhook_receiver.hpp"
+#include "swarmpki/certificate.hpp"
+#include "swarmpki/private_key.hpp"
+#include "swarmpki/webhook.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+
+using namespace swarmpki;
+using namespace std::chrono_literals;
+using test::WebhookReceiver;
+
+namespace {
+
+std::shared_ptr<const SecretBytes> secret() {
+    std::string text = "test-secret";
+    return std::make_shared<const SecretBytes>(Bytes(text.begin(), text.end()));
+}
+
+DeliveryOptions fast_options(const std::string& url, std::vector<std::string>* log = nullptr,
+                             std::mutex* log_mutex = nullptr) {
+    DeliveryOptions options;
+    options.urls = {url};
+    options.timeout = 2000ms;
+    options.first_retry_delay = 20ms;
+    options.max_attempts = 4;
+    options.clock = [] { return *parse_rfc3339("2026-11-28T23:00:00Z"); };
+    if (log)
+        options.log = [log, log_mutex](std::string_view line) {
+            std::lock_guard lock(*log_mutex);
+            log->emplace_back(line);
+        };
+    return options;
+}
+
+// The receiver records a request before answering it: wait for the worker to see the answer.
+void wait_until(const std::function<bool()>& done) {
+    for (int i = 0; i < 500 && !done(); ++i) std::this_thread::sleep_for(10ms);
+}
+
+Event event() { return sample_event("swarmpki://test/serve", *parse_rfc3339("2026-11-28T23:00:00Z")); }
+
+}  // namespace
+
+TEST_CASE("WebhookDelivery posts a signed native event", "[webhook]") {
+    WebhookReceiver receiver;
+    REQUIRE(receiver.port() > 0);
+    auto key = secret();
+    Event e = event();
+    {
+        WebhookDelivery delivery(fast_options(receiver.url()), key);
+        delivery.enqueue(e);
+        REQUIRE(receiver.wait_for(1, 5s));
+    }
+    auto hooks = receiver.received();
+    REQUIRE(hooks.size() == 1);
+    CHECK(hooks[0].id == e.id);
+    CHECK(hooks[0].timestamp == "1795906800");
+    CHECK(hooks[0].content_type == "application/json");
+    CHECK(hooks[0].user_agent.rfind("swarmpki/", 0) == 0);
+    CHECK(hooks[0].body == render_event_body(e, WebhookFormat::native));
+    CHECK(webhook_signature_valid(*key, hooks[0].id, 1795906800, hooks[0].body,
+                                  hooks[0].signature));
+}
+
+TEST_CASE("WebhookDelivery retries 500 and 429 with the same id, then succeeds", "[webhook]") {
+    WebhookReceiver receiver([](std::size_t n) { return n == 0 ? 500 : n == 1 ? 429 : 200; });
+    std::vector<std::string> log;
+    std::mutex log_mutex;
+    WebhookDelivery delivery(fast_options(receiver.url(), &log, &log_mutex), secret());
+    delivery.enqueue(event());
+    REQUIRE(receiver.wait_for(3, 5s));
+    wait_until([&] { return delivery.counters().delivered == 1; });
+    delivery.stop();
+    auto hooks = receiver.received();
+    REQUIRE(hooks.size() == 3);
+    CHECK(hooks[1].id == hooks[0].id);
+    CHECK(hooks[2].id == hooks[0].id);
+    CHECK(hooks[2].body == hooks[0].body);
+    auto counters = delivery.counters();
+    CHECK(counters.delivered == 1);
+    CHECK(counters.retried == 2);
+    CHECK(counters.failed == 0);
+    std::lock_guard lock(log_mutex);
+    REQUIRE(log.size() == 3);
+    CHECK(log[0].find("will retry") != std::string::npos);
+    CHECK(log[0].find("status=500") != std::string::npos);
+    // The receiver is named by scheme://host:port only: webhook paths often hold a secret.
+    CHECK(log[0].find("/hook") == std::string::npos);
+}
+
+TEST_CASE("WebhookDelivery does not retry a 4xx other than 429", "[webhook]") {
+    WebhookReceiver receiver([](std::size_t) { return 400; });
+    WebhookDelivery delivery(fast_options(receiver.url()), secret());
+    delivery.enqueue(event());
+    REQUIRE(receiver.wait_for(1, 5s));
+    wait_until([&] { return delivery.counters().failed == 1; });
+    std::this_thread::sleep_for(200ms);  // ten retry delays: a retry would have arrived
+    delivery.stop();
+    CHECK(receiver.received().size() == 1);
+    CHECK(delivery.counters().failed == 1);
+    CHECK(delivery.counters().retried == 0);
+}
+
+TEST_CASE("WebhookDelivery gives up after max_attempts", "[webhook]") {
+    WebhookReceiver receiver([](std::size_t) { return 503; });
+    auto options = fast_options(receiver.url());
+    options.max_attempts = 3;
+    WebhookDelivery delivery(options, secret());
+    delivery.enqueue(event());
+    REQUIRE(receiver.wait_for(3, 5s));
+    wait_until([&] { return delivery.counters().failed == 1; });
+    delivery.stop();
+    CHECK(receiver.received().size() == 3);
+    CHECK(delivery.counters().failed == 1);
+}
+
+TEST_CASE("WebhookDelivery retries a connection failure", "[webhook]") {
+    int port;
+    {
+        WebhookReceiver gone;
+        port = gone.port();
+    }
+    auto options = fast_options("http://127.0.0.1:" + std::to_string(port) + "/hook");
+    options.max_attempts = 2;
+    WebhookDelivery delivery(options, secret());
+    delivery.enqueue(event());
+    wait_until([&] { return delivery.counters().failed == 1; });
+    CHECK(delivery.counters().retried == 1);
+    CHECK(delivery.counters().failed == 1);
+}
+
+TEST_CASE("WebhookDelivery drops the oldest event when the queue is full, without blocking",
+          "[webhook]") {
+    WebhookReceiver receiver([](std::size_t) { return 204; }, WebhookReceiver::Mode::hang);
+    auto options = fast_options(receiver.url());
+    options.queue_capacity = 3;
+    options.timeout = 500ms;
+    options.max_attempts = 1;
+    std::vector<std::string> log;
+    std::mutex log_mutex;
+    options.log = [&](std::string_view line) {
+        std::lock_guard lock(log_mutex);
+        log.emplace_back(line);
+    };
+    WebhookDelivery delivery(options, secret());
+    delivery.enqueue(event());
+    REQUIRE(receiver.wait_for(1, 5s));  // the worker is now stuck on the hanging receiver
+    auto started = std::chrono::steady_clock::now();
+    for (int i = 0; i < 10; ++i) delivery.enqueue(event());
+    CHECK(std::chrono::steady_clock::now() - started < 100ms);
+    CHECK(delivery.queued() == 3);
+    CHECK(delivery.counters().dropped == 7);
+    delivery.stop();
+    std::lock_guard lock(log_mutex);
+    std::size_t drops = 0;
+    for (const auto& line : log) drops += line.find("queue full") != std::string::npos;
+    CHECK(drops == 7);
+}
+
+TEST_CASE("WebhookDelivery times out on a receiver that never answers", "[webhook]") {
+    WebhookReceiver receiver([](std::size_t) { return 204; }, WebhookReceiver::Mode::hang);
+    auto options = fast_options(receiver.url());
+    options.timeout = 300ms;
+    options.max_attempts = 2;
+    WebhookDelivery delivery(options, secret());
+    delivery.enqueue(event());
+    REQUIRE(receiver.wait_for(2, 5s));  // the first attempt timed out and was retried
+    auto hooks = receiver.received();
+    CHECK(hooks[1].id == hooks[0].id);
+    delivery.stop();  // aborts the second, still hanging, attempt
+    CHECK(delivery.counters().retried == 1);
+}
+
+TEST_CASE("WebhookDelivery::post_once refuses an HTTPS receiver it cannot verify",
+          "[webhook][conformance]") {
+    auto fixtures = test::fixtures_dir();
+    if (!fixtures) return test::note_fixtures_missing();
+    // An HTTPS receiver presenting a swarm node certificate: not chained to any system root.
+    auto dir = *fixtures / "init-manager" / "certificates" / "manager1";
+    auto chain = load_certificate_file((dir / "swarm-node.crt").string());
+    std::string key_text = test::read_text(dir / "swarm-node.key");
+    auto bundle = parse_pem_or_throw(key_text, "key");
+    PrivateKey key = load_private_key(key_block_of(bundle, "key"), nullptr, "key");
+    httplib::SSLServer tls_receiver(chain[0].get0(), key.get0());
+    std::atomic<int> posts{0};
+    tls_receiver.Post("/hook", [&](const httplib::Request&, httplib::Response& res) {
+        ++posts;
+        res.status = 204;
+    });
+    int port = tls_receiver.bind_to_any_port("127.0.0.1");
+    std::thread listener([&] { tls_receiver.listen_after_bind(); });
+    while (!tls_receiver.is_running()) std::this_thread::sleep_for(1ms);
+
+    auto options = fast_options("https://127.0.0.1:" + std::to_string(port) + "/hook");
+    auto outcome = WebhookDelivery::post_once(options, *secret(),
+                                              parse_webhook_url(options.urls[0]), "id", "{}");
+    CHECK(outcome.http_status == 0);
+    CHECK(outcome.error == "SSLServerVerification");
+    CHECK(posts == 0);
+    tls_receiver.stop();
+    listener.join();
+}
