@@ -6,8 +6,10 @@
 
 #include "inspect_checks.hpp"
 #include "swarmpki/node_directory.hpp"
+#include "swarmpki/ossl.hpp"
 
 #include <algorithm>
+#include <exception>
 
 namespace swarmpki {
 
@@ -116,6 +118,8 @@ void evaluate_key(const CertificatesDirectory& dir, const Certificate* leaf, con
         if (leaf) key.matches_certificate = loaded.matches(*leaf);
     } catch (const Error& e) {
         if (!report.error) report.error = e.what();
+    } catch (const ossl::Error& e) {
+        if (!report.error) report.error = file.entry.path + ": " + e.what();
     }
 }
 
@@ -237,7 +241,16 @@ InspectReport inspect_nodes(const std::vector<std::string>& dirs, const InspectO
     InspectReport report;
     report.evaluated_at = now;
     for (const std::string& dir : dirs) {
-        report.nodes.push_back(inspect_node(dir, options, now));
+        // A failure nobody foresaw still leaves a complete document: that node is unknown.
+        try {
+            report.nodes.push_back(inspect_node(dir, options, now));
+        } catch (const std::exception& e) {
+            NodeReport failed;
+            failed.dir = dir;
+            failed.severity = Severity::unknown;
+            failed.error = dir + ": could not be evaluated: " + e.what();
+            report.nodes.push_back(std::move(failed));
+        }
         report.severity = worst(report.severity, report.nodes.back().severity);
     }
     if (dirs.size() > 1) {

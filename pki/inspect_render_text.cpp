@@ -170,7 +170,7 @@ void render_fleet(Card& card, const FleetSummary& f) {
                               std::to_string(f.rotation_in_progress) + " in progress, " +
                               std::to_string(f.rotation_completed) + " completed");
     if (f.earliest_not_after)
-        card.line("first expiry", card.at(*f.earliest_not_after) + " " + f.earliest_dir);
+        card.line("earliest", card.at(*f.earliest_not_after) + " " + f.earliest_dir);
     for (const Finding& finding : f.findings) {
         std::string word(to_string(finding.severity));
         word.resize(9, ' ');

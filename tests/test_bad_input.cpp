@@ -127,6 +127,15 @@ const std::vector<Case>& cases() {
         {"missing certificate", "swarm-node.crt",
          [](const fs::path& d, const fs::path&) { fs::remove(d / "swarm-node.crt"); },
          3, ": no such file"},
+        {"a certificate time that does not parse (found by fuzz_inspect)", "swarm-node.crt",
+         [](const fs::path& d, const fs::path&) {
+             std::string t = read_text(d / "swarm-node.crt");
+             std::size_t at = t.find("EwHhcNMjYxMTI4MjE1NTAw");
+             REQUIRE(at != std::string::npos);
+             t.replace(at, 22, "EwHhcNMjYx+TI4MjE1NTAw");
+             write_text(d / "swarm-node.crt", t);
+         },
+         3, "reading a certificate time"},
         {"a private key in the certificate file", "swarm-node.crt",
          [](const fs::path& d, const fs::path&) {
              write_text(d / "swarm-node.crt", read_text(d / "swarm-node.crt") + read_text(d / "swarm-node.key"));

@@ -429,6 +429,11 @@ TEST_CASE("inspect_nodes: the fleet summary", "[inspect]") {
     });
     CHECK(roots_differ);
     CHECK(report.severity == Severity::unknown);
+
+    std::string card = render_inspect_text(report, TextColor::no);
+    CHECK(card.find("\nfleet\n  nodes      4: 3 ok, 0 warning, 0 critical, 1 unknown\n") != std::string::npos);
+    CHECK(card.find("\n  clusters   2, root files 2\n") != std::string::npos);
+    CHECK(card.find("\n  finding    warning  fleet-trust-roots-differ: ") != std::string::npos);
 }
 
 TEST_CASE("render_inspect_json: every member SPEC section 8 names, nulls when unknown", "[inspect]") {
