@@ -14,8 +14,19 @@
 #include <vector>
 
 #include <stdlib.h>
+#include <unistd.h>
 
 namespace {
+
+const char* const kFiles[] = {"swarm-root-ca.crt", "swarm-node.crt", "swarm-node.key"};
+
+const std::string& fuzz_dir();
+
+// libFuzzer ends with exit(): take the scratch directory with it.
+void remove_fuzz_dir() {
+    for (const char* name : kFiles) std::remove((fuzz_dir() + "/" + name).c_str());
+    ::rmdir(fuzz_dir().c_str());
+}
 
 const std::string& fuzz_dir() {
     static const std::string dir = [] {
@@ -23,6 +34,8 @@ const std::string& fuzz_dir() {
         if (::mkdtemp(pattern) == nullptr) std::abort();
         return std::string(pattern);
     }();
+    static const bool cleanup_registered = std::atexit(remove_fuzz_dir) == 0;
+    (void)cleanup_registered;
     return dir;
 }
 
@@ -53,9 +66,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::string_view input(reinterpret_cast<const char*>(data), size);
     std::vector<std::string_view> files = split(input);
     const std::string& dir = fuzz_dir();
-    write(dir + "/swarm-root-ca.crt", files[0]);
-    write(dir + "/swarm-node.crt", files[1]);
-    write(dir + "/swarm-node.key", files[2]);
+    for (std::size_t i = 0; i < 3; ++i) write(dir + "/" + kFiles[i], files[i]);
 
     const swarmpki::Instant now = swarmpki::from_unix_seconds(1795906447);  // 2026-11-28
     swarmpki::InspectReport report = swarmpki::inspect_nodes({dir}, {}, now);
