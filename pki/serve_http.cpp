@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 
@@ -34,6 +35,28 @@ std::string number(double value) { return fmt::format("{}", value); }
 
 void gauge(std::string& out, const char* name, const char* help, double value) {
     out += fmt::format("# HELP {0} {1}\n# TYPE {0} gauge\n{0} {2}\n", name, help, number(value));
+}
+
+// Serves `body` (a member of the snapshot) followed by `suffix` straight from the snapshot: no
+// per-request copy of a body that is hundreds of kilobytes for a hundred directories. The
+// provider holds the snapshot alive until the response is written.
+void serve_from_snapshot(httplib::Response& res, std::shared_ptr<const Snapshot> snapshot,
+                         const std::string& body, std::string suffix, const char* content_type) {
+    std::size_t total = body.size() + suffix.size();
+    auto tail = std::make_shared<const std::string>(std::move(suffix));
+    res.set_content_provider(
+        total, content_type,
+        [snapshot = std::move(snapshot), &body, tail](std::size_t offset, std::size_t length,
+                                                      httplib::DataSink& sink) {
+            constexpr std::size_t kChunk = 64 * 1024;
+            std::size_t n = std::min(length, kChunk);
+            if (offset < body.size()) {
+                n = std::min(n, body.size() - offset);
+                return sink.write(body.data() + offset, n);
+            }
+            std::size_t at = offset - body.size();
+            return sink.write(tail->data() + at, std::min(n, tail->size() - at));
+        });
 }
 
 }  // namespace
@@ -89,9 +112,10 @@ void install_routes(httplib::Server& http, const RouteContext& context) {
 
     http.Get("/metrics", [&context](const httplib::Request&, httplib::Response& res) {
         auto snapshot = context.snapshot();
-        std::string body = snapshot->metrics;
-        body += serve_metric_families(*snapshot, context.webhook_counters());
-        res.set_content(std::move(body), "text/plain; version=0.0.4; charset=utf-8");
+        std::string families = serve_metric_families(*snapshot, context.webhook_counters());
+        const std::string& expiry_families = snapshot->metrics;
+        serve_from_snapshot(res, std::move(snapshot), expiry_families, std::move(families),
+                            "text/plain; version=0.0.4; charset=utf-8");
     });
     http.Get("/healthz", [&context](const httplib::Request&, httplib::Response& res) {
         auto snapshot = context.snapshot();
@@ -99,7 +123,9 @@ void install_routes(httplib::Server& http, const RouteContext& context) {
                         "text/plain");
     });
     http.Get("/v1/inspect", [&context](const httplib::Request&, httplib::Response& res) {
-        res.set_content(context.snapshot()->inspect_json, "application/json");
+        auto snapshot = context.snapshot();
+        const std::string& document = snapshot->inspect_json;
+        serve_from_snapshot(res, std::move(snapshot), document, {}, "application/json");
     });
 
     http.set_error_handler(httplib::Server::HandlerWithResponse(
@@ -131,7 +157,8 @@ void install_routes(httplib::Server& http, const RouteContext& context) {
         std::string line = "level=info msg=request method=" + logfmt_value(req.method) +
                            " path=" + logfmt_value(req.path) +
                            " status=" + std::to_string(res.status) +
-                           " bytes=" + std::to_string(res.body.size());
+                           " bytes=" + std::to_string(res.body.empty() ? res.content_length_
+                                                                       : res.body.size());
         if (started != std::chrono::steady_clock::time_point{}) {
             double ms = std::chrono::duration<double, std::milli>(
                             std::chrono::steady_clock::now() - started)

@@ -124,6 +124,9 @@ void Server::Impl::create_http_server() {
     std::size_t threads = std::max<std::size_t>(options.worker_threads, 1);
     http->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     http->set_payload_max_length(options.max_payload_bytes);
+    // Small responses written as headers + body would otherwise meet Nagle and delayed ACKs
+    // (40 ms stalls per keep-alive request).
+    http->set_tcp_nodelay(true);
     http->set_read_timeout(options.read_timeout);
     http->set_write_timeout(options.write_timeout);
     http->set_keep_alive_max_count(1000);
