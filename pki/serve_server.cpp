@@ -77,12 +77,14 @@ void Server::Impl::rescan() {
     auto previous = snapshot();
     if (next.scan_succeeded) {
         next.last_success_at = next.scanned_at;
-    } else if (previous) {
-        // Keep serving the last good bodies; the failure shows in swarmpki_last_scan_success.
-        next.metrics = previous->metrics;
-        next.inspect_json = previous->inspect_json;
-        next.last_success_at = previous->last_success_at;
+    } else {
         log("level=error msg=\"scan failed\" error=" + logfmt_value(*next.state.failure));
+        if (previous) {
+            // Keep serving the last good bodies; swarmpki_last_scan_success shows the failure.
+            next.metrics = previous->metrics;
+            next.inspect_json = previous->inspect_json;
+            next.last_success_at = previous->last_success_at;
+        }
     }
     std::vector<Event> events = detect_transitions(
         previous_state ? &*previous_state : nullptr, next.state, options.event_source);
