@@ -58,8 +58,12 @@ WebhookUrl parse_webhook_url(std::string_view url) {
                          "--webhook-secret-file for authentication");
     parsed.scheme_host_port = std::string(parsed.https ? "https://" : "http://") +
                               std::string(authority);
-    parsed.path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
-    if (parsed.path.front() == '?') parsed.path.insert(0, "/");
+    // A query with no path ("host?x=1") still needs the root path in front of it. Built by
+    // appending: GCC 12's -Wrestrict misfires on string::insert at -O2 and above.
+    std::string_view tail = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+    parsed.path.clear();
+    if (tail.empty() || tail.front() == '?') parsed.path.push_back('/');
+    parsed.path.append(tail);
     return parsed;
 }
 
