@@ -5,12 +5,17 @@
 #include "swarmpki/file.hpp"
 #include "swarmpki/pem.hpp"
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <set>
+#include <memory>
 #include <system_error>
 #include <thread>
 
@@ -63,55 +68,79 @@ ScanError error_from_errno(const std::string& path, int err, const char* doing) 
     return {path, reason, message};
 }
 
-bool is_certificate_name(const std::string& name) {
+bool is_certificate_name(std::string_view name) {
     auto ends_with = [&](std::string_view suffix) {
-        return name.size() > suffix.size() &&
-               name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+        return name.size() > suffix.size() && name.substr(name.size() - suffix.size()) == suffix;
     };
     return ends_with(".crt") || ends_with(".pem");
 }
 
+struct DirCloser {
+    void operator()(DIR* dir) const { ::closedir(dir); }
+};
+using DirHandle = std::unique_ptr<DIR, DirCloser>;
+
+std::string join(const std::string& dir, const char* name) {
+    std::string path = dir;
+    if (path.empty() || path.back() != '/') path += '/';
+    path += name;
+    return path;
+}
+
 struct Walker {
-    std::set<std::string> seen;
     ScanPlan plan;
 
-    void add(ScanUnit::Kind kind, std::string path, bool explicit_path) {
-        if (seen.insert(path).second)
-            plan.units.push_back({kind, std::move(path), explicit_path});
-    }
+    void add(ScanUnit unit) { plan.units.push_back(std::move(unit)); }
 
     // One directory level: a node directory when it holds either swarm file; other
-    // certificate files become their own units; subdirectories are walked in turn.
-    void walk(const fs::path& dir, bool explicit_path) {
-        std::error_code ec;
-        fs::directory_iterator it(dir, fs::directory_options::none, ec);
-        if (ec) {
-            plan.errors.push_back(error_from_errno(dir.string(), ec.value(), "read directory"));
+    // certificate files become their own units; subdirectories are walked in turn. Entry types
+    // come from the listing (d_type): no stat per entry unless the filesystem does not say.
+    void walk(const std::string& dir, bool explicit_path) {
+        DirHandle handle(::opendir(dir.c_str()));
+        if (!handle) {
+            plan.errors.push_back(error_from_errno(dir, errno, "read directory"));
             return;
         }
+        ScanUnit node{ScanUnit::Kind::node_directory, dir, explicit_path};
+        node.listed = true;
         bool node_directory = false;
-        std::vector<fs::path> files, subdirs;
-        for (; it != fs::directory_iterator(); it.increment(ec)) {
-            if (ec) break;
-            const fs::directory_entry& entry = *it;
-            std::string name = entry.path().filename().string();
-            if (name.empty() || name[0] == '.') continue;
-            fs::file_type type = entry.symlink_status(ec).type();
-            if (ec) {
-                ec.clear();
-                type = fs::file_type::unknown;
+        std::vector<ScanUnit> files;
+        std::vector<std::string> subdirs;
+        for (;;) {
+            errno = 0;
+            const dirent* entry = ::readdir(handle.get());
+            if (!entry) {
+                if (errno != 0) plan.errors.push_back(error_from_errno(dir, errno, "read directory"));
+                break;
             }
-            if (type == fs::file_type::directory) {
-                subdirs.push_back(entry.path());
-            } else if (name == kNodeCertFile || name == kRootCertFile) {
+            const char* name = entry->d_name;
+            if (name[0] == '\0' || name[0] == '.') continue;
+            unsigned char type = entry->d_type;
+            if (type == DT_UNKNOWN) {
+                struct stat st {};
+                if (::fstatat(::dirfd(handle.get()), name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                    type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_LNK;
+            }
+            if (type == DT_DIR) {
+                subdirs.push_back(join(dir, name));
+            } else if (std::strcmp(name, kNodeCertFile) == 0) {
                 node_directory = true;
-            } else if (is_certificate_name(name)) {
-                files.push_back(entry.path());
+                node.node_cert_regular = type == DT_REG;
+            } else if (std::strcmp(name, kRootCertFile) == 0) {
+                node_directory = true;
+                node.root_file_regular = type == DT_REG;
+            } else {
+                if (std::strcmp(name, kNodeKeyFile) == 0) node.key_listed = true;
+                if (!is_certificate_name(name)) continue;
+                ScanUnit file{ScanUnit::Kind::certificate_file, join(dir, name), false};
+                file.listed = true;
+                file.regular_file = type == DT_REG;
+                files.push_back(std::move(file));
             }
         }
-        if (ec) plan.errors.push_back(error_from_errno(dir.string(), ec.value(), "read directory"));
-        if (node_directory) add(ScanUnit::Kind::node_directory, dir.string(), explicit_path);
-        for (auto& f : files) add(ScanUnit::Kind::certificate_file, f.string(), false);
+        handle.reset();  // before descending: a deep tree must not hold a descriptor per level
+        if (node_directory) add(std::move(node));
+        for (auto& f : files) add(std::move(f));
         for (auto& d : subdirs) walk(d, false);
     }
 
@@ -132,7 +161,7 @@ struct Walker {
             return;
         }
         if (!fs::is_directory(st.target)) {
-            add(ScanUnit::Kind::certificate_file, path, true);
+            add({ScanUnit::Kind::certificate_file, path, true});
             return;
         }
         std::size_t units_before = plan.units.size(), errors_before = plan.errors.size();
@@ -150,8 +179,13 @@ struct Walker {
 ScanPlan plan_scan(std::span<const std::string> paths) {
     Walker walker;
     for (const std::string& path : paths) walker.add_path(path);
-    std::sort(walker.plan.units.begin(), walker.plan.units.end(),
-              [](const ScanUnit& a, const ScanUnit& b) { return a.path < b.path; });
+    // Sorted by path; a path named twice (overlapping PATH arguments) is one unit, the first.
+    auto& units = walker.plan.units;
+    std::stable_sort(units.begin(), units.end(),
+                     [](const ScanUnit& a, const ScanUnit& b) { return a.path < b.path; });
+    units.erase(std::unique(units.begin(), units.end(),
+                            [](const ScanUnit& a, const ScanUnit& b) { return a.path == b.path; }),
+                units.end());
     return std::move(walker.plan);
 }
 
@@ -185,21 +219,45 @@ std::variant<LoadedFile, ScanError> load_certificate_bundle(const std::string& p
     }
 }
 
-void parallel_for(std::size_t count, unsigned threads,
-                  const std::function<void(std::size_t)>& work) {
-    threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(
-                                                           std::max<std::size_t>(count, 1))));
+unsigned workers_for(std::size_t count, unsigned threads) {
+    return std::max(1u, std::min<unsigned>(
+                            threads, static_cast<unsigned>(std::min<std::size_t>(
+                                         std::max<std::size_t>(count, 1), 1u << 16))));
+}
+
+void parallel_for_workers(std::size_t count, unsigned threads,
+                          const std::function<void(std::size_t, unsigned)>& work) {
+    unsigned workers = workers_for(count, threads);
     std::atomic<std::size_t> next{0};
-    auto worker = [&] {
+    auto worker = [&](unsigned id) {
         for (std::size_t i = next.fetch_add(1, std::memory_order_relaxed); i < count;
              i = next.fetch_add(1, std::memory_order_relaxed))
-            work(i);
+            work(i, id);
     };
     std::vector<std::thread> pool;
-    pool.reserve(threads - 1);
-    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
-    worker();
+    pool.reserve(workers - 1);
+    for (unsigned t = 1; t < workers; ++t) pool.emplace_back(worker, t);
+    worker(0);
     for (auto& t : pool) t.join();
+}
+
+void parallel_for(std::size_t count, unsigned threads,
+                  const std::function<void(std::size_t)>& work) {
+    parallel_for_workers(count, threads, [&](std::size_t i, unsigned) { work(i); });
+}
+
+std::optional<std::string_view> read_listed_regular_file(const std::string& path,
+                                                        std::string& buffer) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) return std::nullopt;
+    if (buffer.size() != kDefaultReadLimit + 1) buffer.resize(kDefaultReadLimit + 1);
+    ssize_t got;
+    do {
+        got = ::read(fd, buffer.data(), buffer.size());
+    } while (got < 0 && errno == EINTR);
+    ::close(fd);
+    if (got < 0 || static_cast<std::size_t>(got) > kDefaultReadLimit) return std::nullopt;
+    return std::string_view(buffer.data(), static_cast<std::size_t>(got));
 }
 
 unsigned default_thread_count() { return std::max(1u, std::thread::hardware_concurrency()); }

@@ -10,6 +10,7 @@
 #include <openssl/x509v3.h>
 
 #include <cctype>
+#include <cstring>
 
 namespace swarmpki::expiry_detail {
 
@@ -50,10 +51,24 @@ std::string name_to_string(const X509_NAME* name) {
     return std::string(data, static_cast<std::size_t>(size));
 }
 
+// The common case without a conversion: an ASCII UTF8String, PrintableString or IA5String is
+// already its own UTF-8 (ASN1_STRING_to_UTF8 allocates and re-encodes byte by byte).
+std::optional<std::string> ascii_as_is(const ASN1_STRING* value) {
+    int type = ASN1_STRING_type(value);
+    if (type != V_ASN1_UTF8STRING && type != V_ASN1_PRINTABLESTRING && type != V_ASN1_IA5STRING)
+        return std::nullopt;
+    const unsigned char* data = ASN1_STRING_get0_data(value);
+    auto size = static_cast<std::size_t>(ASN1_STRING_length(value));
+    for (std::size_t i = 0; i < size; ++i)
+        if (data[i] >= 0x80) return std::nullopt;
+    return std::string(reinterpret_cast<const char*>(data), size);
+}
+
 std::string first_entry(const X509_NAME* name, int nid) {
     int index = X509_NAME_get_index_by_NID(name, nid, -1);
     if (index < 0) return {};
     const ASN1_STRING* value = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index));
+    if (auto ascii = ascii_as_is(value)) return std::move(*ascii);
     unsigned char* utf8 = nullptr;
     int length = ASN1_STRING_to_UTF8(&utf8, value);
     if (length < 0) return {};
@@ -112,31 +127,54 @@ std::optional<std::string> read_ski(const unsigned char* p, const unsigned char*
     return hex_encode(octets->content, static_cast<std::size_t>(octets->length));
 }
 
+// Is this OID content (the bytes inside the OBJECT IDENTIFIER) the one OpenSSL encodes for nid?
+bool oid_is(const Tlv& oid, int nid) {
+    const ASN1_OBJECT* known = OBJ_nid2obj(nid);
+    auto size = static_cast<std::size_t>(OBJ_length(known));
+    return static_cast<std::size_t>(oid.length) == size &&
+           std::memcmp(oid.content, OBJ_get0_data(known), size) == 0;
+}
+
+// Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING },
+// framed with ASN1_get_object: decoding each one into an X509_EXTENSION (and freeing it) cost
+// more than the three extensions read here.
 void read_extensions(const Tlv& explicit3, CertFacts& facts) {
     const unsigned char* p = explicit3.content;
     auto list = next_tlv(p, explicit3.end());
     if (!list) return;
     const unsigned char* cursor = list->content;
-    while (auto ext_tlv = next_tlv(cursor, list->end())) {
-        const unsigned char* q = ext_tlv->start;
-        ossl::UniquePtr<X509_EXTENSION> ext(
-            d2i_X509_EXTENSION(nullptr, &q, ext_tlv->end() - ext_tlv->start));
-        if (!ext) continue;
-        const ASN1_OCTET_STRING* value = X509_EXTENSION_get_data(ext.get());
-        const unsigned char* v = ASN1_STRING_get0_data(value);
-        const unsigned char* v_end = v + ASN1_STRING_length(value);
-        switch (OBJ_obj2nid(X509_EXTENSION_get_object(ext.get()))) {
-            case NID_basic_constraints: facts.is_ca = read_is_ca(v, v_end); break;
-            case NID_subject_key_identifier: facts.subject_key_id = read_ski(v, v_end); break;
-            case NID_authority_key_identifier: facts.authority_key_id = read_aki(v, v_end); break;
-            default: break;
-        }
+    while (auto ext = next_tlv(cursor, list->end())) {
+        if (ext->tag != V_ASN1_SEQUENCE) continue;
+        const unsigned char* q = ext->content;
+        auto oid = next_tlv(q, ext->end());
+        auto value = next_tlv(q, ext->end());
+        if (value && value->tag == V_ASN1_BOOLEAN) value = next_tlv(q, ext->end());
+        if (!oid || oid->tag != V_ASN1_OBJECT || !value || value->tag != V_ASN1_OCTET_STRING)
+            continue;
+        const unsigned char* v = value->content;
+        const unsigned char* v_end = value->end();
+        if (oid_is(*oid, NID_basic_constraints))
+            facts.is_ca = read_is_ca(v, v_end);
+        else if (oid_is(*oid, NID_subject_key_identifier))
+            facts.subject_key_id = read_ski(v, v_end);
+        else if (oid_is(*oid, NID_authority_key_identifier))
+            facts.authority_key_id = read_aki(v, v_end);
     }
 }
 
 }  // namespace
 
-std::optional<CertFacts> read_cert_facts(const Bytes& der) {
+const IssuerNameCache::Names* IssuerNameCache::find(std::string_view der) const {
+    auto found = names_.find(std::string(der));
+    return found == names_.end() ? nullptr : &found->second;
+}
+
+const IssuerNameCache::Names& IssuerNameCache::add(std::string_view der, Names names) {
+    if (names_.size() >= kMaxEntries) names_.clear();  // a fleet has a handful of issuers
+    return names_.insert_or_assign(std::string(der), std::move(names)).first->second;
+}
+
+std::optional<CertFacts> read_cert_facts(const Bytes& der, IssuerNameCache* issuers) {
     const unsigned char* p = der.data();
     const unsigned char* end = der.data() + der.size();
     auto cert = next_tlv(p, end);
@@ -160,18 +198,37 @@ std::optional<CertFacts> read_cert_facts(const Bytes& der) {
         return std::nullopt;
 
     CertFacts facts;
-    auto issuer_name = read_name(*issuer);
     auto subject_name = read_name(*subject);
-    if (!issuer_name || !subject_name) {
+    if (!subject_name) {
         ossl::drain_errors();
         return std::nullopt;
     }
     facts.subject = name_to_string(subject_name.get());
-    facts.issuer = name_to_string(issuer_name.get());
     facts.cn = first_entry(subject_name.get(), NID_commonName);
     facts.ou = first_entry(subject_name.get(), NID_organizationalUnitName);
     facts.o = first_entry(subject_name.get(), NID_organizationName);
-    facts.issuer_cn = first_entry(issuer_name.get(), NID_commonName);
+    std::string_view issuer_der(reinterpret_cast<const char*>(issuer->start),
+                                static_cast<std::size_t>(issuer->end() - issuer->start));
+    const IssuerNameCache::Names* names = issuers ? issuers->find(issuer_der) : nullptr;
+    if (!names) {
+        auto issuer_name = read_name(*issuer);
+        if (!issuer_name) {
+            ossl::drain_errors();
+            return std::nullopt;
+        }
+        IssuerNameCache::Names rendered{name_to_string(issuer_name.get()),
+                                        first_entry(issuer_name.get(), NID_commonName)};
+        if (!issuers) {
+            facts.issuer = std::move(rendered.rfc2253);
+            facts.issuer_cn = std::move(rendered.cn);
+        } else {
+            names = &issuers->add(issuer_der, std::move(rendered));
+        }
+    }
+    if (names) {
+        facts.issuer = names->rfc2253;
+        facts.issuer_cn = names->cn;
+    }
     facts.serial_hex = serial_hex(*serial);
 
     const unsigned char* v = validity->content;

@@ -16,6 +16,8 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 
 namespace swarmpki::expiry_detail {
 
@@ -27,9 +29,25 @@ struct CertFacts {
     std::optional<std::string> subject_key_id, authority_key_id;  // lowercase hex
 };
 
+// Issuer names rendered once per distinct issuer DER. A fleet's leaves share a handful of
+// issuers, and decoding plus printing a name costs as much as the rest of a leaf; every leaf's
+// own subject is still decoded. One per worker (not thread-safe).
+class IssuerNameCache {
+public:
+    struct Names {
+        std::string rfc2253, cn;
+    };
+    const Names* find(std::string_view der) const;
+    const Names& add(std::string_view der, Names names);
+
+private:
+    static constexpr std::size_t kMaxEntries = 256;
+    std::unordered_map<std::string, Names> names_;
+};
+
 // nullopt when the DER is not a certificate this reader understands; the caller then lets
-// Certificate::from_der produce the precise error.
-std::optional<CertFacts> read_cert_facts(const Bytes& der);
+// Certificate::from_der produce the precise error. `issuers` may be null (no caching).
+std::optional<CertFacts> read_cert_facts(const Bytes& der, IssuerNameCache* issuers = nullptr);
 
 CertFacts facts_of(const Certificate& cert);
 

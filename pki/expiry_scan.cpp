@@ -21,6 +21,7 @@
 #include <mutex>
 #include <numeric>
 #include <set>
+#include <unordered_map>
 
 namespace swarmpki {
 
@@ -76,36 +77,47 @@ struct ParsedFile {
     bool skipped = false;
 };
 
-ParsedFile parse_file(const std::string& path, Strictness strictness, CaCache& cache) {
-    std::string bytes = read_file(path);
+// What one worker keeps between units, without locks: the read buffer, the issuer names its
+// leaves share, and the root files it has already parsed (by their exact bytes: every node
+// directory of a cluster holds the same swarm-root-ca.crt; leaves are never cached).
+struct WorkerState {
+    std::string buffer;
+    expiry_detail::IssuerNameCache issuers;
+    std::unordered_map<std::string, ParsedFile> root_files;
+    static constexpr std::size_t kMaxRootFiles = 1024;
+};
+
+ParsedFile parse_bytes(const std::string& path, std::string_view bytes, Strictness strictness,
+                       CaCache& cache, WorkerState& worker) {
     PemBundle bundle = parse_pem_or_throw(bytes, path);
     ParsedFile file;
     file.path = path;
-    file.sha256 = sha256_hex(bytes);
+    file.certs.reserve(bundle.blocks.size());
     for (std::size_t i = 0; i < bundle.blocks.size(); ++i) {
-        const PemBlock& block = bundle.blocks[i];
-        std::string where = "block " + std::to_string(i + 1) + " (line " +
-                            std::to_string(block.line) + ")";
+        PemBlock& block = bundle.blocks[i];
+        auto where = [&] {
+            return "block " + std::to_string(i + 1) + " (line " + std::to_string(block.line) + ")";
+        };
         if (block.type != "CERTIFICATE") {
             if (strictness == Strictness::lenient) continue;
-            throw Error(path, where + " is a " + block.type + ", expected CERTIFICATE",
+            throw Error(path, where() + " is a " + block.type + ", expected CERTIFICATE",
                         block.type.find("PRIVATE KEY") != std::string::npos
                             ? "a private key does not belong in a certificate file: remove it"
                             : "the file must hold certificates only",
                         ReadFailure::bad_pem);
         }
         ParsedCert cert;
-        auto facts = expiry_detail::read_cert_facts(block.der);
+        auto facts = expiry_detail::read_cert_facts(block.der, &worker.issuers);
         if (!facts || facts->is_ca) {
             // A CA, or DER the facts reader does not follow: the full parse decides (and names
             // the problem precisely when there is one).
-            cert.full = facts ? cache.get(block.der, path + ": " + where)
+            cert.full = facts ? cache.get(block.der, path + ": " + where())
                               : std::make_shared<const Certificate>(
-                                    Certificate::from_der(block.der, path + ": " + where));
-            cert.facts = facts ? *facts : expiry_detail::facts_of(*cert.full);
+                                    Certificate::from_der(block.der, path + ": " + where()));
+            cert.facts = facts ? std::move(*facts) : expiry_detail::facts_of(*cert.full);
         } else {
             cert.facts = std::move(*facts);
-            cert.der = block.der;
+            cert.der = std::move(block.der);
         }
         file.certs.push_back(std::move(cert));
     }
@@ -113,10 +125,47 @@ ParsedFile parse_file(const std::string& path, Strictness strictness, CaCache& c
     return file;
 }
 
+// One open, one read, one close for a file the walk listed as regular; otherwise (or when that
+// fails) read_file, which stats and names the problem.
+std::string_view read_bytes(const std::string& path, bool listed_regular, WorkerState& worker,
+                            std::string& owned) {
+    if (listed_regular)
+        if (auto bytes = read_listed_regular_file(path, worker.buffer)) return *bytes;
+    owned = read_file(path);
+    return owned;
+}
+
+// A node directory's swarm-root-ca.crt: parsed once per distinct content per worker, with the
+// SHA-256 of its bytes (the join-token digest), which only root files need.
+ParsedFile parse_root_file(const std::string& path, std::string_view bytes, CaCache& cache,
+                           WorkerState& worker) {
+    std::string key(bytes);
+    if (auto found = worker.root_files.find(key); found != worker.root_files.end()) {
+        ParsedFile copy = found->second;
+        copy.path = path;
+        return copy;
+    }
+    ParsedFile file = parse_bytes(path, bytes, Strictness::strict, cache, worker);
+    file.sha256 = sha256_hex(bytes);
+    bool only_cas = std::all_of(file.certs.begin(), file.certs.end(),
+                                [](const ParsedCert& c) { return c.full != nullptr; });
+    if (only_cas) {
+        if (worker.root_files.size() >= WorkerState::kMaxRootFiles) worker.root_files.clear();
+        worker.root_files.emplace(std::move(key), file);
+    }
+    return file;
+}
+
+enum class FileRole { root_file, other };
+
 std::variant<ParsedFile, ScanError> load(const std::string& path, Strictness strictness,
-                                         CaCache& cache) {
+                                         bool listed_regular, FileRole role, CaCache& cache,
+                                         WorkerState& worker) {
     try {
-        return parse_file(path, strictness, cache);
+        std::string owned;
+        std::string_view bytes = read_bytes(path, listed_regular, worker, owned);
+        if (role == FileRole::root_file) return parse_root_file(path, bytes, cache, worker);
+        return parse_bytes(path, bytes, strictness, cache, worker);
     } catch (const Error& e) {
         return ScanError{e.subject(), scan_reason(e.reason()), e.what()};
     } catch (const std::exception& e) {
@@ -280,20 +329,21 @@ bool exists_no_follow(const fs::path& path) {
 }
 
 UnitResult scan_node_directory(const ScanUnit& unit, const ExpiryOptions& options,
-                               CaCache& cache, CaRegistry& registry) {
+                               CaCache& cache, CaRegistry& registry, WorkerState& worker) {
     UnitResult out;
     NodeDirectory dir;
     dir.path = unit.path;
     fs::path base(unit.path);
     std::string node_path = (base / kNodeCertFile).string();
     std::string root_path = (base / kRootCertFile).string();
-    dir.key_present = exists_no_follow(base / kNodeKeyFile);
+    dir.key_present = unit.listed ? unit.key_listed : exists_no_follow(base / kNodeKeyFile);
 
     auto mark_present = [&](const std::string& path) {
         (path == node_path ? dir.node_cert_present : dir.root_file_present) = true;
     };
-    auto load_one = [&](const std::string& path) -> std::optional<ParsedFile> {
-        auto loaded = load(path, Strictness::strict, cache);
+    auto load_one = [&](const std::string& path, bool listed_regular,
+                        FileRole role) -> std::optional<ParsedFile> {
+        auto loaded = load(path, Strictness::strict, listed_regular, role, cache, worker);
         if (auto* error = std::get_if<ScanError>(&loaded)) {
             // Present unless it is not there at all (a dangling symlink is there, and broken).
             if (error->reason == ScanReason::not_found)
@@ -308,8 +358,9 @@ UnitResult scan_node_directory(const ScanUnit& unit, const ExpiryOptions& option
         ++out.files_scanned;
         return std::get<ParsedFile>(std::move(loaded));
     };
-    std::optional<ParsedFile> chain = load_one(node_path);
-    std::optional<ParsedFile> roots = load_one(root_path);
+    std::optional<ParsedFile> chain = load_one(node_path, unit.node_cert_regular, FileRole::other);
+    std::optional<ParsedFile> roots =
+        load_one(root_path, unit.root_file_regular, FileRole::root_file);
 
     Identity id;
     if (chain && !chain->certs.empty()) id = identity_of(chain->certs[0].facts);
@@ -336,10 +387,10 @@ UnitResult scan_node_directory(const ScanUnit& unit, const ExpiryOptions& option
 }
 
 UnitResult scan_certificate_file(const ScanUnit& unit, const ExpiryOptions& options,
-                                 CaCache& cache) {
+                                 CaCache& cache, WorkerState& worker) {
     UnitResult out;
     auto loaded = load(unit.path, unit.explicit_path ? Strictness::strict : Strictness::lenient,
-                       cache);
+                       unit.regular_file, FileRole::other, cache, worker);
     if (auto* error = std::get_if<ScanError>(&loaded)) {
         out.errors.push_back(std::move(*error));
         return out;
@@ -360,11 +411,11 @@ UnitResult scan_certificate_file(const ScanUnit& unit, const ExpiryOptions& opti
 }
 
 UnitResult scan_unit(const ScanUnit& unit, const ExpiryOptions& options, CaCache& cache,
-                     CaRegistry& registry) {
+                     CaRegistry& registry, WorkerState& worker) {
     try {
         if (unit.kind == ScanUnit::Kind::node_directory)
-            return scan_node_directory(unit, options, cache, registry);
-        return scan_certificate_file(unit, options, cache);
+            return scan_node_directory(unit, options, cache, registry, worker);
+        return scan_certificate_file(unit, options, cache, worker);
     } catch (const std::exception& e) {
         // Whatever escapes (an allocation failure, an OpenSSL oddity) is this unit's problem.
         UnitResult out;
@@ -415,8 +466,9 @@ ExpiryReport evaluate_expiry(const ScanPlan& plan, const ExpiryOptions& options)
     CaCache cache;
     CaRegistry registry;
     std::vector<UnitResult> results(plan.units.size());
-    parallel_for(plan.units.size(), options.threads, [&](std::size_t i) {
-        results[i] = scan_unit(plan.units[i], options, cache, registry);
+    std::vector<WorkerState> workers(workers_for(plan.units.size(), options.threads));
+    parallel_for_workers(plan.units.size(), options.threads, [&](std::size_t i, unsigned w) {
+        results[i] = scan_unit(plan.units[i], options, cache, registry, workers[w]);
     });
 
     ExpiryReport report;

@@ -49,6 +49,12 @@ struct ScanUnit {
     // Named on the command line (strict: a file without certificates is an error) or found in
     // a tree (lenient: a well-formed PEM file holding only keys is skipped).
     bool explicit_path = false;
+    // What a tree walk saw in the directory listing (its d_type), so that loading needs no
+    // stat; all false for a unit named on the command line, which is then checked in full.
+    bool listed = false;
+    bool regular_file = false;                                  // certificate_file
+    bool node_cert_regular = false, root_file_regular = false;  // node_directory
+    bool key_listed = false;                                    // node_directory
 };
 
 struct ScanPlan {
@@ -79,6 +85,20 @@ std::variant<LoadedFile, ScanError> load_certificate_bundle(const std::string& p
 // Runs work(i) for every i in [0, count) on `threads` workers (at least one); each index is
 // handed out once. `work` must not throw.
 void parallel_for(std::size_t count, unsigned threads, const std::function<void(std::size_t)>& work);
+
+// The same, telling work which worker runs it (0 .. workers_for(count, threads) - 1), so each
+// worker can keep its own caches without locks.
+unsigned workers_for(std::size_t count, unsigned threads);
+void parallel_for_workers(std::size_t count, unsigned threads,
+                          const std::function<void(std::size_t index, unsigned worker)>& work);
+
+// Reads a file the tree walk listed as a regular file into `buffer` (reused across calls):
+// one open, one read, one close. nullopt when that fast path does not apply (open failed, the
+// file is over the 1 MiB cap, a read error): the caller then uses read_file, which names the
+// problem precisely. A short read of a regular file is its end (Linux does not return short
+// reads from regular files otherwise).
+std::optional<std::string_view> read_listed_regular_file(const std::string& path,
+                                                        std::string& buffer);
 
 // The number of workers to use when the caller does not say: every core.
 unsigned default_thread_count();
