@@ -2,13 +2,17 @@
 // (two roots in one cluster: a warning when a cross-signature links them, critical otherwise).
 #include "support.hpp"
 #include "swarmpki/expiry.hpp"
+#include "swarmpki/expiry_render.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <filesystem>
 
 using namespace swarmpki;
 using swarmpki::test::fixtures_dir;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -123,4 +127,105 @@ TEST_CASE("a whole fixture tree scans the same on one thread and on many",
     REQUIRE(one.summary.clusters.size() == 1);
     CHECK(one.summary.clusters[0].root_digests.size() == 4);
     CHECK(one.summary.clusters[0].severity == Severity::warning);
+}
+
+TEST_CASE("a tree walk and named directories agree on what a node directory holds",
+          "[expiry][conformance]") {
+    if (!fixtures_dir()) return swarmpki::test::note_fixtures_missing();
+    // The walk takes file types and the key's presence from the directory listing; a directory
+    // named on the command line is checked with stat. Both must say the same, for a key present
+    // and absent, and for a swarm file that is a symlink (not a listed regular file).
+    swarmpki::test::TempDir tmp;
+    fs::path with_key = swarmpki::test::copy_node_dir("worker", "worker1", tmp / "tree");
+    fs::path without_key = tmp / "tree" / "nokey";
+    fs::create_directories(without_key);
+    fs::copy_file(with_key / "swarm-root-ca.crt", without_key / "swarm-root-ca.crt");
+    fs::copy_file(with_key / "swarm-node.crt", tmp / "leaf.crt");
+    fs::create_symlink(tmp / "leaf.crt", without_key / "swarm-node.crt");
+    REQUIRE(fs::exists(with_key / "swarm-node.key"));
+    Instant at = captured("worker");
+    ExpiryReport walked = scan({(tmp / "tree").string()}, at);
+    ExpiryReport named = scan({with_key.string(), without_key.string()}, at);
+    for (const ExpiryReport* r : {&walked, &named}) {
+        CHECK(directory(*r, with_key.string()).key_present);
+        CHECK_FALSE(directory(*r, without_key.string()).key_present);
+        CHECK(directory(*r, without_key.string()).node_cert_present);
+        CHECK(r->errors.empty());
+        CHECK(r->summary.files_scanned == 4);
+    }
+    REQUIRE(walked.certificates.size() == named.certificates.size());
+    for (std::size_t i = 0; i < walked.certificates.size(); ++i) {
+        CHECK(walked.certificates[i].path == named.certificates[i].path);
+        CHECK(walked.certificates[i].subject == named.certificates[i].subject);
+        CHECK(walked.certificates[i].issuer_cn == named.certificates[i].issuer_cn);
+        CHECK(walked.certificates[i].public_key_sha256 == named.certificates[i].public_key_sha256);
+    }
+    CHECK(directory(walked, with_key.string()).root_file_sha256 ==
+          directory(named, without_key.string()).root_file_sha256);
+}
+
+TEST_CASE("identical root files share one parse but keep their own paths and digests",
+          "[expiry][conformance]") {
+    if (!fixtures_dir()) return swarmpki::test::note_fixtures_missing();
+    swarmpki::test::TempDir tmp;
+    std::vector<std::string> dirs;
+    for (const char* node : {"worker1", "manager1"}) {
+        fs::path d = swarmpki::test::copy_node_dir("worker", node, tmp / node);
+        dirs.push_back(d.string());
+    }
+    ExpiryReport r = scan({tmp.str()}, captured("worker"), 1);  // one worker: cache hits
+    REQUIRE(r.directories.size() == 2);
+    CHECK(r.directories[0].root_file_sha256 == r.directories[1].root_file_sha256);
+    std::size_t roots = 0;
+    for (const CertExpiry& e : r.certificates)
+        if (e.kind == CertKind::root) {
+            ++roots;
+            CHECK(e.path.find("swarm-root-ca.crt") != std::string::npos);
+            CHECK(e.cluster_id.has_value());
+        }
+    CHECK(roots == 2);
+    CHECK(r.certificates[0].path != r.certificates[2].path);
+}
+
+TEST_CASE("the JSON document is JsonWriter's pretty layout, byte for byte", "[expiry][conformance]") {
+    if (!fixtures_dir()) return swarmpki::test::note_fixtures_missing();
+    // The certificates array is appended directly (it is most of a fleet's document); the
+    // layout must still be the pretty style every other document uses: re-serializing the
+    // parsed document in the same style gives the same bytes.
+    ExpiryOptions options;
+    options.at = captured("cert-expiry-1h");
+    options.cert_expiry = Seconds(7776000);
+    options.threads = 2;
+    ExpiryReport r = evaluate_expiry(plan_scan(std::vector<std::string>{fixtures_dir()->string()}),
+                                     options);
+    REQUIRE(r.certificates.size() > 10);
+    std::string out = render_expiry_json(r);
+    CHECK(nlohmann::ordered_json::parse(out).dump(2) + "\n" == out);
+
+    // Hostile strings: escaped as JsonWriter escapes them (the JSONL record goes through it).
+    CertExpiry odd = r.certificates[0];
+    odd.path = "dir/\"quoted\"\\back\nline\x01\x7f";
+    odd.subject = std::string("CN=caf\xc3\xa9,O=bad\xff");
+    odd.renewal_window.reset();
+    odd.lifetime_mismatch = true;
+    odd.not_after = *parse_rfc3339("9999-12-31T23:59:59Z");
+    ExpiryReport small;
+    small.certificates = {odd};
+    auto doc = nlohmann::json::parse(render_expiry_json(small));
+    auto line = nlohmann::json::parse(render_expiry_jsonl(small).substr(
+        0, render_expiry_jsonl(small).find('\n')));
+    const auto& cert = doc["certificates"][0];
+    for (const auto& [key, value] : cert.items()) {
+        INFO(key);
+        CHECK(line[key] == value);
+    }
+    CHECK(cert["path"] == odd.path);
+    CHECK(cert["subject"] == "CN=caf\xc3\xa9,O=bad\xef\xbf\xbd");
+    CHECK(cert["renewal_window"].is_null());
+    CHECK(cert["lifetime_mismatch"] == true);
+    CHECK(cert["not_after"] == "9999-12-31T23:59:59Z");
+    ExpiryReport empty;
+    std::string empty_out = render_expiry_json(empty);
+    CHECK(nlohmann::ordered_json::parse(empty_out).dump(2) + "\n" == empty_out);
+    CHECK(nlohmann::json::parse(empty_out)["certificates"].empty());
 }
