@@ -2,6 +2,7 @@
 
 #include "swarmpki/error.hpp"
 
+#include <openssl/asn1t.h>
 #include <openssl/core_names.h>
 #include <openssl/encoder.h>
 #include <openssl/evp.h>
@@ -9,7 +10,9 @@
 #include <openssl/pkcs12.h>
 #include <openssl/x509.h>
 
+#include <array>
 #include <climits>
+#include <iterator>
 
 namespace swarmpki {
 
@@ -63,7 +66,7 @@ SecretBytes parse_unlock_key(std::string_view text) {
 }
 
 bool PrivateKey::matches(const Certificate& certificate) const {
-    EVP_PKEY* cert_key = X509_get0_pubkey(certificate.get0());  // borrowed
+    EVP_PKEY* cert_key = certificate.public_key();  // borrowed
     bool same = cert_key != nullptr && EVP_PKEY_eq(key_.get(), cert_key) == 1;
     ossl::drain_errors();
     return same;
@@ -79,6 +82,98 @@ Bytes PrivateKey::public_key_der() const {
 
 namespace {
 
+// SEC1 ECPrivateKey (RFC 5915), read with OpenSSL's ASN.1 templates so that an EC key can be built
+// with EVP_PKEY_fromdata: OpenSSL 3.0's EVP_PKCS82PKEY and d2i_PrivateKey build an OSSL_DECODER
+// context per key (~4M instructions, the largest cost of `swarmpki inspect`). Keys this fast path
+// does not cover (RSA, explicit curve parameters, no embedded public key) take OpenSSL's own way.
+struct EcPrivateKey {
+    ASN1_INTEGER* version;
+    ASN1_OCTET_STRING* private_key;
+    ASN1_TYPE* parameters;
+    ASN1_BIT_STRING* public_key;
+};
+DECLARE_ASN1_ITEM(EcPrivateKey)
+ASN1_SEQUENCE(EcPrivateKey) = {
+    ASN1_SIMPLE(EcPrivateKey, version, ASN1_INTEGER),
+    ASN1_SIMPLE(EcPrivateKey, private_key, ASN1_OCTET_STRING),
+    ASN1_EXP_OPT(EcPrivateKey, parameters, ASN1_ANY, 0),
+    ASN1_EXP_OPT(EcPrivateKey, public_key, ASN1_BIT_STRING, 1),
+} ASN1_SEQUENCE_END(EcPrivateKey)
+
+struct EcPrivateKeyDeleter {
+    void operator()(EcPrivateKey* key) const noexcept {
+        ASN1_item_free(reinterpret_cast<ASN1_VALUE*>(key), ASN1_ITEM_rptr(EcPrivateKey));
+    }
+};
+
+// The curve NID named by an ASN1_TYPE holding an OBJECT IDENTIFIER, else NID_undef.
+int curve_of(int parameter_type, const void* parameter) {
+    if (parameter_type != V_ASN1_OBJECT) return NID_undef;
+    return OBJ_obj2nid(static_cast<const ASN1_OBJECT*>(parameter));
+}
+
+bool fast_curve(int nid) {
+    return nid == NID_X9_62_prime256v1 || nid == NID_secp384r1 || nid == NID_secp521r1;
+}
+
+// `curve_nid`: from the PKCS#8 algorithm, or NID_undef for a bare SEC1 key (whose own parameters
+// must then name the curve). nullptr means "not for the fast path", never "invalid".
+ossl::UniquePtr<EVP_PKEY> ec_key_from_sec1(const unsigned char* der, long size, int curve_nid) {
+    const unsigned char* cursor = der;
+    std::unique_ptr<EcPrivateKey, EcPrivateKeyDeleter> sec1(reinterpret_cast<EcPrivateKey*>(
+        ASN1_item_d2i(nullptr, &cursor, size, ASN1_ITEM_rptr(EcPrivateKey))));
+    if (!sec1 || cursor != der + size || ASN1_INTEGER_get(sec1->version) != 1 ||
+        sec1->public_key == nullptr || (sec1->public_key->flags & 0x07) != 0) {
+        ossl::drain_errors();
+        return nullptr;
+    }
+    if (sec1->parameters) {
+        int named = curve_of(sec1->parameters->type, sec1->parameters->value.object);
+        if (curve_nid != NID_undef && named != curve_nid) return nullptr;
+        curve_nid = named;
+    }
+    if (!fast_curve(curve_nid)) return nullptr;
+    // OSSL_PARAM integers are native-endian; the octet string is big-endian.
+    const unsigned char* scalar = ASN1_STRING_get0_data(sec1->private_key);
+    auto scalar_size = static_cast<std::size_t>(ASN1_STRING_length(sec1->private_key));
+    SecretBytes native(Bytes(std::make_reverse_iterator(scalar + scalar_size),
+                             std::make_reverse_iterator(scalar)));
+    const char* group = OBJ_nid2sn(curve_nid);
+    std::array<OSSL_PARAM, 4> params{
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(group), 0),
+        OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_PRIV_KEY,
+                               const_cast<unsigned char*>(native.data()), native.size()),
+        OSSL_PARAM_construct_octet_string(
+            OSSL_PKEY_PARAM_PUB_KEY, const_cast<unsigned char*>(ASN1_STRING_get0_data(sec1->public_key)),
+            static_cast<std::size_t>(ASN1_STRING_length(sec1->public_key))),
+        OSSL_PARAM_construct_end()};
+    ossl::UniquePtr<EVP_PKEY_CTX> context(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+    EVP_PKEY* key = nullptr;
+    if (!context || EVP_PKEY_fromdata_init(context.get()) != 1 ||
+        EVP_PKEY_fromdata(context.get(), &key, EVP_PKEY_KEYPAIR, params.data()) != 1) {
+        ossl::drain_errors();
+        return nullptr;
+    }
+    return ossl::UniquePtr<EVP_PKEY>(key);
+}
+
+ossl::UniquePtr<EVP_PKEY> key_from_pkcs8(const PKCS8_PRIV_KEY_INFO* info) {
+    const ASN1_OBJECT* algorithm = nullptr;
+    const unsigned char* inner = nullptr;
+    int inner_size = 0;
+    const X509_ALGOR* algor = nullptr;
+    if (PKCS8_pkey_get0(&algorithm, &inner, &inner_size, &algor, info) == 1 &&
+        OBJ_obj2nid(algorithm) == NID_X9_62_id_ecPublicKey) {
+        int parameter_type = 0;
+        const void* parameter = nullptr;
+        X509_ALGOR_get0(nullptr, &parameter_type, &parameter, algor);
+        int curve = curve_of(parameter_type, parameter);
+        if (curve != NID_undef)
+            if (auto key = ec_key_from_sec1(inner, inner_size, curve)) return key;
+    }
+    return ossl::UniquePtr<EVP_PKEY>(EVP_PKCS82PKEY(info));
+}
+
 ossl::UniquePtr<EVP_PKEY> parse_plain(const Bytes& der, KeyEncoding encoding) {
     const unsigned char* cursor = der.data();
     long size = static_cast<long>(der.size());
@@ -86,8 +181,10 @@ ossl::UniquePtr<EVP_PKEY> parse_plain(const Bytes& der, KeyEncoding encoding) {
         ossl::UniquePtr<PKCS8_PRIV_KEY_INFO> info(
             d2i_PKCS8_PRIV_KEY_INFO(nullptr, &cursor, size));
         if (!info || cursor != der.data() + der.size()) return nullptr;
-        return ossl::UniquePtr<EVP_PKEY>(EVP_PKCS82PKEY(info.get()));
+        return key_from_pkcs8(info.get());
     }
+    if (encoding == KeyEncoding::sec1)
+        if (auto key = ec_key_from_sec1(der.data(), size, NID_undef)) return key;
     int type = encoding == KeyEncoding::pkcs1_rsa ? EVP_PKEY_RSA : EVP_PKEY_EC;
     ossl::UniquePtr<EVP_PKEY> key(d2i_PrivateKey(type, nullptr, &cursor, size));
     if (!key || cursor != der.data() + der.size()) return nullptr;
@@ -102,7 +199,7 @@ ossl::UniquePtr<EVP_PKEY> decrypt_pkcs8(const Bytes& der, const SecretBytes& pas
         PKCS8_decrypt(sealed.get(), reinterpret_cast<const char*>(password.data()),
                       static_cast<int>(password.size())));
     if (!info) return nullptr;
-    return ossl::UniquePtr<EVP_PKEY>(EVP_PKCS82PKEY(info.get()));
+    return key_from_pkcs8(info.get());
 }
 
 struct PasswordView {

@@ -39,7 +39,13 @@ public:
     static Certificate from_handle(ossl::UniquePtr<X509> handle);
 
 
-    X509* get0() const { return x509_.get(); }  // borrowed
+    // Borrowed. Decoded from der() on first use and shared by copies: OpenSSL 3.0's d2i_X509
+    // builds a key decoder for every certificate it reads (~2M instructions), which the fields
+    // below do not need. Throws swarmpki::Error if OpenSSL refuses what from_der accepted.
+    X509* get0() const;
+    // Borrowed; built on first use (EC keys straight from the SPKI point) and shared by copies.
+    // nullptr when the key does not decode.
+    EVP_PKEY* public_key() const;
     const Bytes& der() const { return der_; }
 
     const std::string& subject() const { return subject_; }  // RFC 2253: CN=a,OU=b,O=c
@@ -85,10 +91,13 @@ public:
     std::string to_pem() const;
 
 private:
-    explicit Certificate(ossl::UniquePtr<X509> handle);
+    struct Parsed;  // the decoded ASN.1, the lazily decoded X509 and public key (certificate.cpp)
+    Certificate(std::shared_ptr<Parsed> parsed, Bytes der);
     void read_fields();
+    void read_key_facts();
+    void read_extensions();
 
-    std::shared_ptr<X509> x509_;  // shared on copy; freed through ossl::Deleter<X509>
+    std::shared_ptr<Parsed> parsed_;  // shared on copy
     Bytes der_;
     std::string subject_, issuer_, cn_, ou_, o_, issuer_cn_, serial_hex_;
     std::size_t serial_bytes_ = 0;
