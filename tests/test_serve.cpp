@@ -322,3 +322,49 @@ TEST_CASE("A receiver that never answers does not hold up scrapes or scans",
     CHECK(again->status == 200);
     server.stop();  // aborts the hanging delivery and joins every thread
 }
+
+TEST_CASE("Server reports rotation completed, root changed and scan failed between scans",
+          "[serve][conformance]") {
+    if (!test::fixtures_dir()) return test::note_fixtures_missing();
+    test::TempDir tmp;
+    // One node directory followed through time: mid-rotation, converged, then broken.
+    auto m1 = test::copy_node_dir("rotation-in-progress", "manager1", tmp / "m1");
+    std::atomic<std::int64_t> now{unix_seconds(captured_at("rotation-in-progress"))};
+    test::WebhookReceiver receiver;
+    LogLines log;
+    auto options = options_for({m1.string()}, {}, log);
+    options.clock = [&now] { return from_unix_seconds(now.load()); };
+    options.webhooks = DeliveryOptions{};
+    options.webhooks->urls = {receiver.url()};
+    options.webhook_secret = secret_of("transitions");
+    Server server(options);
+    server.start();
+    REQUIRE(receiver.wait_for(1, 5s));
+    CHECK(json::parse(receiver.received()[0].body)["type"] == "io.swarmpki.rotation.started");
+
+    auto converged = fs::path(*test::fixtures_dir()) / "rotation-complete" / "certificates" /
+                     "manager1";
+    for (const char* name : {"swarm-root-ca.crt", "swarm-node.crt", "swarm-node.key"})
+        fs::copy_file(converged / name, m1 / name, fs::copy_options::overwrite_existing);
+    now = unix_seconds(captured_at("rotation-complete"));
+    server.rescan();
+    REQUIRE(receiver.wait_for(3, 5s));
+    auto completed = json::parse(receiver.received()[1].body);
+    auto changed = json::parse(receiver.received()[2].body);
+    CHECK(completed["type"] == "io.swarmpki.rotation.completed");
+    CHECK(changed["type"] == "io.swarmpki.root.changed");
+    CHECK(changed["subject"] == m1.string());
+    CHECK(changed["data"]["root_sha256"] ==
+          scenario("rotation-complete")["nodes"]["manager1"]["root_ca_sha256"]);
+    CHECK(changed["data"]["previous_root_sha256"] ==
+          scenario("rotation-in-progress")["nodes"]["manager1"]["root_ca_sha256"]);
+
+    fs::remove(m1 / "swarm-node.crt");
+    server.rescan();
+    REQUIRE(receiver.wait_for(4, 5s));
+    auto failed = json::parse(receiver.received()[3].body);
+    CHECK(failed["type"] == "io.swarmpki.scan.failed");
+    CHECK(failed["severity"] == "critical");
+    CHECK(failed["data"]["error"].get<std::string>().find("swarm-node.crt") != std::string::npos);
+    server.stop();
+}
