@@ -77,9 +77,9 @@ std::string san_list(const NodeIdentity& node) {
 
 }  // namespace
 
-ossl::UniquePtr<X509> NodeCertificateIssuer::issue(const NodeIdentity& node,
-                                                   EVP_PKEY* node_public_key, Instant now,
-                                                   CertificateSigner& signer) const {
+ossl::UniquePtr<X509> NodeCertificateIssuer::unsigned_leaf(const NodeIdentity& node,
+                                                           EVP_PKEY* node_public_key,
+                                                           Instant now) const {
     using namespace ca_detail;
     ossl::UniquePtr<X509> leaf = new_v3_certificate();
     set_random_serial(leaf.get());
@@ -101,8 +101,24 @@ ossl::UniquePtr<X509> NodeCertificateIssuer::issue(const NodeIdentity& node,
     add_subject_key_id(leaf.get());
     if (authority_key_id_) add_extension(leaf.get(), authority_key_id_.get());
     add_extension(leaf.get(), conf_extension(NID_subject_alt_name, san_list(node)).get());
+    return leaf;
+}
+
+ossl::UniquePtr<X509> NodeCertificateIssuer::issue(const NodeIdentity& node,
+                                                   EVP_PKEY* node_public_key, Instant now,
+                                                   CertificateSigner& signer) const {
+    ossl::UniquePtr<X509> leaf = unsigned_leaf(node, node_public_key, now);
     signer.sign(leaf.get());
     return leaf;
+}
+
+NodeCertificateIssuer::Issued NodeCertificateIssuer::issue_der(const NodeIdentity& node,
+                                                               EVP_PKEY* node_public_key,
+                                                               Instant now,
+                                                               CertificateSigner& signer) const {
+    ossl::UniquePtr<X509> leaf = unsigned_leaf(node, node_public_key, now);
+    Bytes der = signer.sign_to_der(leaf.get());
+    return Issued{std::move(leaf), std::move(der)};
 }
 
 Certificate NodeCertificateIssuer::issue(const NodeIdentity& node, EVP_PKEY* node_public_key,

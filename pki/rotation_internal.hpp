@@ -30,6 +30,26 @@ struct SimNode {
     std::string key_pem;           // only when the final state is written out
 };
 
+// A node's check of the signature on a certificate it has just been given, against the public
+// key of the certificate that signed it. The signed part, the algorithm and the signature are read
+// with OpenSSL's DER reader from the bytes the node stores; the digest and the verification context
+// are prepared once per thread and per signature algorithm (X509_verify would fetch and set up a
+// DigestVerify context and re-encode the TBS for every certificate). Not thread-safe.
+class LeafSignatureCheck {
+public:
+    explicit LeafSignatureCheck(const Certificate& issuer);  // borrowed; must outlive this
+    // Empty when the signature verifies under the issuer's key; otherwise the reason.
+    std::string refusal(const Bytes& der);
+
+private:
+    void prepare(int signature_nid);
+
+    const Certificate& issuer_;
+    int signature_nid_ = 0;  // NID_undef until the first certificate
+    ossl::UniquePtr<EVP_PKEY_CTX> verify_context_;
+    ossl::UniquePtr<EVP_MD_CTX> digest_context_;
+};
+
 // The engine's reconciler, as a schedule (ca/reconciler.go; timings from DOMAIN.md section 11).
 inline constexpr double kTickSeconds = 3.0;
 inline constexpr std::size_t kBatchSize = 30;

@@ -55,10 +55,12 @@ struct Counters {
     std::atomic<std::uint64_t> keygen{0}, sign{0}, verify{0};
 };
 
-// Signs on one worker thread: its own key generator and signing context.
+// Signs on one worker thread: its own key generator, signing context and (for renewals) the
+// node's signature check.
 struct IssueWorker {
     KeyGenerator keys;
     CertificateSigner signer;
+    LeafSignatureCheck check;
 };
 
 std::string id_from(std::mt19937_64& rng) {
@@ -97,17 +99,15 @@ Root make_root(Instant at, Counters& counters) {
 }
 
 // The check a node makes on a freshly issued certificate before saving it (ValidateCertChain:
-// names, signature, validity). The link from
-// the cross-signed certificate to the trust root is the same bytes for every node and was
-// verified once in the cross-sign phase.
-std::string node_refuses(X509* leaf, const Certificate& issuer, Instant at,
-                         Counters& counters) {
+// names, signature over the DER it stores, validity). The link from the cross-signed certificate
+// to the trust root is the same bytes for every node and was verified once in the cross-sign
+// phase.
+std::string node_refuses(X509* leaf, const Bytes& der, const Certificate& issuer, Instant at,
+                         LeafSignatureCheck& check, Counters& counters) {
     if (X509_NAME_cmp(X509_get_issuer_name(leaf), X509_get_subject_name(issuer.get0())) != 0)
         return "issuer name does not match the signing certificate";
     counters.verify += 1;
-    bool signed_ok = X509_verify(leaf, X509_get0_pubkey(issuer.get0())) == 1;
-    ossl::drain_errors();
-    if (!signed_ok) return "signature does not verify under the signing certificate's key";
+    if (std::string refused = check.refusal(der); !refused.empty()) return refused;
     time_t when = static_cast<time_t>(unix_seconds(at));
     if (X509_cmp_time(X509_get0_notBefore(leaf), &when) > 0 ||
         X509_cmp_time(X509_get0_notAfter(leaf), &when) < 0)
@@ -229,26 +229,28 @@ private:
         std::mutex failures_lock;
         parallel_for_each(
             count, threads_,
-            [&] { return IssueWorker{KeyGenerator(), issuer.make_signer()}; },
+            [&] {
+                return IssueWorker{KeyGenerator(), issuer.make_signer(),
+                                   LeafSignatureCheck(issuer.signing_certificate())};
+            },
             [&](IssueWorker& worker, std::size_t i) {
                 SimNode& node = *select(i);
                 PrivateKey key = worker.keys.generate();
                 counters_.keygen += 1;
                 Instant at = when(i);
-                ossl::UniquePtr<X509> leaf = issuer.issue(
+                NodeCertificateIssuer::Issued leaf = issuer.issue_der(
                     NodeIdentity{node.id, node.role, report_.cluster_id}, key.get0(), at, worker.signer);
                 counters_.sign += 1;
                 if (node_checks) {
-                    std::string refusal = node_refuses(leaf.get(), issuer.signing_certificate(), at, counters_);
+                    std::string refusal = node_refuses(leaf.certificate.get(), leaf.der,
+                                                       issuer.signing_certificate(), at, worker.check,
+                                                       counters_);
                     if (!refusal.empty()) {
                         std::lock_guard<std::mutex> guard(failures_lock);
                         fail(phase, "node " + node.id + " refuses its new certificate: " + refusal);
                     }
                 }
-                unsigned char* der = nullptr;
-                int length = ossl::check(i2d_X509(leaf.get(), &der), "encoding a certificate");
-                node.leaf_der.assign(der, der + length);
-                OPENSSL_free(der);
+                node.leaf_der = std::move(leaf.der);
                 node.issuer = issuer_index;
                 if (keep_keys) node.key_pem = encode_node_key(key);
             });

@@ -257,3 +257,44 @@ TEST_CASE("load_ca_directory refuses a key from another root", "[ca]") {
         CHECK(e.subject() == (tmp / "ca" / "swarm-root-ca.key").string());
     }
 }
+
+TEST_CASE("CertificateSigner::sign_to_der gives i2d_X509's bytes, and the signature verifies", "[ca]") {
+    for (CaKeyType type : {CaKeyType::ecdsa_p256, CaKeyType::ecdsa_p384, CaKeyType::rsa_2048}) {
+        INFO(to_string(type));
+        RootCa root = create_root(RootOptions{type, kDefaultRootCommonName, kRootLifetime}, kFixtureInit);
+        NodeCertificateIssuer issuer(root.certificate, root.key, kDefaultNodeCertExpiry);
+        CertificateSigner signer = issuer.make_signer();
+        KeyGenerator keys;
+        // Several leaves through one signer: the prepared contexts must be reusable.
+        for (int i = 0; i < 40; ++i) {
+            PrivateKey key = keys.generate();
+            NodeCertificateIssuer::Issued leaf =
+                issuer.issue_der({"node" + std::to_string(i), NodeRole::manager, "c1"}, key.get0(),
+                                 kFixtureInit, signer);
+            unsigned char* encoded = nullptr;
+            int length = i2d_X509(leaf.certificate.get(), &encoded);
+            REQUIRE(length > 0);
+            Bytes reference(encoded, encoded + length);
+            OPENSSL_free(encoded);
+            CHECK(leaf.der == reference);
+            Certificate parsed = Certificate::from_der(leaf.der, "the leaf");
+            CHECK(parsed.signature_verified_by(root.certificate));
+            CHECK(X509_verify(parsed.get0(), X509_get0_pubkey(root.certificate.get0())) == 1);
+            CHECK(parsed.signature_algorithm() ==
+                  create_root(RootOptions{type, kDefaultRootCommonName, kRootLifetime}, kFixtureInit)
+                      .certificate.signature_algorithm());
+            if (i == 0) {
+                // sign() alone leaves the certificate as X509_sign would: it encodes to the same
+                // structure and verifies.
+                ossl::UniquePtr<X509> again = issuer.issue({"n", NodeRole::worker, "c1"}, key.get0(),
+                                                           kFixtureInit, signer);
+                unsigned char* der = nullptr;
+                int n = i2d_X509(again.get(), &der);
+                REQUIRE(n > 0);
+                Bytes bytes(der, der + n);
+                OPENSSL_free(der);
+                CHECK(Certificate::from_der(bytes, "re-signed").signature_verified_by(root.certificate));
+            }
+        }
+    }
+}

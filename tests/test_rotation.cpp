@@ -222,3 +222,32 @@ TEST_CASE("mTLS class checks count a node from another swarm as failures", "[rot
     CHECK(mixed.failures == 8);  // c refuses and is refused by a and b, both roles
     CHECK_FALSE(mixed.failure_details.empty());
 }
+
+TEST_CASE("a node's signature check accepts its leaf and refuses a tampered one or another issuer's", "[rotation]") {
+    using rotation_detail::LeafSignatureCheck;
+    RootCa root = create_root({}, kNow);
+    RootCa other = create_root({}, kNow);
+    RootCa rsa = create_root(RootOptions{CaKeyType::rsa_2048, kDefaultRootCommonName, kRootLifetime}, kNow);
+    PrivateKey key = KeyGenerator().generate();
+    auto leaf_der = [&](const RootCa& ca) {
+        NodeCertificateIssuer issuer(ca.certificate, ca.key, kDefaultNodeCertExpiry);
+        CertificateSigner signer = issuer.make_signer();
+        return issuer.issue_der({"n1", NodeRole::worker, "c1"}, key.get0(), kNow, signer).der;
+    };
+    Bytes good = leaf_der(root);
+    LeafSignatureCheck check(root.certificate);
+    CHECK(check.refusal(good).empty());
+    CHECK(check.refusal(good).empty());  // the prepared context is reusable
+
+    Bytes tampered = good;
+    tampered[tampered.size() / 2] ^= 0x01;  // inside the signed part
+    CHECK(check.refusal(tampered) == "signature does not verify under the signing certificate's key");
+    Bytes truncated(good.begin(), good.end() - 1);
+    CHECK(check.refusal(truncated) == "the certificate's DER does not parse");
+    CHECK(check.refusal(leaf_der(other)) == "signature does not verify under the signing certificate's key");
+    // An RSA-signed leaf switches the prepared algorithm; the ECDSA key cannot verify it.
+    CHECK(!check.refusal(leaf_der(rsa)).empty());
+    LeafSignatureCheck rsa_check(rsa.certificate);
+    CHECK(rsa_check.refusal(leaf_der(rsa)).empty());
+    CHECK(check.refusal(good).empty());
+}

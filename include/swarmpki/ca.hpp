@@ -63,17 +63,34 @@ private:
 // Returns the OpenSSL digest name ("SHA256").
 const char* default_signature_digest(EVP_PKEY* signing_key);
 
-// Signs certificates with one key and digest, the digest looked up once. (Copying a prepared
-// EVP_MD_CTX per signature measured slower than X509_sign's own cached fetch on OpenSSL 3.0.)
-// One per thread.
+// Signs certificates with one key and digest, everything that does not depend on the certificate
+// prepared once: the signature context (EVP_PKEY_sign, initialised once, as `openssl speed` signs),
+// the digest (fetched once) and the AlgorithmIdentifier the provider gives for key + digest (what
+// X509_sign writes). X509_sign instead fetches, initialises and duplicates a DigestSign context for
+// every certificate, and the TBS is encoded again by every later i2d_X509; together that cost
+// about as much as the ECDSA signature itself. Not thread-safe: one per thread.
 class CertificateSigner {
 public:
     CertificateSigner(EVP_PKEY* key, const char* digest_name);  // key borrowed; must outlive this
-    void sign(X509* certificate);  // sets the signature algorithm fields and the signature
+    // Sets both signature algorithm fields and the signature, as X509_sign does.
+    void sign(X509* certificate);
+    // The same, and returns the signed certificate's DER (equal to i2d_X509 of it afterwards)
+    // from the TBS bytes it just signed, without encoding the TBS a second time.
+    Bytes sign_to_der(X509* certificate);
 
 private:
-    EVP_PKEY* key_;       // borrowed
-    const EVP_MD* digest_;  // OpenSSL's static table entry: nothing to free
+    struct Signed {
+        Bytes tbs;  // DER of the TBSCertificate that was signed
+        const ASN1_BIT_STRING* signature;  // borrowed from the certificate
+        const X509_ALGOR* algorithm;       // borrowed from the certificate
+    };
+    Signed sign_fields(X509* certificate);
+
+    EVP_PKEY* key_;  // borrowed
+    ossl::UniquePtr<EVP_PKEY_CTX> sign_context_;
+    ossl::UniquePtr<EVP_MD_CTX> digest_context_;
+    ossl::UniquePtr<X509_ALGOR> algorithm_;
+    Bytes signature_buffer_;
 };
 
 // Sets a certificate's public key. For EC keys the SubjectPublicKeyInfo is built from the encoded
@@ -151,6 +168,13 @@ public:
     // not decoded (X509_get0_pubkey gives null) until the DER is parsed again.
     ossl::UniquePtr<X509> issue(const NodeIdentity& node, EVP_PKEY* node_public_key, Instant now,
                                 CertificateSigner& signer) const;
+    // The same with the certificate's DER, encoded once (CertificateSigner::sign_to_der).
+    struct Issued {
+        ossl::UniquePtr<X509> certificate;
+        Bytes der;
+    };
+    Issued issue_der(const NodeIdentity& node, EVP_PKEY* node_public_key, Instant now,
+                     CertificateSigner& signer) const;
     Certificate issue(const NodeIdentity& node, EVP_PKEY* node_public_key, Instant now) const;
 
     const Certificate& signing_certificate() const { return signing_certificate_; }
@@ -158,6 +182,9 @@ public:
     Seconds cert_expiry() const { return cert_expiry_; }
 
 private:
+    ossl::UniquePtr<X509> unsigned_leaf(const NodeIdentity& node, EVP_PKEY* node_public_key,
+                                        Instant now) const;
+
     Certificate signing_certificate_;
     EVP_PKEY* signing_key_;  // borrowed from the caller's PrivateKey
     const char* digest_;
