@@ -1,20 +1,30 @@
 #!/usr/bin/env bash
 # Rotation simulator at 1,000 and 10,000 nodes against the P-256 floor measured in the same run.
 #
-# The floor: seconds per key generation, per signature and per verification with OpenSSL EVP on
-# one thread (a tiny C++ program built here against the same libcrypto; `openssl speed -elapsed`
-# is shown beside it as a cross-check). Ratios:
-#   ratio      wall / (nodes x (keygen + sign + verify) / cores)     the issue's target: <= 1.5
-#   ratio_ops  wall / ((keygens x keygen + signs x sign + verifies x verify) / cores), from the
-#              simulator's own operation counts (it makes two keys and two leaves per rotated node:
-#              the cluster before the rotation, and the renewal)
-#   cpu_ratio  (user + sys) / (nodes x (keygen + sign + verify)), both in CPU time: the same
-#              question with other load on the machine mostly taken out (wall-clock floors and
-#              runs are both stretched by other processes, but not equally)
-# Peak memory from /usr/bin/time -v (Debian package `time`).
+# The floor, one thread, CPU time: `openssl speed -mr -seconds N ecdsap256` for a signature and a
+# verification (EVP_PKEY_sign/verify on a prepared context; openssl speed divides by CPU user time),
+# and a key generation from a tiny C++ program built here against the same libcrypto
+# (EVP_PKEY_generate on one prepared context, divided by process CPU time).
+#
+# Ratios, all CPU time over CPU time (user + sys of the whole simulator, every thread), so other
+# load on the shared machine mostly cancels out (wall clocks of both sides stretch, not equally):
+#   ratio_issue     whole run / (nodes x (keygen + sign + verify))          the issue's formula
+#   ratio_ops       whole run / (keygens x keygen + signs x sign + verifies x verify), the
+#                   operations the simulator counted (two keys and two leaves per node: the
+#                   cluster before the rotation and the renewal; plus the mTLS checks)
+#   ratio_rotation  (whole run - initial cluster) / (nodes x (keygen + sign + verify)): the
+#                   rotation itself, where each online node makes one key, gets one leaf and
+#                   verifies it. The initial cluster is measured by the same simulation stopped by
+#                   a refused root (the current root offered again: the engine refuses an
+#                   identical key) right after building it: same seed, same nodes.
+# Also wall time, wall_ratio = wall / (nodes x (keygen + sign + verify) / cores) (the issue's
+# wall formula; inflated by whatever else runs on the machine: the load average is printed), and
+# peak RSS.
 set -euo pipefail
 
 : "${SWARMPKI:?run through scripts/bench, or set SWARMPKI to the swarmpki binary}"
+seconds=${ROTATION_FLOOR_SECONDS:-3}
+sizes=${ROTATION_SIZES:-"1000 10000"}
 work=$(mktemp -d "${TMPDIR:-/tmp}/swarmpki-bench-rotation.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cores=$(nproc)
@@ -23,92 +33,88 @@ if [[ ! -x /usr/bin/time ]]; then
   exit 2
 fi
 
-cat >"$work/floor.cpp" <<'CPP'
-// One-thread P-256 floor: EVP key generation, DigestSign and DigestVerify of a 480-byte message
-// (the size of a node certificate's TBS), seconds per operation.
+cat >"$work/keygen.cpp" <<'CPP'
+// One-thread P-256 key generation floor: EVP_PKEY_generate on one prepared context, CPU seconds
+// per key.
 #include <openssl/evp.h>
-#include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <vector>
-struct Stamp {
-    std::chrono::steady_clock::time_point wall;
-    double cpu;
-};
-Stamp now() {
+double cpu() {
     timespec t{};
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return {std::chrono::steady_clock::now(), t.tv_sec + t.tv_nsec * 1e-9};
+    return t.tv_sec + t.tv_nsec * 1e-9;
 }
 int main() {
-    const int n = 3000;
-    EVP_PKEY_CTX* kctx = EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr);
-    EVP_PKEY_keygen_init(kctx);
-    EVP_PKEY_CTX_set_group_name(kctx, "P-256");
-    std::vector<EVP_PKEY*> keys(n, nullptr);
-    auto t0 = now();
-    for (auto& k : keys) EVP_PKEY_generate(kctx, &k);
-    auto t1 = now();
-    unsigned char msg[480] = {1};
-    std::vector<std::vector<unsigned char>> sigs(n, std::vector<unsigned char>(80));
-    std::vector<size_t> lens(n);
+    const int n = 4000;
+    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr);
+    if (ctx == nullptr || EVP_PKEY_keygen_init(ctx) != 1 || EVP_PKEY_CTX_set_group_name(ctx, "P-256") != 1) return 1;
+    double start = cpu();
     for (int i = 0; i < n; ++i) {
-        EVP_MD_CTX* c = EVP_MD_CTX_new();
-        EVP_DigestSignInit_ex(c, nullptr, "SHA256", nullptr, nullptr, keys[0], nullptr);
-        lens[i] = sigs[i].size();
-        EVP_DigestSign(c, sigs[i].data(), &lens[i], msg, sizeof msg);
-        EVP_MD_CTX_free(c);
+        EVP_PKEY* key = nullptr;
+        if (EVP_PKEY_generate(ctx, &key) != 1) return 1;
+        EVP_PKEY_free(key);
     }
-    auto t2 = now();
-    int ok = 0;
-    for (int i = 0; i < n; ++i) {
-        EVP_MD_CTX* c = EVP_MD_CTX_new();
-        EVP_DigestVerifyInit_ex(c, nullptr, "SHA256", nullptr, nullptr, keys[0], nullptr);
-        ok += EVP_DigestVerify(c, sigs[i].data(), lens[i], msg, sizeof msg) == 1;
-        EVP_MD_CTX_free(c);
-    }
-    auto t3 = now();
-    auto wall = [&](Stamp a, Stamp b) { return std::chrono::duration<double>(b.wall - a.wall).count() / n; };
-    auto cpu = [&](Stamp a, Stamp b) { return (b.cpu - a.cpu) / n; };
-    std::printf("%.9f %.9f %.9f %.9f %.9f %.9f %d\n", wall(t0, t1), wall(t1, t2), wall(t2, t3), cpu(t0, t1),
-                cpu(t1, t2), cpu(t2, t3), ok == n);
-    for (auto k : keys) EVP_PKEY_free(k);
-    EVP_PKEY_CTX_free(kctx);
+    std::printf("%.9f\n", (cpu() - start) / n);
+    EVP_PKEY_CTX_free(ctx);
 }
 CPP
-c++ -O2 -std=c++17 "$work/floor.cpp" -o "$work/floor" -lcrypto
-read -r keygen sign verify cpu_keygen cpu_sign cpu_verify floor_ok < <("$work/floor")
-[[ $floor_ok == 1 ]] || { echo "bench/rotation.sh: floor verification failed" >&2; exit 2; }
-speed=$(openssl speed -elapsed -seconds 2 ecdsap256 2>/dev/null | awk '/nistp256/ {print $(NF-1), $NF}')
+c++ -O2 -std=c++17 "$work/keygen.cpp" -o "$work/keygen" -lcrypto
+keygen=$("$work/keygen")
+# +F4:<n>:256:<sign/s>:<verify/s>
+read -r sign verify < <(openssl speed -mr -seconds "$seconds" ecdsap256 2>/dev/null |
+  awk -F: '/^\+F4:/ && $3 == 256 {printf "%.9f %.9f\n", 1/$4, 1/$5}')
+[[ -n ${sign:-} && -n ${verify:-} ]] || { echo "bench/rotation.sh: openssl speed gave no P-256 figures" >&2; exit 2; }
+per_node=$(echo "$keygen+$sign+$verify" | bc -l)
+us() { printf %.1f "$(echo "$1*1000000" | bc -l)"; }
 
-printf 'P-256 floor, one thread: keygen %.1f us, sign %.1f us, verify %.1f us wall (CPU %.1f/%.1f/%.1f us); openssl speed -elapsed: %s sign/s verify/s; %d cores; load %s\n\n' \
-  "$(echo "$keygen*1000000" | bc -l)" "$(echo "$sign*1000000" | bc -l)" "$(echo "$verify*1000000" | bc -l)" \
-  "$(echo "$cpu_keygen*1000000" | bc -l)" "$(echo "$cpu_sign*1000000" | bc -l)" "$(echo "$cpu_verify*1000000" | bc -l)" \
-  "$speed" "$cores" "$(cut -d' ' -f1 /proc/loadavg)"
-printf '%8s %9s %9s %7s %9s %9s %8s %8s %12s\n' nodes wall_s floor_s ratio ratio_ops cpu_ratio rss_mb engine_s status
-result="RESULT rotation cores=$cores keygen_us=$(printf %.1f "$(echo "$keygen*1000000" | bc -l)") sign_us=$(printf %.1f "$(echo "$sign*1000000" | bc -l)") verify_us=$(printf %.1f "$(echo "$verify*1000000" | bc -l)")"
-for nodes in 1000 10000; do
+"$SWARMPKI" ca init --out "$work/ca" >/dev/null
+
+printf 'P-256 floor, one thread, CPU time: keygen %s us (EVP_PKEY_generate), sign %s us, verify %s us (openssl speed -seconds %s); %d cores; load %s\n\n' \
+  "$(us "$keygen")" "$(us "$sign")" "$(us "$verify")" "$seconds" "$cores" "$(cut -d' ' -f1 /proc/loadavg)"
+printf '%8s %8s %8s %8s %11s %9s %14s %10s %8s %8s\n' nodes wall_s cpu_s setup_s ratio_issue ratio_ops ratio_rotation wall_ratio rss_mb status
+result="RESULT rotation cores=$cores keygen_us=$(us "$keygen") sign_us=$(us "$sign") verify_us=$(us "$verify")"
+
+# run NAME ARGS...: the simulator under /usr/bin/time; sets wall, cpu, rss_kb; JSON in $work/NAME.json.
+run() {
+  local name=$1
+  shift
+  local rc=0
+  /usr/bin/time -f '%e %U %S %M' -o "$work/$name.time" "$SWARMPKI" rotate simulate "$@" --format json \
+    >"$work/$name.json" 2>"$work/$name.err" || rc=$?
+  # The last line: time puts "Command exited with non-zero status N" before it.
+  read -r wall user sys rss_kb < <(tail -n 1 "$work/$name.time")
+  cpu=$(echo "$user+$sys" | bc -l)
+  return $rc
+}
+
+for nodes in $sizes; do
   managers=5
-  workers=$((nodes - managers))
-  /usr/bin/time -v -o "$work/time" "$SWARMPKI" rotate simulate --managers "$managers" --workers "$workers" \
-    --seed 1 --format json >"$work/report.json"
-  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$work/time")
-  user=$(awk -F': ' '/User time/ {print $2}' "$work/time")
-  sys=$(awk -F': ' '/System time/ {print $2}' "$work/time")
-  rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time")
-  k=$(jq .crypto.keygen "$work/report.json"); s=$(jq .crypto.sign "$work/report.json"); v=$(jq .crypto.verify "$work/report.json")
-  engine=$(jq .engine_seconds "$work/report.json"); status=$(jq -r .status "$work/report.json")
-  floor=$(echo "$nodes*($keygen+$sign+$verify)/$cores" | bc -l)
-  floor_ops=$(echo "($k*$keygen+$s*$sign+$v*$verify)/$cores" | bc -l)
-  ratio=$(echo "$wall/$floor" | bc -l)
-  ratio_ops=$(echo "$wall/$floor_ops" | bc -l)
-  cpu_ratio=$(echo "($user+$sys)/($nodes*($cpu_keygen+$cpu_sign+$cpu_verify))" | bc -l)
-  rss_mb=$(echo "$rss_kb/1024" | bc -l)
-  printf '%8d %9.2f %9.2f %7.2f %9.2f %9.2f %8.1f %8.1f %12s\n' "$nodes" "$wall" "$floor" "$ratio" "$ratio_ops" \
-    "$cpu_ratio" "$rss_mb" "$engine" "$status"
-  printf '         ops: %d keygen, %d sign, %d verify\n' "$k" "$s" "$v"
+  shape=(--managers "$managers" --workers $((nodes - managers)) --seed 1 --current-ca "$work/ca")
+  run full "${shape[@]}"
+  full_wall=$wall full_cpu=$cpu full_rss=$rss_kb
+  status=$(jq -r .status "$work/full.json")
+  k=$(jq .crypto.keygen "$work/full.json"); s=$(jq .crypto.sign "$work/full.json"); v=$(jq .crypto.verify "$work/full.json")
+  # The same cluster, the rotation refused at the new-root phase: only the initial cluster is built.
+  setup_rc=0
+  run setup "${shape[@]}" --ca-cert "$work/ca/swarm-root-ca.crt" --ca-key "$work/ca/swarm-root-ca.key" || setup_rc=$?
+  if [[ $setup_rc != 3 || $(jq -r .status "$work/setup.json") != refused ]]; then
+    echo "bench/rotation.sh: the set-up-only run was not refused (exit $setup_rc)" >&2
+    exit 2
+  fi
+  setup_cpu=$cpu
+  ratio_issue=$(echo "$full_cpu/($nodes*$per_node)" | bc -l)
+  ratio_ops=$(echo "$full_cpu/($k*$keygen+$s*$sign+$v*$verify)" | bc -l)
+  ratio_rotation=$(echo "($full_cpu-$setup_cpu)/($nodes*$per_node)" | bc -l)
+  wall_ratio=$(echo "$full_wall/($nodes*$per_node/$cores)" | bc -l)
+  rss_mb=$(echo "$full_rss/1024" | bc -l)
+  printf '%8d %8.2f %8.2f %8.2f %11.2f %9.2f %14.2f %10.2f %8.1f %8s\n' "$nodes" "$full_wall" "$full_cpu" "$setup_cpu" \
+    "$ratio_issue" "$ratio_ops" "$ratio_rotation" "$wall_ratio" "$rss_mb" "$status"
+  printf '         ops counted: %d keygen, %d sign, %d verify; load %s\n' "$k" "$s" "$v" "$(cut -d' ' -f1 /proc/loadavg)"
   tag=$((nodes / 1000))k
-  result+=" wall_$tag=$(printf %.2f "$wall") ratio_$tag=$(printf %.2f "$ratio") ratio_ops_$tag=$(printf %.2f "$ratio_ops") cpu_ratio_$tag=$(printf %.2f "$cpu_ratio") rss_mb_$tag=$(printf %.1f "$rss_mb")"
+  result+=" wall_s_$tag=$(printf %.2f "$full_wall") cpu_s_$tag=$(printf %.2f "$full_cpu") ratio_issue_$tag=$(printf %.2f "$ratio_issue")"
+  result+=" ratio_ops_$tag=$(printf %.2f "$ratio_ops") ratio_rotation_$tag=$(printf %.2f "$ratio_rotation")"
+  result+=" wall_ratio_$tag=$(printf %.2f "$wall_ratio") rss_mb_$tag=$(printf %.1f "$rss_mb")"
 done
 echo
+echo "ratio_* are CPU time over the one-thread CPU floor; ratio_rotation leaves out the initial cluster (the state before the rotation)."
 echo "$result"
