@@ -87,7 +87,7 @@ const char* default_signature_digest(EVP_PKEY* signing_key) {
 }
 
 CertificateSigner::CertificateSigner(EVP_PKEY* key, const char* digest_name)
-    : key_(key), signature_buffer_(static_cast<std::size_t>(std::max(EVP_PKEY_get_size(key), 0))) {
+    : signature_buffer_(static_cast<std::size_t>(std::max(EVP_PKEY_get_size(key), 0))) {
     const EVP_MD* digest = ossl::check(EVP_get_digestbyname(digest_name), "looking up the digest");
     // The AlgorithmIdentifier exactly as X509_sign obtains it for a provider key.
     ossl::UniquePtr<EVP_MD_CTX> probe(ossl::check(EVP_MD_CTX_new(), "EVP_MD_CTX_new"));

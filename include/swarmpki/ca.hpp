@@ -86,8 +86,7 @@ private:
     };
     Signed sign_fields(X509* certificate);
 
-    EVP_PKEY* key_;  // borrowed
-    ossl::UniquePtr<EVP_PKEY_CTX> sign_context_;
+    ossl::UniquePtr<EVP_PKEY_CTX> sign_context_;  // holds a reference to the key
     ossl::UniquePtr<EVP_MD_CTX> digest_context_;
     ossl::UniquePtr<X509_ALGOR> algorithm_;
     Bytes signature_buffer_;
