@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,6 +38,8 @@ public:
         test::ignore_sigpipe();
         pid_ = ::fork();
         if (pid_ == 0) {
+            // If the test binary dies (a crash, a kill), the server must not outlive it.
+            ::prctl(PR_SET_PDEATHSIG, SIGTERM);
             int err = ::open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
             int null = ::open("/dev/null", O_RDWR);
             ::dup2(null, 0);
