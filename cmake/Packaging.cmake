@@ -1,11 +1,11 @@
 # Installation layout and the Debian package (included by the top-level CMakeLists.txt).
 #
-#   cmake --install build --prefix /usr/local     binary, runbook script, man page, completion, docs
+#   cmake --install build --prefix /usr/local     binaries, runbook script, man page, completion, docs
 #   cpack --config build/CPackConfig.cmake -G DEB  swarmpki_<version>_<arch>.deb
 #
-# The package's dependencies come from dpkg-shlibdeps (the Debian runtime libraries the binary
-# links: libssl3, libboost-program-options1.74.0, libfmt9, libstdc++6, libc6, ...), so they
-# cannot drift from what the build actually uses.
+# The package's dependencies come from dpkg-shlibdeps (the Debian runtime libraries the two
+# binaries link: libssl3, libcpp-httplib0.11, libstdc++6, libc6, ...), so they cannot drift from
+# what the build actually uses.
 
 # The rotation runbook is a product script: installed next to the binary.
 install(PROGRAMS ${PROJECT_SOURCE_DIR}/scripts/swarm-ca-rotate DESTINATION ${CMAKE_INSTALL_BINDIR})

@@ -1,4 +1,5 @@
-// The only place where OpenSSL objects are freed: one deleter per type.
+// The only place where OpenSSL objects are freed: one deleter per type (libssl's two are in
+// ossl_ssl.cpp, so that only the binary that serves TLS links libssl).
 #include "swarmpki/ossl.hpp"
 
 #include <openssl/asn1.h>
@@ -6,7 +7,6 @@
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 namespace swarmpki::ossl {
@@ -34,8 +34,6 @@ SWARMPKI_DEFINE_DELETER(BN_CTX, BN_CTX_free)
 SWARMPKI_DEFINE_DELETER(ASN1_STRING, ASN1_STRING_free)
 SWARMPKI_DEFINE_DELETER(ASN1_OBJECT, ASN1_OBJECT_free)
 SWARMPKI_DEFINE_DELETER(PKCS8_PRIV_KEY_INFO, PKCS8_PRIV_KEY_INFO_free)
-SWARMPKI_DEFINE_DELETER(SSL_CTX, SSL_CTX_free)
-SWARMPKI_DEFINE_DELETER(SSL, SSL_free)
 SWARMPKI_DEFINE_DELETER(OSSL_LIB_CTX, OSSL_LIB_CTX_free)
 
 #undef SWARMPKI_DEFINE_DELETER

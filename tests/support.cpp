@@ -36,6 +36,11 @@ std::string drain(int fd) {
 
 RunResult run_swarmpki(const std::vector<std::string>& args, const std::string& input,
                        const std::vector<std::string>& env) {
+    return run_program(SWARMPKI_BINARY, args, input, env);
+}
+
+RunResult run_program(const std::string& binary, const std::vector<std::string>& args,
+                      const std::string& input, const std::vector<std::string>& env) {
     int in_pipe[2], out_pipe[2], err_pipe[2];
     REQUIRE(::pipe(in_pipe) == 0);
     REQUIRE(::pipe(out_pipe) == 0);
@@ -50,12 +55,12 @@ RunResult run_swarmpki(const std::vector<std::string>& args, const std::string& 
             ::close(fd);
         for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
         std::vector<char*> argv;
-        std::string binary = SWARMPKI_BINARY;
-        argv.push_back(binary.data());
+        std::string program = binary;
+        argv.push_back(program.data());
         std::vector<std::string> copy = args;
         for (auto& a : copy) argv.push_back(a.data());
         argv.push_back(nullptr);
-        ::execv(binary.c_str(), argv.data());
+        ::execv(program.c_str(), argv.data());
         ::_exit(127);
     }
     ::close(in_pipe[0]);

@@ -21,6 +21,9 @@ struct RunResult {
 // `env` entries are "NAME=value" added to the environment.
 RunResult run_swarmpki(const std::vector<std::string>& args, const std::string& input = {},
                        const std::vector<std::string>& env = {});
+// The same for another program (a copy of the binary, the swarmpki-serve helper).
+RunResult run_program(const std::string& binary, const std::vector<std::string>& args,
+                      const std::string& input = {}, const std::vector<std::string>& env = {});
 
 // A fresh directory under the system temp dir, removed (recursively) on destruction.
 class TempDir {

@@ -28,7 +28,7 @@ version=$(sed -nE 's/^project\(swarmpki VERSION ([0-9.]+).*/\1/p' "$root/CMakeLi
 prefix=$tmp/prefix
 check "cmake --install into a prefix" cmake --install "$build" --prefix "$prefix"
 missing=()
-for f in bin/swarmpki bin/swarm-ca-rotate share/bash-completion/completions/swarmpki \
+for f in bin/swarmpki libexec/swarmpki/swarmpki-serve bin/swarm-ca-rotate share/bash-completion/completions/swarmpki \
          share/doc/swarmpki/ansible/swarm-pki-audit.yml share/doc/swarmpki/rotation-runbook.md; do
   [[ -e $prefix/$f ]] || missing+=("$f")
 done
@@ -36,8 +36,11 @@ if [[ -f $root/docs/swarmpki.1 ]]; then
   [[ -e $prefix/share/man/man1/swarmpki.1.gz || -e $prefix/share/man/man1/swarmpki.1 ]] ||
     missing+=(share/man/man1/swarmpki.1.gz)
 fi
-expect_eq "install layout: binary, runbook, completion, playbook, docs, man page" "${missing[*]}" ""
+expect_eq "install layout: binaries, runbook, completion, playbook, docs, man page" "${missing[*]}" ""
 expect_eq "installed swarmpki --version" "$("$prefix/bin/swarmpki" --version 2>&1)" "swarmpki $version"
+# serve runs in libexec's swarmpki-serve, found relative to bin/ even in a relocated prefix.
+expect_eq "installed swarmpki serve --help finds swarmpki-serve" \
+  "$("$prefix/bin/swarmpki" serve --help 2>&1 | head -n 1 | cut -d' ' -f1-3)" "usage: swarmpki serve"
 
 # ---- cpack -G DEB
 if (cd "$build" && cpack -G DEB -B "$tmp/cpack" >"$tmp/cpack.log" 2>&1); then
@@ -56,9 +59,9 @@ fi
 expect_eq "package file name" "$(basename "$deb")" "swarmpki_${version}_$(dpkg --print-architecture).deb"
 depends=$(dpkg-deb -f "$deb" Depends)
 absent=()
-# Boost.Program_options is linked from Debian's static archive (start-up cost; CMakeLists.txt),
-# so it is not a runtime dependency; everything the binary loads at run time must be.
-for lib in libssl3 libfmt9 libcpp-httplib0.11 libstdc++6 libc6; do
+# Boost.Program_options comes from Debian's static archive and fmt is header-only (start-up cost;
+# CMakeLists.txt), so neither is a runtime dependency; everything either binary loads must be.
+for lib in libssl3 libcpp-httplib0.11 libstdc++6 libc6; do
   tr ',|' '\n' <<<"$depends" | awk '{print $1}' | grep -qxF -- "$lib" || absent+=("$lib")
 done
 expect_eq "Depends names the Debian runtime libraries (from dpkg-shlibdeps)" "${absent[*]}" ""
@@ -68,12 +71,16 @@ echo "     | Depends: $depends"
 check "dpkg -x into a temporary root" dpkg -x "$deb" "$tmp/root"
 expect_eq "swarmpki --version from the unpacked package" \
   "$("$tmp/root/usr/bin/swarmpki" --version 2>&1)" "swarmpki $version"
-if ! libs=$(ldd "$tmp/root/usr/bin/swarmpki" 2>&1) || grep -q 'not found' <<<"$libs"; then
-  it_fail "the packaged binary finds every shared library" "ldd says:"
-  indent <<<"$libs"
-else
-  it_ok "the packaged binary finds every shared library"
-fi
+for binary in usr/bin/swarmpki usr/libexec/swarmpki/swarmpki-serve; do
+  if ! libs=$(ldd "$tmp/root/$binary" 2>&1) || grep -q 'not found' <<<"$libs"; then
+    it_fail "the packaged $binary finds every shared library" "ldd says:"
+    indent <<<"$libs"
+  else
+    it_ok "the packaged $binary finds every shared library"
+  fi
+done
+expect_eq "swarmpki notify --help from the unpacked package runs its helper" \
+  "$("$tmp/root/usr/bin/swarmpki" notify --help 2>&1 | head -n 1 | cut -d' ' -f1-3)" "usage: swarmpki notify"
 if [[ -f $root/docs/swarmpki.1 ]]; then
   check "man page in the package renders" \
     sh -c "zcat '$tmp/root/usr/share/man/man1/swarmpki.1.gz' | man -l - >/dev/null 2>&1 || zcat '$tmp/root/usr/share/man/man1/swarmpki.1.gz' | grep -q '^\.TH'"

@@ -1,8 +1,7 @@
 // swarmpki: the command. It reads like a table of contents: find the subcommand, run it, and turn
 // whatever escaped into one line on stderr and the right exit code.
 #include "commands.hpp"
-#include "swarmpki/error.hpp"
-#include "swarmpki/ossl.hpp"
+#include "dispatch.hpp"
 
 #include <array>
 #include <cstring>
@@ -20,8 +19,8 @@ constexpr std::array kCommands = {
     Command{"rotate", "simulate a cross-signed CA rotation", swarmpki::cli::run_rotate},
     Command{"expiry", "report expiry against the cert-expiry window", swarmpki::cli::run_expiry},
     Command{"verify", "would two nodes accept each other in mutual TLS", swarmpki::cli::run_verify},
-    Command{"serve", "Prometheus exporter and webhook notifier", swarmpki::cli::run_serve},
-    Command{"notify", "send a test webhook event", swarmpki::cli::run_notify},
+    Command{"serve", "Prometheus exporter and webhook notifier", swarmpki::cli::exec_serve},
+    Command{"notify", "send a test webhook event", swarmpki::cli::exec_notify},
 };
 
 void print_usage(std::ostream& out) {
@@ -49,17 +48,8 @@ int dispatch(int argc, char** argv) {
         std::cout << "swarmpki " << SWARMPKI_VERSION << "\n";
         return 0;
     }
-    for (const Command& c : kCommands) {
-        if (name != c.name) continue;
-        swarmpki::cli::Args args(argv + 2, argv + argc);
-        try {
-            return c.run(args);
-        } catch (const swarmpki::UsageError& e) {
-            std::cerr << "swarmpki " << c.name << ": " << e.what() << " (see swarmpki " << c.name
-                      << " --help)\n";
-            return 64;
-        }
-    }
+    for (const Command& c : kCommands)
+        if (name == c.name) return swarmpki::cli::run_command(c, swarmpki::cli::Args(argv + 2, argv + argc));
     std::cerr << "swarmpki: unknown command '" << name << "' (see swarmpki --help)\n";
     return 64;
 }
@@ -68,16 +58,6 @@ int dispatch(int argc, char** argv) {
 
 int main(int argc, char** argv) {
     std::ios::sync_with_stdio(false);
-    try {
-        return dispatch(argc, argv);
-    } catch (const swarmpki::Error& e) {
-        std::cerr << "swarmpki: " << e.what() << "\n";
-        return 3;
-    } catch (const swarmpki::ossl::Error& e) {
-        std::cerr << "swarmpki: " << e.what() << "\n";
-        return 3;
-    } catch (const std::exception& e) {
-        std::cerr << "swarmpki: " << e.what() << "\n";
-        return 3;
-    }
+    swarmpki::cli::skip_openssl_exit_cleanup();
+    return dispatch(argc, argv);
 }
