@@ -96,12 +96,17 @@ CertExpiry evaluate_certificate(const Certificate& cert, CertKind kind,
 
 CertExpiry expiry_detail::evaluate_facts(const CertFacts& cert, CertKind kind,
                                          const ExpiryOptions& options) {
+    return evaluate_facts(CertFacts(cert), kind, options);
+}
+
+CertExpiry expiry_detail::evaluate_facts(CertFacts&& cert, CertKind kind,
+                                         const ExpiryOptions& options) {
     CertExpiry e;
     e.kind = kind;
-    e.subject = cert.subject;
-    e.issuer_cn = cert.issuer_cn;
-    e.serial = cert.serial_hex;
-    e.public_key_sha256 = cert.spki_sha256;
+    e.subject = std::move(cert.subject);
+    e.issuer_cn = std::move(cert.issuer_cn);
+    e.serial = std::move(cert.serial_hex);
+    e.public_key_sha256 = std::move(cert.spki_sha256);
     e.not_before = cert.not_before;
     e.not_after = cert.not_after;
     e.lifetime = cert.not_after - cert.not_before;

@@ -5,6 +5,7 @@
 #include "swarmpki/ossl.hpp"
 
 #include <openssl/asn1.h>
+#include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -13,18 +14,6 @@
 #include <cstring>
 
 namespace swarmpki::expiry_detail {
-
-namespace {
-
-// One TLV inside [cursor, end): its tag, class, content and the whole encoding.
-struct Tlv {
-    int tag = 0, xclass = 0;
-    bool constructed = false;
-    const unsigned char* start = nullptr;    // first byte of the header
-    const unsigned char* content = nullptr;  // first byte of the content
-    long length = 0;
-    const unsigned char* end() const { return content + length; }
-};
 
 std::optional<Tlv> next_tlv(const unsigned char*& cursor, const unsigned char* end) {
     if (cursor >= end) return std::nullopt;
@@ -42,6 +31,8 @@ std::optional<Tlv> next_tlv(const unsigned char*& cursor, const unsigned char* e
     cursor = tlv.end();
     return tlv;
 }
+
+namespace {
 
 std::string name_to_string(const X509_NAME* name) {
     ossl::UniquePtr<BIO> bio(ossl::check(BIO_new(BIO_s_mem()), "BIO_new"));
@@ -77,9 +68,20 @@ std::string first_entry(const X509_NAME* name, int nid) {
     return out;
 }
 
-ossl::UniquePtr<X509_NAME> read_name(const Tlv& tlv) {
+// A Name's facts: straight from the DER when it is plain, else decoded and printed by OpenSSL.
+// nullopt when OpenSSL cannot decode it either.
+std::optional<NameFacts> read_name(const Tlv& tlv) {
+    auto size = static_cast<std::size_t>(tlv.end() - tlv.start);
+    if (auto plain = read_plain_name(tlv.start, size)) return plain;
     const unsigned char* p = tlv.start;
-    return ossl::UniquePtr<X509_NAME>(d2i_X509_NAME(nullptr, &p, tlv.end() - tlv.start));
+    ossl::UniquePtr<X509_NAME> name(d2i_X509_NAME(nullptr, &p, static_cast<long>(size)));
+    if (!name) {
+        ossl::drain_errors();
+        return std::nullopt;
+    }
+    return NameFacts{name_to_string(name.get()), first_entry(name.get(), NID_commonName),
+                     first_entry(name.get(), NID_organizationalUnitName),
+                     first_entry(name.get(), NID_organizationName)};
 }
 
 std::optional<Instant> read_time(const Tlv& tlv) {
@@ -164,6 +166,20 @@ void read_extensions(const Tlv& explicit3, CertFacts& facts) {
 
 }  // namespace
 
+Sha256Hasher::Sha256Hasher() : context_(ossl::check(EVP_MD_CTX_new(), "EVP_MD_CTX_new")) {
+    ossl::check(EVP_DigestInit_ex(context_.get(), EVP_sha256(), nullptr), "SHA-256");
+}
+
+Sha256 Sha256Hasher::digest(const std::uint8_t* data, std::size_t size) {
+    // A null type re-initialises the context with the digest it already holds: no fetch.
+    ossl::check(EVP_DigestInit_ex(context_.get(), nullptr, nullptr), "SHA-256");
+    ossl::check(EVP_DigestUpdate(context_.get(), data, size), "SHA-256");
+    Sha256 out{};
+    unsigned int length = 0;
+    ossl::check(EVP_DigestFinal_ex(context_.get(), out.data(), &length), "SHA-256");
+    return out;
+}
+
 const IssuerNameCache::Names* IssuerNameCache::find(std::string_view der) const {
     auto found = names_.find(std::string(der));
     return found == names_.end() ? nullptr : &found->second;
@@ -174,7 +190,8 @@ const IssuerNameCache::Names& IssuerNameCache::add(std::string_view der, Names n
     return names_.insert_or_assign(std::string(der), std::move(names)).first->second;
 }
 
-std::optional<CertFacts> read_cert_facts(const Bytes& der, IssuerNameCache* issuers) {
+std::optional<CertFacts> read_cert_facts(const Bytes& der, FactsScratch* scratch) {
+    IssuerNameCache* issuers = scratch ? &scratch->issuers : nullptr;
     const unsigned char* p = der.data();
     const unsigned char* end = der.data() + der.size();
     auto cert = next_tlv(p, end);
@@ -199,25 +216,19 @@ std::optional<CertFacts> read_cert_facts(const Bytes& der, IssuerNameCache* issu
 
     CertFacts facts;
     auto subject_name = read_name(*subject);
-    if (!subject_name) {
-        ossl::drain_errors();
-        return std::nullopt;
-    }
-    facts.subject = name_to_string(subject_name.get());
-    facts.cn = first_entry(subject_name.get(), NID_commonName);
-    facts.ou = first_entry(subject_name.get(), NID_organizationalUnitName);
-    facts.o = first_entry(subject_name.get(), NID_organizationName);
+    if (!subject_name) return std::nullopt;
+    facts.subject = std::move(subject_name->rfc2253);
+    facts.cn = std::move(subject_name->cn);
+    facts.ou = std::move(subject_name->ou);
+    facts.o = std::move(subject_name->o);
     std::string_view issuer_der(reinterpret_cast<const char*>(issuer->start),
                                 static_cast<std::size_t>(issuer->end() - issuer->start));
     const IssuerNameCache::Names* names = issuers ? issuers->find(issuer_der) : nullptr;
     if (!names) {
         auto issuer_name = read_name(*issuer);
-        if (!issuer_name) {
-            ossl::drain_errors();
-            return std::nullopt;
-        }
-        IssuerNameCache::Names rendered{name_to_string(issuer_name.get()),
-                                        first_entry(issuer_name.get(), NID_commonName)};
+        if (!issuer_name) return std::nullopt;
+        IssuerNameCache::Names rendered{std::move(issuer_name->rfc2253),
+                                        std::move(issuer_name->cn)};
         if (!issuers) {
             facts.issuer = std::move(rendered.rfc2253);
             facts.issuer_cn = std::move(rendered.cn);
@@ -243,8 +254,9 @@ std::optional<CertFacts> read_cert_facts(const Bytes& der, IssuerNameCache* issu
     }
     facts.not_before = *nb;
     facts.not_after = *na;
-    facts.spki_sha256 =
-        hex_encode(sha256(spki->start, static_cast<std::size_t>(spki->end() - spki->start)));
+    auto spki_size = static_cast<std::size_t>(spki->end() - spki->start);
+    facts.spki_sha256 = scratch ? scratch->hasher.hex(spki->start, spki_size)
+                                : hex_encode(sha256(spki->start, spki_size));
 
     while (auto extra = next_tlv(t, tbs->end()))
         if (extra->xclass == V_ASN1_CONTEXT_SPECIFIC && extra->tag == 3)

@@ -31,21 +31,20 @@ namespace fs = std::filesystem;
 using expiry_detail::CertFacts;
 using CertPtr = std::shared_ptr<const Certificate>;
 
-// Parsed CA certificates, shared by the workers and keyed by DER digest, so the root every node
+// Parsed CA certificates, shared by the workers and keyed by their DER, so the root every node
 // of a fleet holds is parsed once; and signature checks between them, memoised for the same
 // reason. Leaves are never cached: each is its own.
 class CaCache {
 public:
     CertPtr get(const Bytes& der, const std::string& subject_for_errors) {
-        std::string key = sha256_hex(
-            std::string_view(reinterpret_cast<const char*>(der.data()), der.size()));
+        std::string_view key(reinterpret_cast<const char*>(der.data()), der.size());
         {
             std::lock_guard lock(mutex_);
             if (auto found = certs_.find(key); found != certs_.end()) return found->second;
         }
         auto parsed = std::make_shared<const Certificate>(Certificate::from_der(der, subject_for_errors));
         std::lock_guard lock(mutex_);
-        return certs_.try_emplace(key, std::move(parsed)).first->second;
+        return certs_.try_emplace(std::string(key), std::move(parsed)).first->second;
     }
     bool verified_by(const Certificate& child, const Certificate& parent) {
         auto key = std::make_pair(&child, &parent);
@@ -61,7 +60,7 @@ public:
 
 private:
     std::mutex mutex_;
-    std::map<std::string, CertPtr> certs_;
+    std::map<std::string, CertPtr, std::less<>> certs_;  // by DER: a handful of CAs
     std::map<std::pair<const Certificate*, const Certificate*>, bool> verified_;
 };
 
@@ -78,42 +77,70 @@ struct ParsedFile {
 };
 
 // What one worker keeps between units, without locks: the read buffer, the issuer names its
-// leaves share, and the root files it has already parsed (by their exact bytes: every node
+// leaves share with a digest context, and the root files it has already parsed (by their exact bytes: every node
 // directory of a cluster holds the same swarm-root-ca.crt; leaves are never cached).
 struct WorkerState {
     std::string buffer;
-    expiry_detail::IssuerNameCache issuers;
-    std::unordered_map<std::string, ParsedFile> root_files;
+    expiry_detail::FactsScratch facts;
+    std::map<std::string, ParsedFile, std::less<>> root_files;
     static constexpr std::size_t kMaxRootFiles = 1024;
 };
 
-ParsedFile parse_bytes(const std::string& path, std::string_view bytes, Strictness strictness,
-                       CaCache& cache, WorkerState& worker) {
+// The file's certificate blocks, each with its position among all blocks and its line: the fast
+// path for files as the engine writes them, else parse_pem (which also names what is wrong).
+// Strict: any other block is an error; lenient: other blocks are skipped.
+struct NumberedBlock {
+    Bytes der;
+    std::size_t number = 0, line = 0;  // 1-based
+};
+std::vector<NumberedBlock> certificate_blocks(const std::string& path, std::string_view bytes,
+                                              Strictness strictness) {
+    std::vector<NumberedBlock> out;
+    std::vector<expiry_detail::CertificateBlock> plain;
+    if (expiry_detail::decode_plain_certificates(bytes, plain)) {
+        out.reserve(plain.size());
+        for (std::size_t i = 0; i < plain.size(); ++i)
+            out.push_back({std::move(plain[i].der), i + 1, plain[i].line});
+        return out;
+    }
     PemBundle bundle = parse_pem_or_throw(bytes, path);
-    ParsedFile file;
-    file.path = path;
-    file.certs.reserve(bundle.blocks.size());
     for (std::size_t i = 0; i < bundle.blocks.size(); ++i) {
         PemBlock& block = bundle.blocks[i];
-        auto where = [&] {
-            return "block " + std::to_string(i + 1) + " (line " + std::to_string(block.line) + ")";
-        };
-        if (block.type != "CERTIFICATE") {
-            if (strictness == Strictness::lenient) continue;
-            throw Error(path, where() + " is a " + block.type + ", expected CERTIFICATE",
-                        block.type.find("PRIVATE KEY") != std::string::npos
-                            ? "a private key does not belong in a certificate file: remove it"
-                            : "the file must hold certificates only",
-                        ReadFailure::bad_pem);
+        if (block.type == "CERTIFICATE") {
+            out.push_back({std::move(block.der), i + 1, block.line});
+            continue;
         }
+        if (strictness == Strictness::lenient) continue;
+        throw Error(path,
+                    "block " + std::to_string(i + 1) + " (line " + std::to_string(block.line) +
+                        ") is a " + block.type + ", expected CERTIFICATE",
+                    block.type.find("PRIVATE KEY") != std::string::npos
+                        ? "a private key does not belong in a certificate file: remove it"
+                        : "the file must hold certificates only",
+                    ReadFailure::bad_pem);
+    }
+    return out;
+}
+
+ParsedFile parse_bytes(const std::string& path, std::string_view bytes, Strictness strictness,
+                       CaCache& cache, WorkerState& worker) {
+    std::vector<NumberedBlock> blocks = certificate_blocks(path, bytes, strictness);
+    ParsedFile file;
+    file.path = path;
+    file.certs.reserve(blocks.size());
+    for (NumberedBlock& block : blocks) {
+        auto where = [&] {
+            return path + ": block " + std::to_string(block.number) + " (line " +
+                   std::to_string(block.line) + ")";
+        };
         ParsedCert cert;
-        auto facts = expiry_detail::read_cert_facts(block.der, &worker.issuers);
+        auto facts = expiry_detail::read_cert_facts(block.der, &worker.facts);
         if (!facts || facts->is_ca) {
             // A CA, or DER the facts reader does not follow: the full parse decides (and names
             // the problem precisely when there is one).
-            cert.full = facts ? cache.get(block.der, path + ": " + where())
+            cert.full = facts ? cache.get(block.der, where())
                               : std::make_shared<const Certificate>(
-                                    Certificate::from_der(block.der, path + ": " + where()));
+                                    Certificate::from_der(block.der, where()));
             cert.facts = facts ? std::move(*facts) : expiry_detail::facts_of(*cert.full);
         } else {
             cert.facts = std::move(*facts);
@@ -139,14 +166,14 @@ std::string_view read_bytes(const std::string& path, bool listed_regular, Worker
 // SHA-256 of its bytes (the join-token digest), which only root files need.
 ParsedFile parse_root_file(const std::string& path, std::string_view bytes, CaCache& cache,
                            WorkerState& worker) {
-    std::string key(bytes);
-    if (auto found = worker.root_files.find(key); found != worker.root_files.end()) {
+    if (auto found = worker.root_files.find(bytes); found != worker.root_files.end()) {
         ParsedFile copy = found->second;
         copy.path = path;
         return copy;
     }
     ParsedFile file = parse_bytes(path, bytes, Strictness::strict, cache, worker);
-    file.sha256 = sha256_hex(bytes);
+    file.sha256 = worker.facts.hasher.hex(bytes);
+    std::string key(bytes);
     bool only_cas = std::all_of(file.certs.begin(), file.certs.end(),
                                 [](const ParsedCert& c) { return c.full != nullptr; });
     if (only_cas) {
@@ -268,18 +295,20 @@ struct UnitResult {
     std::size_t files_scanned = 0, files_skipped = 0;
 };
 
-void add_records(UnitResult& out, const ParsedFile& file, KindOf kind_of, const Identity& dir_id,
+// The file's records; its facts are moved into them (the file is done with once they exist).
+void add_records(UnitResult& out, ParsedFile&& file, KindOf kind_of, const Identity& dir_id,
                  const ExpiryOptions& options, CaCache& cache) {
+    out.certificates.reserve(out.certificates.size() + file.certs.size());
     for (std::size_t i = 0; i < file.certs.size(); ++i) {
-        const CertFacts& facts = file.certs[i].facts;
-        CertExpiry e = expiry_detail::evaluate_facts(facts, kind_of(file.certs[i], cache), options);
+        CertKind kind = kind_of(file.certs[i], cache);
+        Identity own = kind == CertKind::node ? identity_of(file.certs[i].facts) : Identity{};
+        CertExpiry e = expiry_detail::evaluate_facts(std::move(file.certs[i].facts), kind, options);
         e.path = file.path;
         e.index = i;
         if (e.kind == CertKind::node) {
-            Identity own = identity_of(facts);
-            e.node_id = own.node_id;
-            e.role = own.role;
-            e.cluster_id = own.cluster_id ? own.cluster_id : dir_id.cluster_id;
+            e.node_id = std::move(own.node_id);
+            e.role = std::move(own.role);
+            e.cluster_id = own.cluster_id ? std::move(own.cluster_id) : dir_id.cluster_id;
         } else {
             e.cluster_id = dir_id.cluster_id;
         }
@@ -380,8 +409,8 @@ UnitResult scan_node_directory(const ScanUnit& unit, const ExpiryOptions& option
             for (std::size_t i = 1; i < chain->certs.size(); ++i)
                 if (chain->certs[i].full) registry.add_intermediate(*id.cluster_id, chain->certs[i].full);
     }
-    if (chain) add_records(out, *chain, kind_in_node_file, id, options, cache);
-    if (roots) add_records(out, *roots, kind_in_root_file, id, options, cache);
+    if (chain) add_records(out, std::move(*chain), kind_in_node_file, id, options, cache);
+    if (roots) add_records(out, std::move(*roots), kind_in_root_file, id, options, cache);
     out.directory = std::move(dir);
     return out;
 }
@@ -406,7 +435,7 @@ UnitResult scan_certificate_file(const ScanUnit& unit, const ExpiryOptions& opti
     KindOf kind_of = name == kNodeCertFile   ? kind_in_node_file
                      : name == kRootCertFile ? kind_in_root_file
                                              : kind_in_other_file;
-    add_records(out, file, kind_of, {}, options, cache);
+    add_records(out, std::move(file), kind_of, {}, options, cache);
     return out;
 }
 
@@ -475,6 +504,13 @@ ExpiryReport evaluate_expiry(const ScanPlan& plan, const ExpiryOptions& options)
     report.evaluated_at = options.at;
     report.cert_expiry = options.cert_expiry;
     report.errors = plan.errors;
+    std::size_t certificates = 0, directories = 0;
+    for (const UnitResult& r : results) {
+        certificates += r.certificates.size();
+        directories += r.directory ? 1 : 0;
+    }
+    report.certificates.reserve(certificates);
+    report.directories.reserve(directories);
     for (UnitResult& r : results) {
         std::move(r.certificates.begin(), r.certificates.end(),
                   std::back_inserter(report.certificates));

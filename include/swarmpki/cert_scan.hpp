@@ -65,8 +65,11 @@ struct ScanPlan {
 // A PATH is a node directory, a certificate file, or a tree searched recursively for
 // swarm-node.crt, swarm-root-ca.crt and other *.crt / *.pem files. Directory symlinks are not
 // followed (no loops); file symlinks are, and a dangling one is reported. Hidden entries
-// (".swarm-node.crt", ".tmp-*": interrupted engine writes) are skipped.
+// (".swarm-node.crt", ".tmp-*": interrupted engine writes) are skipped. Trees are walked on
+// `threads` workers (default: every core); the plan is the same for any number. Errors come in
+// the order of the PATH arguments, and sorted by path within a tree.
 ScanPlan plan_scan(std::span<const std::string> paths);
+ScanPlan plan_scan(std::span<const std::string> paths, unsigned threads);
 
 enum class Strictness { strict, lenient };
 
