@@ -6,12 +6,16 @@
 // core and appended in order into one pre-sized string; the rest of the document goes through
 // JsonWriter.
 #include "swarmpki/expiry_render.hpp"
+
+#include "expiry_ordered.hpp"
 #include "swarmpki/cert_scan.hpp"
 #include "swarmpki/json_writer.hpp"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
-#include <condition_variable>
-#include <mutex>
+#include <cstring>
+#include <memory>
 
 namespace swarmpki {
 
@@ -19,27 +23,28 @@ namespace {
 
 constexpr const char* kSchema = "swarmpki.expiry/v1";
 
-// --- the certificates array, appended directly ----------------------------------------------
+// --- the certificates and directories arrays, written directly -------------------------------
 
-// A JSON string: in one append when nothing needs escaping (identifiers, hex, paths), else
-// through append_json_string (escapes, U+FFFD for invalid UTF-8).
-void append_string(std::string& out, std::string_view text) {
-    for (char ch : text) {
-        auto c = static_cast<unsigned char>(ch);
-        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
-            append_json_string(out, text);
-            return;
-        }
-    }
-    out += '"';
-    out += text;
-    out += '"';
+// Bytes JSON text cannot hold as they are: controls, '"', '\\', and everything from DEL up (the
+// slow path escapes DEL and checks UTF-8).
+constexpr std::array<bool, 256> make_needs_escape() {
+    std::array<bool, 256> table{};
+    for (int c = 0; c < 256; ++c) table[c] = c < 0x20 || c >= 0x7f || c == '"' || c == '\\';
+    return table;
+}
+constexpr std::array<bool, 256> kNeedsEscape = make_needs_escape();
+
+bool plain_json(std::string_view text) {
+    for (char ch : text)
+        if (kNeedsEscape[static_cast<unsigned char>(ch)]) return false;
+    return true;
 }
 
-void append_number(std::string& out, std::int64_t value) {
-    char buffer[24];
-    auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
-    out.append(buffer, end);
+// The most a JSON string of `text` can take: append_json_string writes at most six bytes a
+// byte (\u00XX), plus the quotes.
+std::size_t string_bound(std::string_view text) { return 6 * text.size() + 2; }
+std::size_t optional_bound(const std::optional<std::string>& text) {
+    return text ? string_bound(*text) : 4;
 }
 
 void append_digits(char*& p, unsigned value, int width) {
@@ -50,133 +55,174 @@ void append_digits(char*& p, unsigned value, int width) {
     p += width;
 }
 
-// "2026-11-28T21:55:00Z", as format_rfc3339 writes it (which handles years past 9999).
-void append_time(std::string& out, Instant instant) {
-    auto days = std::chrono::floor<std::chrono::days>(instant);
-    std::chrono::year_month_day ymd{days};
-    int year = static_cast<int>(ymd.year());
-    if (year < 0 || year > 9999) {
-        append_string(out, format_rfc3339(instant));
-        return;
-    }
-    auto seconds = static_cast<unsigned>((instant - days).count());
-    char buffer[22];
-    char* p = buffer;
-    *p++ = '"';
-    append_digits(p, static_cast<unsigned>(year), 4);
-    *p++ = '-';
-    append_digits(p, static_cast<unsigned>(ymd.month()), 2);
-    *p++ = '-';
-    append_digits(p, static_cast<unsigned>(ymd.day()), 2);
-    *p++ = 'T';
-    append_digits(p, seconds / 3600, 2);
-    *p++ = ':';
-    append_digits(p, seconds / 60 % 60, 2);
-    *p++ = ':';
-    append_digits(p, seconds % 60, 2);
-    *p++ = 'Z';
-    *p++ = '"';
-    out.append(buffer, p);
-}
-
-// Members of one object inside the document's certificates or directories array (the pretty
-// style's depth 3), or of an object nested one deeper.
-class ObjectAppender {
+// Writes records through a pointer into room reserved for them (record_bound each): literal
+// pieces are fixed-size copies the compiler inlines, where one std::string append per piece
+// (size check, copy, terminator) cost more than all the rest of the rendering.
+class RecordWriter {
 public:
-    explicit ObjectAppender(std::string& out, std::string_view indent = "\n      ")
-        : out_(out), indent_(indent) {}
+    explicit RecordWriter(char* out) : p_(out) {}
+    char* end() const { return p_; }
 
-    void key(std::string_view name) {
-        if (!first_) out_ += ',';
-        out_ += indent_;
-        out_ += '"';
-        first_ = false;
-        out_ += name;
-        out_ += "\": ";
+    template <std::size_t N>
+    void literal(const char (&text)[N]) {
+        std::memcpy(p_, text, N - 1);
+        p_ += N - 1;
     }
-    void member(std::string_view name, std::string_view text) {
-        key(name);
-        append_string(out_, text);
+    void raw(std::string_view text) {
+        std::memcpy(p_, text.data(), text.size());
+        p_ += text.size();
     }
-    void optional_member(std::string_view name, const std::optional<std::string>& text) {
-        key(name);
+    // A JSON string: copied between quotes when nothing needs escaping (identifiers, hex,
+    // paths), else escaped by append_json_string (U+FFFD for invalid UTF-8), as JsonWriter does.
+    void string(std::string_view text) {
+        if (plain_json(text)) {
+            *p_++ = '"';
+            raw(text);
+            *p_++ = '"';
+            return;
+        }
+        std::string escaped;
+        append_json_string(escaped, text);
+        raw(escaped);
+    }
+    void optional_string(const std::optional<std::string>& text) {
         if (text)
-            append_string(out_, *text);
+            string(*text);
         else
-            out_ += "null";
+            literal("null");
     }
-    void member(std::string_view name, std::int64_t number) {
-        key(name);
-        append_number(out_, number);
+    void number(std::int64_t value) {
+        auto [end, ec] = std::to_chars(p_, p_ + 20, value);
+        p_ = end;
     }
-    void bool_member(std::string_view name, bool value) {
-        key(name);
-        out_ += value ? "true" : "false";
+    void boolean(bool value) {
+        if (value)
+            literal("true");
+        else
+            literal("false");
     }
-    void time_member(std::string_view name, Instant instant) {
-        key(name);
-        append_time(out_, instant);
+    // "2026-11-28T21:55:00Z", as format_rfc3339 writes it (which handles years past 9999).
+    void time(Instant instant) {
+        auto days = std::chrono::floor<std::chrono::days>(instant);
+        std::chrono::year_month_day ymd{days};
+        int year = static_cast<int>(ymd.year());
+        if (year < 0 || year > 9999) {
+            string(format_rfc3339(instant));
+            return;
+        }
+        auto seconds = static_cast<unsigned>((instant - days).count());
+        *p_++ = '"';
+        append_digits(p_, static_cast<unsigned>(year), 4);
+        *p_++ = '-';
+        append_digits(p_, static_cast<unsigned>(ymd.month()), 2);
+        *p_++ = '-';
+        append_digits(p_, static_cast<unsigned>(ymd.day()), 2);
+        *p_++ = 'T';
+        append_digits(p_, seconds / 3600, 2);
+        *p_++ = ':';
+        append_digits(p_, seconds / 60 % 60, 2);
+        *p_++ = ':';
+        append_digits(p_, seconds % 60, 2);
+        *p_++ = 'Z';
+        *p_++ = '"';
     }
 
 private:
-    std::string& out_;
-    std::string_view indent_;
-    bool first_ = true;
+    char* p_;
 };
 
-void append_certificate(std::string& out, const CertExpiry& e) {
-    out += "\n    {";
-    ObjectAppender a(out);
-    a.member("path", e.path);
-    a.member("index", static_cast<std::int64_t>(e.index));
-    a.member("kind", to_string(e.kind));
-    a.member("subject", e.subject);
-    a.optional_member("node_id", e.node_id);
-    a.optional_member("role", e.role);
-    a.optional_member("cluster_id", e.cluster_id);
-    a.member("serial", e.serial);
-    a.member("issuer_cn", e.issuer_cn);
-    a.member("public_key_sha256", e.public_key_sha256);
-    a.time_member("not_before", e.not_before);
-    a.time_member("not_after", e.not_after);
-    a.member("lifetime_seconds", static_cast<std::int64_t>(e.lifetime.count()));
-    a.member("remaining_seconds", static_cast<std::int64_t>(e.remaining.count()));
-    a.key("renewal_window");
+// Fixed text, numbers and times of a record, with room to spare: 21-byte numbers, times of up
+// to 40 bytes (format_rfc3339 past year 9999), the longest enum words.
+constexpr std::size_t kCertificateFixed = 1024;
+constexpr std::size_t kDirectoryFixed = 512;
+
+std::size_t record_bound(const CertExpiry& e) {
+    return kCertificateFixed + string_bound(e.path) + string_bound(e.subject) +
+           optional_bound(e.node_id) + optional_bound(e.role) + optional_bound(e.cluster_id) +
+           string_bound(e.serial) + string_bound(e.issuer_cn) + string_bound(e.public_key_sha256);
+}
+std::size_t record_bound(const NodeDirectory& d) {
+    return kDirectoryFixed + string_bound(d.path) + optional_bound(d.node_id) +
+           optional_bound(d.role) + optional_bound(d.cluster_id) + optional_bound(d.root_file_sha256);
+}
+
+// One element of the certificates array, in JsonWriter's pretty layout at that depth.
+void write_record(RecordWriter& w, const CertExpiry& e) {
+    w.literal("\n    {\n      \"path\": ");
+    w.string(e.path);
+    w.literal(",\n      \"index\": ");
+    w.number(static_cast<std::int64_t>(e.index));
+    w.literal(",\n      \"kind\": ");
+    w.string(to_string(e.kind));
+    w.literal(",\n      \"subject\": ");
+    w.string(e.subject);
+    w.literal(",\n      \"node_id\": ");
+    w.optional_string(e.node_id);
+    w.literal(",\n      \"role\": ");
+    w.optional_string(e.role);
+    w.literal(",\n      \"cluster_id\": ");
+    w.optional_string(e.cluster_id);
+    w.literal(",\n      \"serial\": ");
+    w.string(e.serial);
+    w.literal(",\n      \"issuer_cn\": ");
+    w.string(e.issuer_cn);
+    w.literal(",\n      \"public_key_sha256\": ");
+    w.string(e.public_key_sha256);
+    w.literal(",\n      \"not_before\": ");
+    w.time(e.not_before);
+    w.literal(",\n      \"not_after\": ");
+    w.time(e.not_after);
+    w.literal(",\n      \"lifetime_seconds\": ");
+    w.number(static_cast<std::int64_t>(e.lifetime.count()));
+    w.literal(",\n      \"remaining_seconds\": ");
+    w.number(static_cast<std::int64_t>(e.remaining.count()));
+    w.literal(",\n      \"renewal_window\": ");
     if (e.renewal_window) {
-        out += "{\n        \"start\": ";
-        append_time(out, e.renewal_window->start);
-        out += ",\n        \"end\": ";
-        append_time(out, e.renewal_window->end);
-        out += "\n      }";
+        w.literal("{\n        \"start\": ");
+        w.time(e.renewal_window->start);
+        w.literal(",\n        \"end\": ");
+        w.time(e.renewal_window->end);
+        w.literal("\n      }");
     } else {
-        out += "null";
+        w.literal("null");
     }
-    a.member("status", to_string(e.status));
-    a.member("severity", to_string(e.severity));
-    a.key("lifetime_mismatch");
-    out += !e.lifetime_mismatch ? "null" : *e.lifetime_mismatch ? "true" : "false";
-    out += "\n    }";
+    w.literal(",\n      \"status\": ");
+    w.string(to_string(e.status));
+    w.literal(",\n      \"severity\": ");
+    w.string(to_string(e.severity));
+    w.literal(",\n      \"lifetime_mismatch\": ");
+    if (e.lifetime_mismatch)
+        w.boolean(*e.lifetime_mismatch);
+    else
+        w.literal("null");
+    w.literal("\n    }");
 }
 
-void append_directory(std::string& out, const NodeDirectory& d) {
-    out += "\n    {";
-    ObjectAppender a(out);
-    a.member("path", d.path);
-    a.optional_member("node_id", d.node_id);
-    a.optional_member("role", d.role);
-    a.optional_member("cluster_id", d.cluster_id);
-    a.optional_member("root_file_sha256", d.root_file_sha256);
-    a.member("rotation", to_string(d.rotation));
-    a.key("files");
-    out += '{';
-    ObjectAppender files(out, "\n        ");
-    files.bool_member(kNodeCertFile, d.node_cert_present);
-    files.bool_member(kRootCertFile, d.root_file_present);
-    files.bool_member(kNodeKeyFile, d.key_present);
-    out += "\n      }\n    }";
+// One element of the directories array, likewise.
+void write_record(RecordWriter& w, const NodeDirectory& d) {
+    w.literal("\n    {\n      \"path\": ");
+    w.string(d.path);
+    w.literal(",\n      \"node_id\": ");
+    w.optional_string(d.node_id);
+    w.literal(",\n      \"role\": ");
+    w.optional_string(d.role);
+    w.literal(",\n      \"cluster_id\": ");
+    w.optional_string(d.cluster_id);
+    w.literal(",\n      \"root_file_sha256\": ");
+    w.optional_string(d.root_file_sha256);
+    w.literal(",\n      \"rotation\": ");
+    w.string(to_string(d.rotation));
+    w.literal(",\n      \"files\": {\n        \"swarm-node.crt\": ");
+    w.boolean(d.node_cert_present);
+    w.literal(",\n        \"swarm-root-ca.crt\": ");
+    w.boolean(d.root_file_present);
+    w.literal(",\n        \"swarm-node.key\": ");
+    w.boolean(d.key_present);
+    w.literal("\n      }\n    }");
 }
 
-// Enough for one record, so a chunk is written without reallocating (escapes may exceed it).
+// What a record usually takes (escapes aside), for reserving the document; record_bound is the
+// most it can take.
 std::size_t size_estimate(const CertExpiry& e) {
     return 640 + e.path.size() + e.subject.size() + e.node_id.value_or("").size() +
            e.cluster_id.value_or("").size() + e.serial.size() + e.issuer_cn.size() +
@@ -188,7 +234,7 @@ std::size_t size_estimate(const NodeDirectory& d) {
 }
 
 // Records per chunk: big enough that handing chunks out costs nothing, small enough that the
-// chunks in flight (one per worker) are a sliver of the document.
+// chunks in flight are a sliver of the document.
 constexpr std::size_t kChunk = 2048;
 
 template <typename T>
@@ -198,38 +244,41 @@ std::size_t array_size_estimate(const std::vector<T>& items) {
     return size;
 }
 
-// Appends the array "[ ... ]" of `items` to `out` (reserved by the caller), records rendered
-// by `append_one`. Chunks
-// are rendered on every core and appended in order as they finish, so a fleet's array (about
-// 1 KiB a certificate) costs a fraction of its sequential time and the document is built in
-// place: no second copy of it exists at any time.
-template <typename T, typename AppendOne>
-void append_array(std::string& out, const std::vector<T>& items, AppendOne append_one) {
+// One chunk of an array's text, written into a buffer sized by record_bound and left
+// uninitialised (zero-filling the bound would cost as much as writing the text).
+struct ChunkText {
+    std::unique_ptr<char[]> data;
+    std::size_t size = 0;
+};
+
+// Appends the array "[ ... ]" of `items` to `out` (reserved by the caller). Chunks are rendered
+// on every core and appended in order as they finish, so a fleet's array (about 1 KiB a
+// certificate) costs a fraction of its sequential time and the document is built in place: no
+// second copy of it exists at any time.
+template <typename T>
+void append_array(std::string& out, const std::vector<T>& items) {
     if (items.empty()) {
         out += "[]";
         return;
     }
     out += '[';
     std::size_t chunks = (items.size() + kChunk - 1) / kChunk;
-    std::mutex mutex;
-    std::condition_variable turn;
-    std::size_t next_to_append = 0;
-    parallel_for(chunks, default_thread_count(), [&](std::size_t chunk) {
-        std::size_t begin = chunk * kChunk, end = std::min(items.size(), begin + kChunk);
-        std::string text;
-        std::size_t chunk_estimate = 0;
-        for (std::size_t i = begin; i < end; ++i) chunk_estimate += size_estimate(items[i]);
-        text.reserve(chunk_estimate);
-        for (std::size_t i = begin; i < end; ++i) {
-            if (i > 0) text += ',';
-            append_one(text, items[i]);
-        }
-        std::unique_lock lock(mutex);
-        turn.wait(lock, [&] { return next_to_append == chunk; });
-        out += text;
-        ++next_to_append;
-        turn.notify_all();
-    });
+    expiry_detail::for_each_chunk_in_order<ChunkText>(
+        chunks, default_thread_count(),
+        [&](std::size_t chunk, unsigned) {
+            std::size_t begin = chunk * kChunk, end = std::min(items.size(), begin + kChunk);
+            std::size_t bound = 0;
+            for (std::size_t i = begin; i < end; ++i) bound += 1 + record_bound(items[i]);
+            ChunkText text{std::make_unique_for_overwrite<char[]>(bound)};
+            RecordWriter w(text.data.get());
+            for (std::size_t i = begin; i < end; ++i) {
+                if (i > 0) w.literal(",");
+                write_record(w, items[i]);
+            }
+            text.size = static_cast<std::size_t>(w.end() - text.data.get());
+            return text;
+        },
+        [&](ChunkText&& text) { out.append(text.data.get(), text.size); });
     out += "\n  ]";
 }
 
@@ -351,9 +400,9 @@ std::string render_expiry_json(const ExpiryReport& report) {
     out.reserve(rest.size() + array_size_estimate(report.certificates) +
                 array_size_estimate(report.directories) + 1);
     out.append(rest, 0, certificates_at);
-    append_array(out, report.certificates, append_certificate);
+    append_array(out, report.certificates);
     out.append(rest, certificates_at + 2, directories_at - certificates_at - 2);
-    append_array(out, report.directories, append_directory);
+    append_array(out, report.directories);
     out.append(rest, directories_at + 2);
     out += '\n';
     return out;

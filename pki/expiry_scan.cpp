@@ -12,6 +12,7 @@
 #include "swarmpki/expiry.hpp"
 
 #include "expiry_cert_facts.hpp"
+#include "expiry_ordered.hpp"
 #include "swarmpki/file.hpp"
 #include "swarmpki/pem.hpp"
 
@@ -288,10 +289,11 @@ private:
     std::map<std::string, Entry> clusters_;
 };
 
+// What scanning some units gave, in plan order.
 struct UnitResult {
     std::vector<CertExpiry> certificates;
     std::vector<ScanError> errors;
-    std::optional<NodeDirectory> directory;
+    std::vector<NodeDirectory> directories;
     std::size_t files_scanned = 0, files_skipped = 0;
 };
 
@@ -411,7 +413,7 @@ UnitResult scan_node_directory(const ScanUnit& unit, const ExpiryOptions& option
     }
     if (chain) add_records(out, std::move(*chain), kind_in_node_file, id, options, cache);
     if (roots) add_records(out, std::move(*roots), kind_in_root_file, id, options, cache);
-    out.directory = std::move(dir);
+    out.directories.push_back(std::move(dir));
     return out;
 }
 
@@ -491,35 +493,53 @@ std::vector<ClusterSummary> summarize_clusters(const std::vector<NodeDirectory>&
 
 }  // namespace
 
+// Units per chunk of work: enough that handing chunks out costs nothing, few enough that a
+// chunk parked out of order holds little.
+constexpr std::size_t kUnitsPerChunk = 64;
+
 ExpiryReport evaluate_expiry(const ScanPlan& plan, const ExpiryOptions& options) {
     CaCache cache;
     CaRegistry registry;
-    std::vector<UnitResult> results(plan.units.size());
-    std::vector<WorkerState> workers(workers_for(plan.units.size(), options.threads));
-    parallel_for_workers(plan.units.size(), options.threads, [&](std::size_t i, unsigned w) {
-        results[i] = scan_unit(plan.units[i], options, cache, registry, workers[w]);
-    });
-
     ExpiryReport report;
     report.evaluated_at = options.at;
     report.cert_expiry = options.cert_expiry;
     report.errors = plan.errors;
-    std::size_t certificates = 0, directories = 0;
-    for (const UnitResult& r : results) {
-        certificates += r.certificates.size();
-        directories += r.directory ? 1 : 0;
-    }
-    report.certificates.reserve(certificates);
-    report.directories.reserve(directories);
-    for (UnitResult& r : results) {
-        std::move(r.certificates.begin(), r.certificates.end(),
-                  std::back_inserter(report.certificates));
-        std::move(r.errors.begin(), r.errors.end(), std::back_inserter(report.errors));
-        if (r.directory) report.directories.push_back(std::move(*r.directory));
-        report.summary.files_scanned += r.files_scanned;
-        report.summary.files_skipped += r.files_skipped;
-        r = UnitResult{};  // release as we go: the merged copy is all that is needed
-    }
+    // Room for a few certificates a unit: only what is written is touched, and the records are
+    // moved in once, without regrowing a 100,000-record array.
+    report.certificates.reserve(plan.units.size() * 3);
+    report.directories.reserve(static_cast<std::size_t>(
+        std::count_if(plan.units.begin(), plan.units.end(), [](const ScanUnit& u) {
+            return u.kind == ScanUnit::Kind::node_directory;
+        })));
+
+    std::size_t chunks = (plan.units.size() + kUnitsPerChunk - 1) / kUnitsPerChunk;
+    std::vector<WorkerState> workers(workers_for(chunks, options.threads));
+    expiry_detail::for_each_chunk_in_order<UnitResult>(
+        chunks, options.threads,
+        [&](std::size_t chunk, unsigned worker) {
+            UnitResult batch;
+            std::size_t end = std::min(plan.units.size(), (chunk + 1) * kUnitsPerChunk);
+            for (std::size_t i = chunk * kUnitsPerChunk; i < end; ++i) {
+                UnitResult r = scan_unit(plan.units[i], options, cache, registry, workers[worker]);
+                std::move(r.certificates.begin(), r.certificates.end(),
+                          std::back_inserter(batch.certificates));
+                std::move(r.errors.begin(), r.errors.end(), std::back_inserter(batch.errors));
+                std::move(r.directories.begin(), r.directories.end(),
+                          std::back_inserter(batch.directories));
+                batch.files_scanned += r.files_scanned;
+                batch.files_skipped += r.files_skipped;
+            }
+            return batch;
+        },
+        [&](UnitResult&& batch) {
+            std::move(batch.certificates.begin(), batch.certificates.end(),
+                      std::back_inserter(report.certificates));
+            std::move(batch.errors.begin(), batch.errors.end(), std::back_inserter(report.errors));
+            std::move(batch.directories.begin(), batch.directories.end(),
+                      std::back_inserter(report.directories));
+            report.summary.files_scanned += batch.files_scanned;
+            report.summary.files_skipped += batch.files_skipped;
+        });
 
     ExpirySummary& summary = report.summary;
     for (ExpiryStatus s : kAllExpiryStatuses) summary.by_status[s] = 0;
