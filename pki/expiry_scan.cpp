@@ -364,10 +364,11 @@ UnitResult scan_node_directory(const ScanUnit& unit, const ExpiryOptions& option
     UnitResult out;
     NodeDirectory dir;
     dir.path = unit.path;
-    fs::path base(unit.path);
-    std::string node_path = (base / kNodeCertFile).string();
-    std::string root_path = (base / kRootCertFile).string();
-    dir.key_present = unit.listed ? unit.key_listed : exists_no_follow(base / kNodeKeyFile);
+    // Joined as strings: std::filesystem::path splits the whole path into components first.
+    std::string base = unit.path.empty() || unit.path.back() == '/' ? unit.path : unit.path + '/';
+    std::string node_path = base + kNodeCertFile;
+    std::string root_path = base + kRootCertFile;
+    dir.key_present = unit.listed ? unit.key_listed : exists_no_follow(base + kNodeKeyFile);
 
     auto mark_present = [&](const std::string& path) {
         (path == node_path ? dir.node_cert_present : dir.root_file_present) = true;
