@@ -21,14 +21,18 @@ ossl::UniquePtr<X509> new_v3_certificate() {
     return certificate;
 }
 
+void set_serial_from(X509* certificate, std::array<std::uint8_t, 20> random, BIGNUM* scratch) {
+    random[0] &= 0x7f;
+    ossl::check(BN_bin2bn(random.data(), static_cast<int>(random.size()), scratch), "BN_bin2bn");
+    ossl::check(BN_to_ASN1_INTEGER(scratch, X509_get_serialNumber(certificate)),
+                "setting the serial number");
+}
+
 void set_random_serial(X509* certificate) {
     std::array<std::uint8_t, 20> bytes{};
     random_bytes(bytes.data(), bytes.size());
-    bytes[0] &= 0x7f;
-    ossl::UniquePtr<BIGNUM> number(
-        ossl::check(BN_bin2bn(bytes.data(), static_cast<int>(bytes.size()), nullptr), "BN_bin2bn"));
-    ossl::check(BN_to_ASN1_INTEGER(number.get(), X509_get_serialNumber(certificate)),
-                "setting the serial number");
+    ossl::UniquePtr<BIGNUM> scratch(ossl::check(BN_new(), "BN_new"));
+    set_serial_from(certificate, bytes, scratch.get());
 }
 
 void set_validity(X509* certificate, Instant not_before, Instant not_after) {
@@ -85,7 +89,7 @@ void add_subject_key_id(X509* certificate) {
     ossl::check(ASN1_OCTET_STRING_set(octets.get(), digest.data(), static_cast<int>(digest.size())),
                 "ASN1_OCTET_STRING_set");
     ossl::check(X509_add1_ext_i2d(certificate, NID_subject_key_identifier, octets.get(), 0,
-                                  X509V3_ADD_APPEND),
+                                  X509V3_ADD_REPLACE),
                 "adding the subject key identifier");
 }
 

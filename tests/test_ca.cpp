@@ -9,6 +9,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <random>
+
 using namespace swarmpki;
 using namespace swarmpki::test;
 
@@ -55,6 +58,27 @@ TEST_CASE("engine IDs: 17 bytes, top bit set, base 36, characters [1:26]", "[ca]
     ones.fill(0xff);
     CHECK(engine_id_from_entropy(ones) == "zrw1727u0mgg6ugs60vxe42e4");
     for (int i = 0; i < 50; ++i) CHECK(looks_like_engine_id(new_engine_id()));
+    // Six digits per division pass agree with the definition, one digit per pass.
+    auto one_digit_at_a_time = [](std::array<std::uint8_t, 17> number) {
+        number[0] |= 0x80;
+        std::string reversed;
+        while (std::any_of(number.begin(), number.end(), [](std::uint8_t b) { return b != 0; })) {
+            unsigned remainder = 0;
+            for (std::uint8_t& byte : number) {
+                unsigned value = (remainder << 8) | byte;
+                byte = static_cast<std::uint8_t>(value / 36);
+                remainder = value % 36;
+            }
+            reversed.push_back("0123456789abcdefghijklmnopqrstuvwxyz"[remainder]);
+        }
+        return std::string(reversed.rbegin(), reversed.rend()).substr(1, kEngineIdLength);
+    };
+    std::mt19937_64 rng(36);
+    for (int i = 0; i < 2000; ++i) {
+        std::array<std::uint8_t, 17> entropy{};
+        for (auto& b : entropy) b = static_cast<std::uint8_t>(rng());
+        REQUIRE(engine_id_from_entropy(entropy) == one_digit_at_a_time(entropy));
+    }
     CHECK_FALSE(looks_like_engine_id("2i2jiz7b6wivuwtazt3d7zta"));
     CHECK_FALSE(looks_like_engine_id("2I2jiz7b6wivuwtazt3d7zta8"));
 }
@@ -139,6 +163,73 @@ TEST_CASE("node certificates match the engine's manager and worker leaves", "[ca
         CHECK(ours.signature_verified_by(root.certificate));
         std::array<Certificate, 1> roots{root.certificate};
         CHECK(verify_chain(ours, {}, roots, engine.not_before() + Seconds(7200)).verified);
+    }
+}
+
+TEST_CASE("a reused Builder matches the engine's leaves across roles", "[ca][conformance]") {
+    if (!fixtures_dir()) return note_fixtures_missing();
+    RootCa root = create_root({}, kFixtureInit);
+    NodeCertificateIssuer issuer(root.certificate, root.key, kDefaultNodeCertExpiry);
+    NodeCertificateIssuer::Builder builder(issuer);
+    CertificateSigner signer = issuer.make_signer();
+    // Manager, worker, manager again: the subject, SANs and validity are rewritten each time.
+    for (auto [scenario, node] : {std::pair{"init-manager", "manager1"}, std::pair{"worker", "worker1"},
+                                  std::pair{"init-manager", "manager1"}}) {
+        INFO(scenario << "/" << node);
+        Certificate engine = fixture_certs(scenario, node, "swarm-node.crt").at(0);
+        PrivateKey key = KeyGenerator().generate();
+        NodeIdentity identity{engine.common_name(),
+                              engine.organizational_unit() == "swarm-manager" ? NodeRole::manager : NodeRole::worker,
+                              engine.organization()};
+        X509* built = builder.build(identity, key.get0(), engine.not_before() + kNodeCertBackdate);
+        Certificate ours = Certificate::from_der(signer.sign_to_der(built), "the leaf");
+        check_same_profile(ours, engine);
+        CHECK(subject_der_hex(ours) == subject_der_hex(engine));
+        CHECK(ours.dns_names() == engine.dns_names());
+        CHECK(ours.not_before() == engine.not_before());
+        CHECK(ours.not_after() == engine.not_after());
+        CHECK(key.matches(ours));
+        CHECK(ours.signature_verified_by(root.certificate));
+    }
+}
+
+TEST_CASE("a reused Builder gives each leaf exactly the TBS a fresh one gives", "[ca]") {
+    RootCa root = create_root({}, kFixtureInit);
+    NodeCertificateIssuer issuer(root.certificate, root.key, kDefaultNodeCertExpiry);
+    NodeCertificateIssuer::Builder reused(issuer);
+    CertificateSigner signer = issuer.make_signer();
+    KeyGenerator keys;
+    struct Leaf {
+        NodeIdentity identity;
+        Seconds later;
+    };
+    const std::vector<Leaf> leaves{{{"n1", NodeRole::worker, "c1"}, Seconds(0)},
+                                   {{"n2", NodeRole::worker, "c1"}, Seconds(0)},
+                                   {{"node-three", NodeRole::manager, "c1"}, Seconds(90)},
+                                   {{"n4", NodeRole::worker, "cluster-two"}, Seconds(7200)},
+                                   {{"n5", NodeRole::manager, "cluster-two"}, Seconds(7200)},
+                                   {{"n6", NodeRole::manager, "cluster-two"}, Seconds(7201)}};
+    auto tbs = [](X509* x) {
+        unsigned char* der = nullptr;
+        int length = i2d_re_X509_tbs(x, &der);
+        REQUIRE(length > 0);
+        Bytes bytes(der, der + length);
+        OPENSSL_free(der);
+        return bytes;
+    };
+    for (const Leaf& leaf : leaves) {
+        INFO(leaf.identity.node_id);
+        PrivateKey key = keys.generate();
+        Instant at = kFixtureInit + leaf.later;
+        X509* again = reused.build(leaf.identity, key.get0(), at);
+        NodeCertificateIssuer::Builder fresh_builder(issuer);
+        X509* fresh = fresh_builder.build(leaf.identity, key.get0(), at);
+        // Serials are random; everything else must be byte for byte the same.
+        REQUIRE(X509_set_serialNumber(fresh, X509_get_serialNumber(again)) == 1);
+        signer.sign(again);  // sets the TBS signature algorithm, without which it does not encode
+        signer.sign(fresh);
+        CHECK(tbs(again) == tbs(fresh));
+        CHECK(X509_get_ext_count(again) == 6);
     }
 }
 
@@ -264,20 +355,21 @@ TEST_CASE("CertificateSigner::sign_to_der gives i2d_X509's bytes, and the signat
         RootCa root = create_root(RootOptions{type, kDefaultRootCommonName, kRootLifetime}, kFixtureInit);
         NodeCertificateIssuer issuer(root.certificate, root.key, kDefaultNodeCertExpiry);
         CertificateSigner signer = issuer.make_signer();
+        NodeCertificateIssuer::Builder builder(issuer);
         KeyGenerator keys;
-        // Several leaves through one signer: the prepared contexts must be reusable.
+        // Several leaves through one signer and one builder: both must be reusable.
         for (int i = 0; i < 40; ++i) {
             PrivateKey key = keys.generate();
-            NodeCertificateIssuer::Issued leaf =
-                issuer.issue_der({"node" + std::to_string(i), NodeRole::manager, "c1"}, key.get0(),
-                                 kFixtureInit, signer);
+            X509* built = builder.build({"node" + std::to_string(i), NodeRole::manager, "c1"}, key.get0(),
+                                        kFixtureInit);
+            Bytes signed_der = signer.sign_to_der(built);
             unsigned char* encoded = nullptr;
-            int length = i2d_X509(leaf.certificate.get(), &encoded);
+            int length = i2d_X509(built, &encoded);
             REQUIRE(length > 0);
             Bytes reference(encoded, encoded + length);
             OPENSSL_free(encoded);
-            CHECK(leaf.der == reference);
-            Certificate parsed = Certificate::from_der(leaf.der, "the leaf");
+            CHECK(signed_der == reference);
+            Certificate parsed = Certificate::from_der(signed_der, "the leaf");
             CHECK(parsed.signature_verified_by(root.certificate));
             CHECK(X509_verify(parsed.get0(), X509_get0_pubkey(root.certificate.get0())) == 1);
             CHECK(parsed.signature_algorithm() ==

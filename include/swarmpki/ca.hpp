@@ -152,28 +152,58 @@ void check_identifier(std::string_view id, const std::string& subject);
 
 // Issues node certificates for one signing certificate and key: the root, or during a rotation
 // the cross-signed intermediate with the new root's key. Everything that is the same for every
-// leaf (issuer name, KU, EKU, BC, AKI, digest) is built once; `issue` is const and thread-safe,
-// each thread passing its own CertificateSigner made by `make_signer`.
+// leaf (issuer name, KU, EKU, BC, AKI, digest) is built once; the issuer is const and shared by
+// threads, each thread building with its own Builder and signing with its own CertificateSigner
+// (`make_signer`).
 class NodeCertificateIssuer {
 public:
     NodeCertificateIssuer(const Certificate& signing_certificate, const PrivateKey& signing_key,
                           Seconds cert_expiry);
 
+    // Builds one thread's leaves in a single X509 that it rewrites for each node: the version,
+    // issuer name and the extensions that never change (KU, EKU, BC, AKI) stay from the first
+    // leaf; each leaf sets its serial, validity, subject, public key, SKI and SAN. A fresh X509 per
+    // leaf would copy five extensions and the issuer name again, and parse the SAN from config
+    // text; that cost as much as half a signature. Not thread-safe.
+    class Builder {
+    public:
+        explicit Builder(const NodeCertificateIssuer& issuer);  // borrowed; must outlive this
+        // The unsigned leaf: subject O=cluster, OU=role, CN=node (Go's order), SANs [OU, CN]
+        // (+ swarm-ca for managers), KU digitalSignature|keyEncipherment critical, EKU
+        // serverAuth+clientAuth, BC CA:FALSE critical, SKI, AKI = the signer's SKI (Go's
+        // extension order: KU, EKU, BC, SKI, AKI, SAN); NotBefore = round(now) - 1h, NotAfter =
+        // round(now) + expiry. `node_public_key` is borrowed. The certificate is borrowed and
+        // stays as it is (sign it, read it) until the next build. Its public key is not decoded
+        // (X509_get0_pubkey gives null) until its DER is parsed again.
+        X509* build(const NodeIdentity& node, EVP_PKEY* node_public_key, Instant now);
+
+    private:
+        void set_serial();
+        void set_subject(const NodeIdentity& node);
+        void set_alt_names(const NodeIdentity& node);
+
+        const NodeCertificateIssuer& issuer_;
+        ossl::UniquePtr<X509> leaf_;
+        ossl::UniquePtr<BIGNUM> serial_scratch_;
+        // Random bytes for serials, drawn from the CSPRNG 32 serials at a time.
+        std::array<std::uint8_t, 20 * 32> serial_random_{};
+        std::size_t serial_random_used_ = serial_random_.size();
+        std::string organization_, unit_;  // of the subject in leaf_, to keep when unchanged
+        std::optional<Instant> issued_;    // the rounded time leaf_'s validity was set from
+        // The SAN list of the last role built, whose node-ID entry is rewritten for each leaf,
+        // and its DER.
+        ossl::UniquePtr<stack_st_GENERAL_NAME> alt_names_;
+        std::optional<NodeRole> alt_names_role_;
+        Bytes alt_names_der_;
+        bool primed_ = false;  // the constant extensions are in leaf_
+    };
+
     CertificateSigner make_signer() const;
-    // Subject O=cluster, OU=role, CN=node (Go's order), SANs [OU, CN] (+ swarm-ca for managers),
-    // KU digitalSignature|keyEncipherment critical, EKU serverAuth+clientAuth, BC CA:FALSE
-    // critical, SKI, AKI = the signer's SKI; NotBefore = round(now) - 1h, NotAfter = round(now) +
-    // expiry. `node_public_key` is borrowed. The returned handle is for encoding: its public key is
-    // not decoded (X509_get0_pubkey gives null) until the DER is parsed again.
+    // One leaf through a Builder of its own, signed by `signer`; an independent copy. For one-off
+    // issuing; loops should keep a Builder.
     ossl::UniquePtr<X509> issue(const NodeIdentity& node, EVP_PKEY* node_public_key, Instant now,
                                 CertificateSigner& signer) const;
-    // The same with the certificate's DER, encoded once (CertificateSigner::sign_to_der).
-    struct Issued {
-        ossl::UniquePtr<X509> certificate;
-        Bytes der;
-    };
-    Issued issue_der(const NodeIdentity& node, EVP_PKEY* node_public_key, Instant now,
-                     CertificateSigner& signer) const;
+    // The same, with the IDs checked (check_identifier) and the result parsed.
     Certificate issue(const NodeIdentity& node, EVP_PKEY* node_public_key, Instant now) const;
 
     const Certificate& signing_certificate() const { return signing_certificate_; }
@@ -181,9 +211,6 @@ public:
     Seconds cert_expiry() const { return cert_expiry_; }
 
 private:
-    ossl::UniquePtr<X509> unsigned_leaf(const NodeIdentity& node, EVP_PKEY* node_public_key,
-                                        Instant now) const;
-
     Certificate signing_certificate_;
     EVP_PKEY* signing_key_;  // borrowed from the caller's PrivateKey
     const char* digest_;
