@@ -164,12 +164,18 @@ PeerMaterial load_peer_material(const std::string& dir) {
 
 PeerCheck check_presented_chain(const PeerMaterial& verifier, const PeerMaterial& presenter,
                                 TlsRole presenter_role, Instant at) {
+    return judge_presented_chain(
+        verifier, presenter, presenter_role, at,
+        verify_chain(presenter.chain[0], intermediates_of(presenter), verifier.roots, at));
+}
+
+PeerCheck judge_presented_chain(const PeerMaterial& verifier, const PeerMaterial& presenter,
+                                TlsRole presenter_role, Instant at, const ChainVerification& result) {
     PeerCheck check;
     check.verifier = verifier.dir;
     check.presenter = presenter.dir;
     check.presenter_role = presenter_role;
     const Certificate& leaf = presenter.chain[0];
-    auto result = verify_chain(leaf, intermediates_of(presenter), verifier.roots, at);
     if (!result.verified) {
         if (result.failure_code == "expired" || result.failure_code == "not-yet-valid") {
             refuse(check, result.failure_code,

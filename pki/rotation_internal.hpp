@@ -117,11 +117,13 @@ PeerMaterial material_for(const SimNode& node, const std::string& class_name,
 struct MtlsOutcome {
     std::size_t verifications = 0;  // chain checks (four per pair of nodes)
     std::size_t failures = 0;
-    std::uint64_t signature_checks = 0;  // signatures verified on accepted paths, 1 per refusal
+    // Signatures verified: one per link of each distinct chain verified, one per refused chain.
+    std::uint64_t signature_checks = 0;
     std::vector<std::string> failure_details;
 };
 
-// Every pair of representatives (each with itself too) in both directions and both TLS roles.
+// Every pair of representatives (each with itself too) in both directions and both TLS roles,
+// each presenter's chain verified once per distinct trust store.
 MtlsOutcome check_mutual_tls(const std::vector<PeerMaterial>& representatives, Instant at);
 
 }  // namespace swarmpki::rotation_detail

@@ -59,6 +59,7 @@ struct Counters {
 // node's signature check.
 struct IssueWorker {
     KeyGenerator keys;
+    NodeCertificateIssuer::Builder builder;
     CertificateSigner signer;
     LeafSignatureCheck check;
 };
@@ -230,7 +231,7 @@ private:
         parallel_for_each(
             count, threads_,
             [&] {
-                return IssueWorker{KeyGenerator(), issuer.make_signer(),
+                return IssueWorker{KeyGenerator(), NodeCertificateIssuer::Builder(issuer), issuer.make_signer(),
                                    LeafSignatureCheck(issuer.signing_certificate())};
             },
             [&](IssueWorker& worker, std::size_t i) {
@@ -238,19 +239,19 @@ private:
                 PrivateKey key = worker.keys.generate();
                 counters_.keygen += 1;
                 Instant at = when(i);
-                NodeCertificateIssuer::Issued leaf = issuer.issue_der(
-                    NodeIdentity{node.id, node.role, report_.cluster_id}, key.get0(), at, worker.signer);
+                X509* leaf = worker.builder.build(NodeIdentity{node.id, node.role, report_.cluster_id},
+                                                  key.get0(), at);
+                Bytes der = worker.signer.sign_to_der(leaf);
                 counters_.sign += 1;
                 if (node_checks) {
-                    std::string refusal = node_refuses(leaf.certificate.get(), leaf.der,
-                                                       issuer.signing_certificate(), at, worker.check,
-                                                       counters_);
+                    std::string refusal = node_refuses(leaf, der, issuer.signing_certificate(), at,
+                                                       worker.check, counters_);
                     if (!refusal.empty()) {
                         std::lock_guard<std::mutex> guard(failures_lock);
                         fail(phase, "node " + node.id + " refuses its new certificate: " + refusal);
                     }
                 }
-                node.leaf_der = std::move(leaf.der);
+                node.leaf_der = std::move(der);
                 node.issuer = issuer_index;
                 if (keep_keys) node.key_pem = encode_node_key(key);
             });

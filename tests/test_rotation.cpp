@@ -217,10 +217,27 @@ TEST_CASE("mTLS class checks count a node from another swarm as failures", "[rot
     MtlsOutcome fine = check_mutual_tls(same, kNow);
     CHECK(fine.verifications == 12);  // (a,a), (a,b), (b,b): four checks each
     CHECK(fine.failures == 0);
+    CHECK(fine.signature_checks == 2);  // each leaf's chain against the one trust store, once
     same.push_back(material_for(c, "foreign", nullptr, theirs.certificate, "cluster"));
     MtlsOutcome mixed = check_mutual_tls(same, kNow);
     CHECK(mixed.failures == 8);  // c refuses and is refused by a and b, both roles
     CHECK_FALSE(mixed.failure_details.empty());
+    // Three chains against two stores: a, b and c each verified once per store.
+    CHECK(mixed.signature_checks == 6);
+
+    // The shared chain verdicts judge exactly as verify_peers does, check for check.
+    std::vector<std::string> expected;
+    std::size_t expected_checks = 0;
+    for (std::size_t i = 0; i < same.size(); ++i)
+        for (std::size_t j = i; j < same.size(); ++j)
+            for (const PeerCheck& check : verify_peers(same[i], same[j], kNow).checks) {
+                ++expected_checks;
+                if (!check.accepted)
+                    expected.push_back(check.verifier + " refuses " + check.presenter + " as " +
+                                       std::string(to_string(check.presenter_role)) + ": " + check.reason);
+            }
+    CHECK(mixed.verifications == expected_checks);
+    CHECK(mixed.failure_details == expected);
 }
 
 TEST_CASE("a node's signature check accepts its leaf and refuses a tampered one or another issuer's", "[rotation]") {
@@ -232,7 +249,8 @@ TEST_CASE("a node's signature check accepts its leaf and refuses a tampered one 
     auto leaf_der = [&](const RootCa& ca) {
         NodeCertificateIssuer issuer(ca.certificate, ca.key, kDefaultNodeCertExpiry);
         CertificateSigner signer = issuer.make_signer();
-        return issuer.issue_der({"n1", NodeRole::worker, "c1"}, key.get0(), kNow, signer).der;
+        NodeCertificateIssuer::Builder builder(issuer);
+        return signer.sign_to_der(builder.build({"n1", NodeRole::worker, "c1"}, key.get0(), kNow));
     };
     Bytes good = leaf_der(root);
     LeafSignatureCheck check(root.certificate);

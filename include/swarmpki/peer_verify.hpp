@@ -14,6 +14,7 @@
 #pragma once
 
 #include "swarmpki/certificate.hpp"
+#include "swarmpki/chain.hpp"
 #include "swarmpki/severity.hpp"
 #include "swarmpki/time.hpp"
 
@@ -64,5 +65,11 @@ PeerVerdict verify_peers(const PeerMaterial& a, const PeerMaterial& b, Instant a
 // One presenter's chain judged by one verifier; exposed for tests.
 PeerCheck check_presented_chain(const PeerMaterial& verifier, const PeerMaterial& presenter,
                                 TlsRole presenter_role, Instant at);
+// The same from the chain's verdict already computed: `chain` must be verify_chain(presenter's
+// leaf, presenter's intermediates, verifier.roots, at). The verdict depends on the verifier only
+// through its roots, so a caller judging one presenter for several verifiers that trust the same
+// roots, in both TLS roles, verifies its signatures once (the rotation simulator).
+PeerCheck judge_presented_chain(const PeerMaterial& verifier, const PeerMaterial& presenter,
+                                TlsRole presenter_role, Instant at, const ChainVerification& chain);
 
 }  // namespace swarmpki
