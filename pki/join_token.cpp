@@ -12,6 +12,8 @@
 #include "swarmpki/error.hpp"
 #include "swarmpki/pem.hpp"
 
+#include <openssl/crypto.h>
+
 #include <array>
 #include <string>
 
@@ -200,6 +202,11 @@ JoinTokenParse parse_join_token(std::string_view text) {
     JoinToken token;
     if (parse_join_token_into(text, token, result.error)) result.token = std::move(token);
     return result;
+}
+
+JoinToken::~JoinToken() {
+    OPENSSL_cleanse(secret.data(), secret.size());
+    OPENSSL_cleanse(secret_base36.data(), secret_base36.size());
 }
 
 std::string JoinToken::to_string() const {

@@ -26,6 +26,10 @@ struct JoinToken {
     std::string digest_hex() const { return hex_encode(digest); }
     std::string secret_hex() const { return hex_encode(secret.data(), secret.size()); }
     std::string to_string() const;  // the token text (contains the secret)
+
+    // The secret is cleansed from memory when a token goes (each copy cleans its own), so a
+    // core dump or a freed page taken later does not hold it.
+    ~JoinToken();
 };
 
 // Strict parse; on failure `error` is a one-line reason naming the part and the rule, and never
