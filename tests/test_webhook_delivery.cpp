@@ -9,6 +9,8 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cstdlib>
+#include <mutex>
 
 using namespace swarmpki;
 using namespace std::chrono_literals;
@@ -204,4 +206,47 @@ TEST_CASE("WebhookDelivery::post_once refuses an HTTPS receiver it cannot verify
     CHECK(posts == 0);
     tls_receiver.stop();
     listener.join();
+}
+
+TEST_CASE("WebhookDelivery::post_once delivers to an HTTPS receiver verified with --webhook-ca",
+          "[webhook]") {
+    // A receiver certificate for 127.0.0.1 (IP SAN), self-signed, made by the openssl command.
+    test::TempDir dir;
+    std::string cert = (dir / "receiver.crt").string(), key = (dir / "receiver.key").string();
+    std::string command = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+                          "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -days 1 "
+                          "-keyout '" + key + "' -out '" + cert + "' >/dev/null 2>&1";
+    REQUIRE(std::system(command.c_str()) == 0);
+
+    httplib::SSLServer tls_receiver(cert.c_str(), key.c_str());
+    REQUIRE(tls_receiver.is_valid());
+    std::mutex mutex;
+    std::string received_id, received_signature, received_body;
+    tls_receiver.Post("/hook", [&](const httplib::Request& req, httplib::Response& res) {
+        std::lock_guard lock(mutex);
+        received_id = req.get_header_value("webhook-id");
+        received_signature = req.get_header_value("webhook-signature");
+        received_body = req.body;
+        res.status = 204;
+    });
+    int port = tls_receiver.bind_to_any_port("127.0.0.1");
+    std::thread listener([&] { tls_receiver.listen_after_bind(); });
+    while (!tls_receiver.is_running()) std::this_thread::sleep_for(1ms);
+
+    auto options = fast_options("https://127.0.0.1:" + std::to_string(port) + "/hook");
+    options.ca_file = cert;
+    auto key_bytes = secret();
+    auto outcome = WebhookDelivery::post_once(options, *key_bytes,
+                                              parse_webhook_url(options.urls[0]), "msg_tls",
+                                              "{\"ok\":true}");
+    tls_receiver.stop();
+    listener.join();
+    CHECK(outcome.error.empty());
+    CHECK(outcome.http_status == 204);
+    CHECK(outcome.delivered());
+    std::lock_guard lock(mutex);
+    CHECK(received_id == "msg_tls");
+    CHECK(received_body == "{\"ok\":true}");
+    CHECK(webhook_signature_valid(*key_bytes, "msg_tls", 1795906800, received_body,
+                                  received_signature));
 }
