@@ -1,6 +1,7 @@
 // swarmpki notify --test: send one signed sample event, so an operator can check a receiver's
 // URL, TLS and signature verification before relying on `serve` to page them.
 #include "commands.hpp"
+#include "webhook_options.hpp"
 
 #include "swarmpki/error.hpp"
 #include "swarmpki/webhook.hpp"
@@ -32,14 +33,9 @@ po::options_description notify_options() {
     po::options_description options("options");
     options.add_options()
         ("test", "send one sample event")
-        ("webhook", po::value<std::vector<std::string>>()->composing(),
-         "http(s) URL to POST to; repeatable")
-        ("webhook-secret-file", po::value<std::string>(), "HMAC-SHA256 signing secret (file)")
-        ("webhook-ca", po::value<std::string>(), "verify HTTPS receivers against this CA bundle")
-        ("webhook-format", po::value<std::string>()->default_value("native"),
-         "native|slack|alertmanager")
         ("timeout", po::value<std::string>()->default_value("10s"), "per-attempt timeout")
         ("attempts", po::value<int>()->default_value(3), "attempts per receiver (retries + 1)");
+    add_webhook_options(options);
     add_common_options(options, "text");
     return options;
 }
@@ -83,18 +79,7 @@ int run_notify(const Args& args) {
     CommonOptions common = read_common(vm, "text");
     if (!vm.count("test"))
         throw UsageError("only --test is supported: notify sends a sample event");
-    if (!vm.count("webhook")) throw UsageError("give at least one --webhook URL");
-    if (!vm.count("webhook-secret-file"))
-        throw UsageError("--webhook-secret-file is required (events are always signed)");
-
-    DeliveryOptions delivery;
-    delivery.urls = vm["webhook"].as<std::vector<std::string>>();
-    auto format = parse_webhook_format(vm["webhook-format"].as<std::string>());
-    if (!format)
-        throw UsageError("--webhook-format must be native, slack or alertmanager, not '" +
-                         vm["webhook-format"].as<std::string>() + "'");
-    delivery.format = *format;
-    if (vm.count("webhook-ca")) delivery.ca_file = vm["webhook-ca"].as<std::string>();
+    DeliveryOptions delivery = read_webhook_options(vm);
     auto timeout = parse_duration(vm["timeout"].as<std::string>());
     if (!timeout || *timeout < std::chrono::seconds(1))
         throw UsageError("--timeout must be a duration of at least 1s");

@@ -3,6 +3,7 @@
 // Signals are blocked before any thread starts (every thread inherits the mask) and taken with
 // sigwait on the main thread, so stopping is ordinary code: no handler, no global flag.
 #include "commands.hpp"
+#include "webhook_options.hpp"
 
 #include "swarmpki/error.hpp"
 #include "swarmpki/expiry.hpp"
@@ -57,15 +58,10 @@ po::options_description serve_options() {
         ("tls-from-dir", po::value<std::string>(),
          "TLS with DIR's swarm-node.crt/.key, clients chained to DIR's swarm-root-ca.crt")
         ("allow-insecure-public", "allow plain HTTP on a non-loopback address")
-        ("webhook", po::value<std::vector<std::string>>()->composing(),
-         "POST events to this http(s) URL; repeatable")
-        ("webhook-secret-file", po::value<std::string>(), "HMAC-SHA256 signing secret (file)")
-        ("webhook-ca", po::value<std::string>(), "verify HTTPS receivers against this CA bundle")
-        ("webhook-format", po::value<std::string>()->default_value("native"),
-         "native|slack|alertmanager")
         ("cert-expiry", po::value<std::string>(), "the cluster's --cert-expiry (e.g. 2160h)")
         ("warn", po::value<std::string>(), "warning threshold (duration or % of lifetime)")
         ("crit", po::value<std::string>(), "critical threshold (duration or % of lifetime)");
+    add_webhook_options(options);
     add_unlock_key_options(options);
     add_common_options(options, "text");
     return options;
@@ -109,18 +105,7 @@ std::optional<DeliveryOptions> webhook_settings(const po::variables_map& vm) {
             throw UsageError("--webhook-secret-file and --webhook-ca need --webhook URL");
         return std::nullopt;
     }
-    if (!vm.count("webhook-secret-file"))
-        throw UsageError("--webhook needs --webhook-secret-file (events are always signed)");
-    DeliveryOptions delivery;
-    delivery.urls = vm["webhook"].as<std::vector<std::string>>();
-    for (const auto& url : delivery.urls) parse_webhook_url(url);
-    auto format = parse_webhook_format(vm["webhook-format"].as<std::string>());
-    if (!format)
-        throw UsageError("--webhook-format must be native, slack or alertmanager, not '" +
-                         vm["webhook-format"].as<std::string>() + "'");
-    delivery.format = *format;
-    if (vm.count("webhook-ca")) delivery.ca_file = vm["webhook-ca"].as<std::string>();
-    return delivery;
+    return read_webhook_options(vm);
 }
 
 std::string event_source() {
