@@ -136,6 +136,18 @@ void write_text(const fs::path& file, const std::string& content) {
     out << content;
 }
 
+nlohmann::json fixture_scenario(const std::string& name) {
+    auto index = load_json(*fixtures_dir() / "index.json");
+    for (auto& s : index["scenarios"])
+        if (s["scenario"] == name) return s;
+    FAIL("no scenario " << name << " in the fixtures' index.json");
+    return {};
+}
+
+std::string fixture_captured_at(const std::string& name) {
+    return fixture_scenario(name)["captured_at"].get<std::string>();
+}
+
 fs::path copy_node_dir(const std::string& scenario, const std::string& node, const fs::path& into) {
     auto fixtures = fixtures_dir();
     REQUIRE(fixtures);

@@ -50,6 +50,11 @@ void write_text(const std::filesystem::path& file, const std::string& content);
 
 // Copies a fixture node directory and restores the engine's file modes from truth.json
 // (git keeps no modes): swarm-root-ca.crt 0644, swarm-node.crt 0644, swarm-node.key 0600.
+// A scenario's entry in the fixtures' index.json (fails the test when there is none), and its
+// capture time as RFC 3339 text, the `--at` that makes the fixture's facts current.
+nlohmann::json fixture_scenario(const std::string& name);
+std::string fixture_captured_at(const std::string& name);
+
 std::filesystem::path copy_node_dir(const std::string& scenario, const std::string& node,
                                     const std::filesystem::path& into);
 

@@ -236,10 +236,7 @@ TEST_CASE("bad input: an old unlock key after the key was rotated exits 3 with a
     auto fixtures = fixtures_dir();
     if (!fixtures) return note_fixtures_missing();
     TempDir tmp;
-    auto index = load_json(*fixtures / "index.json");
-    std::string old_key;
-    for (const auto& s : index["scenarios"])
-        if (s["scenario"] == "autolock-unlock-key-rotated") old_key = s["old_unlock_key"];
+    std::string old_key = fixture_scenario("autolock-unlock-key-rotated")["old_unlock_key"];
     REQUIRE_FALSE(old_key.empty());
     fs::path dir = copy_node_dir("autolock-unlock-key-rotated", "manager1", tmp.path());
     RunResult run = run_swarmpki({"inspect", "--format", "json", "--dir", dir.string(), "--at",

@@ -20,11 +20,7 @@ NodeCerts load(const std::string& scenario, const std::string& node) {
             load_certificate_file((dir / "swarm-root-ca.crt").string())};
 }
 Instant captured(const std::string& scenario) {
-    auto index = swarmpki::test::load_json(*fixtures_dir() / "index.json");
-    for (auto& s : index["scenarios"])
-        if (s["scenario"] == scenario) return *parse_rfc3339(s["captured_at"].get<std::string>());
-    FAIL("no scenario " << scenario);
-    return {};
+    return *parse_rfc3339(swarmpki::test::fixture_captured_at(scenario));
 }
 
 // What `openssl verify -CAfile root -untrusted cross leaf` does.

@@ -22,13 +22,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string captured_at(const std::string& name) {
-    auto index = test::load_json(*test::fixtures_dir() / "index.json");
-    for (auto& s : index["scenarios"])
-        if (s["scenario"] == name) return s["captured_at"];
-    FAIL("no scenario " << name);
-    return {};
-}
+std::string captured_at(const std::string& name) { return test::fixture_captured_at(name); }
 
 // `swarmpki serve ...` in the background, stderr to a file; killed if the test did not stop it.
 class ServeProcess {
@@ -181,10 +175,7 @@ TEST_CASE("swarmpki serve --tls-from-dir with an autolocked key and --unlock-key
     if (!test::fixtures_dir()) return test::note_fixtures_missing();
     test::TempDir tmp;
     auto m1 = test::copy_node_dir("autolock", "manager1", tmp / "m1");
-    auto index = test::load_json(*test::fixtures_dir() / "index.json");
-    std::string unlock_key;
-    for (auto& s : index["scenarios"])
-        if (s["scenario"] == "autolock") unlock_key = s["unlock_key"];
+    std::string unlock_key = test::fixture_scenario("autolock")["unlock_key"];
     test::write_text(tmp / "unlock", unlock_key + "\n");
     ServeProcess serve({"serve", "--listen", "127.0.0.1:0", "--dir", m1.string(),
                         "--tls-from-dir", m1.string(), "--unlock-key-file",

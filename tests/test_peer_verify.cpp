@@ -16,11 +16,7 @@ namespace fs = std::filesystem;
 namespace {
 
 Instant captured(const std::string& scenario) {
-    auto index = swarmpki::test::load_json(*fixtures_dir() / "index.json");
-    for (auto& s : index["scenarios"])
-        if (s["scenario"] == scenario) return *parse_rfc3339(s["captured_at"].get<std::string>());
-    FAIL("no scenario " << scenario);
-    return {};
+    return *parse_rfc3339(swarmpki::test::fixture_captured_at(scenario));
 }
 
 PeerMaterial node(const std::string& scenario, const std::string& name) {

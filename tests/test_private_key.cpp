@@ -25,10 +25,7 @@ KeyAndLeaf load(const std::string& scenario, const std::string& node) {
     return {text, std::move(bundle), std::move(leaf)};
 }
 std::string unlock_key(const std::string& scenario, const std::string& field) {
-    auto index = swarmpki::test::load_json(*fixtures_dir() / "index.json");
-    for (auto& s : index["scenarios"])
-        if (s["scenario"] == scenario) return s[field].get<std::string>();
-    return {};
+    return swarmpki::test::fixture_scenario(scenario)[field].get<std::string>();
 }
 }  // namespace
 

@@ -18,17 +18,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-json scenario(const std::string& name) {
-    auto index = test::load_json(*test::fixtures_dir() / "index.json");
-    for (auto& s : index["scenarios"])
-        if (s["scenario"] == name) return s;
-    FAIL("no scenario " << name);
-    return {};
-}
-
-Instant captured_at(const std::string& name) {
-    return *parse_rfc3339(scenario(name)["captured_at"].get<std::string>());
-}
+json scenario(const std::string& name) { return test::fixture_scenario(name); }
+Instant captured_at(const std::string& name) { return *parse_rfc3339(test::fixture_captured_at(name)); }
 
 // Collects log lines for assertions (the server logs from several threads).
 struct LogLines {
