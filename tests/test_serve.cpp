@@ -2,6 +2,7 @@
 // routes, 404/405 and limits, promtool, webhooks for an expired certificate (time injected),
 // retries, and a dead receiver that must not hold up scrapes.
 #include "support.hpp"
+#include "test_serve_support.hpp"
 #include "test_webhook_receiver.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/serve.hpp"
@@ -21,33 +22,10 @@ namespace {
 json scenario(const std::string& name) { return test::fixture_scenario(name); }
 Instant captured_at(const std::string& name) { return *parse_rfc3339(test::fixture_captured_at(name)); }
 
-// Collects log lines for assertions (the server logs from several threads).
-struct LogLines {
-    std::mutex mutex;
-    std::vector<std::string> lines;
-    std::function<void(std::string_view)> sink() {
-        return [this](std::string_view line) {
-            std::lock_guard lock(mutex);
-            lines.emplace_back(line);
-        };
-    }
-    std::size_t count(std::string_view needle) {
-        std::lock_guard lock(mutex);
-        std::size_t n = 0;
-        for (const auto& l : lines) n += l.find(needle) != std::string::npos;
-        return n;
-    }
-};
+using test::LogLines;
 
 ServeOptions options_for(std::vector<std::string> dirs, Instant now, LogLines& log) {
-    test::ignore_sigpipe();
-    ServeOptions options;
-    options.listen = {"127.0.0.1", 0};
-    options.scan.dirs = std::move(dirs);
-    options.clock = [now] { return now; };
-    options.log = log.sink();
-    options.worker_threads = 4;
-    return options;
+    return test::loopback_serve_options(std::move(dirs), now, log);
 }
 
 std::shared_ptr<const SecretBytes> secret_of(const std::string& text) {

@@ -2,6 +2,7 @@
 // a mid-rotation chain that OpenSSL's default verifier refuses), a node of another swarm and a
 // client without a certificate are not; autolocked server keys load with the unlock key.
 #include "support.hpp"
+#include "test_serve_support.hpp"
 #include "test_webhook_receiver.hpp"
 #include "swarmpki/certificate.hpp"
 #include "swarmpki/error.hpp"
@@ -57,30 +58,12 @@ std::optional<int> scrape(int port, const ClientIdentity* id) {
     return result->status;
 }
 
-struct Logs {
-    std::mutex mutex;
-    std::vector<std::string> lines;
-    std::size_t count(std::string_view needle) {
-        std::lock_guard lock(mutex);
-        std::size_t n = 0;
-        for (const auto& l : lines) n += l.find(needle) != std::string::npos;
-        return n;
-    }
-};
+using Logs = test::LogLines;
 
 ServeOptions tls_options(const fs::path& server_dir, const fs::path& scanned, Instant now,
                          Logs& logs) {
-    test::ignore_sigpipe();
-    ServeOptions options;
-    options.listen = {"127.0.0.1", 0};
-    options.scan.dirs = {scanned.string()};
+    ServeOptions options = test::loopback_serve_options({scanned.string()}, now, logs);
     options.tls = tls_from_node_directory(server_dir.string());
-    options.clock = [now] { return now; };
-    options.log = [&logs](std::string_view line) {
-        std::lock_guard lock(logs.mutex);
-        logs.lines.emplace_back(line);
-    };
-    options.worker_threads = 4;
     return options;
 }
 
