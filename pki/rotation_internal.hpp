@@ -5,9 +5,11 @@
 #include "swarmpki/encoding.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <string>
@@ -26,8 +28,56 @@ struct SimNode {
     std::uint8_t issuer = 0;       // index into the simulator's table of issuer public keys
     std::uint32_t batch = 0;       // reconciler tick that marked it
     double renewed_at = -1;        // engine seconds since the rotation started; -1: never
+    // The node's current leaf and key. Before it renews, both stay empty until something observes
+    // its pre-rotation credentials (StartingCluster::credentials builds them): read them only
+    // through that accessor.
     Bytes leaf_der;
     std::string key_pem;           // only when the final state is written out
+};
+
+// Keys, signatures and signature verifications actually computed, from every thread.
+struct OperationCounters {
+    std::atomic<std::uint64_t> keygen{0}, sign{0}, verify{0};
+};
+
+// The cluster as it stood before the rotation, materialised on demand. A real cluster already
+// holds its nodes' pre-rotation certificates; the simulation has to create only the ones it
+// observes. A node's starting credentials (its own fresh key and a leaf really signed by the old
+// root, issued when the cluster was set up) are built the first time something looks at them:
+// an mTLS class check that picks the node to present its old leaf, a stranded node's rejection by
+// the new root, or --out writing a node that never renewed. A node that renews before anything
+// looks at its old leaf never gets one; its renewal, and every count, is as before.
+// Nothing in a starting leaf comes from the seeded generator (IDs are drawn up front; keys and
+// serials are random anyway), so when and in which order they are built changes no value.
+class StartingCluster {
+public:
+    // Borrows the old root, its key and the counters; they must outlive this.
+    StartingCluster(const Certificate& old_root, const PrivateKey& old_key, Instant issued_at,
+                    std::string cluster_id, bool keep_keys, OperationCounters& counters);
+    ~StartingCluster();
+    StartingCluster(const StartingCluster&) = delete;
+    StartingCluster& operator=(const StartingCluster&) = delete;
+
+    // The node's credentials as they are now: its renewed leaf once it has one, otherwise its
+    // pre-rotation leaf and key, built on the first call. Thread-safe: calls for different nodes
+    // build in parallel (each thread with its own key generator, builder and signer), a node's
+    // leaf is built once. Must not run while the node itself is renewing.
+    const SimNode& credentials(SimNode& node);
+
+private:
+    struct Maker;  // one thread's key generator, leaf builder and signer
+    std::unique_ptr<Maker> take_maker();
+    void return_maker(std::unique_ptr<Maker> maker);
+    std::mutex& lock_for(const SimNode& node);
+
+    NodeCertificateIssuer issuer_;
+    Instant issued_at_;
+    std::string cluster_id_;
+    bool keep_keys_;
+    OperationCounters& counters_;
+    std::mutex makers_lock_;
+    std::vector<std::unique_ptr<Maker>> idle_makers_;
+    std::array<std::mutex, 64> node_locks_;  // striped by node address
 };
 
 // A node's check of the signature on a certificate it has just been given, against the public

@@ -18,7 +18,8 @@ namespace swarmpki {
 namespace fs = std::filesystem;
 
 void write_rotation_output(const RotationOptions& options, const RotationReport& /*report*/,
-                           const std::vector<rotation_detail::SimNode>& nodes,
+                           std::vector<rotation_detail::SimNode>& nodes,
+                           rotation_detail::StartingCluster& starting,
                            const std::string& old_root_pem, const std::string& old_root_key_pem,
                            const std::string& new_root_pem, const std::string& new_root_key_pem,
                            const std::string& cross_pem, const std::string& tokens_text,
@@ -44,7 +45,9 @@ void write_rotation_output(const RotationOptions& options, const RotationReport&
         nodes.size(), options.threads ? options.threads : std::thread::hardware_concurrency(),
         [] { return 0; },
         [&](int&, std::size_t i) {
-            const rotation_detail::SimNode& node = nodes[i];
+            // A node that never renewed is written with its starting credentials, built here if
+            // nothing has looked at them yet.
+            const rotation_detail::SimNode& node = starting.credentials(nodes[i]);
             NodeFiles files;
             files.root_pem = switched && !node.removed ? new_root_pem : old_root_pem;
             files.chain_pem = encode_pem("CERTIFICATE", node.leaf_der) + (node.renewed ? cross_pem : "");

@@ -1,6 +1,8 @@
 // The rotation simulator: a linear pipeline of the engine's phases over a simulated cluster.
 //
-//   initial-cluster   old root, every node with its own key and leaf (as after `swarm init`/joins)
+//   initial-cluster   old root, every node with its own key and leaf (as after `swarm init`/joins);
+//                     a node's starting key and leaf are built when something observes them
+//                     (StartingCluster), as a real cluster already holds them
 //   new-root          the engine's CreateRootCA, or the operator's root through the engine's checks
 //   cross-sign        the new root signed by the old key (CrossSignCACertificate)
 //   renewal-first-batch / renewal-later-batches
@@ -28,7 +30,8 @@
 namespace swarmpki {
 
 void write_rotation_output(const RotationOptions& options, const RotationReport& report,
-                           const std::vector<rotation_detail::SimNode>& nodes,
+                           std::vector<rotation_detail::SimNode>& nodes,
+                           rotation_detail::StartingCluster& starting,
                            const std::string& old_root_pem, const std::string& old_root_key_pem,
                            const std::string& new_root_pem, const std::string& new_root_key_pem,
                            const std::string& cross_pem, const std::string& tokens_text,
@@ -51,13 +54,9 @@ Instant engine_instant(Instant start, double engine_seconds) {
     return start + Seconds(static_cast<std::int64_t>(std::floor(engine_seconds)));
 }
 
-struct Counters {
-    std::atomic<std::uint64_t> keygen{0}, sign{0}, verify{0};
-};
-
-// Signs on one worker thread: its own key generator, signing context and (for renewals) the
+// Renews on one worker thread: its own key generator, leaf builder, signing context and the
 // node's signature check.
-struct IssueWorker {
+struct RenewalWorker {
     KeyGenerator keys;
     NodeCertificateIssuer::Builder builder;
     CertificateSigner signer;
@@ -90,7 +89,7 @@ Root load_root(const PemInput& cert, const PemInput& key) {
     return Root{cert.text, key.text, certs.front(), std::move(private_key)};
 }
 
-Root make_root(Instant at, Counters& counters) {
+Root make_root(Instant at, OperationCounters& counters) {
     RootCa made = create_root({}, at);
     counters.keygen += 1;
     counters.sign += 1;
@@ -104,7 +103,7 @@ Root make_root(Instant at, Counters& counters) {
 // to the trust root is the same bytes for every node and was verified once in the cross-sign
 // phase.
 std::string node_refuses(X509* leaf, const Bytes& der, const Certificate& issuer, Instant at,
-                         LeafSignatureCheck& check, Counters& counters) {
+                         LeafSignatureCheck& check, OperationCounters& counters) {
     if (X509_NAME_cmp(X509_get_issuer_name(leaf), X509_get_subject_name(issuer.get0())) != 0)
         return "issuer name does not match the signing certificate";
     counters.verify += 1;
@@ -172,11 +171,11 @@ private:
         std::vector<PeerMaterial> reps;
         auto add_class = [&](const char* name, auto member) {
             for (NodeRole role : {NodeRole::manager, NodeRole::worker}) {
-                for (const SimNode& n : nodes_) {
+                for (SimNode& n : nodes_) {
                     if (n.role != role || !member(n)) continue;
                     const Certificate* inter = n.renewed ? &*cross_ : nullptr;
                     const Certificate& trust = switched_ && !n.removed ? new_root_->certificate : old_root_->certificate;
-                    reps.push_back(material_for(n, name, inter, trust, report_.cluster_id));
+                    reps.push_back(material_for(starting_->credentials(n), name, inter, trust, report_.cluster_id));
                     break;
                 }
             }
@@ -215,47 +214,44 @@ private:
         for (std::size_t k = 0; k < options_.offline; ++k) nodes_[candidates[k]].offline = true;
 
         old_tokens_ = {generate_join_token(old_root_->pem), generate_join_token(old_root_->pem)};
-        NodeCertificateIssuer issuer(old_root_->certificate, old_root_->key, kDefaultNodeCertExpiry);
-        issue_leaves(issuer, [&](std::size_t i) { return &nodes_[i]; }, total,
-                     [&](std::size_t) { return birth; }, 0, phase);
+        starting_.emplace(old_root_->certificate, old_root_->key, birth, report_.cluster_id,
+                          options_.out_dir.has_value(), counters_);
         check_classes(phase, options_.now);
         end_phase(phase, 0);
     }
 
-    // Issues a leaf with a fresh key to each selected node on every core.
-    template <typename Select, typename When>
-    void issue_leaves(const NodeCertificateIssuer& issuer, Select select, std::size_t count, When when,
-                      std::uint8_t issuer_index, SimulatedPhase& phase, bool node_checks = false) {
+    // Renews each node of the batch on every core: a fresh key, a leaf from `issuer`, checked by
+    // the node before it saves it.
+    void renew_leaves(const NodeCertificateIssuer& issuer, const std::vector<std::size_t>& batch,
+                      SimulatedPhase& phase) {
         bool keep_keys = options_.out_dir.has_value();
         std::mutex failures_lock;
         parallel_for_each(
-            count, threads_,
+            batch.size(), threads_,
             [&] {
-                return IssueWorker{KeyGenerator(), NodeCertificateIssuer::Builder(issuer), issuer.make_signer(),
-                                   LeafSignatureCheck(issuer.signing_certificate())};
+                return RenewalWorker{KeyGenerator(), NodeCertificateIssuer::Builder(issuer), issuer.make_signer(),
+                                     LeafSignatureCheck(issuer.signing_certificate())};
             },
-            [&](IssueWorker& worker, std::size_t i) {
-                SimNode& node = *select(i);
+            [&](RenewalWorker& worker, std::size_t i) {
+                SimNode& node = nodes_[batch[i]];
                 PrivateKey key = worker.keys.generate();
                 counters_.keygen += 1;
-                Instant at = when(i);
+                Instant at = engine_instant(options_.now, node.renewed_at);
                 X509* leaf = worker.builder.build(NodeIdentity{node.id, node.role, report_.cluster_id},
                                                   key.get0(), at);
                 Bytes der = worker.signer.sign_to_der(leaf);
                 counters_.sign += 1;
-                if (node_checks) {
-                    std::string refusal = node_refuses(leaf, der, issuer.signing_certificate(), at,
-                                                       worker.check, counters_);
-                    if (!refusal.empty()) {
-                        std::lock_guard<std::mutex> guard(failures_lock);
-                        fail(phase, "node " + node.id + " refuses its new certificate: " + refusal);
-                    }
+                std::string refusal = node_refuses(leaf, der, issuer.signing_certificate(), at, worker.check,
+                                                   counters_);
+                if (!refusal.empty()) {
+                    std::lock_guard<std::mutex> guard(failures_lock);
+                    fail(phase, "node " + node.id + " refuses its new certificate: " + refusal);
                 }
                 node.leaf_der = std::move(der);
-                node.issuer = issuer_index;
+                node.issuer = 1;  // the cross-signed certificate: the new root's key
                 if (keep_keys) node.key_pem = encode_node_key(key);
             });
-        if (node_checks) phase.verifications += count;
+        phase.verifications += batch.size();
     }
 
     bool desired_root() {
@@ -297,12 +293,9 @@ private:
     void renewal(const char* name, const std::vector<std::size_t>& batch, double from, double to) {
         SimulatedPhase& phase = begin_phase(name);
         NodeCertificateIssuer issuer(*cross_, new_root_->key, options_.cert_expiry);
-        Instant start = options_.now;
-        issue_leaves(issuer, [&](std::size_t i) { return &nodes_[batch[i]]; }, batch.size(),
-                     [&](std::size_t i) { return engine_instant(start, nodes_[batch[i]].renewed_at); }, 1,
-                     phase, true);
+        renew_leaves(issuer, batch, phase);
         for (std::size_t i : batch) nodes_[i].renewed = true;
-        check_classes(phase, engine_instant(start, to));
+        check_classes(phase, engine_instant(options_.now, to));
         end_phase(phase, std::max(0.0, to - from));
     }
 
@@ -341,11 +334,11 @@ private:
         switched_ = true;
         Instant at = engine_instant(options_.now, completed_at);
         check_classes(phase, at);
-        for (const SimNode& n : nodes_) {
+        for (SimNode& n : nodes_) {
             if (!n.removed) continue;
             ++phase.verifications;
             counters_.verify += 1;
-            Certificate leaf = Certificate::from_der(n.leaf_der, n.id);
+            Certificate leaf = Certificate::from_der(starting_->credentials(n).leaf_der, n.id);
             std::array<Certificate, 1> roots{new_root_->certificate};
             ChainVerification v = verify_chain(leaf, {}, roots, at);
             std::string why = v.verified ? "its leaf still verifies against the new root"
@@ -393,7 +386,7 @@ private:
         if (!options_.out_dir) return;
         const std::array<JoinToken, 2>& tokens = switched_ ? new_tokens_ : old_tokens_;
         std::string tokens_text = "worker " + tokens[0].to_string() + "\nmanager " + tokens[1].to_string() + "\n";
-        write_rotation_output(options_, report_, nodes_, old_root_->pem, old_root_->key_pem, new_root_->pem,
+        write_rotation_output(options_, report_, nodes_, *starting_, old_root_->pem, old_root_->key_pem, new_root_->pem,
                               new_root_->key_pem, cross_->to_pem(), tokens_text, switched_);
     }
 
@@ -401,10 +394,11 @@ private:
     RotationReport report_;
     std::mt19937_64 rng_;
     unsigned threads_ = 1;
-    Counters counters_;
+    OperationCounters counters_;
     Clock::time_point phase_start_;
     std::vector<SimNode> nodes_;
     std::optional<Root> old_root_, new_root_;
+    std::optional<StartingCluster> starting_;  // after old_root_: borrows its certificate and key
     std::optional<Certificate> cross_;
     std::vector<Bytes> issuer_spkis_;
     std::array<JoinToken, 2> old_tokens_{}, new_tokens_{};

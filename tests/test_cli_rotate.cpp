@@ -58,7 +58,9 @@ TEST_CASE("rotate simulate: the JSON contract and exit 0 when everyone is online
     CHECK(doc["converged"] == true);
     CHECK(doc["old_token_accepted_after"] == false);
     CHECK(doc["status"] == "ok");
-    CHECK(doc["crypto"]["keygen"] == 2 + 2 * 15);
+    // Two roots, 15 renewals, and the starting leaves of the manager and worker that present
+    // one in the initial-cluster class check: nothing else observes a pre-rotation leaf.
+    CHECK(doc["crypto"]["keygen"] == 2 + 15 + 2);
     CHECK(r.out.find("SWMTKN") == std::string::npos);  // no token secrets in the report
 
     auto again = run_swarmpki({"rotate", "simulate", "--managers", "3", "--workers", "12", "--seed", "5",
@@ -205,4 +207,101 @@ TEST_CASE("rotate simulate to an RSA operator root: ECDSA leaves signed with RSA
         CHECK(node["chain_verified"] == true);
         CHECK(node["rotation"]["state"] == "completed");
     }
+}
+
+namespace {
+
+// The report without what differs between runs of one seed: real time and the roots (random keys).
+nlohmann::json reproducible_part(nlohmann::json doc) {
+    doc.erase("seconds");
+    doc.erase("roots");
+    doc.erase("threads");
+    for (auto& p : doc["phases"]) p.erase("seconds");
+    return doc;
+}
+
+// A node directory's leaf was really signed by the old root: verified against it, inspected as a
+// node that never rotated.
+void expect_old_root_leaf(const fs::path& node_dir, const fs::path& old_root_file) {
+    INFO(node_dir);
+    auto chain = load_certificate_file((node_dir / "swarm-node.crt").string());
+    REQUIRE(chain.size() == 1);
+    Certificate old_root = load_certificate_file(old_root_file.string()).at(0);
+    CHECK(chain[0].signature_verified_by(old_root));
+    CHECK(chain[0].issued_by_name(old_root));
+    auto node = run_swarmpki({"inspect", "--dir", node_dir.string(), "--format", "json", "--at", kAt}).json()["nodes"][0];
+    CHECK(node["chain_verified"] == true);
+    CHECK(node["rotation"]["state"] == "none");
+    CHECK(node["key"]["matches_certificate"] == true);
+    CHECK(node["node"]["issuer_public_key_sha256"] == old_root.public_key_sha256());
+    CHECK(read_text(node_dir / "swarm-root-ca.crt") == read_text(old_root_file));
+}
+
+}  // namespace
+
+TEST_CASE("rotate simulate --out: down nodes that never renew hold their real old-root leaf", "[cli][rotation]") {
+    // One manager, five workers, three of them down. The class checks pick one down worker to
+    // present its old leaf; the other two are built only because --out writes them.
+    TempDir tmp;
+    std::vector<std::string> shape{"rotate", "simulate", "--managers", "1", "--workers", "5", "--offline", "3",
+                                   "--seed", "11", "--format", "json", "--at", kAt};
+    auto without_out = run_swarmpki(shape);
+    REQUIRE(without_out.exit_code == 2);
+    CHECK(without_out.json()["crypto"]["keygen"] == 2 + 3 + 2 + 1);  // roots, renewals, old-leaf pair, one down
+
+    SECTION("blocked: the down nodes stay in nodes/ with the old root") {
+        std::vector<std::string> args = shape;
+        args.insert(args.end(), {"--out", (tmp / "blocked").string()});
+        auto r = run_swarmpki(args);
+        REQUIRE(r.exit_code == 2);
+        auto doc = r.json();
+        CHECK(doc["crypto"]["keygen"] == 2 + 3 + 2 + 3);  // every down node written with its own key
+        CHECK(doc["crypto"]["sign"] == 2 + 3 + 2 + 3 + 1);
+        REQUIRE(doc["blocked_by"].size() == 3);
+        for (const auto& id : doc["blocked_by"])
+            expect_old_root_leaf(tmp / "blocked" / "nodes" / id.get<std::string>(),
+                                 tmp / "blocked" / "old-root" / "swarm-root-ca.crt");
+        CHECK(reproducible_part(doc)["phases"] == reproducible_part(without_out.json())["phases"]);
+    }
+    SECTION("removed: the stranded nodes' directories") {
+        std::vector<std::string> args = shape;
+        args.insert(args.end(), {"--remove-offline", "--out", (tmp / "removed").string()});
+        auto r = run_swarmpki(args);
+        REQUIRE(r.exit_code == 1);
+        auto doc = r.json();
+        REQUIRE(doc["stranded"].size() == 3);
+        for (const auto& s : doc["stranded"]) {
+            CHECK(s["reason"].get<std::string>().find("unknown-authority") != std::string::npos);
+            expect_old_root_leaf(tmp / "removed" / "stranded" / s["node"].get<std::string>(),
+                                 tmp / "removed" / "old-root" / "swarm-root-ca.crt");
+        }
+    }
+}
+
+TEST_CASE("rotate simulate --seed: the same report whatever the threads and whatever is built when", "[cli][rotation]") {
+    // Starting leaves are built on demand, on whichever thread asks first; nothing in the report
+    // may depend on that. Down nodes, removal and more than one batch exercise every observer.
+    TempDir tmp;
+    std::vector<std::string> shape{"rotate", "simulate", "--managers", "3", "--workers", "70", "--offline", "4",
+                                   "--remove-offline", "--seed", "23", "--format", "json", "--at", kAt};
+    auto run = [&](const std::string& threads, const std::string& out) {
+        std::vector<std::string> args = shape;
+        args.insert(args.end(), {"--threads", threads});
+        if (!out.empty()) args.insert(args.end(), {"--out", (tmp / out).string()});
+        auto r = run_swarmpki(args);
+        REQUIRE(r.exit_code == 1);
+        return r.json();
+    };
+    nlohmann::json one = run("1", "");
+    nlohmann::json two = run("2", "");
+    CHECK(reproducible_part(one) == reproducible_part(two));
+    CHECK(one["roots"]["new"] != two["roots"]["new"]);  // keys stay random
+    // With --out the same report, except for the starting leaves it writes (and the directory).
+    nlohmann::json written = run("2", "a");
+    CHECK(written["stranded"] == one["stranded"]);
+    CHECK(written["phases"].size() == one["phases"].size());
+    nlohmann::json a = reproducible_part(written), b = reproducible_part(run("1", "b"));
+    a.erase("out");
+    b.erase("out");
+    CHECK(a == b);
 }

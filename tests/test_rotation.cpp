@@ -85,14 +85,46 @@ TEST_CASE("rotation converges with every node online", "[rotation]") {
     CHECK(rotation_status(r) == "ok");
     CHECK(rotation_exit_code(r) == 0);
     CHECK(r.engine_seconds == Approx(3.15).margin(0.01));
-    // Two roots, then per node a key and a leaf before and after; the cross-signed certificate.
-    CHECK(r.crypto.keygen == 2 + 2 * 13);
-    CHECK(r.crypto.sign == 2 + 1 + 2 * 13);
+    // Two roots; per node the key and leaf of its renewal; the starting (pre-rotation) leaves of
+    // the two nodes the class checks pick to present one (a manager and a worker: every node
+    // renews in the first batch, so only the initial-cluster check sees old leaves); the
+    // cross-signed certificate.
+    CHECK(r.crypto.keygen == 2 + 13 + 2);
+    CHECK(r.crypto.sign == 2 + 13 + 2 + 1);
     CHECK(r.crypto.verify >= 13);
     REQUIRE(phase(r, "trust-root-switch"));
     CHECK(phase(r, "trust-root-switch")->verifications >= 13);
     CHECK(phase(r, "renewal-first-batch")->verifications > 13);  // per-node checks plus mTLS classes
     CHECK(r.old_root_public_key_sha256 != r.new_root_public_key_sha256);
+}
+
+TEST_CASE("starting leaves are built only for the nodes whose old leaf is observed", "[rotation]") {
+    // 2 managers and 78 workers, all online: 30 renew in the first batch, 50 later. Old leaves are
+    // observed only by the class checks of initial-cluster and renewal-first-batch (one manager
+    // and one worker of the old-leaf class each; the same node may serve both times). Without
+    // --out nothing else looks at them.
+    RotationReport r = simulate_rotation(small_cluster(2, 78));
+    REQUIRE(r.converged);
+    CHECK(total_failures(r) == 0);
+    std::uint64_t starting = r.crypto.keygen - 2 - 80;  // minus the roots and the renewals
+    CHECK(starting >= 2);
+    CHECK(starting <= 4);
+    CHECK(r.crypto.sign == 2 + 80 + starting + 1);  // + the cross-signed certificate
+    // Each renewing node still checks its new leaf: 80 verifications at least.
+    CHECK(r.crypto.verify >= 80);
+    CHECK(phase(r, "renewal-first-batch")->verifications > 30);
+    CHECK(phase(r, "renewal-later-batches")->verifications > 50);
+
+    // Down nodes never renew: each one the class checks or the stranding looks at gets its leaf.
+    RotationOptions o = small_cluster(1, 5, 3);  // the down nodes are workers (the leader stays up)
+    o.remove_offline = true;
+    RotationReport stranded = simulate_rotation(o);
+    REQUIRE(stranded.stranded.size() == 3);
+    // Roots, 3 renewals, the old-leaf manager and worker, and the 3 removed nodes (each refused
+    // by the new root with its real old-root leaf).
+    CHECK(stranded.crypto.keygen == 2 + 3 + 2 + 3);
+    for (const StrandedNode& s : stranded.stranded)
+        CHECK(s.reason.find("unknown-authority") != std::string::npos);
 }
 
 TEST_CASE("down nodes block the rotation forever", "[rotation]") {
