@@ -201,7 +201,7 @@ void check_files(const CertificatesDirectory& dir, std::vector<Finding>& out) {
             add(out, Severity::info, "symlink",
                 entry.name + " is a symlink to " + entry.facts.symlink_target,
                 "the engine replaces it with a plain file at its next write");
-        if (entry.name != kKeyFileName && entry.facts.exists && (entry.facts.mode & 022) != 0)
+        if (entry.name != kNodeKeyFile && entry.facts.exists && (entry.facts.mode & 022) != 0)
             add(out, Severity::warning, "file-writable-by-others",
                 entry.name + " has mode " + format_mode(entry.facts.mode) +
                     ": other users can change it",
@@ -215,7 +215,7 @@ void check_files(const CertificatesDirectory& dir, std::vector<Finding>& out) {
             "needed); remove it after the next renewal");
 
     auto text_checks = [&](const std::string& name, bool crlf, bool text_outside) {
-        bool root = name == kRootFileName;
+        bool root = name == kRootCertFile;
         Severity severity = root ? Severity::warning : Severity::notice;
         std::string digest_note =
             root ? "; the join-token digest covers these bytes, so tokens will not match it" : "";
@@ -228,9 +228,9 @@ void check_files(const CertificatesDirectory& dir, std::vector<Finding>& out) {
                 name + " has text outside its PEM blocks; the engine writes none" + digest_note,
                 "remove the extra text");
     };
-    if (dir.root_file) text_checks(kRootFileName, dir.root_file->crlf, dir.root_file->text_outside_blocks);
-    if (dir.cert_file) text_checks(kCertFileName, dir.cert_file->crlf, dir.cert_file->text_outside_blocks);
-    if (dir.key_file) text_checks(kKeyFileName, dir.key_file->crlf, dir.key_file->text_outside_blocks);
+    if (dir.root_file) text_checks(kRootCertFile, dir.root_file->crlf, dir.root_file->text_outside_blocks);
+    if (dir.cert_file) text_checks(kNodeCertFile, dir.cert_file->crlf, dir.cert_file->text_outside_blocks);
+    if (dir.key_file) text_checks(kNodeKeyFile, dir.key_file->crlf, dir.key_file->text_outside_blocks);
 }
 
 void check_legacy_root_key(const LegacyRootKeyFile& legacy, const std::vector<Certificate>* roots,

@@ -177,9 +177,9 @@ CertificatesDirectory read_node_directory(const std::string& dir) {
     }
     const std::string& resolved = node.dir_facts.resolved;
 
-    DirectoryEntry root = describe_entry(dir, resolved, kRootFileName);
-    DirectoryEntry cert = describe_entry(dir, resolved, kCertFileName);
-    DirectoryEntry key = describe_entry(dir, resolved, kKeyFileName);
+    DirectoryEntry root = describe_entry(dir, resolved, kRootCertFile);
+    DirectoryEntry cert = describe_entry(dir, resolved, kNodeCertFile);
+    DirectoryEntry key = describe_entry(dir, resolved, kNodeKeyFile);
     for (const DirectoryEntry* entry : {&root, &cert, &key})
         if (entry->facts.exists) node.entries.push_back(*entry);
     attempt(node, [&] { node.root_file = read_certificate_file(std::move(root)); });
@@ -189,7 +189,7 @@ CertificatesDirectory read_node_directory(const std::string& dir) {
 
     for (const std::string& name : list_names(dir)) {
         if (is_leftover(name)) node.leftovers.push_back(describe_entry(dir, resolved, name));
-        if (name == kLegacyRootKeyFileName)
+        if (name == kRootKeyFile)
             node.legacy_root_key = read_legacy_root_key(describe_entry(dir, resolved, name));
     }
     return node;

@@ -5,6 +5,7 @@
 #include "swarmpki/chain.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/file.hpp"
+#include "swarmpki/node_files.hpp"
 #include "swarmpki/pem.hpp"
 
 #include <algorithm>
@@ -150,8 +151,8 @@ PeerMaterial load_peer_material(const std::string& dir) {
                     ReadFailure::not_found);
     PeerMaterial m;
     m.dir = dir;
-    m.chain = load_bundle((fs::path(dir) / "swarm-node.crt").string(), nullptr);
-    m.roots = load_bundle((fs::path(dir) / "swarm-root-ca.crt").string(), &m.root_file_sha256);
+    m.chain = load_bundle((fs::path(dir) / kNodeCertFile).string(), nullptr);
+    m.roots = load_bundle((fs::path(dir) / kRootCertFile).string(), &m.root_file_sha256);
     const Certificate& leaf = m.chain[0];
     const std::string& ou = leaf.organizational_unit();
     if (ou == "swarm-manager" || ou == "swarm-worker") {

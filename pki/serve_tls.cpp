@@ -10,6 +10,7 @@
 #include "swarmpki/chain.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/file.hpp"
+#include "swarmpki/node_files.hpp"
 #include "swarmpki/pem.hpp"
 #include "swarmpki/webhook.hpp"
 
@@ -147,8 +148,8 @@ namespace swarmpki {
 
 TlsSettings tls_from_node_directory(const std::string& dir) {
     std::filesystem::path base(dir);
-    return TlsSettings{(base / "swarm-node.crt").string(), (base / "swarm-node.key").string(),
-                       (base / "swarm-root-ca.crt").string()};
+    return TlsSettings{(base / kNodeCertFile).string(), (base / kNodeKeyFile).string(),
+                       (base / kRootCertFile).string()};
 }
 
 }  // namespace swarmpki

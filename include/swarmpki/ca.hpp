@@ -12,6 +12,7 @@
 
 #include "swarmpki/certificate.hpp"
 #include "swarmpki/file.hpp"
+#include "swarmpki/node_files.hpp"
 #include "swarmpki/ossl.hpp"
 #include "swarmpki/private_key.hpp"
 #include "swarmpki/time.hpp"
@@ -34,12 +35,9 @@ inline constexpr Seconds kMinNodeCertExpiry{3600};                     // MinNod
 inline constexpr Seconds kNodeCertBackdate{3600};                      // CertBackdate
 inline constexpr std::size_t kEngineIdLength = 25;                     // identity.NewID
 
-// File names in a CA directory (`ca init`) and in a node directory (as on a real node).
-inline constexpr const char* kRootCertFile = "swarm-root-ca.crt";
-inline constexpr const char* kRootKeyFile = "swarm-root-ca.key";
+// File names in a CA directory (`ca init`); a node directory's are in node_files.hpp, and a CA
+// directory shares kRootCertFile and kRootKeyFile with them.
 inline constexpr const char* kCrossSignedFile = "swarm-cross-signed-ca.crt";
-inline constexpr const char* kNodeCertFile = "swarm-node.crt";
-inline constexpr const char* kNodeKeyFile = "swarm-node.key";
 
 // ---- keys ------------------------------------------------------------------------------------
 enum class CaKeyType { ecdsa_p256, ecdsa_p384, rsa_2048, rsa_3072, rsa_4096 };

@@ -9,6 +9,7 @@
 
 #include "swarmpki/certificate.hpp"
 #include "swarmpki/error.hpp"
+#include "swarmpki/node_files.hpp"
 
 #include <cstddef>
 #include <functional>
@@ -20,10 +21,6 @@
 #include <vector>
 
 namespace swarmpki {
-
-inline constexpr const char* kNodeCertFile = "swarm-node.crt";
-inline constexpr const char* kRootCertFile = "swarm-root-ca.crt";
-inline constexpr const char* kNodeKeyFile = "swarm-node.key";
 
 // Stable reasons used in JSON `errors[]` and the `swarmpki_scan_errors` metric.
 enum class ScanReason { permission_denied, not_found, broken_symlink, bad_pem, too_large, read_failed };

@@ -12,6 +12,7 @@
 #include "swarmpki/error.hpp"
 #include "swarmpki/file.hpp"
 #include "swarmpki/pem.hpp"
+#include "swarmpki/node_files.hpp"
 #include "swarmpki/private_key.hpp"
 
 #include <optional>
@@ -19,12 +20,6 @@
 #include <vector>
 
 namespace swarmpki {
-
-inline constexpr const char* kDefaultCertificatesDir = "/var/lib/docker/swarm/certificates";
-inline constexpr const char* kRootFileName = "swarm-root-ca.crt";
-inline constexpr const char* kCertFileName = "swarm-node.crt";
-inline constexpr const char* kKeyFileName = "swarm-node.key";
-inline constexpr const char* kLegacyRootKeyFileName = "swarm-root-ca.key";
 
 // One name in the directory, as lstat/stat see it, before and without reading it.
 struct DirectoryEntry {

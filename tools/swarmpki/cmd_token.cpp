@@ -11,6 +11,7 @@
 #include "swarmpki/file.hpp"
 #include "swarmpki/join_token.hpp"
 #include "swarmpki/json_writer.hpp"
+#include "swarmpki/node_files.hpp"
 #include "swarmpki/pem.hpp"
 
 #include <unistd.h>
@@ -202,7 +203,7 @@ std::string root_file_path(const po::variables_map& vm) {
     if (ca == dir) throw UsageError(ca ? "give --ca or --dir, not both" : "give --ca FILE or --dir DIR");
     if (ca) return vm["ca"].as<std::string>();
     std::string d = vm["dir"].as<std::string>();
-    return d + (d.empty() || d.back() == '/' ? "" : "/") + "swarm-root-ca.crt";
+    return d + (d.empty() || d.back() == '/' ? "" : "/") + kRootCertFile;
 }
 
 // ---- decode, batch ------------------------------------------------------------------------

@@ -1,0 +1,14 @@
+// The engine's file names in a node's certificate directory (/var/lib/docker/swarm/certificates),
+// one spelling for every module: inspect, expiry, the CA engine's output, serve's TLS settings.
+#pragma once
+
+namespace swarmpki {
+
+inline constexpr const char* kDefaultCertificatesDir = "/var/lib/docker/swarm/certificates";
+inline constexpr const char* kRootCertFile = "swarm-root-ca.crt";  // trust root bundle, 0644
+inline constexpr const char* kNodeCertFile = "swarm-node.crt";     // leaf (+ intermediate), 0644
+inline constexpr const char* kNodeKeyFile = "swarm-node.key";      // node key, 0600
+// A root CA key: in a `ca init` directory; on a node only from engines before 1.13, or left over.
+inline constexpr const char* kRootKeyFile = "swarm-root-ca.key";
+
+}  // namespace swarmpki
