@@ -88,8 +88,8 @@ TEST_CASE("the PEM fast path steps aside for anything but plain certificate bloc
         INFO(what);
         std::vector<CertificateBlock> blocks;
         bool taken = decode_plain_certificates(text, blocks);
-        if (std::string(what) == "no final LF") {
-            CHECK(fast_path_agrees(text));  // a last line without LF is still a line
+        if (std::string(what) == "no final LF" || std::string(what) == "padding split across lines") {
+            CHECK(fast_path_agrees(text));  // still plain base64 lines: the same DER either way
             continue;
         }
         CHECK_FALSE(taken);
