@@ -5,6 +5,7 @@
 #include "swarmpki/certificate.hpp"
 #include "swarmpki/encoding.hpp"
 
+#include <openssl/bn.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -44,10 +45,19 @@ inline std::string issuer_der_hex(const Certificate& c) {
     return name_der_hex(X509_get_issuer_name(c.get0()));
 }
 
-// The first byte of a 20-byte serial has its top bit clear (cfssl's rule).
-inline bool serial_top_bit_clear(const Certificate& c) {
-    const ASN1_INTEGER* serial = X509_get0_serialNumber(c.get0());
-    return ASN1_STRING_length(serial) <= 20 && (ASN1_STRING_get0_data(serial)[0] & 0x80) == 0;
+// cfssl draws 20 random bytes and clears the top bit of the first, so the serial is positive and
+// below 2^159. Judge the number, not the stored bytes: OpenSSL keeps the magnitude without DER's
+// sign octet, so when the first random byte is zero the next one leads and may have its top bit set.
+inline bool serial_is_cfssl_shaped(const ASN1_INTEGER* serial) {
+    if (ASN1_STRING_type(serial) != V_ASN1_INTEGER) return false;  // V_ASN1_NEG_INTEGER: negative
+    BIGNUM* value = ASN1_INTEGER_to_BN(serial, nullptr);
+    if (value == nullptr) return false;
+    bool shaped = !BN_is_zero(value) && BN_num_bits(value) <= 159;
+    BN_free(value);
+    return shaped;
+}
+inline bool serial_is_cfssl_shaped(const Certificate& c) {
+    return serial_is_cfssl_shaped(X509_get0_serialNumber(c.get0()));
 }
 
 }  // namespace swarmpki::test
