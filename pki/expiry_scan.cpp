@@ -47,22 +47,27 @@ public:
         std::lock_guard lock(mutex_);
         return certs_.try_emplace(std::string(key), std::move(parsed)).first->second;
     }
+    // `child` names `parent` as its issuer and `parent`'s key verifies its signature.
     bool verified_by(const Certificate& child, const Certificate& parent) {
+        return child.issued_by_name(parent) && signed_by(child, parent);
+    }
+    // `parent`'s key verifies `child`'s signature, whatever the names say.
+    bool signed_by(const Certificate& child, const Certificate& parent) {
         auto key = std::make_pair(&child, &parent);
         {
             std::lock_guard lock(mutex_);
-            if (auto found = verified_.find(key); found != verified_.end()) return found->second;
+            if (auto found = signed_.find(key); found != signed_.end()) return found->second;
         }
-        bool ok = child.issued_by_name(parent) && child.signature_verified_by(parent);
+        bool ok = child.signature_verified_by(parent);
         std::lock_guard lock(mutex_);
-        verified_[key] = ok;
+        signed_[key] = ok;
         return ok;
     }
 
 private:
     std::mutex mutex_;
     std::map<std::string, CertPtr, std::less<>> certs_;  // by DER: a handful of CAs
-    std::map<std::pair<const Certificate*, const Certificate*>, bool> verified_;
+    std::map<std::pair<const Certificate*, const Certificate*>, bool> signed_;
 };
 
 struct ParsedCert {
@@ -319,7 +324,11 @@ void add_records(UnitResult& out, ParsedFile&& file, KindOf kind_of, const Ident
 }
 
 // Was `leaf` issued by `parent`'s key? By key identifier when the leaf names one (the engine
-// always sets AKI = the issuer's SKI on leaves), else by names and signature.
+// always sets AKI = the issuer's SKI on leaves), else by names and signature. The leaf's own
+// signature is not checked when it names its issuer: that is a verification per node (a fifth of
+// a fleet scan's time after a rotation, when every node still bundles the cross-signed copy), and
+// judging signatures is inspect's and verify's job. So a leaf whose signature is broken is placed
+// by what it declares here, where inspect says its chain does not verify.
 bool leaf_issued_by(const ParsedCert& leaf, const Certificate& parent) {
     const auto& aki = leaf.facts.authority_key_id;
     if (aki && parent.subject_key_id())
@@ -334,11 +343,14 @@ RotationState rotation_state(const ParsedFile& chain, const ParsedFile& roots, C
     const ParsedCert& leaf = chain.certs[0];
     for (const ParsedCert& root : roots.certs) {
         if (!root.full || !leaf_issued_by(leaf, *root.full)) continue;
-        // Leaf under the trust root directly; a bundled different certificate with the root's
-        // key is the cross-signed leftover of a finished rotation.
+        // Leaf under the trust root directly; a bundled CA certificate with the root's key that
+        // another key signed is the cross-signed leftover of a finished rotation (a self-signed
+        // one is a copy or a re-issue of the root: no rotation). inspect_chain.cpp decides the
+        // same way; tests/test_rotation_state_agreement.cpp holds the two together.
         for (std::size_t i = 1; i < chain.certs.size(); ++i) {
             const CertPtr& middle = chain.certs[i].full;
-            if (middle && middle->same_public_key(*root.full) && middle != root.full)
+            if (middle && middle->is_ca() && middle->same_public_key(*root.full) &&
+                middle != root.full && !cache.signed_by(*middle, *middle))
                 return RotationState::completed;
         }
         return RotationState::none;

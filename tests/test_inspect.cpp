@@ -3,6 +3,7 @@
 // operator's root, whose cross-signed certificate is not named CN=swarm-ca), validity through a
 // lifetime, key checks, file checks, tokens, the fleet summary, and what the JSON must contain.
 #include "support.hpp"
+#include "test_node_writer.hpp"
 
 #include "swarmpki/ca.hpp"
 #include "swarmpki/inspect.hpp"
@@ -23,47 +24,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const Instant kNow = *parse_rfc3339("2026-11-28T22:54:07Z");
+const Instant kNow = kNodeIssuedAt;
 const char* kUnlockKey = "SWMKEY-1-PJVWSVYlMhxdEmx7RC0/t34bxRY0vgsf5UbNosU5SyQ";
-const char* kRaftDek = "CiDn4Zc1o9hB1cV3uYtZ0xQwErTyUiOpAsDfGhJkLzXcVb==";  // a made-up secret
-
-struct NodeSpec {
-    NodeRole role = NodeRole::worker;
-    Instant issued = kNow;
-    std::string cluster_id = "45dwjg326020dkgqtum4kdw4o";
-};
-
-struct Node {
-    fs::path dir;
-    PrivateKey key;
-    Certificate leaf;
-};
-
-// Writes a node directory: `trust` as swarm-root-ca.crt, a leaf signed by `signer` (a root, or
-// a cross-signed certificate with `signer_key`), then `extra` certificates in swarm-node.crt.
-Node write_node(const fs::path& dir, const Certificate& trust, const Certificate& signer,
-                const PrivateKey& signer_key, const std::vector<Certificate>& extra = {},
-                const NodeSpec& spec = {}) {
-    PrivateKey key = KeyGenerator().generate();
-    NodeCertificateIssuer issuer(signer, signer_key, kDefaultNodeCertExpiry);
-    Certificate leaf = issuer.issue({new_engine_id(), spec.role, spec.cluster_id}, key.get0(), spec.issued);
-    std::string chain = leaf.to_pem();
-    for (const Certificate& c : extra) chain += c.to_pem();
-    std::string key_pem = encode_node_key(key);
-    if (spec.role == NodeRole::manager) {
-        std::vector<PemHeader> headers;
-        headers.push_back({"kek-version", "18"});
-        headers.push_back({"raft-dek", kRaftDek});
-        key_pem = encode_pkcs8_pem(key, headers);
-    }
-    write_node_directory(dir.string(), {trust.to_pem(), chain, key_pem}, Overwrite::no);
-    return {dir, std::move(key), leaf};
-}
-
-Node simple_node(const fs::path& dir, const RootCa& root, const NodeSpec& spec = {}) {
-    return write_node(dir, root.certificate, root.certificate, root.key, {}, spec);
-}
-
 bool has_finding(const NodeReport& r, const std::string& code, Severity severity) {
     return std::any_of(r.findings.begin(), r.findings.end(), [&](const Finding& f) {
         return f.code == code && f.severity == severity;
