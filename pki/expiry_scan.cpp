@@ -326,9 +326,10 @@ void add_records(UnitResult& out, ParsedFile&& file, KindOf kind_of, const Ident
 // Was `leaf` issued by `parent`'s key? By key identifier when the leaf names one (the engine
 // always sets AKI = the issuer's SKI on leaves), else by names and signature. The leaf's own
 // signature is not checked when it names its issuer: one P-256 verification (about 60 us) costs
-// four to six times what the scan spends on a whole file (10-13 us of CPU in scripts/bench expiry), and after a rotation every node still
-// bundles the cross-signed copy and would need one. Judging signatures is inspect's and verify's job. So a leaf whose signature is broken is placed
-// by what it declares here, where inspect says its chain does not verify.
+// four to six times what the scan spends on a whole file (10-13 us of CPU in scripts/bench
+// expiry), and after a rotation every node still bundles the cross-signed copy and would need
+// one. Judging signatures is inspect's and verify's job; a leaf whose signature is broken is
+// placed here by what it declares, where inspect says its chain does not verify.
 bool leaf_issued_by(const ParsedCert& leaf, const Certificate& parent) {
     const auto& aki = leaf.facts.authority_key_id;
     if (aki && parent.subject_key_id())
