@@ -21,7 +21,10 @@ std::optional<Tlv> next_tlv(const unsigned char*& cursor, const unsigned char* e
     tlv.start = cursor;
     const unsigned char* p = cursor;
     int flags = ASN1_get_object(&p, &tlv.length, &tlv.tag, &tlv.xclass, end - cursor);
-    if (flags & 0x80) {  // error, or indefinite length (not DER)
+    // ASN1_get_object sets 0x80 on an error and 0x01 for an indefinite length, which it
+    // reports as length 0: BER, not DER, and its content would look empty here.
+    constexpr int kError = 0x80, kIndefinite = 0x01;
+    if (flags & (kError | kIndefinite)) {
         ossl::drain_errors();
         return std::nullopt;
     }

@@ -18,11 +18,12 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <numeric>
 #include <set>
-#include <unordered_map>
+#include <tuple>
 
 namespace swarmpki {
 
@@ -33,10 +34,12 @@ using expiry_detail::CertFacts;
 using CertPtr = std::shared_ptr<const Certificate>;
 
 // Parsed CA certificates, shared by the workers and keyed by their DER, so the root every node
-// of a fleet holds is parsed once; and signature checks between them, memoised for the same
-// reason. Leaves are never cached: each is its own.
+// of a fleet holds is parsed once and each CA is one object (rotation_state compares CAs by
+// pointer); and signature checks between certificates, memoised for the same reason. Leaves are
+// never kept: each is its own.
 class CaCache {
 public:
+    // The one certificate for this DER when it is a CA; a leaf is parsed and handed back alone.
     CertPtr get(const Bytes& der, const std::string& subject_for_errors) {
         std::string_view key(reinterpret_cast<const char*>(der.data()), der.size());
         {
@@ -44,6 +47,7 @@ public:
             if (auto found = certs_.find(key); found != certs_.end()) return found->second;
         }
         auto parsed = std::make_shared<const Certificate>(Certificate::from_der(der, subject_for_errors));
+        if (!parsed->is_ca()) return parsed;
         std::lock_guard lock(mutex_);
         return certs_.try_emplace(std::string(key), std::move(parsed)).first->second;
     }
@@ -51,23 +55,46 @@ public:
     bool verified_by(const Certificate& child, const Certificate& parent) {
         return child.issued_by_name(parent) && signed_by(child, parent);
     }
-    // `parent`'s key verifies `child`'s signature, whatever the names say.
+    // `parent`'s key verifies `child`'s signature, whatever the names say. Memoised by what the
+    // answer depends on, the child's DER and the parent's key, never by address: a certificate
+    // this cache does not own dies with its unit and the next one may take its address.
     bool signed_by(const Certificate& child, const Certificate& parent) {
-        auto key = std::make_pair(&child, &parent);
+        SignatureKey key{as_text(child.der()), parent.public_key_sha256()};
         {
             std::lock_guard lock(mutex_);
             if (auto found = signed_.find(key); found != signed_.end()) return found->second;
         }
         bool ok = child.signature_verified_by(parent);
         std::lock_guard lock(mutex_);
-        signed_[key] = ok;
+        signed_.try_emplace(StoredKey{std::string(key.child_der), std::string(key.parent_key)}, ok);
         return ok;
     }
 
 private:
+    static std::string_view as_text(const Bytes& der) {
+        return {reinterpret_cast<const char*>(der.data()), der.size()};
+    }
+    struct SignatureKey {
+        std::string_view child_der, parent_key;  // DER; SHA-256 of the SubjectPublicKeyInfo
+    };
+    struct StoredKey {
+        std::string child_der, parent_key;
+    };
+    // Orders stored and looked-up keys alike, so a lookup copies nothing.
+    struct KeyLess {
+        using is_transparent = void;
+        static SignatureKey view(const StoredKey& k) { return {k.child_der, k.parent_key}; }
+        static SignatureKey view(const SignatureKey& k) { return k; }
+        template <typename A, typename B>
+        bool operator()(const A& a, const B& b) const {
+            SignatureKey x = view(a), y = view(b);
+            return std::tie(x.child_der, x.parent_key) < std::tie(y.child_der, y.parent_key);
+        }
+    };
+
     std::mutex mutex_;
     std::map<std::string, CertPtr, std::less<>> certs_;  // by DER: a handful of CAs
-    std::map<std::pair<const Certificate*, const Certificate*>, bool> signed_;
+    std::map<StoredKey, bool, KeyLess> signed_;
 };
 
 struct ParsedCert {
@@ -143,10 +170,9 @@ ParsedFile parse_bytes(const std::string& path, std::string_view bytes, Strictne
         auto facts = expiry_detail::read_cert_facts(block.der, &worker.facts);
         if (!facts || facts->is_ca) {
             // A CA, or DER the facts reader does not follow: the full parse decides (and names
-            // the problem precisely when there is one).
-            cert.full = facts ? cache.get(block.der, where())
-                              : std::make_shared<const Certificate>(
-                                    Certificate::from_der(block.der, where()));
+            // the problem precisely when there is one). Either way a CA comes from the cache,
+            // so each CA is one object however its DER is encoded.
+            cert.full = cache.get(block.der, where());
             cert.facts = facts ? std::move(*facts) : expiry_detail::facts_of(*cert.full);
         } else {
             cert.facts = std::move(*facts);

@@ -238,3 +238,20 @@ TEST_CASE("the plain-name reader refuses malformed DER instead of guessing", "[e
     REQUIRE(empty);
     CHECK(empty->rfc2253.empty());
 }
+
+TEST_CASE("next_tlv refuses an indefinite length, which is BER, not DER", "[expiry]") {
+    // SEQUENCE { INTEGER 5 }, definite and indefinite (30 80 ... 00 00).
+    Bytes definite = {0x30, 0x03, 0x02, 0x01, 0x05};
+    const unsigned char* p = definite.data();
+    auto tlv = expiry_detail::next_tlv(p, definite.data() + definite.size());
+    REQUIRE(tlv);
+    CHECK(tlv->length == 3);
+    CHECK(p == definite.data() + definite.size());
+
+    // ASN1_get_object reports an indefinite length as length 0: taken as DER, the SEQUENCE
+    // would look empty and its content would be read as the next element.
+    Bytes indefinite = {0x30, 0x80, 0x02, 0x01, 0x05, 0x00, 0x00};
+    p = indefinite.data();
+    CHECK_FALSE(expiry_detail::next_tlv(p, indefinite.data() + indefinite.size()));
+    CHECK(p == indefinite.data());  // the cursor stays put
+}

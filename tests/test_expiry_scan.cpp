@@ -3,11 +3,15 @@
 #include "support.hpp"
 #include "swarmpki/expiry.hpp"
 #include "swarmpki/expiry_render.hpp"
+#include "swarmpki/pem.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <openssl/asn1.h>
+
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 
 using namespace swarmpki;
@@ -33,6 +37,33 @@ ExpiryReport scan(std::vector<std::string> paths, Instant at, unsigned threads =
     options.at = at;
     options.threads = threads;
     return evaluate_expiry(plan_scan(paths), options);
+}
+
+// The certificate in `pem` re-encoded with its outer SEQUENCE in BER's indefinite-length form
+// (30 80 ... 00 00): OpenSSL still parses it (and its signature, over the unchanged TBS, still
+// verifies); the scan's fast facts reader does not, so the scan parses it in full.
+std::string indefinite_length_pem(const std::string& pem) {
+    Bytes der = parse_pem_or_throw(pem, "test").blocks.at(0).der;
+    const unsigned char* content = der.data();
+    long length = 0;
+    int tag = 0, xclass = 0;
+    REQUIRE(ASN1_get_object(&content, &length, &tag, &xclass, static_cast<long>(der.size())) ==
+            V_ASN1_CONSTRUCTED);
+    Bytes out(static_cast<std::size_t>(length) + 4);
+    unsigned char* p = out.data();
+    ASN1_put_object(&p, 2, 0, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);  // 2: indefinite
+    std::memcpy(p, content, static_cast<std::size_t>(length));
+    p += length;
+    ASN1_put_eoc(&p);
+    REQUIRE(p == out.data() + out.size());
+    return encode_pem("CERTIFICATE", out);
+}
+
+const CertExpiry& record(const ExpiryReport& r, const std::string& path) {
+    auto it = std::find_if(r.certificates.begin(), r.certificates.end(),
+                           [&](const CertExpiry& e) { return e.path == path; });
+    REQUIRE(it != r.certificates.end());
+    return *it;
 }
 
 const NodeDirectory& directory(const ExpiryReport& r, const std::string& path) {
@@ -185,6 +216,41 @@ TEST_CASE("identical root files share one parse but keep their own paths and dig
         }
     CHECK(roots == 2);
     CHECK(r.certificates[0].path != r.certificates[2].path);
+}
+
+TEST_CASE("a certificate's kind does not depend on the file scanned before it", "[expiry][cli]") {
+    // A root, then the cross-signed CA (subject = issuer = CN=swarm-ca, signed by the other
+    // root's key: an intermediate), both in a form the fast reader steps aside for. Their full
+    // parses are scan-local objects; the signature memo once keyed them by address, and the
+    // second took the first one's address and its "self-signed" answer: reported as a root.
+    swarmpki::test::TempDir tmp;
+    std::string old_ca = (tmp / "old").string(), new_ca = (tmp / "new").string();
+    std::string cross = (tmp / "cross.crt").string();
+    REQUIRE(swarmpki::test::run_swarmpki({"ca", "init", "--out", old_ca}).exit_code == 0);
+    REQUIRE(swarmpki::test::run_swarmpki({"ca", "init", "--out", new_ca}).exit_code == 0);
+    REQUIRE(swarmpki::test::run_swarmpki(
+                {"ca", "cross-sign", "--old", old_ca, "--new", new_ca, "--out", cross})
+                .exit_code == 0);
+    fs::create_directories(tmp / "tree");
+    std::string root_path = (tmp / "tree" / "a-root.crt").string();
+    std::string cross_path = (tmp / "tree" / "b-cross.crt").string();
+    swarmpki::test::write_text(root_path, indefinite_length_pem(swarmpki::test::read_text(
+                                              fs::path(old_ca) / "swarm-root-ca.crt")));
+    swarmpki::test::write_text(cross_path,
+                               indefinite_length_pem(swarmpki::test::read_text(cross)));
+    Instant at = *parse_rfc3339("2030-01-01T00:00:00Z");
+
+    ExpiryReport alone = scan({cross_path}, at, 1);
+    REQUIRE(alone.certificates.size() == 1);
+    CHECK(alone.certificates[0].kind == CertKind::intermediate);
+    for (unsigned threads : {1u, 4u}) {
+        INFO(threads);
+        ExpiryReport both = scan({(tmp / "tree").string()}, at, threads);
+        CHECK(both.errors.empty());
+        REQUIRE(both.certificates.size() == 2);
+        CHECK(record(both, root_path).kind == CertKind::root);
+        CHECK(record(both, cross_path).kind == CertKind::intermediate);
+    }
 }
 
 TEST_CASE("the JSON document is JsonWriter's pretty layout, byte for byte", "[expiry][conformance]") {

@@ -41,6 +41,22 @@ expect_exit "swarm-ca-rotate with no reachable engine: refused" 3 \
   env DOCKER_HOST=unix://"$tmp"/no-such.sock SWARMPKI="$swarmpki" "$rotate" --yes
 expect_match "the refusal says the engine is unreachable" 'cannot reach the Docker engine' "$IT_OUT"
 expect_exit "swarm-ca-rotate without swarmpki: refused" 3 env SWARMPKI="$tmp/none" PATH=/usr/bin:/bin "$rotate" --yes
+# A docker CLI that answers the first pre-flight questions and then fails where nothing was
+# foreseen (docker node inspect): nothing has changed yet, so exit 3 with one line, never bash's 1.
+mkdir -p "$tmp/fake-docker"
+cat >"$tmp/fake-docker/docker" <<'FAKE'
+#!/usr/bin/env bash
+case "$*" in
+  "info --format {{json .Swarm}}") echo '{"LocalNodeState":"active","ControlAvailable":true}' ;;
+  "info --format {{.Swarm.Cluster.RootRotationInProgress}}") echo false ;;
+  "node ls -q") echo abc123 ;;
+  *) echo "fake docker: $1 $2 is broken" >&2; exit 1 ;;
+esac
+FAKE
+chmod +x "$tmp/fake-docker/docker"
+expect_exit "swarm-ca-rotate when docker fails unexpectedly before any change: refused (exit 3)" 3 \
+  env PATH="$tmp/fake-docker:$PATH" SWARMPKI="$swarmpki" "$rotate" --yes
+expect_match "the unexpected failure is named, as a refusal" 'refused: unexpected error before any change' "$IT_OUT"
 
 # ---- bash completion, against the built binary
 completion=$root/contrib/bash-completion/swarmpki
