@@ -11,6 +11,7 @@ SWARMPKI=${SWARMPKI:?set SWARMPKI to the swarmpki binary}
 FIXTURES=${FIXTURES:?set FIXTURES to the fixture corpus}
 DURATION=${SERVE_BENCH_DURATION:-10s}
 command -v wrk >/dev/null || { echo "bench serve: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+command -v curl >/dev/null || { echo "bench serve: curl is not installed (apt-get install curl)" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/swarmpki-bench-serve.XXXXXX)
 server_pid=""
@@ -87,7 +88,7 @@ run_wrk /healthz
 h_rps=$RPS h_p99=$P99_MS h_err=$ERRORS
 
 kill -TERM "$server_pid"
-wait "$server_pid"; server_rc=$?
+server_rc=0; wait "$server_pid" || server_rc=$?
 server_pid=""
 
 errors=$(( m1_err + m2_err + h_err ))
