@@ -155,11 +155,11 @@ Listing list_directory(const std::string& dir, bool explicit_path, std::vector<c
     return out;
 }
 
-// Walks the trees under some root directories on `threads` workers. A directory is listed by
-// whichever worker takes it; its subdirectories go back on a shared stack. Directory listing is a
-// third of a fleet scan's system time, and the kernel serves it on every core. Units come out in
-// no particular order (plan_scan sorts them); errors are sorted by path per root, so a report is
-// the same from run to run.
+// Walks the trees under some root directories on up to `threads` workers. A directory is listed
+// by whichever worker takes it; its subdirectories go back on a shared stack. Directory listing
+// is a third of a fleet scan's system time, and the kernel serves it on every core. Units come
+// out in no particular order (plan_scan sorts them); errors are sorted by path per root, so a
+// report is the same from run to run.
 class ParallelWalk {
 public:
     struct Root {
@@ -176,12 +176,15 @@ public:
     }
 
     std::vector<Root> run(unsigned threads) {
-        unsigned workers = std::max(1u, threads);
-        std::vector<std::thread> pool;
-        pool.reserve(workers - 1);
-        for (unsigned t = 1; t < workers; ++t) pool.emplace_back([this] { work(); });
+        max_workers_ = std::max(1u, threads);
+        {
+            std::lock_guard lock(mutex_);
+            add_workers();
+        }
         work();
-        for (auto& t : pool) t.join();
+        // Workers are added only while directories are pending; this one returned when none
+        // were and no listing was in flight to add any, so pool_ is complete.
+        for (auto& t : pool_) t.join();
         for (Root& root : roots_)
             std::sort(root.errors.begin(), root.errors.end(),
                       [](const ScanError& a, const ScanError& b) { return a.path < b.path; });
@@ -214,6 +217,7 @@ private:
             for (std::string& sub : listing.subdirs)
                 pending_.push_back({std::move(sub), task.root, false});
             --busy_;
+            add_workers();
             changed_.notify_all();
         }
         // Hand this worker's finds to the roots once, under the lock it already holds.
@@ -221,11 +225,23 @@ private:
         for (auto& [root, error] : errors) roots_[root].errors.push_back(std::move(error));
     }
 
+    // Under the lock: a worker more for each pending directory no idle one will take, up to
+    // the limit. Starting them all at once cost a thread a core for a single node directory
+    // (swarmpki-serve walks its directories on every scan).
+    void add_workers() {
+        unsigned idle = started_ - busy_;
+        for (; started_ < max_workers_ && pending_.size() > idle; ++started_, ++idle)
+            pool_.emplace_back([this] { work(); });
+    }
+
     std::vector<Root> roots_;
     std::mutex mutex_;
     std::condition_variable changed_;
     std::vector<Task> pending_;
+    std::vector<std::thread> pool_;
     unsigned busy_ = 0;
+    unsigned started_ = 1;  // the caller's thread works too
+    unsigned max_workers_ = 1;
 };
 
 struct Walker {

@@ -252,11 +252,11 @@ struct ChunkText {
 };
 
 // Appends the array "[ ... ]" of `items` to `out` (reserved by the caller). Chunks are rendered
-// on every core and appended in order as they finish, so a fleet's array (about 1 KiB a
+// on `threads` workers and appended in order as they finish, so a fleet's array (about 1 KiB a
 // certificate) costs a fraction of its sequential time and the document is built in place: no
 // second copy of it exists at any time.
 template <typename T>
-void append_array(std::string& out, const std::vector<T>& items) {
+void append_array(std::string& out, const std::vector<T>& items, unsigned threads) {
     if (items.empty()) {
         out += "[]";
         return;
@@ -264,7 +264,7 @@ void append_array(std::string& out, const std::vector<T>& items) {
     out += '[';
     std::size_t chunks = (items.size() + kChunk - 1) / kChunk;
     expiry_detail::for_each_chunk_in_order<ChunkText>(
-        chunks, default_thread_count(),
+        chunks, threads,
         [&](std::size_t chunk, unsigned) {
             std::size_t begin = chunk * kChunk, end = std::min(items.size(), begin + kChunk);
             std::size_t bound = 0;
@@ -400,9 +400,9 @@ std::string render_expiry_json(const ExpiryReport& report) {
     out.reserve(rest.size() + array_size_estimate(report.certificates) +
                 array_size_estimate(report.directories) + 1);
     out.append(rest, 0, certificates_at);
-    append_array(out, report.certificates);
+    append_array(out, report.certificates, report.threads);
     out.append(rest, certificates_at + 2, directories_at - certificates_at - 2);
-    append_array(out, report.directories);
+    append_array(out, report.directories, report.threads);
     out.append(rest, directories_at + 2);
     out += '\n';
     return out;

@@ -542,6 +542,7 @@ ExpiryReport evaluate_expiry(const ScanPlan& plan, const ExpiryOptions& options)
     CaRegistry registry;
     ExpiryReport report;
     report.evaluated_at = options.at;
+    report.threads = options.threads;
     report.cert_expiry = options.cert_expiry;
     report.errors = plan.errors;
     // Room for a few certificates a unit: only what is written is touched, and the records are

@@ -73,7 +73,7 @@ Snapshot scan_directories(const ScanSettings& settings, Instant now) {
     try {
         ExpiryOptions options = settings.expiry;
         options.at = now;
-        ExpiryReport report = evaluate_expiry(plan_scan(settings.dirs), options);
+        ExpiryReport report = evaluate_expiry(plan_scan(settings.dirs, options.threads), options);
         snapshot.metrics = render_prometheus(report);
         snapshot.status = report.status;
         snapshot.state = reduce(report, settings.dirs);

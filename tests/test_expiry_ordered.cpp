@@ -87,6 +87,14 @@ TEST_CASE("a report of many chunks renders in order, in JsonWriter's layout", "[
     }
     std::string out = render_expiry_json(big);
     CHECK(nlohmann::ordered_json::parse(out).dump(2) + "\n" == out);
+    // The scan's thread count travels with the report to the renderer; the text is the same on
+    // any number of threads.
+    CHECK(big.threads == 3);
+    for (unsigned threads : {1u, 4u}) {
+        INFO(threads);
+        big.threads = threads;
+        CHECK(render_expiry_json(big) == out);
+    }
     auto doc = nlohmann::json::parse(out);
     REQUIRE(doc["certificates"].size() == 9000);
     REQUIRE(doc["directories"].size() == 9000);

@@ -122,6 +122,9 @@ struct ExpiryReport {
     std::vector<NodeDirectory> directories;
     std::vector<ScanError> errors;
     ExpirySummary summary;
+    // The workers the scan ran on (ExpiryOptions::threads); renderers that work in parallel
+    // (the JSON arrays) use as many, so --threads bounds the whole command.
+    unsigned threads = default_thread_count();
 };
 
 // Scans the plan on options.threads workers and builds the report. Scan errors are findings

@@ -86,7 +86,7 @@ int run_expiry(const Args& args) {
     }
 
     const auto& paths = vm["path"].as<std::vector<std::string>>();
-    ExpiryReport report = evaluate_expiry(plan_scan(paths), expiry);
+    ExpiryReport report = evaluate_expiry(plan_scan(paths, expiry.threads), expiry);
 
     if (vm.count("metrics-file"))
         write_file_atomically(vm["metrics-file"].as<std::string>(), render_prometheus(report),
