@@ -1,5 +1,6 @@
-// The fleet walker and loader. Walking is sequential (directory reads are cheap and the order
-// must be stable); reading and parsing, which dominate, run on every core through parallel_for.
+// The fleet walker and loader. Trees are walked on up to `threads` workers, which share a stack
+// of directories still to list (plan_scan sorts what they find, so the plan is the same for any
+// number); reading and parsing run on every core through parallel_for_workers.
 #include "swarmpki/cert_scan.hpp"
 
 #include "swarmpki/file.hpp"
@@ -16,7 +17,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <memory>
 #include <mutex>
 #include <system_error>
 #include <thread>
@@ -368,25 +368,6 @@ void parallel_for_workers(std::size_t count, unsigned threads,
     for (unsigned t = 1; t < workers; ++t) pool.emplace_back(worker, t);
     worker(0);
     for (auto& t : pool) t.join();
-}
-
-void parallel_for(std::size_t count, unsigned threads,
-                  const std::function<void(std::size_t)>& work) {
-    parallel_for_workers(count, threads, [&](std::size_t i, unsigned) { work(i); });
-}
-
-std::optional<std::string_view> read_listed_regular_file(const std::string& path,
-                                                        std::string& buffer) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0) return std::nullopt;
-    if (buffer.size() != kDefaultReadLimit + 1) buffer.resize(kDefaultReadLimit + 1);
-    ssize_t got;
-    do {
-        got = ::read(fd, buffer.data(), buffer.size());
-    } while (got < 0 && errno == EINTR);
-    ::close(fd);
-    if (got < 0 || static_cast<std::size_t>(got) > kDefaultReadLimit) return std::nullopt;
-    return std::string_view(buffer.data(), static_cast<std::size_t>(got));
 }
 
 unsigned default_thread_count() { return std::max(1u, std::thread::hardware_concurrency()); }

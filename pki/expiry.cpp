@@ -94,11 +94,6 @@ CertExpiry evaluate_certificate(const Certificate& cert, CertKind kind,
     return expiry_detail::evaluate_facts(expiry_detail::facts_of(cert), kind, options);
 }
 
-CertExpiry expiry_detail::evaluate_facts(const CertFacts& cert, CertKind kind,
-                                         const ExpiryOptions& options) {
-    return evaluate_facts(CertFacts(cert), kind, options);
-}
-
 CertExpiry expiry_detail::evaluate_facts(CertFacts&& cert, CertKind kind,
                                          const ExpiryOptions& options) {
     CertExpiry e;

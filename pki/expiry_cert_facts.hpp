@@ -117,8 +117,7 @@ std::optional<CertFacts> read_cert_facts(const Bytes& der, FactsScratch* scratch
 
 CertFacts facts_of(const Certificate& cert);
 
-// evaluate_certificate on facts (expiry.cpp); the rvalue form moves the strings into the record.
-CertExpiry evaluate_facts(const CertFacts& cert, CertKind kind, const ExpiryOptions& options);
+// evaluate_certificate on facts (expiry.cpp), moving their strings into the record.
 CertExpiry evaluate_facts(CertFacts&& cert, CertKind kind, const ExpiryOptions& options);
 
 }  // namespace swarmpki::expiry_detail

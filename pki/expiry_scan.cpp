@@ -184,16 +184,6 @@ ParsedFile parse_bytes(const std::string& path, std::string_view bytes, Strictne
     return file;
 }
 
-// One open, one read, one close for a file the walk listed as regular; otherwise (or when that
-// fails) read_file, which stats and names the problem.
-std::string_view read_bytes(const std::string& path, bool listed_regular, WorkerState& worker,
-                            std::string& owned) {
-    if (listed_regular)
-        if (auto bytes = read_listed_regular_file(path, worker.buffer)) return *bytes;
-    owned = read_file(path);
-    return owned;
-}
-
 // A node directory's swarm-root-ca.crt: parsed once per distinct content per worker, with the
 // SHA-256 of its bytes (the join-token digest), which only root files need.
 ParsedFile parse_root_file(const std::string& path, std::string_view bytes, CaCache& cache,
@@ -221,8 +211,9 @@ std::variant<ParsedFile, ScanError> load(const std::string& path, Strictness str
                                          bool listed_regular, FileRole role, CaCache& cache,
                                          WorkerState& worker) {
     try {
-        std::string owned;
-        std::string_view bytes = read_bytes(path, listed_regular, worker, owned);
+        // Into the worker's buffer; a file the walk listed as regular is not stat'ed again.
+        std::string_view bytes = read_file(path, worker.buffer,
+                                           listed_regular ? KnownRegular::yes : KnownRegular::no);
         if (role == FileRole::root_file) return parse_root_file(path, bytes, cache, worker);
         return parse_bytes(path, bytes, strictness, cache, worker);
     } catch (const Error& e) {

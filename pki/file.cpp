@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -61,43 +62,74 @@ std::string name_of_group(std::uint32_t gid) {
 
 }  // namespace
 
-std::string read_file(const std::string& path, std::size_t limit) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0) throw open_error(path, errno);
-    struct Closer {
-        int fd;
-        ~Closer() { ::close(fd); }
-    } closer{fd};
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) throw open_error(path, errno);
-    if (S_ISDIR(st.st_mode)) throw open_error(path, EISDIR);
-    if (!S_ISREG(st.st_mode))
-        throw Error(path, "not a regular file", "point at the file itself",
-                    ReadFailure::not_a_file);
-    if (static_cast<std::uint64_t>(st.st_size) > limit)
-        throw Error(path, "file is " + std::to_string(st.st_size) + " bytes, over the " +
-                              std::to_string(limit) + "-byte limit",
-                    "a swarm PEM file is a few KiB; check the path", ReadFailure::too_large);
-    std::string bytes;
-    bytes.resize(static_cast<std::size_t>(st.st_size));
+std::optional<std::size_t> read_to_end(int fd, std::string& buffer, std::size_t limit) {
     std::size_t filled = 0;
     for (;;) {
-        if (filled == bytes.size()) {
-            if (bytes.size() > limit) break;
-            bytes.resize(bytes.size() + 4096);  // the file grew while we read it
+        if (filled == buffer.size()) {
+            if (filled > limit) break;
+            // Room for one byte past the limit, so that a file over it is seen to be.
+            buffer.resize(std::min(limit + 1, std::max<std::size_t>(2 * filled, 16 * 1024)));
         }
-        ssize_t got = ::read(fd, bytes.data() + filled, bytes.size() - filled);
+        ssize_t got = ::read(fd, buffer.data() + filled, buffer.size() - filled);
         if (got < 0) {
             if (errno == EINTR) continue;
-            throw open_error(path, errno);
+            return std::nullopt;
         }
-        if (got == 0) break;
+        if (got == 0) break;  // a short read is not the end: only zero is
         filled += static_cast<std::size_t>(got);
     }
-    bytes.resize(filled);
-    if (bytes.size() > limit)
-        throw Error(path, "file grew over the " + std::to_string(limit) + "-byte limit", {},
-                    ReadFailure::too_large);
+    return filled;
+}
+
+namespace {
+
+Error too_large(const std::string& path, std::uint64_t size, std::size_t limit) {
+    if (size <= limit)  // the stat saw it within the limit: it grew while we read it
+        return Error(path, "file grew over the " + std::to_string(limit) + "-byte limit", {},
+                     ReadFailure::too_large);
+    return Error(path, "file is " + std::to_string(size) + " bytes, over the " +
+                           std::to_string(limit) + "-byte limit",
+                 "a swarm PEM file is a few KiB; check the path", ReadFailure::too_large);
+}
+
+struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+};
+
+}  // namespace
+
+std::string_view read_file(const std::string& path, std::string& buffer, KnownRegular known,
+                           std::size_t limit) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) throw open_error(path, errno);
+    FdCloser closer{fd};
+    struct stat st {};
+    if (known == KnownRegular::no) {
+        if (::fstat(fd, &st) != 0) throw open_error(path, errno);
+        if (S_ISDIR(st.st_mode)) throw open_error(path, EISDIR);
+        if (!S_ISREG(st.st_mode))
+            throw Error(path, "not a regular file", "point at the file itself",
+                        ReadFailure::not_a_file);
+        if (static_cast<std::uint64_t>(st.st_size) > limit)
+            throw too_large(path, static_cast<std::uint64_t>(st.st_size), limit);
+        // Room for the whole file and the end-of-file read, in one allocation.
+        auto room = static_cast<std::size_t>(st.st_size) + 1;
+        if (buffer.size() < room) buffer.resize(room);
+    }
+    auto filled = read_to_end(fd, buffer, limit);
+    if (!filled) throw open_error(path, errno);
+    if (*filled > limit) {
+        // Unstat'ed (or grown): the size for the message, on this rare path only.
+        if (known == KnownRegular::yes && ::fstat(fd, &st) != 0) st.st_size = 0;
+        throw too_large(path, static_cast<std::uint64_t>(st.st_size), limit);
+    }
+    return {buffer.data(), *filled};
+}
+
+std::string read_file(const std::string& path, std::size_t limit) {
+    std::string bytes;
+    bytes.resize(read_file(path, bytes, KnownRegular::no, limit).size());
     return bytes;
 }
 

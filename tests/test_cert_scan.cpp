@@ -141,9 +141,43 @@ TEST_CASE("nothing evaluable is unknown", "[cert_scan]") {
     CHECK(r.status == Severity::unknown);
 }
 
-TEST_CASE("parallel_for hands out every index once", "[cert_scan]") {
+TEST_CASE("parallel_for_workers hands out every index once", "[cert_scan]") {
     std::vector<int> hits(1000, 0);
-    parallel_for(hits.size(), 4, [&](std::size_t i) { ++hits[i]; });
+    std::vector<unsigned> ran_on(hits.size(), 0);
+    parallel_for_workers(hits.size(), 4, [&](std::size_t i, unsigned worker) {
+        ++hits[i];
+        ran_on[i] = worker;
+    });
     CHECK(std::all_of(hits.begin(), hits.end(), [](int h) { return h == 1; }));
-    parallel_for(0, 4, [&](std::size_t) { FAIL("no work expected"); });
+    CHECK(std::all_of(ran_on.begin(), ran_on.end(),
+                      [](unsigned w) { return w < workers_for(1000, 4); }));
+    parallel_for_workers(0, 4, [&](std::size_t, unsigned) { FAIL("no work expected"); });
+    CHECK(workers_for(3, 64) == 3);  // never more workers than work
+    CHECK(workers_for(0, 64) == 1);
+}
+
+TEST_CASE("a tree walks to the same plan on one thread and on many", "[cert_scan]") {
+    // Directories at several depths and widths, so that workers join as the walk widens.
+    TempDir tmp;
+    for (int a = 0; a < 5; ++a)
+        for (int b = 0; b < a * 7; ++b) {
+            fs::path dir = tmp / ("a" + std::to_string(a)) / ("b" + std::to_string(b));
+            fs::create_directories(dir / "deeper" / "still");
+            write_text(dir / "x.pem", "x");
+            write_text(dir / "deeper" / "still" / "y.crt", "y");
+        }
+    std::vector<std::string> paths{tmp.str(), (tmp / "a3").string(), "/nonexistent/swarmpki",
+                                   (tmp / "a1" / "b0" / "deeper").string()};
+    ScanPlan one = plan_scan(paths, 1);
+    for (unsigned threads : {2u, 8u, 64u}) {
+        INFO(threads);
+        ScanPlan many = plan_scan(paths, threads);
+        REQUIRE(many.units.size() == one.units.size());
+        for (std::size_t i = 0; i < one.units.size(); ++i)
+            CHECK(many.units[i].path == one.units[i].path);
+        REQUIRE(many.errors.size() == one.errors.size());
+        for (std::size_t i = 0; i < one.errors.size(); ++i)
+            CHECK(many.errors[i].path == one.errors[i].path);
+    }
+    CHECK(one.units.size() == 2 * (7 + 14 + 21 + 28));
 }

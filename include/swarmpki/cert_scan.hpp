@@ -82,23 +82,13 @@ struct LoadedFile {
 std::variant<LoadedFile, ScanError> load_certificate_bundle(const std::string& path,
                                                             Strictness strictness);
 
-// Runs work(i) for every i in [0, count) on `threads` workers (at least one); each index is
-// handed out once. `work` must not throw.
-void parallel_for(std::size_t count, unsigned threads, const std::function<void(std::size_t)>& work);
-
-// The same, telling work which worker runs it (0 .. workers_for(count, threads) - 1), so each
-// worker can keep its own caches without locks.
+// Runs work(index, worker) for every index in [0, count) on `threads` workers (at least one,
+// at most one an index), handing each index out once and telling work which worker runs it
+// (0 .. workers_for(count, threads) - 1), so each worker can keep its own caches without locks.
+// `work` must not throw.
 unsigned workers_for(std::size_t count, unsigned threads);
 void parallel_for_workers(std::size_t count, unsigned threads,
                           const std::function<void(std::size_t index, unsigned worker)>& work);
-
-// Reads a file the tree walk listed as a regular file into `buffer` (reused across calls):
-// one open, one read, one close. nullopt when that fast path does not apply (open failed, the
-// file is over the 1 MiB cap, a read error): the caller then uses read_file, which names the
-// problem precisely. A short read of a regular file is its end (Linux does not return short
-// reads from regular files otherwise).
-std::optional<std::string_view> read_listed_regular_file(const std::string& path,
-                                                        std::string& buffer);
 
 // The number of workers to use when the caller does not say: every core.
 unsigned default_thread_count();
