@@ -10,6 +10,7 @@
 #include "expiry_ordered.hpp"
 #include "swarmpki/cert_scan.hpp"
 #include "swarmpki/json_writer.hpp"
+#include "swarmpki/node_files.hpp"
 
 #include <algorithm>
 #include <array>
@@ -212,11 +213,17 @@ void write_record(RecordWriter& w, const NodeDirectory& d) {
     w.optional_string(d.root_file_sha256);
     w.literal(",\n      \"rotation\": ");
     w.string(to_string(d.rotation));
-    w.literal(",\n      \"files\": {\n        \"swarm-node.crt\": ");
+    w.literal(",\n      \"files\": {\n        ");
+    w.string(kNodeCertFile);
+    w.literal(": ");
     w.boolean(d.node_cert_present);
-    w.literal(",\n        \"swarm-root-ca.crt\": ");
+    w.literal(",\n        ");
+    w.string(kRootCertFile);
+    w.literal(": ");
     w.boolean(d.root_file_present);
-    w.literal(",\n        \"swarm-node.key\": ");
+    w.literal(",\n        ");
+    w.string(kNodeKeyFile);
+    w.literal(": ");
     w.boolean(d.key_present);
     w.literal("\n      }\n    }");
 }
