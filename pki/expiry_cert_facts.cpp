@@ -184,7 +184,7 @@ Sha256 Sha256Hasher::digest(const std::uint8_t* data, std::size_t size) {
 }
 
 const IssuerNameCache::Names* IssuerNameCache::find(std::string_view der) const {
-    auto found = names_.find(std::string(der));
+    auto found = names_.find(der);
     return found == names_.end() ? nullptr : &found->second;
 }
 

@@ -15,6 +15,7 @@
 #include "swarmpki/ossl.hpp"
 #include "swarmpki/time.hpp"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -101,8 +102,15 @@ public:
     const Names& add(std::string_view der, Names names);
 
 private:
+    // Hashes and compares a lookup's string_view as it is: no string a leaf.
+    struct Hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view der) const {
+            return std::hash<std::string_view>{}(der);
+        }
+    };
     static constexpr std::size_t kMaxEntries = 256;
-    std::unordered_map<std::string, Names> names_;
+    std::unordered_map<std::string, Names, Hash, std::equal_to<>> names_;
 };
 
 // What one worker keeps between certificates. Not thread-safe.
