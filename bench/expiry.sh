@@ -124,7 +124,8 @@ for _ in $(seq 1 50); do
   sleep 0.1
   pid=$(pgrep -n -x certinfo || true)
   if [[ -n $pid && -d /proc/$pid/task ]]; then
-    n=$(find "/proc/$pid/task" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+    # certinfo may exit between the test and find: a failed find is no reason to abort.
+    n=$(find "/proc/$pid/task" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l || true)
     ((n > certinfo_threads)) && certinfo_threads=$n
   fi
 done
@@ -142,18 +143,21 @@ cd /
 awk -v files="$total" -v certs="$certs" -v s="$swarmpki_s" -v sk="$swarmpki_kib" \
     -v c="$certinfo_s" -v ck="$certinfo_kib" -v o="$openssl_s" -v procs="$processes" \
     -v scpu="$swarmpki_cpu" -v ccpu="$certinfo_cpu" -v cthreads="$certinfo_threads" \
-    -v cores="$(nproc)" -v load="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
+    -v cores="$(nproc)" -v load="$(cut -d' ' -f1 /proc/loadavg)" '
+# a / b, or 0 when b is 0 (a run too short to time, a tool that used no measurable CPU)
+function per(a, b) { return b > 0 ? a / b : 0 }
+BEGIN {
   oe = o / 200 * files
   printf "expiry benchmark: %d files (%d certificates), %d cores, load %s\n", files, certs, cores, load
   printf "%-40s %8s %8s %10s %10s %10s\n", "tool", "wall s", "cpu s", "cores used", "files/s", "peak MiB"
-  printf "%-40s %8.2f %8.2f %10.2f %10.0f %10.1f\n", "swarmpki expiry --format json", s, scpu, scpu / s, files / s, sk / 1024
-  printf "%-40s %8.2f %8.2f %10.2f %10.0f %10.1f\n", "certinfo -expiry (" procs " process" (procs == 1 ? "" : "es") ")", c, ccpu, ccpu / c, files / c, ck / 1024
-  printf "%-40s %8.2f %8s %10s %10.0f %10s\n", "openssl x509 loop (200 files, extrap.)", oe, "-", "-", 200 / o, "-"
+  printf "%-40s %8.2f %8.2f %10.2f %10.0f %10.1f\n", "swarmpki expiry --format json", s, scpu, per(scpu, s), per(files, s), sk / 1024
+  printf "%-40s %8.2f %8.2f %10.2f %10.0f %10.1f\n", "certinfo -expiry (" procs " process" (procs == 1 ? "" : "es") ")", c, ccpu, per(ccpu, c), per(files, c), ck / 1024
+  printf "%-40s %8.2f %8s %10s %10.0f %10s\n", "openssl x509 loop (200 files, extrap.)", oe, "-", "-", per(200, o), "-"
   printf "certinfo is a Go program: up to %d threads seen (Go runtime, GC and syscall threads; see cores used)\n", cthreads
-  printf "swarmpki: %.1f us cpu per file\n", scpu / files * 1e6
+  printf "swarmpki: %.1f us cpu per file\n", per(scpu, files) * 1e6
   if (load + 0 > cores) printf "note: load %s on %d cores: wall times are inflated by other work; cpu s is the load-independent cost\n", load, cores
-  ratio = s / c
-  cratio = scpu / ccpu
+  ratio = per(s, c)
+  cratio = per(scpu, ccpu)
   printf "RESULT expiry files=%d certificates=%d swarmpki_s=%.2f certinfo_s=%.2f ratio_vs_certinfo=%.3f target_ratio=0.5 pass=%s swarmpki_cpu_s=%.2f certinfo_cpu_s=%.2f cpu_ratio_vs_certinfo=%.3f swarmpki_cores_used=%.2f certinfo_cores_used=%.2f certinfo_threads=%d files_per_s=%.0f swarmpki_peak_rss_mib=%.1f certinfo_peak_rss_mib=%.1f certinfo_processes=%d openssl_loop_extrapolated_s=%.1f ratio_vs_openssl_loop=%.4f cores=%d load=%s\n",
-    files, certs, s, c, ratio, (ratio <= 0.5 ? "yes" : "no"), scpu, ccpu, cratio, scpu / s, ccpu / c, cthreads, files / s, sk / 1024, ck / 1024, procs, oe, s / oe, cores, load
+    files, certs, s, c, ratio, (c > 0 && ratio <= 0.5 ? "yes" : "no"), scpu, ccpu, cratio, per(scpu, s), per(ccpu, c), cthreads, per(files, s), sk / 1024, ck / 1024, procs, oe, per(s, oe), cores, load
 }'
