@@ -17,6 +17,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cctype>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -39,6 +40,22 @@ std::string logfmt_value(std::string_view text) {
     return out + "\"";
 }
 
+namespace {
+
+// What a refused URL's scheme was, for the error, and nothing more: the rest of a webhook URL
+// (host, path, query) often carries a token.
+std::string scheme_of(std::string_view url) {
+    std::size_t end = url.find("://");
+    std::string_view scheme = url.substr(0, end);
+    bool plain = end != std::string_view::npos && !scheme.empty() && scheme.size() <= 16 &&
+                 std::all_of(scheme.begin(), scheme.end(), [](char c) {
+                     return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+                 });
+    return plain ? "it starts with '" + std::string(scheme) + "://'" : "it has no scheme://";
+}
+
+}  // namespace
+
 WebhookUrl parse_webhook_url(std::string_view url) {
     WebhookUrl parsed;
     std::string_view rest;
@@ -48,8 +65,7 @@ WebhookUrl parse_webhook_url(std::string_view url) {
     } else if (url.substr(0, 7) == "http://") {
         rest = url.substr(7);
     } else {
-        throw UsageError("--webhook '" + std::string(url.substr(0, url.find('/', 8))) +
-                         "...' must be an http:// or https:// URL");
+        throw UsageError("--webhook must be an http:// or https:// URL (" + scheme_of(url) + ")");
     }
     std::size_t slash = rest.find_first_of("/?");
     std::string_view authority = rest.substr(0, slash);

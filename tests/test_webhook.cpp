@@ -114,6 +114,26 @@ TEST_CASE("parse_webhook_url splits scheme, authority and path", "[webhook]") {
     CHECK_THROWS_AS(parse_webhook_url("https://user:pw@h/x"), UsageError);
 }
 
+TEST_CASE("a refused webhook URL is named by its scheme only: the rest may hold a token",
+          "[webhook]") {
+    auto message = [](const char* url) {
+        try {
+            parse_webhook_url(url);
+        } catch (const UsageError& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    std::string typo = message("htp://hooks.example?token=SECRET");
+    CHECK(typo.find("it starts with 'htp://'") != std::string::npos);
+    CHECK(typo.find("SECRET") == std::string::npos);
+    CHECK(typo.find("hooks.example") == std::string::npos);
+    std::string bare = message("hooks.example/services/SECRET");
+    CHECK(bare.find("it has no scheme://") != std::string::npos);
+    CHECK(bare.find("SECRET") == std::string::npos);
+    CHECK(message("https://user:SECRET@h/x").find("SECRET") == std::string::npos);
+}
+
 TEST_CASE("detect_transitions on the first scan reports only problems", "[webhook]") {
     auto first = scan({node_cert("expired", Severity::critical),
                        [] {
