@@ -28,13 +28,14 @@ set -euo pipefail
 : "${SWARMPKI:?run through scripts/bench, or set SWARMPKI to the swarmpki binary}"
 seconds=${ROTATION_FLOOR_SECONDS:-3}
 sizes=${ROTATION_SIZES:-"1000 10000"}
+# Every tool used below, checked before any work: tool and the Debian package that has it.
+for need in /usr/bin/time:time c++:g++ openssl:openssl jq:jq bc:bc awk:mawk; do
+  tool=${need%%:*}
+  command -v "$tool" >/dev/null || { echo "bench/rotation.sh: $tool is missing (apt-get install ${need#*:})" >&2; exit 2; }
+done
 work=$(mktemp -d "${TMPDIR:-/tmp}/swarmpki-bench-rotation.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cores=$(nproc)
-if [[ ! -x /usr/bin/time ]]; then
-  echo "bench/rotation.sh: /usr/bin/time is missing (apt-get install time)" >&2
-  exit 2
-fi
 
 cat >"$work/keygen.cpp" <<'CPP'
 // One-thread P-256 key generation floor: EVP_PKEY_generate on one prepared context, CPU seconds
@@ -61,7 +62,8 @@ int main() {
     EVP_PKEY_CTX_free(ctx);
 }
 CPP
-c++ -O2 -std=c++17 "$work/keygen.cpp" -o "$work/keygen" -lcrypto
+c++ -O2 -std=c++17 "$work/keygen.cpp" -o "$work/keygen" -lcrypto ||
+  { echo "bench/rotation.sh: cannot build the keygen floor against libcrypto (apt-get install libssl-dev)" >&2; exit 2; }
 keygen=$("$work/keygen")
 # +F4:<n>:256:<sign/s>:<verify/s>
 read -r sign verify < <(openssl speed -mr -seconds "$seconds" ecdsap256 2>/dev/null |
