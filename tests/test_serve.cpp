@@ -36,6 +36,39 @@ bool promtool_available() { return std::system("command -v promtool >/dev/null 2
 
 }  // namespace
 
+TEST_CASE("Server gzips /metrics and /v1/inspect for clients that accept it, and only for them",
+          "[serve][conformance]") {
+#ifndef CPPHTTPLIB_ZLIB_SUPPORT
+    WARN("cpp-httplib built without zlib here: no compression to test");
+    return;
+#else
+    if (!test::fixtures_dir()) return test::note_fixtures_missing();
+    test::TempDir tmp;
+    auto m1 = test::copy_node_dir("rotation-in-progress", "manager1", tmp / "m1");
+    LogLines log;
+    Server server(options_for({m1.string()}, captured_at("rotation-in-progress"), log));
+    server.start();
+    REQUIRE(server.port() > 0);
+    httplib::Client raw("127.0.0.1", server.port());
+    raw.set_decompress(false);
+    httplib::Client inflating("127.0.0.1", server.port());  // asks for gzip and inflates
+    for (const char* path : {"/metrics", "/v1/inspect"}) {
+        INFO(path);
+        auto plain = raw.Get(path);
+        auto zipped = raw.Get(path, {{"Accept-Encoding", "gzip"}});
+        auto inflated = inflating.Get(path);
+        REQUIRE(plain);
+        REQUIRE(zipped);
+        REQUIRE(inflated);
+        CHECK(plain->get_header_value("Content-Encoding").empty());
+        CHECK(zipped->get_header_value("Content-Encoding") == "gzip");
+        CHECK(zipped->body.size() < plain->body.size() / 2);
+        CHECK(inflated->body == plain->body);
+    }
+    server.stop();
+#endif
+}
+
 TEST_CASE("Server serves /metrics, /healthz and /v1/inspect from the last scan",
           "[serve][conformance]") {
     if (!test::fixtures_dir()) return test::note_fixtures_missing();
