@@ -279,7 +279,14 @@ Certificate Certificate::from_der(const Bytes& der, const std::string& subject_f
     if (cursor != der.data() + der.size())
         throw Error(subject_for_errors, "trailing bytes after the certificate", {},
                     ReadFailure::bad_pem);
-    return Certificate(std::move(parsed), der);
+    try {
+        return Certificate(std::move(parsed), der);
+    } catch (const ossl::Error& e) {
+        // A field the ASN.1 templates accept but OpenSSL cannot read (a time with month 13):
+        // the same one-line, subject-first error as DER that does not parse.
+        throw Error(subject_for_errors, std::string("not a valid X.509 certificate (") + e.what() + ")",
+                    "replace it with an intact copy of the certificate", ReadFailure::bad_pem);
+    }
 }
 
 X509* Certificate::get0() const {

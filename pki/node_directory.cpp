@@ -5,8 +5,6 @@
 // failure is kept; the other files are still read so the report can say as much as it can.
 #include "swarmpki/node_directory.hpp"
 
-#include "swarmpki/ossl.hpp"
-
 #include <openssl/crypto.h>
 
 #include <dirent.h>
@@ -69,24 +67,13 @@ DirectoryEntry describe_entry(const std::string& dir, const std::string& resolve
     return entry;
 }
 
-// OpenSSL failures below the PEM layer (a certificate time that does not parse, say) come as
-// ossl::Error without a file name; they become the one-line, file-first error of bad input.
-Error bad_content(const std::string& path, const ossl::Error& e) {
-    return Error(path, std::string("a certificate does not parse (") + e.what() + ")",
-                 "the file must be PEM as the engine writes it", ReadFailure::bad_pem);
-}
-
 CertificateFile read_certificate_file(DirectoryEntry entry) {
     CertificateFile file;
     file.bytes = read_file(entry.path);
     PemBundle bundle = parse_pem_or_throw(file.bytes, entry.path);
     file.crlf = bundle.crlf;
     file.text_outside_blocks = bundle.text_outside_blocks;
-    try {
-        file.certificates = certificates_from_pem(bundle, entry.path);
-    } catch (const ossl::Error& e) {
-        throw bad_content(entry.path, e);
-    }
+    file.certificates = certificates_from_pem(bundle, entry.path);
     file.entry = std::move(entry);
     return file;
 }

@@ -56,6 +56,15 @@ std::string random_bytes_with_nul(std::size_t size) {
     return out;
 }
 
+// The leaf's NotBefore gets a month that is not a month: the DER still parses, the time does not.
+void break_leaf_time(const fs::path& dir) {
+    std::string t = read_text(dir / "swarm-node.crt");
+    std::size_t at = t.find("EwHhcNMjYxMTI4MjE1NTAw");
+    REQUIRE(at != std::string::npos);
+    t.replace(at, 22, "EwHhcNMjYx+TI4MjE1NTAw");
+    write_text(dir / "swarm-node.crt", t);
+}
+
 const std::vector<Case>& cases() {
     static const std::vector<Case> all = {
         {"truncated certificate", "swarm-node.crt",
@@ -128,14 +137,7 @@ const std::vector<Case>& cases() {
          [](const fs::path& d, const fs::path&) { fs::remove(d / "swarm-node.crt"); },
          3, ": no such file"},
         {"a certificate time that does not parse (found by fuzz_inspect)", "swarm-node.crt",
-         [](const fs::path& d, const fs::path&) {
-             std::string t = read_text(d / "swarm-node.crt");
-             std::size_t at = t.find("EwHhcNMjYxMTI4MjE1NTAw");
-             REQUIRE(at != std::string::npos);
-             t.replace(at, 22, "EwHhcNMjYx+TI4MjE1NTAw");
-             write_text(d / "swarm-node.crt", t);
-         },
-         3, "reading a certificate time"},
+         [](const fs::path& d, const fs::path&) { break_leaf_time(d); }, 3, "reading a certificate time"},
         {"a private key in the certificate file", "swarm-node.crt",
          [](const fs::path& d, const fs::path&) {
              write_text(d / "swarm-node.crt", read_text(d / "swarm-node.crt") + read_text(d / "swarm-node.key"));
@@ -254,4 +256,24 @@ TEST_CASE("bad input: an old unlock key after the key was rotated exits 3 with a
                          "rotation needs the previous one)\n");
     CHECK(run.json()["nodes"][0]["error"].is_string());
     CHECK(run.out.find(old_key.substr(9)) == std::string::npos);
+}
+
+TEST_CASE("bad input: verify and token verify name the certificate whose time does not parse",
+          "[cli][bad-input]") {
+    if (!fixtures_dir()) return note_fixtures_missing();
+    TempDir tmp;
+    fs::path bad = copy_node_dir("rotation-in-progress", "manager1", tmp.path() / "bad");
+    fs::path peer = copy_node_dir("rotation-in-progress", "manager1", tmp.path() / "peer");
+    break_leaf_time(bad);
+    std::string leaf = (bad / "swarm-node.crt").string();
+    auto names_the_file = [&](const RunResult& run) {
+        INFO("stderr: " << run.err);
+        CHECK(run.exit_code == 3);
+        CHECK(std::count(run.err.begin(), run.err.end(), '\n') == 1);
+        CHECK(run.err.rfind("swarmpki: " + leaf + ": ", 0) == 0);
+        CHECK(run.err.find("reading a certificate time") != std::string::npos);
+    };
+    names_the_file(run_swarmpki({"verify", "--dir", bad.string(), "--peer-dir", peer.string(), "--at", kAt}));
+    std::string token = fixture_scenario("rotation-in-progress")["join_tokens"]["worker"];
+    names_the_file(run_swarmpki({"token", "verify", token, "--ca", leaf}));
 }

@@ -34,10 +34,10 @@ struct ExtendedKeyUsage {
 
 class Certificate {
 public:
-    // Throws swarmpki::Error(subject, ...) on DER that does not parse or has trailing bytes.
+    // Throws swarmpki::Error(subject, ...) on DER that does not parse, has trailing bytes, or holds
+    // a field OpenSSL cannot read (a validity time with month 13).
     static Certificate from_der(const Bytes& der, const std::string& subject_for_errors);
     static Certificate from_handle(ossl::UniquePtr<X509> handle);
-
 
     // Borrowed. Decoded from der() on first use and shared by copies: OpenSSL 3.0's d2i_X509
     // builds a key decoder for every certificate it reads (~2M instructions), which the fields
