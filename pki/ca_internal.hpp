@@ -2,7 +2,6 @@
 // the public API is include/swarmpki/ca.hpp.
 #pragma once
 
-#include "swarmpki/certificate.hpp"
 #include "swarmpki/ossl.hpp"
 #include "swarmpki/time.hpp"
 
@@ -33,9 +32,5 @@ void add_extension(X509* certificate, X509_EXTENSION* extension);
 // SKI by RFC 5280 method 1: SHA-1 over the subjectPublicKey BIT STRING's bytes. Replaces an
 // SKI already there in place (a reused leaf), else appends.
 void add_subject_key_id(X509* certificate);
-
-// A certificate we built, parsed back from its DER: the public key of a certificate built with
-// set_certificate_public_key is only decoded (X509_get0_pubkey) when parsed.
-Certificate reparsed(X509* built);
 
 }  // namespace swarmpki::ca_detail

@@ -30,8 +30,10 @@ Certificate create_root_certificate(const PrivateKey& key, const std::string& co
     add_extension(root.get(), conf_extension(NID_key_usage, "critical,keyCertSign,cRLSign").get());
     add_extension(root.get(), conf_extension(NID_basic_constraints, "critical,CA:TRUE").get());
     add_subject_key_id(root.get());
-    CertificateSigner(key.get0(), default_signature_digest(key.get0())).sign(root.get());
-    return reparsed(root.get());
+    // Parsed back from the signed DER: a public key set by set_certificate_public_key is only
+    // decoded when parsed.
+    CertificateSigner signer(key.get0(), default_signature_digest(key.get0()));
+    return Certificate::from_der(signer.sign_to_der(root.get()), "a certificate just issued");
 }
 
 RootCa create_root(const RootOptions& options, Instant now) {

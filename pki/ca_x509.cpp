@@ -93,12 +93,4 @@ void add_subject_key_id(X509* certificate) {
                 "adding the subject key identifier");
 }
 
-Certificate reparsed(X509* built) {
-    unsigned char* der = nullptr;
-    int length = ossl::check(i2d_X509(built, &der), "encoding a certificate");
-    Bytes bytes(der, der + length);
-    OPENSSL_free(der);
-    return Certificate::from_der(bytes, "a certificate just issued");
-}
-
 }  // namespace swarmpki::ca_detail
