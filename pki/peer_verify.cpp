@@ -1,5 +1,6 @@
-// Peer verification: the four mutual-TLS checks between two node directories, and the
-// diagnosis of a refusal in operator words.
+// Peer verification: the four mutual-TLS checks between two node directories (one chain
+// verification each way, judged in both TLS roles), and the diagnosis of a refusal in operator
+// words.
 #include "swarmpki/peer_verify.hpp"
 
 #include "swarmpki/chain.hpp"
@@ -46,23 +47,25 @@ std::span<const Certificate> intermediates_of(const PeerMaterial& m) {
 }
 
 // A cross-signed certificate in either chain that carries `new_root`'s key and is signed by
-// `old_root`: the trace a rotation from old_root to new_root leaves on the nodes.
+// `old_root`: the trace a rotation from old_root to new_root leaves on the nodes. Counts the
+// signatures it checks in `verifications`.
 bool rotation_links(const Certificate& old_root, const Certificate& new_root,
-                    const PeerMaterial& a, const PeerMaterial& b) {
+                    const PeerMaterial& a, const PeerMaterial& b, std::size_t& verifications) {
     if (old_root.same_public_key(new_root)) return false;
     for (const PeerMaterial* m : {&a, &b})
-        for (const Certificate& x : intermediates_of(*m))
-            if (x.same_public_key(new_root) && x.issued_by_name(old_root) &&
-                x.signature_verified_by(old_root))
-                return true;
+        for (const Certificate& x : intermediates_of(*m)) {
+            if (!x.same_public_key(new_root) || !x.issued_by_name(old_root)) continue;
+            ++verifications;
+            if (x.signature_verified_by(old_root)) return true;
+        }
     return false;
 }
 
 bool any_rotation_link(const std::vector<Certificate>& olds, const std::vector<Certificate>& news,
-                       const PeerMaterial& a, const PeerMaterial& b) {
+                       const PeerMaterial& a, const PeerMaterial& b, std::size_t& verifications) {
     for (const Certificate& o : olds)
         for (const Certificate& n : news)
-            if (rotation_links(o, n, a, b)) return true;
+            if (rotation_links(o, n, a, b, verifications)) return true;
     return false;
 }
 
@@ -72,15 +75,18 @@ void refuse(PeerCheck& check, std::string code, std::string reason) {
     check.reason = std::move(reason);
 }
 
-// Why `presenter`'s chain does not reach `verifier`'s roots by names and signatures.
+// Why `presenter`'s chain does not reach `verifier`'s roots by names and signatures. Counts the
+// chain verifications and signature checks it runs in `verifications`.
 void diagnose_unknown_authority(PeerCheck& check, const PeerMaterial& verifier,
-                                const PeerMaterial& presenter, Instant at) {
+                                const PeerMaterial& presenter, Instant at,
+                                std::size_t& verifications) {
     const Certificate& leaf = presenter.chain[0];
     std::string who = describe(presenter), judge = describe(verifier);
 
     std::vector<Certificate> pooled(presenter.chain.begin() + 1, presenter.chain.end());
     pooled.insert(pooled.end(), verifier.chain.begin() + 1, verifier.chain.end());
     auto with_pool = verify_chain(leaf, pooled, verifier.roots, at);
+    ++verifications;
     if (with_pool.verified) {
         const Certificate& missing = pooled[with_pool.intermediates_used.front()];
         return refuse(check, "missing-intermediate",
@@ -91,8 +97,9 @@ void diagnose_unknown_authority(PeerCheck& check, const PeerMaterial& verifier,
     }
     bool presenter_self_consistent =
         verify_chain(leaf, intermediates_of(presenter), presenter.roots, at).verified;
+    ++verifications;
     if (presenter_self_consistent &&
-        any_rotation_link(presenter.roots, verifier.roots, verifier, presenter))
+        any_rotation_link(presenter.roots, verifier.roots, verifier, presenter, verifications))
         return refuse(check, "old-root",
                       who + " is still on the old root: the swarm rotated from its root (key " +
                           key_list(presenter.roots) + ") to " + judge + "'s root (key " +
@@ -102,7 +109,7 @@ void diagnose_unknown_authority(PeerCheck& check, const PeerMaterial& verifier,
                           "it was removed, `docker swarm leave --force` there and join with the "
                           "current token");
     if (presenter_self_consistent &&
-        any_rotation_link(verifier.roots, presenter.roots, verifier, presenter))
+        any_rotation_link(verifier.roots, presenter.roots, verifier, presenter, verifications))
         return refuse(check, "old-root",
                       judge + " is still on the old root (key " + key_list(verifier.roots) +
                           "): the swarm rotated to " + who + "'s root (key " +
@@ -140,6 +147,15 @@ void check_usage(PeerCheck& check, const PeerMaterial& presenter, TlsRole role) 
                    "from a manager; re-issue it with the engine's profile");
 }
 
+// The chain's judgement in one TLS role: a chain that verified must also suit the role.
+PeerCheck in_role(PeerCheck check, const PeerMaterial& presenter, TlsRole role) {
+    check.presenter_role = role;
+    if (!check.accepted) return check;
+    check_usage(check, presenter, role);
+    if (!check.accepted) check.path.clear();
+    return check;
+}
+
 }  // namespace
 
 std::string_view to_string(TlsRole role) { return role == TlsRole::client ? "client" : "server"; }
@@ -163,57 +179,55 @@ PeerMaterial load_peer_material(const std::string& dir) {
     return m;
 }
 
-PeerCheck check_presented_chain(const PeerMaterial& verifier, const PeerMaterial& presenter,
-                                TlsRole presenter_role, Instant at) {
+DirectionCheck check_presented_chain(const PeerMaterial& verifier, const PeerMaterial& presenter,
+                                     Instant at) {
     return judge_presented_chain(
-        verifier, presenter, presenter_role, at,
+        verifier, presenter, at,
         verify_chain(presenter.chain[0], intermediates_of(presenter), verifier.roots, at));
 }
 
-PeerCheck judge_presented_chain(const PeerMaterial& verifier, const PeerMaterial& presenter,
-                                TlsRole presenter_role, Instant at, const ChainVerification& result) {
-    PeerCheck check;
-    check.verifier = verifier.dir;
-    check.presenter = presenter.dir;
-    check.presenter_role = presenter_role;
-    const Certificate& leaf = presenter.chain[0];
-    if (!result.verified) {
-        if (result.failure_code == "expired" || result.failure_code == "not-yet-valid") {
-            refuse(check, result.failure_code,
-                   describe(verifier) + " refuses " + describe(presenter) + ": " +
-                       result.failure +
-                       (result.failure_code == "expired"
-                            ? " (a node that cannot renew must `docker swarm leave --force` "
-                              "and join again)"
-                            : " (check the clocks of both nodes)"));
-            return check;
-        }
-        diagnose_unknown_authority(check, verifier, presenter, at);
-        return check;
-    }
-    check.accepted = true;
-    check_usage(check, presenter, presenter_role);
-    if (check.accepted) {
-        check.path.push_back(leaf.subject());
+DirectionCheck judge_presented_chain(const PeerMaterial& verifier, const PeerMaterial& presenter,
+                                     Instant at, const ChainVerification& result) {
+    DirectionCheck out;
+    PeerCheck chain;  // the judgement of the chain alone, for either role
+    chain.verifier = verifier.dir;
+    chain.presenter = presenter.dir;
+    if (result.verified) {
+        chain.accepted = true;
+        chain.path.push_back(presenter.chain[0].subject());
         for (std::size_t i : result.intermediates_used)
-            check.path.push_back(presenter.chain[1 + i].subject());
-        check.path.push_back(verifier.roots[*result.root_index].subject());
+            chain.path.push_back(presenter.chain[1 + i].subject());
+        chain.path.push_back(verifier.roots[*result.root_index].subject());
+    } else if (result.failure_code == "expired" || result.failure_code == "not-yet-valid") {
+        refuse(chain, result.failure_code,
+               describe(verifier) + " refuses " + describe(presenter) + ": " + result.failure +
+                   (result.failure_code == "expired"
+                        ? " (a node that cannot renew must `docker swarm leave --force` "
+                          "and join again)"
+                        : " (check the clocks of both nodes)"));
+    } else {
+        diagnose_unknown_authority(chain, verifier, presenter, at, out.diagnosis_verifications);
     }
-    return check;
+    out.as_client = in_role(chain, presenter, TlsRole::client);
+    out.as_server = in_role(std::move(chain), presenter, TlsRole::server);
+    return out;
 }
 
-PeerVerdict verify_peers(const PeerMaterial& a, const PeerMaterial& b, Instant at) {
+PeerVerdict peer_verdict(const PeerMaterial& a, const PeerMaterial& b, DirectionCheck a_judges_b,
+                         DirectionCheck b_judges_a) {
     PeerVerdict verdict;
     verdict.dir = a.dir;
     verdict.peer_dir = b.dir;
-    verdict.checks = {check_presented_chain(a, b, TlsRole::client, at),
-                      check_presented_chain(a, b, TlsRole::server, at),
-                      check_presented_chain(b, a, TlsRole::client, at),
-                      check_presented_chain(b, a, TlsRole::server, at)};
+    verdict.checks = {std::move(a_judges_b.as_client), std::move(a_judges_b.as_server),
+                      std::move(b_judges_a.as_client), std::move(b_judges_a.as_server)};
     verdict.accepted = std::all_of(verdict.checks.begin(), verdict.checks.end(),
                                    [](const PeerCheck& c) { return c.accepted; });
     verdict.severity = verdict.accepted ? Severity::ok : Severity::critical;
     return verdict;
+}
+
+PeerVerdict verify_peers(const PeerMaterial& a, const PeerMaterial& b, Instant at) {
+    return peer_verdict(a, b, check_presented_chain(a, b, at), check_presented_chain(b, a, at));
 }
 
 }  // namespace swarmpki

@@ -35,7 +35,10 @@ struct SimNode {
     std::string key_pem;           // only when the final state is written out
 };
 
-// Keys, signatures and signature verifications actually computed, from every thread.
+// Keys, signatures and verifications actually computed, from every thread. A verification is one
+// signature check (a node's check of its new leaf, the cross-signature, a rotation link) or one
+// chain verification (verify_chain, which checks the signature of every link it tries: one to
+// three in the simulator's chains); the mTLS class checks count theirs in MtlsOutcome.
 struct OperationCounters {
     std::atomic<std::uint64_t> keygen{0}, sign{0}, verify{0};
 };
@@ -165,15 +168,19 @@ PeerMaterial material_for(const SimNode& node, const std::string& class_name,
                           const std::string& cluster_id);
 
 struct MtlsOutcome {
-    std::size_t verifications = 0;  // chain checks (four per pair of nodes)
+    std::size_t verifications = 0;  // checks judged (four per pair of nodes)
     std::size_t failures = 0;
-    // Signatures verified: one per link of each distinct chain verified, one per refused chain.
-    std::uint64_t signature_checks = 0;
+    // Verifications computed, for crypto.verify: one per distinct (presenter, trust store) chain
+    // verified, plus, per refused direction, the chain verifications and signature checks of its
+    // diagnosis (DirectionCheck::diagnosis_verifications). A chain verification counts once
+    // however many signatures it tries.
+    std::uint64_t crypto_verifications = 0;
     std::vector<std::string> failure_details;
 };
 
 // Every pair of representatives (each with itself too) in both directions and both TLS roles,
-// each presenter's chain verified once per distinct trust store.
+// each presenter's chain verified once per distinct trust store, each refusal diagnosed once per
+// direction.
 MtlsOutcome check_mutual_tls(const std::vector<PeerMaterial>& representatives, Instant at);
 
 }  // namespace swarmpki::rotation_detail

@@ -35,11 +35,10 @@ bool same_roots(const PeerMaterial& a, const PeerMaterial& b) {
 
 MtlsOutcome check_mutual_tls(const std::vector<PeerMaterial>& representatives, Instant at) {
     MtlsOutcome outcome;
-    // A presenter's chain verdict depends on the verifier only through the roots it trusts, and
-    // not on the TLS role: each (presenter, trust store) chain is verified once, and its verdict
-    // judged for every verifier with that store in both roles. Representatives of one phase
-    // trust one or two distinct roots, so this verifies each leaf's signatures once or twice
-    // instead of four times per pair.
+    // A presenter's chain verdict depends on the verifier only through the roots it trusts: each
+    // (presenter, trust store) chain is verified once and judged for every verifier with that
+    // store. Representatives of one phase trust one or two distinct roots, so this verifies each
+    // leaf's chain once or twice instead of once per verifier.
     std::vector<std::size_t> store(representatives.size());
     for (std::size_t i = 0; i < representatives.size(); ++i) {
         store[i] = i;
@@ -50,36 +49,42 @@ MtlsOutcome check_mutual_tls(const std::vector<PeerMaterial>& representatives, I
             }
     }
     std::map<std::pair<std::size_t, std::size_t>, ChainVerification> verdicts;  // (presenter, store)
-    auto verdict = [&](std::size_t verifier, std::size_t presenter) -> const ChainVerification& {
+    auto chain = [&](std::size_t verifier, std::size_t presenter) -> const ChainVerification& {
         auto key = std::make_pair(presenter, store[verifier]);
         auto found = verdicts.find(key);
         if (found != verdicts.end()) return found->second;
         const PeerMaterial& p = representatives[presenter];
-        ChainVerification v = verify_chain(p.chain[0], std::span(p.chain).subspan(1),
-                                           representatives[verifier].roots, at);
-        // One signature per link of a verified path; one for a refused chain.
-        outcome.signature_checks += v.verified ? v.intermediates_used.size() + 1 : 1;
-        return verdicts.emplace(key, std::move(v)).first->second;
+        ++outcome.crypto_verifications;
+        return verdicts
+            .emplace(key, verify_chain(p.chain[0], std::span(p.chain).subspan(1),
+                                       representatives[verifier].roots, at))
+            .first->second;
     };
-    auto judge = [&](std::size_t verifier, std::size_t presenter, TlsRole role) {
-        const PeerMaterial& v = representatives[verifier];
-        const PeerMaterial& p = representatives[presenter];
-        PeerCheck check = judge_presented_chain(v, p, role, at, verdict(verifier, presenter));
-        ++outcome.verifications;
-        if (check.accepted) return;
-        ++outcome.failures;
-        outcome.failure_details.push_back(check.verifier + " refuses " + check.presenter + " as " +
-                                          std::string(to_string(check.presenter_role)) + ": " +
-                                          check.reason);
+    // One direction's judgement in both roles; a refusal's diagnosis names the verifier and uses
+    // its intermediates, so it is made once per direction, not per trust store.
+    auto direction = [&](std::size_t verifier, std::size_t presenter) {
+        DirectionCheck d = judge_presented_chain(representatives[verifier],
+                                                 representatives[presenter], at,
+                                                 chain(verifier, presenter));
+        outcome.crypto_verifications += d.diagnosis_verifications;
+        return d;
     };
-    // Every pair, each with itself too, in verify_peers's order: a judges b as client and as
-    // server, then b judges a.
+    // Every pair, each with itself too, judged as verify_peers judges it.
     for (std::size_t a = 0; a < representatives.size(); ++a) {
         for (std::size_t b = a; b < representatives.size(); ++b) {
-            judge(a, b, TlsRole::client);
-            judge(a, b, TlsRole::server);
-            judge(b, a, TlsRole::client);
-            judge(b, a, TlsRole::server);
+            DirectionCheck a_judges_b = direction(a, b);
+            DirectionCheck b_judges_a = a == b ? a_judges_b : direction(b, a);
+            PeerVerdict verdict = peer_verdict(representatives[a], representatives[b],
+                                               std::move(a_judges_b), std::move(b_judges_a));
+            outcome.verifications += verdict.checks.size();
+            for (const PeerCheck& check : verdict.checks) {
+                if (check.accepted) continue;
+                ++outcome.failures;
+                outcome.failure_details.push_back(check.verifier + " refuses " + check.presenter +
+                                                  " as " +
+                                                  std::string(to_string(check.presenter_role)) +
+                                                  ": " + check.reason);
+            }
         }
     }
     return outcome;

@@ -185,7 +185,7 @@ private:
         add_class("offline", [](const SimNode& n) { return n.offline && !n.removed; });
         MtlsOutcome outcome = check_mutual_tls(reps, at);
         phase.verifications += outcome.verifications;
-        counters_.verify += outcome.signature_checks;
+        counters_.verify += outcome.crypto_verifications;
         for (std::string& detail : outcome.failure_details) fail(phase, std::move(detail));
     }
 

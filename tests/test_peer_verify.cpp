@@ -92,6 +92,29 @@ TEST_CASE("after the rotation, a worker left on the old root is refused and told
           std::string::npos);
 }
 
+TEST_CASE("one chain verdict and one diagnosis per direction, judged in both roles",
+          "[peer_verify][conformance]") {
+    if (!fixtures_dir()) return swarmpki::test::note_fixtures_missing();
+    PeerMaterial manager = node("rotation-complete", "manager1");
+    PeerMaterial stale = node("rotation-in-progress", "worker1");
+    DirectionCheck d = check_presented_chain(manager, stale, captured("rotation-complete"));
+    CHECK(d.as_client.presenter_role == TlsRole::client);
+    CHECK(d.as_server.presenter_role == TlsRole::server);
+    CHECK(d.as_client.code == "old-root");
+    CHECK(d.as_server.code == "old-root");
+    CHECK(d.as_client.reason == d.as_server.reason);
+    // Diagnosed once: the worker's leaf with the manager's cross-signed certificate pooled in,
+    // then against the worker's own (old) root, then the rotation link: the cross-signed
+    // certificate carries the manager's root key and its signature is the old root's.
+    CHECK(d.diagnosis_verifications == 3);
+
+    DirectionCheck back = check_presented_chain(stale, manager, captured("rotation-complete"));
+    CHECK(back.as_client.accepted);
+    CHECK(back.as_server.accepted);
+    CHECK(back.as_client.path.size() == 3);  // leaf, cross-signed certificate, old root
+    CHECK(back.diagnosis_verifications == 0);
+}
+
 TEST_CASE("a chain that lost its intermediate", "[peer_verify][conformance]") {
     if (!fixtures_dir()) return swarmpki::test::note_fixtures_missing();
     swarmpki::test::TempDir tmp;

@@ -249,13 +249,16 @@ TEST_CASE("mTLS class checks count a node from another swarm as failures", "[rot
     MtlsOutcome fine = check_mutual_tls(same, kNow);
     CHECK(fine.verifications == 12);  // (a,a), (a,b), (b,b): four checks each
     CHECK(fine.failures == 0);
-    CHECK(fine.signature_checks == 2);  // each leaf's chain against the one trust store, once
+    CHECK(fine.crypto_verifications == 2);  // each leaf's chain against the one trust store, once
     same.push_back(material_for(c, "foreign", nullptr, theirs.certificate, "cluster"));
     MtlsOutcome mixed = check_mutual_tls(same, kNow);
     CHECK(mixed.failures == 8);  // c refuses and is refused by a and b, both roles
     CHECK_FALSE(mixed.failure_details.empty());
-    // Three chains against two stores: a, b and c each verified once per store.
-    CHECK(mixed.signature_checks == 6);
+    // Three chains against two stores: a, b and c each verified once per store (6). Four
+    // directions are refused (a and b judging c, c judging a and b), each diagnosed once for both
+    // roles: its chain with the verifier's intermediates pooled in, then against the presenter's
+    // own roots (2 each); nobody carries an intermediate, so no rotation link is checked.
+    CHECK(mixed.crypto_verifications == 6 + 4 * 2);
 
     // The shared chain verdicts judge exactly as verify_peers does, check for check.
     std::vector<std::string> expected;
@@ -270,6 +273,60 @@ TEST_CASE("mTLS class checks count a node from another swarm as failures", "[rot
             }
     CHECK(mixed.verifications == expected_checks);
     CHECK(mixed.failure_details == expected);
+}
+
+TEST_CASE("mTLS class checks count each refused direction's diagnosis once", "[rotation]") {
+    using namespace rotation_detail;
+    // After the trust-root switch: a rotated manager (new-key leaf plus the cross-signed
+    // certificate, trusting the new root) and a worker left on the old root.
+    RootCa old_root = create_root({}, kNow);
+    RootCa new_root = create_root({}, kNow);
+    Certificate cross = cross_sign(new_root.certificate, old_root.certificate, old_root.key);
+    auto node = [&](const Certificate& signer, const PrivateKey& signer_key, const char* id,
+                    NodeRole role) {
+        NodeCertificateIssuer issuer(signer, signer_key, kDefaultNodeCertExpiry);
+        PrivateKey key = KeyGenerator().generate();
+        SimNode n;
+        n.id = id;
+        n.role = role;
+        n.leaf_der = issuer.issue({id, role, "cluster"}, key.get0(), kNow).der();
+        return n;
+    };
+    SimNode rotated = node(cross, new_root.key, "r", NodeRole::manager);
+    SimNode stale = node(old_root.certificate, old_root.key, "s", NodeRole::worker);
+    std::vector<PeerMaterial> reps{
+        material_for(rotated, "rotated", &cross, new_root.certificate, "cluster"),
+        material_for(stale, "old-leaf", nullptr, old_root.certificate, "cluster")};
+    MtlsOutcome outcome = check_mutual_tls(reps, kNow);
+    CHECK(outcome.verifications == 12);  // (r,r), (r,s), (s,s): four checks each
+    // The rotated manager refuses the stale worker in both roles; the worker reaches the old
+    // root through the manager's cross-signed certificate.
+    CHECK(outcome.failures == 2);
+    REQUIRE(outcome.failure_details.size() == 2);
+    CHECK(outcome.failure_details[0].find("is still on the old root") != std::string::npos);
+    // Chains: r's against the new root (r judging itself) and the old root (s judging r), s's
+    // against the new root (r judging s) and the old root (s judging itself): 4. The one refused
+    // direction, r judging s, is diagnosed once for both roles: s's chain with r's intermediate
+    // pooled in (1), s's chain against its own old root (1), and the rotation link, the
+    // cross-signed certificate's signature by the old root (1): 3.
+    CHECK(outcome.crypto_verifications == 4 + 3);
+}
+
+TEST_CASE("crypto.verify counts every verification of a run with stranded nodes", "[rotation]") {
+    // 1 manager and 5 workers, 3 of them down and removed: 3 renew in the first batch.
+    RotationOptions o = small_cluster(1, 5, 3);
+    o.remove_offline = true;
+    RotationReport r = simulate_rotation(o);
+    REQUIRE(r.converged);
+    REQUIRE(r.stranded.size() == 3);
+    CHECK(total_failures(r) == 0);
+    // Each renewing node checks its new leaf (3); the cross-signature is checked once (1); each
+    // stranded node's leaf is verified against the new root and refused (3). The mTLS class
+    // checks verify each representative's chain once against the one root all of them trust,
+    // and refuse nothing: initial-cluster old-leaf manager and worker and an offline worker (3),
+    // both renewal phases a rotated manager and worker and the offline worker (3 + 3), the
+    // trust-root switch the rotated pair, the removed nodes being out of every class (2).
+    CHECK(r.crypto.verify == 3 + 1 + 3 + (3 + 3 + 3 + 2));
 }
 
 TEST_CASE("a node's signature check accepts its leaf and refuses a tampered one or another issuer's", "[rotation]") {

@@ -6,7 +6,7 @@
 // the engine's way (pairwise names and signatures, validity at `at`: chain.hpp), and checks the
 // leaf's extended key usage (clientAuth for the dialler, serverAuth for the listener). Dialers
 // name a manager "swarm-manager", so a listening manager's certificate must carry that DNS name.
-// Both roles are checked each way: four checks per pair.
+// Both roles are checked each way: four checks per pair, from one chain verification each way.
 //
 // A refusal is explained in operator words: a different swarm (the root keys differ), an expired
 // or not-yet-valid certificate, a node still on the old root after a rotation, or a chain that
@@ -18,6 +18,7 @@
 #include "swarmpki/severity.hpp"
 #include "swarmpki/time.hpp"
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -62,14 +63,28 @@ struct PeerVerdict {
 
 PeerVerdict verify_peers(const PeerMaterial& a, const PeerMaterial& b, Instant at);
 
-// One presenter's chain judged by one verifier; exposed for tests.
-PeerCheck check_presented_chain(const PeerMaterial& verifier, const PeerMaterial& presenter,
-                                TlsRole presenter_role, Instant at);
+// One verifier judging one presenter's chain, in both TLS roles. The chain's verdict and the
+// diagnosis of a refusal depend on neither role, so each is computed once per direction; the
+// roles differ only in the leaf's extended key usage (and a listening manager's DNS name).
+struct DirectionCheck {
+    PeerCheck as_client, as_server;
+    // Chain verifications and signature checks run to diagnose a refusal (none when the chain
+    // verified or was refused for its validity period); the chain's own verification is not in it.
+    std::size_t diagnosis_verifications = 0;
+};
+
+// Verifies the presenter's chain against the verifier's roots and judges it in both roles.
+DirectionCheck check_presented_chain(const PeerMaterial& verifier, const PeerMaterial& presenter,
+                                     Instant at);
 // The same from the chain's verdict already computed: `chain` must be verify_chain(presenter's
 // leaf, presenter's intermediates, verifier.roots, at). The verdict depends on the verifier only
 // through its roots, so a caller judging one presenter for several verifiers that trust the same
-// roots, in both TLS roles, verifies its signatures once (the rotation simulator).
-PeerCheck judge_presented_chain(const PeerMaterial& verifier, const PeerMaterial& presenter,
-                                TlsRole presenter_role, Instant at, const ChainVerification& chain);
+// roots verifies its signatures once (the rotation simulator).
+DirectionCheck judge_presented_chain(const PeerMaterial& verifier, const PeerMaterial& presenter,
+                                     Instant at, const ChainVerification& chain);
+
+// A pair's verdict from its two directions: `a` judging `b`, then `b` judging `a`.
+PeerVerdict peer_verdict(const PeerMaterial& a, const PeerMaterial& b, DirectionCheck a_judges_b,
+                         DirectionCheck b_judges_a);
 
 }  // namespace swarmpki
