@@ -6,6 +6,7 @@
 // signing one EVP_PKEY_sign context and one digest context.
 #include "swarmpki/ca.hpp"
 
+#include "certificate_internal.hpp"
 #include "swarmpki/error.hpp"
 
 #include <openssl/asn1.h>
@@ -173,41 +174,27 @@ Bytes CertificateSigner::sign_to_der(X509* certificate) {
 
 namespace {
 
-int curve_nid(EVP_PKEY* key) {
-    char group[64] = {};
+// An EC key's public point for its SubjectPublicKeyInfo BIT STRING: uncompressed, whatever the
+// key's own form, as Go's elliptic.Marshal writes it.
+Bytes encoded_point(EVP_PKEY* key) {
+    Bytes point(133);  // an uncompressed P-521 point, the largest
     std::size_t length = 0;
-    if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
-                                       &length) != 1)
-        return NID_undef;
-    return OBJ_sn2nid(group);
+    ossl::check(EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
+                                                point.data(), point.size(), &length),
+                "reading the public point");
+    point.resize(length);
+    return point;
 }
 
 }  // namespace
 
-Bytes public_key_bits(EVP_PKEY* key) {
-    if (EVP_PKEY_get_base_id(key) == EVP_PKEY_EC) {
-        Bytes point(133);
-        std::size_t length = 0;
-        ossl::check(EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
-                                                    point.data(), point.size(), &length),
-                    "reading the public point");
-        point.resize(length);
-        return point;
-    }
-    ossl::UniquePtr<X509> scratch(ossl::check(X509_new(), "X509_new"));
-    ossl::check(X509_set_pubkey(scratch.get(), key), "encoding a public key");
-    const ASN1_BIT_STRING* bits = X509_get0_pubkey_bitstr(scratch.get());
-    const unsigned char* data = ASN1_STRING_get0_data(bits);
-    return Bytes(data, data + ASN1_STRING_length(bits));
-}
-
 void set_certificate_public_key(X509* certificate, EVP_PKEY* key) {
-    int curve = EVP_PKEY_get_base_id(key) == EVP_PKEY_EC ? curve_nid(key) : NID_undef;
+    int curve = EVP_PKEY_get_base_id(key) == EVP_PKEY_EC ? cert_detail::ec_curve_nid(key) : NID_undef;
     if (curve == NID_undef) {
         ossl::check(X509_set_pubkey(certificate, key), "setting the public key");
         return;
     }
-    Bytes point = public_key_bits(key);
+    Bytes point = encoded_point(key);
     auto* owned = static_cast<unsigned char*>(OPENSSL_memdup(point.data(), point.size()));
     ossl::check(owned != nullptr ? 1 : 0, "OPENSSL_memdup");
     if (X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(certificate),

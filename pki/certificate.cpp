@@ -1,5 +1,6 @@
 #include "swarmpki/certificate.hpp"
 
+#include "certificate_internal.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/file.hpp"
 
@@ -7,6 +8,7 @@
 #include <openssl/asn1t.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/params.h>
@@ -16,6 +18,7 @@
 #include <array>
 #include <cctype>
 #include <mutex>
+#include <string_view>
 #include <utility>
 
 namespace swarmpki {
@@ -109,70 +112,76 @@ T* decode_extension(const X509_EXTENSION* extension) {
     return static_cast<T*>(value);
 }
 
-// Named curves whose SPKI point we take as is; anything else goes through OpenSSL's decoder.
-struct NamedCurve {
-    int nid;
-    const char* key_type;
-    int bits;
-    std::size_t field_bytes;
-};
-constexpr std::array<NamedCurve, 4> named_curves{{
-    {NID_X9_62_prime256v1, "ecdsa-p256", 256, 32},
-    {NID_secp384r1, "ecdsa-p384", 384, 48},
-    {NID_secp521r1, "ecdsa-p521", 521, 66},
-    {NID_secp224r1, "ecdsa-p224", 224, 28},
-}};
+// OpenSSL's name for the form of an encoded point of this curve ("uncompressed", "compressed"),
+// or nullptr when it is neither at the curve's size (hybrid, empty, wrong length).
+const char* point_form(const cert_detail::NamedCurve& curve, const unsigned char* point,
+                       std::size_t length) {
+    if (length == 1 + 2 * curve.field_bytes && point[0] == 0x04)
+        return OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED;
+    if (length == 1 + curve.field_bytes && (point[0] == 0x02 || point[0] == 0x03))
+        return OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_COMPRESSED;
+    return nullptr;
+}
 
 // The curve of an id-ecPublicKey SPKI with a named curve and a well-formed point, else nullptr.
-const NamedCurve* named_curve_of(const RawSpki& spki) {
+const cert_detail::NamedCurve* named_curve_of(const RawSpki& spki) {
     const ASN1_OBJECT* algorithm = nullptr;
     int parameter_type = 0;
     const void* parameter = nullptr;
     X509_ALGOR_get0(&algorithm, &parameter_type, &parameter, spki.algorithm);
     if (OBJ_obj2nid(algorithm) != NID_X9_62_id_ecPublicKey || parameter_type != V_ASN1_OBJECT)
         return nullptr;
-    int curve_nid = OBJ_obj2nid(static_cast<const ASN1_OBJECT*>(parameter));
-    const unsigned char* point = ASN1_STRING_get0_data(spki.public_key);
-    auto length = static_cast<std::size_t>(ASN1_STRING_length(spki.public_key));
-    for (const NamedCurve& curve : named_curves) {
-        if (curve.nid != curve_nid) continue;
-        bool uncompressed = length == 1 + 2 * curve.field_bytes && point[0] == 0x04;
-        bool compressed = length == 1 + curve.field_bytes && (point[0] == 0x02 || point[0] == 0x03);
-        return uncompressed || compressed ? &curve : nullptr;
-    }
-    return nullptr;
+    const cert_detail::NamedCurve* curve =
+        cert_detail::named_curve(OBJ_obj2nid(static_cast<const ASN1_OBJECT*>(parameter)));
+    if (curve == nullptr) return nullptr;
+    return point_form(*curve, ASN1_STRING_get0_data(spki.public_key),
+                      static_cast<std::size_t>(ASN1_STRING_length(spki.public_key)))
+               ? curve
+               : nullptr;
 }
 
-// EVP_PKEY_fromdata checks that the point lies on the curve, as decoding the SPKI would.
-ossl::UniquePtr<EVP_PKEY> ec_key_from_point(const NamedCurve& curve, const ASN1_BIT_STRING* point) {
-    const char* group = OBJ_nid2sn(curve.nid);
-    std::array<OSSL_PARAM, 3> params{
-        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(group), 0),
-        OSSL_PARAM_construct_octet_string(
-            OSSL_PKEY_PARAM_PUB_KEY, const_cast<unsigned char*>(ASN1_STRING_get0_data(point)),
-            static_cast<std::size_t>(ASN1_STRING_length(point))),
-        OSSL_PARAM_construct_end()};
-    ossl::UniquePtr<EVP_PKEY_CTX> context(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-    EVP_PKEY* key = nullptr;
-    if (!context || EVP_PKEY_fromdata_init(context.get()) != 1 ||
-        EVP_PKEY_fromdata(context.get(), &key, EVP_PKEY_PUBLIC_KEY, params.data()) != 1) {
-        ossl::drain_errors();
-        return nullptr;
-    }
-    return ossl::UniquePtr<EVP_PKEY>(key);
-}
+// Where the TBSCertificate lies in a certificate's DER: `tbs` to `tbs + length`, its contents
+// from `content`. All null unless the DER is one SEQUENCE, with definite lengths, that starts with
+// a SEQUENCE.
+struct TbsSpan {
+    const unsigned char* tbs = nullptr;
+    std::size_t length = 0;
+    const unsigned char* content = nullptr;
+};
 
-// The TBSCertificate's bytes inside a certificate's DER, as signed.
-std::pair<const unsigned char*, std::size_t> tbs_bytes(const Bytes& der) {
+// ASN1_get_object's flags: 0x80 is an error, 0x01 an indefinite length (BER, not DER).
+constexpr int kBadHeader = 0x81;
+
+TbsSpan tbs_span(const Bytes& der) {
     const unsigned char* p = der.data();
+    const unsigned char* end = der.data() + der.size();
     long length = 0;
     int tag = 0, xclass = 0;
-    if (ASN1_get_object(&p, &length, &tag, &xclass, static_cast<long>(der.size())) & 0x81)
-        return {nullptr, 0};  // an error, or an indefinite length (BER, not DER)
+    if ((ASN1_get_object(&p, &length, &tag, &xclass, end - p) & kBadHeader) != 0 ||
+        tag != V_ASN1_SEQUENCE || xclass != V_ASN1_UNIVERSAL || p + length != end)
+        return {};
     const unsigned char* tbs = p;
-    if (ASN1_get_object(&p, &length, &tag, &xclass, der.data() + der.size() - p) & 0x81)
-        return {nullptr, 0};
-    return {tbs, static_cast<std::size_t>(p + length - tbs)};
+    if ((ASN1_get_object(&p, &length, &tag, &xclass, end - p) & kBadHeader) != 0 ||
+        tag != V_ASN1_SEQUENCE || xclass != V_ASN1_UNIVERSAL)
+        return {};
+    return {tbs, static_cast<std::size_t>(p + length - tbs), p};
+}
+
+// The TBSCertificate's signature AlgorithmIdentifier: after the optional [0] version and the
+// serial number.
+ossl::UniquePtr<X509_ALGOR> inner_algorithm(const TbsSpan& span) {
+    const unsigned char* p = span.content;
+    const unsigned char* end = span.tbs + span.length;
+    long length = 0;
+    int tag = 0, xclass = 0;
+    if ((ASN1_get_object(&p, &length, &tag, &xclass, end - p) & kBadHeader) != 0) return nullptr;
+    if (xclass == V_ASN1_CONTEXT_SPECIFIC && tag == 0) {
+        p += length;
+        if ((ASN1_get_object(&p, &length, &tag, &xclass, end - p) & kBadHeader) != 0) return nullptr;
+    }
+    if (xclass != V_ASN1_UNIVERSAL || tag != V_ASN1_INTEGER) return nullptr;
+    p += length;
+    return ossl::UniquePtr<X509_ALGOR>(d2i_X509_ALGOR(nullptr, &p, end - p));
 }
 
 std::string name_to_string(const X509_NAME* name) {
@@ -217,22 +226,182 @@ std::string lower(std::string text) {
 
 }  // namespace
 
+namespace cert_detail {
+
+namespace {
+
+constexpr std::array<NamedCurve, 4> kNamedCurves{{
+    {NID_X9_62_prime256v1, "ecdsa-p256", 256, 32},
+    {NID_secp384r1, "ecdsa-p384", 384, 48},
+    {NID_secp521r1, "ecdsa-p521", 521, 66},
+    {NID_secp224r1, "ecdsa-p224", 224, 28},
+}};
+
+}  // namespace
+
+const NamedCurve* named_curve(int nid) {
+    for (const NamedCurve& curve : kNamedCurves)
+        if (curve.nid == nid) return &curve;
+    return nullptr;
+}
+
+int ec_curve_nid(EVP_PKEY* key) {
+    char group[64] = {};
+    std::size_t length = 0;
+    if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                       &length) != 1)
+        return NID_undef;
+    int nid = OBJ_sn2nid(group);
+    return nid != NID_undef ? nid : EC_curve_nist2nid(group);
+}
+
+ossl::UniquePtr<EVP_PKEY> ec_key_from_parts(const NamedCurve& curve, const EcKeyParts& parts) {
+    const char* form = point_form(curve, parts.point, parts.point_length);
+    if (form == nullptr || (parts.scalar != nullptr && parts.scalar_length == 0)) return nullptr;
+    std::array<OSSL_PARAM, 5> params{};
+    std::size_t count = 0;
+    params[count++] = OSSL_PARAM_construct_utf8_string(
+        OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(OBJ_nid2sn(curve.nid)), 0);
+    params[count++] = OSSL_PARAM_construct_octet_string(
+        OSSL_PKEY_PARAM_PUB_KEY, const_cast<unsigned char*>(parts.point), parts.point_length);
+    // Uncompressed is the default; a decoded key keeps the form its point was stored in.
+    if (form != std::string_view(OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED))
+        params[count++] = OSSL_PARAM_construct_utf8_string(
+            OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, const_cast<char*>(form), 0);
+    // An OSSL_PARAM integer is in the host's byte order and SEC1's scalar is big-endian: OpenSSL
+    // converts (BN_bin2bn, BN_bn2nativepad), so the key is right on big-endian hosts too.
+    ossl::UniquePtr<BIGNUM> scalar;
+    SecretBytes native;
+    if (parts.scalar != nullptr) {
+        scalar.reset(BN_secure_new());
+        Bytes buffer(parts.scalar_length);
+        bool converted =
+            scalar &&
+            BN_bin2bn(parts.scalar, static_cast<int>(parts.scalar_length), scalar.get()) != nullptr &&
+            BN_bn2nativepad(scalar.get(), buffer.data(), static_cast<int>(buffer.size())) >= 0;
+        native = SecretBytes(std::move(buffer));  // wiped when it goes, whatever happens next
+        if (!converted) {
+            ossl::drain_errors();
+            return nullptr;
+        }
+        params[count++] = OSSL_PARAM_construct_BN(
+            OSSL_PKEY_PARAM_PRIV_KEY, const_cast<unsigned char*>(native.data()), native.size());
+    }
+    params[count] = OSSL_PARAM_construct_end();
+    ossl::UniquePtr<EVP_PKEY_CTX> context(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+    EVP_PKEY* key = nullptr;
+    int selection = parts.scalar != nullptr ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY;
+    if (!context || EVP_PKEY_fromdata_init(context.get()) != 1 ||
+        EVP_PKEY_fromdata(context.get(), &key, selection, params.data()) != 1) {
+        ossl::drain_errors();
+        return nullptr;
+    }
+    return ossl::UniquePtr<EVP_PKEY>(key);
+}
+
+std::optional<SignedParts> read_signed_parts(const Bytes& der) {
+    TbsSpan span = tbs_span(der);
+    SignedParts parts;
+    if (span.tbs != nullptr) parts.inner_algorithm = inner_algorithm(span);
+    if (!parts.inner_algorithm) {
+        ossl::drain_errors();
+        return std::nullopt;
+    }
+    const unsigned char* cursor = span.tbs + span.length;
+    const unsigned char* end = der.data() + der.size();
+    parts.algorithm.reset(d2i_X509_ALGOR(nullptr, &cursor, end - cursor));
+    if (parts.algorithm) parts.signature.reset(d2i_ASN1_BIT_STRING(nullptr, &cursor, end - cursor));
+    if (!parts.signature || cursor != end) {
+        ossl::drain_errors();
+        return std::nullopt;
+    }
+    parts.view = {span.tbs, span.length, parts.inner_algorithm.get(), parts.algorithm.get(),
+                  parts.signature.get()};
+    return parts;
+}
+
+std::optional<PlainAlgorithm> plain_algorithm(const X509_ALGOR* algorithm) {
+    const ASN1_OBJECT* oid = nullptr;
+    X509_ALGOR_get0(&oid, nullptr, nullptr, algorithm);
+    return plain_algorithm(OBJ_obj2nid(oid));
+}
+
+std::optional<PlainAlgorithm> plain_algorithm(int signature_nid) {
+    PlainAlgorithm plain;
+    plain.nid = signature_nid;
+    if (signature_nid == NID_undef ||
+        OBJ_find_sigid_algs(signature_nid, &plain.digest_nid, &plain.key_nid) != 1 ||
+        plain.digest_nid == NID_undef)
+        return std::nullopt;
+    return plain;
+}
+
+bool prepare_verify(EVP_PKEY* key, const PlainAlgorithm& algorithm,
+                    ossl::UniquePtr<EVP_PKEY_CTX>& verify, ossl::UniquePtr<EVP_MD_CTX>& digest) {
+    const EVP_MD* md = EVP_get_digestbynid(algorithm.digest_nid);
+    verify.reset(md != nullptr ? EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr) : nullptr);
+    digest.reset(EVP_MD_CTX_new());
+    // EVP_DigestInit_ex2 fetches the digest once; later inits with a null type reuse it.
+    bool ok = verify && digest && EVP_PKEY_verify_init(verify.get()) == 1 &&
+              EVP_PKEY_CTX_set_signature_md(verify.get(), md) == 1 &&
+              EVP_DigestInit_ex2(digest.get(), md, nullptr) == 1;
+    if (!ok) {
+        verify.reset();
+        digest.reset();
+        ossl::drain_errors();
+    }
+    return ok;
+}
+
+Verdict verify_prepared(EVP_PKEY_CTX* verify, EVP_MD_CTX* digest, const PlainAlgorithm& algorithm,
+                        const SignedView& signed_view) {
+    const ASN1_OBJECT* oid = nullptr;
+    X509_ALGOR_get0(&oid, nullptr, nullptr, signed_view.algorithm);
+    if (OBJ_obj2nid(oid) != algorithm.nid ||
+        X509_ALGOR_cmp(signed_view.algorithm, signed_view.inner_algorithm) != 0)
+        return Verdict::algorithms_disagree;
+    if (EVP_PKEY_get_base_id(EVP_PKEY_CTX_get0_pkey(verify)) != algorithm.key_nid)
+        return Verdict::wrong_key_type;
+    if ((signed_view.signature->flags & 0x07) != 0) return Verdict::bad_signature;
+    std::array<unsigned char, EVP_MAX_MD_SIZE> hash{};
+    unsigned int hash_length = 0;
+    ossl::check(EVP_DigestInit_ex2(digest, nullptr, nullptr) == 1 &&
+                        EVP_DigestUpdate(digest, signed_view.tbs, signed_view.tbs_length) == 1 &&
+                        EVP_DigestFinal_ex(digest, hash.data(), &hash_length) == 1
+                    ? 1 : 0,
+                "hashing a certificate");
+    int verified = EVP_PKEY_verify(verify, ASN1_STRING_get0_data(signed_view.signature),
+                                   static_cast<std::size_t>(ASN1_STRING_length(signed_view.signature)),
+                                   hash.data(), hash_length);
+    ossl::drain_errors();  // a failed verify leaves errors we report as a plain "no"
+    return verified == 1 ? Verdict::verified : Verdict::bad_signature;
+}
+
+std::string describe(Verdict verdict) {
+    switch (verdict) {
+        case Verdict::verified: return "the signature verifies";
+        case Verdict::algorithms_disagree:
+            return "the signature algorithm differs from the one named inside the signed part";
+        case Verdict::wrong_key_type:
+            return "the signing certificate's key is not of the signature algorithm's type";
+        case Verdict::bad_signature:
+            return "signature does not verify under the signing certificate's key";
+    }
+    return "the signature does not verify";
+}
+
+}  // namespace cert_detail
+
 std::string describe_key_type(EVP_PKEY* key) {
     if (key == nullptr) return "unknown";
     int bits = EVP_PKEY_get_bits(key);
     switch (EVP_PKEY_get_base_id(key)) {
         case EVP_PKEY_EC: {
-            char curve[64] = {};
-            std::size_t length = 0;
-            if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, curve,
-                                               sizeof curve, &length) != 1)
-                return "ecdsa";
-            std::string group(curve, length);
-            if (group == "prime256v1" || group == "P-256") return "ecdsa-p256";
-            if (group == "secp384r1" || group == "P-384") return "ecdsa-p384";
-            if (group == "secp521r1" || group == "P-521") return "ecdsa-p521";
-            if (group == "secp224r1" || group == "P-224") return "ecdsa-p224";
-            return "ecdsa-" + group;
+            int curve = cert_detail::ec_curve_nid(key);
+            if (curve == NID_undef) return "ecdsa";
+            if (const cert_detail::NamedCurve* named = cert_detail::named_curve(curve))
+                return named->key_type;
+            return std::string("ecdsa-") + OBJ_nid2sn(curve);
         }
         case EVP_PKEY_RSA: return "rsa-" + std::to_string(bits);
         case EVP_PKEY_ED25519: return "ed25519";
@@ -306,8 +475,10 @@ EVP_PKEY* Certificate::public_key() const {
     Parsed& parsed = *parsed_;
     std::call_once(parsed.key_once, [&] {
         const RawSpki& spki = *parsed.raw->tbs->key;
-        if (const NamedCurve* curve = named_curve_of(spki)) {
-            parsed.key = ec_key_from_point(*curve, spki.public_key);
+        if (const cert_detail::NamedCurve* curve = named_curve_of(spki)) {
+            parsed.key = cert_detail::ec_key_from_parts(
+                *curve, {ASN1_STRING_get0_data(spki.public_key),
+                         static_cast<std::size_t>(ASN1_STRING_length(spki.public_key))});
             return;
         }
         EVP_PKEY* decoded = X509_get0_pubkey(get0());  // borrowed
@@ -352,7 +523,7 @@ void Certificate::read_key_facts() {
         OPENSSL_free(spki_out);
     }
     spki_sha256_ = hex_encode(sha256(spki_der_.data(), spki_der_.size()));
-    if (const NamedCurve* curve = named_curve_of(*spki)) {
+    if (const cert_detail::NamedCurve* curve = named_curve_of(*spki)) {
         key_type_ = curve->key_type;
         key_bits_ = curve->bits;
         return;
@@ -433,32 +604,27 @@ bool Certificate::issued_by_name(const Certificate& parent) const {
     return X509_NAME_cmp(parsed_->raw->tbs->issuer, parent.parsed_->raw->tbs->subject) == 0;
 }
 
-// What X509_verify does, over the TBS bytes as received and with the parent's key built once:
-// the inner and outer signature algorithms must agree, the key must be of the algorithm's type,
-// and the signature must verify. Algorithms without a plain digest (RSA-PSS, Ed25519) are left to
+// What X509_verify does (cert_detail::verify_prepared), over the TBS bytes as received and with
+// the parent's key built once. Algorithms without a plain digest (RSA-PSS, Ed25519) are left to
 // X509_verify itself.
 bool Certificate::signature_verified_by(const Certificate& parent) const {
     EVP_PKEY* key = parent.public_key();  // borrowed
     if (key == nullptr) return false;
     const RawCert& raw = *parsed_->raw;
-    auto [tbs, tbs_length] = tbs_bytes(der_);
-    int digest_nid = NID_undef, key_nid = NID_undef;
-    bool plain = tbs != nullptr &&
-                 OBJ_find_sigid_algs(OBJ_obj2nid(raw.signature_algorithm->algorithm), &digest_nid,
-                                     &key_nid) == 1 &&
-                 digest_nid != NID_undef;
+    TbsSpan span = tbs_span(der_);
+    std::optional<cert_detail::PlainAlgorithm> algorithm =
+        cert_detail::plain_algorithm(raw.signature_algorithm);
     bool ok = false;
-    if (!plain) {
+    if (!algorithm || span.tbs == nullptr) {
         ok = X509_verify(get0(), key) == 1;
-    } else if (X509_ALGOR_cmp(raw.signature_algorithm, raw.tbs->signature) == 0 &&
-               EVP_PKEY_get_base_id(key) == key_nid && (raw.signature->flags & 0x07) == 0) {
-        ossl::UniquePtr<EVP_MD_CTX> context(EVP_MD_CTX_new());
-        ok = context &&
-             EVP_DigestVerifyInit_ex(context.get(), nullptr, OBJ_nid2sn(digest_nid), nullptr,
-                                     nullptr, key, nullptr) == 1 &&
-             EVP_DigestVerify(context.get(), ASN1_STRING_get0_data(raw.signature),
-                              static_cast<std::size_t>(ASN1_STRING_length(raw.signature)), tbs,
-                              tbs_length) == 1;
+    } else {
+        ossl::UniquePtr<EVP_PKEY_CTX> verify;
+        ossl::UniquePtr<EVP_MD_CTX> digest;
+        cert_detail::SignedView view{span.tbs, span.length, raw.tbs->signature,
+                                     raw.signature_algorithm, raw.signature};
+        ok = cert_detail::prepare_verify(key, *algorithm, verify, digest) &&
+             cert_detail::verify_prepared(verify.get(), digest.get(), *algorithm, view) ==
+                 cert_detail::Verdict::verified;
     }
     ossl::drain_errors();  // a failed verify leaves errors we report as a plain "no"
     return ok;

@@ -1,18 +1,15 @@
 #include "swarmpki/private_key.hpp"
 
+#include "certificate_internal.hpp"
 #include "swarmpki/error.hpp"
 
 #include <openssl/asn1t.h>
-#include <openssl/core_names.h>
-#include <openssl/encoder.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <openssl/x509.h>
 
-#include <array>
-#include <climits>
-#include <iterator>
+#include <algorithm>
 
 namespace swarmpki {
 
@@ -85,7 +82,8 @@ namespace {
 // SEC1 ECPrivateKey (RFC 5915), read with OpenSSL's ASN.1 templates so that an EC key can be built
 // with EVP_PKEY_fromdata: OpenSSL 3.0's EVP_PKCS82PKEY and d2i_PrivateKey build an OSSL_DECODER
 // context per key (~4M instructions, the largest cost of `swarmpki inspect`). Keys this fast path
-// does not cover (RSA, explicit curve parameters, no embedded public key) take OpenSSL's own way.
+// does not cover (RSA, explicit curve parameters, curves other than cert_detail::named_curve's,
+// hybrid points, no embedded public key) take OpenSSL's own way.
 struct EcPrivateKey {
     ASN1_INTEGER* version;
     ASN1_OCTET_STRING* private_key;
@@ -102,6 +100,8 @@ ASN1_SEQUENCE(EcPrivateKey) = {
 
 struct EcPrivateKeyDeleter {
     void operator()(EcPrivateKey* key) const noexcept {
+        if (key != nullptr && key->private_key != nullptr)  // the secret scalar
+            OPENSSL_cleanse(key->private_key->data, static_cast<std::size_t>(key->private_key->length));
         ASN1_item_free(reinterpret_cast<ASN1_VALUE*>(key), ASN1_ITEM_rptr(EcPrivateKey));
     }
 };
@@ -110,10 +110,6 @@ struct EcPrivateKeyDeleter {
 int curve_of(int parameter_type, const void* parameter) {
     if (parameter_type != V_ASN1_OBJECT) return NID_undef;
     return OBJ_obj2nid(static_cast<const ASN1_OBJECT*>(parameter));
-}
-
-bool fast_curve(int nid) {
-    return nid == NID_X9_62_prime256v1 || nid == NID_secp384r1 || nid == NID_secp521r1;
 }
 
 // `curve_nid`: from the PKCS#8 algorithm, or NID_undef for a bare SEC1 key (whose own parameters
@@ -132,29 +128,13 @@ ossl::UniquePtr<EVP_PKEY> ec_key_from_sec1(const unsigned char* der, long size, 
         if (curve_nid != NID_undef && named != curve_nid) return nullptr;
         curve_nid = named;
     }
-    if (!fast_curve(curve_nid)) return nullptr;
-    // OSSL_PARAM integers are native-endian; the octet string is big-endian.
-    const unsigned char* scalar = ASN1_STRING_get0_data(sec1->private_key);
-    auto scalar_size = static_cast<std::size_t>(ASN1_STRING_length(sec1->private_key));
-    SecretBytes native(Bytes(std::make_reverse_iterator(scalar + scalar_size),
-                             std::make_reverse_iterator(scalar)));
-    const char* group = OBJ_nid2sn(curve_nid);
-    std::array<OSSL_PARAM, 4> params{
-        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(group), 0),
-        OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_PRIV_KEY,
-                               const_cast<unsigned char*>(native.data()), native.size()),
-        OSSL_PARAM_construct_octet_string(
-            OSSL_PKEY_PARAM_PUB_KEY, const_cast<unsigned char*>(ASN1_STRING_get0_data(sec1->public_key)),
-            static_cast<std::size_t>(ASN1_STRING_length(sec1->public_key))),
-        OSSL_PARAM_construct_end()};
-    ossl::UniquePtr<EVP_PKEY_CTX> context(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-    EVP_PKEY* key = nullptr;
-    if (!context || EVP_PKEY_fromdata_init(context.get()) != 1 ||
-        EVP_PKEY_fromdata(context.get(), &key, EVP_PKEY_KEYPAIR, params.data()) != 1) {
-        ossl::drain_errors();
-        return nullptr;
-    }
-    return ossl::UniquePtr<EVP_PKEY>(key);
+    const cert_detail::NamedCurve* curve = cert_detail::named_curve(curve_nid);
+    if (curve == nullptr) return nullptr;
+    return cert_detail::ec_key_from_parts(
+        *curve, {ASN1_STRING_get0_data(sec1->public_key),
+                 static_cast<std::size_t>(ASN1_STRING_length(sec1->public_key)),
+                 ASN1_STRING_get0_data(sec1->private_key),
+                 static_cast<std::size_t>(ASN1_STRING_length(sec1->private_key))});
 }
 
 ossl::UniquePtr<EVP_PKEY> key_from_pkcs8(const PKCS8_PRIV_KEY_INFO* info) {

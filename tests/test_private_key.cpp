@@ -92,6 +92,90 @@ TEST_CASE("keys round-trip through SEC1, PKCS#8 and engine-style encryption", "[
 }
 
 namespace {
+
+// Signs with the private key and verifies with `public_key`: true only when the scalar really is
+// the public key's (matches() compares public keys only, so a wrong scalar passes it).
+bool signs_for(const PrivateKey& key, EVP_PKEY* public_key) {
+    const std::string message = "swarmpki signs this";
+    ossl::UniquePtr<EVP_MD_CTX> sign(EVP_MD_CTX_new());
+    std::size_t length = 0;
+    REQUIRE(EVP_DigestSignInit_ex(sign.get(), nullptr, "SHA256", nullptr, nullptr, key.get0(), nullptr) == 1);
+    REQUIRE(EVP_DigestSign(sign.get(), nullptr, &length,
+                           reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1);
+    Bytes signature(length);
+    REQUIRE(EVP_DigestSign(sign.get(), signature.data(), &length,
+                           reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1);
+    signature.resize(length);
+    ossl::UniquePtr<EVP_MD_CTX> verify(EVP_MD_CTX_new());
+    REQUIRE(EVP_DigestVerifyInit_ex(verify.get(), nullptr, "SHA256", nullptr, nullptr, public_key, nullptr) == 1);
+    bool ok = EVP_DigestVerify(verify.get(), signature.data(), signature.size(),
+                               reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
+    ossl::drain_errors();
+    return ok;
+}
+
+PrivateKey load_pem(const std::string& pem) {
+    return load_private_key(parse_pem_or_throw(pem, "k").blocks[0], nullptr, "k");
+}
+
+}  // namespace
+
+TEST_CASE("a loaded key signs what its certificate's key verifies", "[private_key][conformance]") {
+    if (!fixtures_dir()) return swarmpki::test::note_fixtures_missing();
+    const std::pair<const char*, const char*> plain_keys[] = {
+        {"worker", "manager1"}, {"worker", "worker1"}, {"rotation-in-progress", "manager1"},
+        {"external-root", "worker1"}, {"init-manager", "manager1"}};
+    for (auto [scenario, node] : plain_keys) {
+        INFO(scenario << " " << node);
+        auto k = load(scenario, node);
+        PrivateKey key = load_private_key(key_block_of(k.bundle, "key"), nullptr, "key");
+        CHECK(signs_for(key, k.leaf.public_key()));
+    }
+    auto locked = load("autolock-unlock-key-rotated", "manager1");
+    SecretBytes unlock = parse_unlock_key(unlock_key("autolock-unlock-key-rotated", "new_unlock_key"));
+    CHECK(signs_for(load_private_key(key_block_of(locked.bundle, "key"), &unlock, "key"),
+                    locked.leaf.public_key()));
+}
+
+TEST_CASE("keys of every fast-path curve sign correctly after SEC1 and PKCS#8", "[private_key]") {
+    for (const char* curve : {"P-256", "P-384", "P-521", "P-224"}) {
+        INFO(curve);
+        PrivateKey generated(ossl::UniquePtr<EVP_PKEY>(EVP_EC_gen(curve)));
+        PrivateKey sec1 = load_pem(encode_sec1_pem(generated));
+        PrivateKey pkcs8 = load_pem(encode_pkcs8_pem(generated));
+        CHECK(signs_for(sec1, generated.get0()));
+        CHECK(signs_for(pkcs8, generated.get0()));
+        CHECK(signs_for(generated, sec1.get0()));
+    }
+}
+
+TEST_CASE("a key stored with a compressed point keeps that form through load and re-encoding",
+          "[private_key]") {
+    for (const char* curve : {"P-256", "P-384"}) {
+        INFO(curve);
+        ossl::UniquePtr<EVP_PKEY> compressed(EVP_EC_gen(curve));
+        REQUIRE(EVP_PKEY_set_utf8_string_param(compressed.get(), "point-format", "compressed") == 1);
+        PrivateKey original(std::move(compressed));
+        Bytes spki = original.public_key_der();
+        REQUIRE(spki.size() == (std::string(curve) == "P-256" ? 59u : 72u));
+        std::string sec1 = encode_sec1_pem(original);
+        std::string pkcs8 = encode_pkcs8_pem(original, {{"kek-version", "0"}});
+        for (const std::string& pem : {sec1, pkcs8}) {
+            PrivateKey loaded = load_pem(pem);
+            CHECK(loaded.public_key_der() == spki);
+            CHECK(encode_sec1_pem(loaded) == sec1);
+            CHECK(encode_pkcs8_pem(loaded, {{"kek-version", "0"}}) == pkcs8);
+            CHECK(signs_for(loaded, original.get0()));
+        }
+        SecretBytes password(Bytes(32, 9));
+        auto sealed = parse_pem_or_throw(encode_encrypted_pkcs8_pem(original, password), "s").blocks[0];
+        PrivateKey opened = load_private_key(sealed, &password, "s");
+        CHECK(opened.public_key_der() == spki);
+        CHECK(encode_sec1_pem(opened) == sec1);
+    }
+}
+
+namespace {
 struct Pbes2Shape {
     bool pbes2 = false;
     bool prf_present = true;

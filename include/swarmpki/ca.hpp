@@ -95,9 +95,6 @@ private:
 // provider encoder machinery and costs ten times an ECDSA signature.
 void set_certificate_public_key(X509* certificate, EVP_PKEY* key);
 
-// The public key as the bytes of the SubjectPublicKeyInfo BIT STRING (the EC point for EC keys).
-Bytes public_key_bits(EVP_PKEY* key);
-
 // ---- identifiers -----------------------------------------------------------------------------
 // identity.NewID: 17 bytes with the top bit set, written in base 36, characters [1:26].
 std::string engine_id_from_entropy(const std::array<std::uint8_t, 17>& entropy);
