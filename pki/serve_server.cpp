@@ -12,11 +12,9 @@
 
 #include "serve_http.hpp"
 #include "serve_tls.hpp"
+#include "thread_signals.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/ossl.hpp"
-
-#include <pthread.h>
-#include <signal.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -24,19 +22,6 @@
 #include <thread>
 
 namespace swarmpki {
-
-namespace {
-// A client that disconnects mid-response makes the next write raise SIGPIPE, which kills the
-// process by default. Blocking it on our threads (the connection pool inherits the listener's
-// mask) turns that into an EPIPE error on the one connection, without touching the process-wide
-// disposition.
-void block_sigpipe_on_this_thread() {
-    sigset_t pipe;
-    sigemptyset(&pipe);
-    sigaddset(&pipe, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
-}
-}  // namespace
 
 struct Server::Impl {
     ServeOptions options;

@@ -12,9 +12,8 @@
 
 #include "swarmpki/error.hpp"
 #include "swarmpki/webhook.hpp"
+#include "thread_signals.hpp"
 
-#include <pthread.h>
-#include <signal.h>
 
 #include <algorithm>
 #include <cctype>
@@ -227,11 +226,7 @@ WebhookDelivery::WebhookDelivery(DeliveryOptions options,
     state_->secret = std::move(secret);
     for (const auto& url : state_->options.urls) state_->urls.push_back(parse_webhook_url(url));
     state_->worker = std::thread([state = state_.get()] {
-        // A receiver closing mid-request must cost an EPIPE, not the process (SIGPIPE).
-        sigset_t pipe;
-        sigemptyset(&pipe);
-        sigaddset(&pipe, SIGPIPE);
-        pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+        block_sigpipe_on_this_thread();  // a receiver closing mid-request costs an EPIPE
         state->run();
     });
 }

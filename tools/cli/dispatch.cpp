@@ -1,7 +1,6 @@
 #include "dispatch.hpp"
 
 #include "swarmpki/error.hpp"
-#include "swarmpki/ossl.hpp"
 
 #include <openssl/crypto.h>
 
@@ -16,13 +15,7 @@ int run_command(const Command& command, const Args& args) {
         std::cerr << "swarmpki " << command.name << ": " << e.what() << " (see swarmpki "
                   << command.name << " --help)\n";
         return 64;
-    } catch (const Error& e) {
-        std::cerr << "swarmpki: " << e.what() << "\n";
-        return 3;
-    } catch (const ossl::Error& e) {
-        std::cerr << "swarmpki: " << e.what() << "\n";
-        return 3;
-    } catch (const std::exception& e) {
+    } catch (const std::exception& e) {  // swarmpki::Error, ossl::Error and the rest: one line
         std::cerr << "swarmpki: " << e.what() << "\n";
         return 3;
     }

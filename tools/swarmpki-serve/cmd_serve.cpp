@@ -161,7 +161,9 @@ int run_serve(const Args& args) {
         std::fflush(stderr);
     };
 
-    std::signal(SIGPIPE, SIG_IGN);  // a vanished client or receiver is an EPIPE, not an exit
+    // The library blocks SIGPIPE on its socket threads; the program also ignores it so that the
+    // main thread's log lines to a closed stderr pipe cost an EPIPE, not the process.
+    std::signal(SIGPIPE, SIG_IGN);
     sigset_t stop_signals;
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);

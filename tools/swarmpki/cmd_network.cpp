@@ -21,15 +21,16 @@ namespace fs = std::filesystem;
 
 constexpr const char* kHelperName = "swarmpki-serve";
 
-// Beside this binary first (the build tree), then where `cmake --install` puts it relative to
-// the bin directory, so that a relocated install (--prefix anywhere) still finds it.
+// Where `cmake --install` puts it relative to the bin directory first, so that a relocated
+// install (--prefix anywhere) finds its own helper even when a stray swarmpki-serve sits beside
+// the binary (in /usr/bin, say); then beside this binary (the build tree).
 fs::path find_helper() {
     std::error_code error;
     fs::path self = fs::read_symlink("/proc/self/exe", error);
     if (error) throw Error("/proc/self/exe", "cannot locate the running binary", "mount /proc");
     fs::path here = self.parent_path();
     for (const fs::path& candidate :
-         {here / kHelperName, here / SWARMPKI_HELPER_RELATIVE_DIR / kHelperName}) {
+         {here / SWARMPKI_HELPER_RELATIVE_DIR / kHelperName, here / kHelperName}) {
         if (::access(candidate.c_str(), X_OK) == 0) return candidate.lexically_normal();
     }
     throw Error((here / SWARMPKI_HELPER_RELATIVE_DIR / kHelperName).lexically_normal().string(),
@@ -45,7 +46,8 @@ int exec_helper(const char* command, const Args& args) {
     for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
     argv.push_back(nullptr);
     ::execv(helper.c_str(), argv.data());
-    throw Error(helper.string(), std::string("cannot run: ") + std::strerror(errno),
+    int error = errno;  // before anything below can allocate and overwrite it
+    throw Error(helper.string(), std::string("cannot run: ") + std::strerror(error),
                 "check the file's permissions, or reinstall swarmpki");
 }
 
