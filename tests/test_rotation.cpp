@@ -42,6 +42,19 @@ const SimulatedPhase* phase(const RotationReport& r, const std::string& name) {
 PemInput pem(const Certificate& c, const char* name) { return PemInput{c.to_pem(), name}; }
 PemInput pem(const PrivateKey& k, const char* name) { return PemInput{encode_sec1_pem(k), name}; }
 
+// A simulated node with a fresh key and a leaf from `signer` (a root, or the cross-signed
+// certificate with the new root's key).
+rotation_detail::SimNode sim_node(const Certificate& signer, const PrivateKey& signer_key,
+                                  const char* id, NodeRole role) {
+    NodeCertificateIssuer issuer(signer, signer_key, kDefaultNodeCertExpiry);
+    PrivateKey key = KeyGenerator().generate();
+    rotation_detail::SimNode n;
+    n.id = id;
+    n.role = role;
+    n.leaf_der = issuer.issue({id, role, "cluster"}, key.get0(), kNow).der();
+    return n;
+}
+
 }  // namespace
 
 TEST_CASE("engine schedule: 30 nodes per 3 s tick, completion 0.15 s after the converged tick", "[rotation]") {
@@ -232,18 +245,9 @@ TEST_CASE("mTLS class checks count a node from another swarm as failures", "[rot
     using namespace rotation_detail;
     RootCa ours = create_root({}, kNow);
     RootCa theirs = create_root({}, kNow);
-    auto node = [&](const RootCa& root, const char* id, NodeRole role) {
-        NodeCertificateIssuer issuer(root.certificate, root.key, kDefaultNodeCertExpiry);
-        PrivateKey key = KeyGenerator().generate();
-        SimNode n;
-        n.id = id;
-        n.role = role;
-        n.leaf_der = issuer.issue({id, role, "cluster"}, key.get0(), kNow).der();
-        return n;
-    };
-    SimNode a = node(ours, "a", NodeRole::manager);
-    SimNode b = node(ours, "b", NodeRole::worker);
-    SimNode c = node(theirs, "c", NodeRole::manager);
+    SimNode a = sim_node(ours.certificate, ours.key, "a", NodeRole::manager);
+    SimNode b = sim_node(ours.certificate, ours.key, "b", NodeRole::worker);
+    SimNode c = sim_node(theirs.certificate, theirs.key, "c", NodeRole::manager);
     std::vector<PeerMaterial> same{material_for(a, "x", nullptr, ours.certificate, "cluster"),
                                    material_for(b, "x", nullptr, ours.certificate, "cluster")};
     MtlsOutcome fine = check_mutual_tls(same, kNow);
@@ -282,18 +286,8 @@ TEST_CASE("mTLS class checks count each refused direction's diagnosis once", "[r
     RootCa old_root = create_root({}, kNow);
     RootCa new_root = create_root({}, kNow);
     Certificate cross = cross_sign(new_root.certificate, old_root.certificate, old_root.key);
-    auto node = [&](const Certificate& signer, const PrivateKey& signer_key, const char* id,
-                    NodeRole role) {
-        NodeCertificateIssuer issuer(signer, signer_key, kDefaultNodeCertExpiry);
-        PrivateKey key = KeyGenerator().generate();
-        SimNode n;
-        n.id = id;
-        n.role = role;
-        n.leaf_der = issuer.issue({id, role, "cluster"}, key.get0(), kNow).der();
-        return n;
-    };
-    SimNode rotated = node(cross, new_root.key, "r", NodeRole::manager);
-    SimNode stale = node(old_root.certificate, old_root.key, "s", NodeRole::worker);
+    SimNode rotated = sim_node(cross, new_root.key, "r", NodeRole::manager);
+    SimNode stale = sim_node(old_root.certificate, old_root.key, "s", NodeRole::worker);
     std::vector<PeerMaterial> reps{
         material_for(rotated, "rotated", &cross, new_root.certificate, "cluster"),
         material_for(stale, "old-leaf", nullptr, old_root.certificate, "cluster")};
