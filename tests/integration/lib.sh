@@ -9,7 +9,7 @@
 # exec root, socket, pidfile and containerd namespaces under one temporary directory. With no
 # system containerd running, dockerd starts and supervises its own containerd under its exec root.
 # Cleanup stops only the processes this harness started, by PID, also when a test fails.
-# The harness installs nothing: scripts/install-deps does.
+# The harness installs nothing: scripts/install-deps --test does.
 
 it_ok() { printf 'ok   %s\n' "$1"; }
 it_fail() { printf 'FAIL %s: %s\n' "$1" "$2"; }
@@ -82,10 +82,19 @@ it_tmpdir() {
 IT_NETNS=
 declare -A IT_ENGINE_PID=()
 
+IT_SOURCE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
 # Prints why engines cannot run here (and returns 1), or nothing (and returns 0).
 engine_unavailable_reason() {
+  local tool why
+  # Only Debian's docker.io: where Docker CE, containerd.io or another dockerd is installed,
+  # install-deps installs no docker.io (it would remove that engine) and these tests do not start
+  # someone else's dockerd either.
+  if ! why=$("$IT_SOURCE_ROOT/scripts/install-deps" --check-engine 2>&1); then
+    echo "${why:-scripts/install-deps --check-engine failed}"
+    return 1
+  fi
   if [[ $(id -u) -ne 0 ]]; then echo "needs root to start dockerd"; return 1; fi
-  local tool
   for tool in dockerd docker ip unshare jq; do
     command -v "$tool" >/dev/null 2>&1 || { echo "'$tool' not installed (run scripts/install-deps)"; return 1; }
   done
