@@ -31,6 +31,198 @@ else
     "0 $("$swarmpki" --version)"
 fi
 
+# ---- install-deps and scripts/run never touch an engine (package tools replaced by stubs)
+# apt-get, apt, dpkg, dpkg-query, id (root, so install-deps goes as far as apt) and cmake are
+# recording stand-ins that change nothing; the PATH behind them holds every other system command
+# but no dockerd, containerd, runc, docker or package tool, so each case below sets up exactly the
+# engine it is about. scripts/run's build is the cmake stub, and its build prefix holds the binary
+# under test (a symlink), so the command it runs afterwards is real.
+stubs=$tmp/stubs sysbin=$tmp/sysbin stub_log=$tmp/stub.log
+mkdir -p "$stubs" "$sysbin" "$tmp/client" "$tmp/foreign" "$tmp/debian-engine" "$tmp/prefix"
+for d in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
+  [[ -d $d ]] || continue
+  find "$d" -maxdepth 1 \( -type f -o -type l \) ! \( -name 'docker*' -o -name 'containerd*' -o -name 'runc*' \
+    -o -name crun -o -name ctr -o -name 'podman*' -o -name apt -o -name apt-get -o -name dpkg -o -name dpkg-query \
+    -o -name id -o -name cmake \) -exec ln -s -t "$sysbin" {} + 2>/dev/null || true
+done
+cat >"$stubs/pkgtool" <<'STUB'
+#!/usr/bin/env bash
+# Records its call in $STUB_LOG. dpkg-query -W: the packages named in $STUB_INSTALLED are
+# "install ok installed", those in $STUB_NOT_INSTALLED "unknown ok not-installed", nothing else is
+# known. dpkg -S: owners from $STUB_OWNERS (PATH=PACKAGE words). apt-get -s prints $STUB_PLAN.
+name=${0##*/}
+printf '%s %s\n' "$name" "$*" >>"$STUB_LOG"
+case $name in
+  id) if [[ ${1:-} == -u ]]; then echo "${STUB_UID:-0}"; else exec /usr/bin/id "$@"; fi ;;
+  dpkg-query)
+    [[ $1 == -W ]] || exit 2
+    fmt=${2#-f=} found=1
+    shift 2
+    for pattern; do
+      for pkg in $STUB_INSTALLED; do
+        [[ $pkg == $pattern ]] || continue
+        line=${fmt//'${Package}'/$pkg}; printf "${line//'${Status}'/install ok installed}"; found=0
+      done
+      for pkg in $STUB_NOT_INSTALLED; do
+        [[ $pkg == $pattern ]] || continue
+        line=${fmt//'${Package}'/$pkg}; printf "${line//'${Status}'/unknown ok not-installed}"; found=0
+      done
+    done
+    exit $found ;;
+  dpkg)
+    [[ $1 == -S ]] || exit 0
+    shift
+    for entry in $STUB_OWNERS; do
+      [[ ${entry%%=*} == "$1" ]] && { echo "${entry#*=}: $1"; exit 0; }
+    done
+    echo "dpkg-query: no path found matching pattern $1" >&2
+    exit 1 ;;
+  apt-get|apt)
+    for arg; do [[ $arg == -s ]] && { cat "${STUB_PLAN:-/dev/null}"; exit 0; }; done ;;
+esac
+exit 0
+STUB
+chmod +x "$stubs/pkgtool"
+for tool in apt-get apt dpkg dpkg-query id cmake; do ln -s pkgtool "$stubs/$tool"; done
+# A docker client with no engine behind it, as on this project's CI and development machines.
+printf '#!/bin/sh\necho "Docker version 27.0.0 (client only)"\n' >"$tmp/client/docker"
+for f in "$tmp/foreign/dockerd" "$tmp/foreign/containerd" "$tmp/debian-engine/dockerd" "$tmp/debian-engine/containerd"; do
+  printf '#!/bin/sh\nexit 1\n' >"$f"
+done
+chmod +x "$tmp/client/docker" "$tmp/foreign/"* "$tmp/debian-engine/"*
+ln -s "$swarmpki" "$tmp/prefix/swarmpki"
+
+# with_stubs EXTRA_PATH COMMAND...: COMMAND with the stubs first on PATH, then EXTRA_PATH, the
+# client-only docker and the system commands; the STUB_* variables describe what dpkg knows.
+STUB_INSTALLED='' STUB_NOT_INSTALLED='' STUB_OWNERS='' STUB_PLAN='' STUB_UID=0
+with_stubs() {
+  local extra=$1
+  shift
+  : >"$stub_log"
+  env PATH="$stubs${extra:+:$extra}:$tmp/client:$sysbin" STUB_LOG="$stub_log" STUB_INSTALLED="$STUB_INSTALLED" \
+    STUB_NOT_INSTALLED="$STUB_NOT_INSTALLED" STUB_OWNERS="$STUB_OWNERS" STUB_PLAN="$STUB_PLAN" STUB_UID="$STUB_UID" \
+    SWARMPKI_BUILD_PREFIX="$tmp/prefix" "$@"
+}
+# What the last run asked apt-get to install for real (not the simulation), one package a line.
+apt_installs() {
+  awk '$1 == "apt-get" && / install / && !/ -s / { for (i = 2; i <= NF; i++) if ($i !~ /^-/ && $i != "install") print $i }' \
+    "$stub_log" | sort
+}
+engine_names() { apt_installs | grep -E '^(docker|containerd|runc|moby|podman|crun)' | paste -sd' ' -; }
+# Every apt call of the last run is "update" or "install" with --no-remove, and apt itself is unused.
+apt_calls_safe() {
+  awk '$1 == "apt" { print "apt used: " $0; next }
+       $1 == "apt-get" { verb = ""; for (i = 2; i <= NF; i++) if ($i !~ /^-/) { verb = $i; break }
+         if (verb == "install" && $0 !~ / --no-remove( |$)/) print "install without --no-remove: " $0
+         else if (verb != "install" && verb != "update") print "not update/install: " $0 }' "$stub_log"
+}
+expect_safe_apt() {
+  local bad
+  bad=$(apt_calls_safe)
+  if [[ -z $bad ]]; then it_ok "$1: every apt-get install has --no-remove; nothing but update and install"; else
+    it_fail "$1: every apt-get install has --no-remove; nothing but update and install" "unsafe calls"
+    indent <<<"$bad"; fi
+}
+build_set='catch2 cmake g++ libboost-program-options-dev libcpp-httplib-dev libfmt-dev libssl-dev make nlohmann-json3-dev pkg-config'
+
+# A machine with nothing installed and only a docker client.
+expect_exit "scripts/run --version with nothing installed (stubs): exit 0" 0 with_stubs "" "$root/scripts/run" --version
+expect_eq "scripts/run then runs the binary in its build prefix" "$(tail -n 1 <<<"$IT_OUT")" "$("$swarmpki" --version)"
+expect_eq "scripts/run asks apt-get for the build packages only" "$(apt_installs | paste -sd' ' -)" "$build_set"
+expect_eq "scripts/run names no engine, containerd or runc package" "$(engine_names)" ""
+expect_safe_apt "scripts/run"
+expect_eq "scripts/run builds through cmake (the stub): configure, then the swarmpki target" \
+  "$(awk '$1 == "cmake" { for (i = 2; i < NF; i++) if ($i == "--target") t = $(i + 1); print ($2 == "--build" ? "build " t : "configure " $3) }' \
+       "$stub_log" | paste -sd' ' -)" \
+  "configure $root build swarmpki"
+expect_exit "install-deps --build with nothing installed: exit 0" 0 with_stubs "" "$root/scripts/install-deps" --build
+expect_eq "install-deps --build asks for the same packages as scripts/run" "$(apt_installs | paste -sd' ' -)" "$build_set"
+expect_safe_apt "install-deps --build"
+expect_exit "install-deps --test with only a docker client: exit 0" 0 with_stubs "" "$root/scripts/install-deps" --test
+got=$(apt_installs)
+expect_eq "install-deps --test: a docker client is no engine, so Debian's docker.io is installed" "$(engine_names)" "docker.io"
+expect_eq "install-deps --test: the build packages and the test tools" \
+  "$(grep -cxE 'cmake|libssl-dev|ansible-core|prometheus|wrk|hyperfine|shellcheck|jq|clang|golang-cfssl|certinfo|ccache' <<<"$got")" 12
+expect_safe_apt "install-deps --test"
+expect_exit "install-deps --check-engine with only a docker client: exit 0" 0 with_stubs "" "$root/scripts/install-deps" --check-engine
+expect_eq "install-deps --check-engine says docker.io would be installed" "$IT_OUT" \
+  "no engine is installed; scripts/install-deps --test installs Debian's docker.io"
+for mode in build test; do
+  expect_exit "install-deps --$mode --check with nothing installed: exit 1, lists what is missing" 1 \
+    with_stubs "" "$root/scripts/install-deps" "--$mode" --check
+  expect_eq "install-deps --$mode --check asks apt nothing" "$(grep -c '^apt' "$stub_log")" 0
+done
+STUB_UID=1000
+expect_exit "install-deps --test as a user: exit 1, nothing asked of apt" 1 with_stubs "" "$root/scripts/install-deps" --test
+expect_match "the user is told the sudo command, with --no-remove" 'sudo apt-get install --no-remove .*docker\.io' "$IT_OUT"
+expect_eq "install-deps as a user asks apt nothing" "$(grep -c '^apt' "$stub_log")" 0
+STUB_UID=0
+
+# Other engines: Docker's packages, or an engine binary that is not Debian's. scripts/run is the
+# same everywhere; scripts/test's install leaves docker.io out and says why.
+foreign_case() {
+  local label=$1 extra=$2 why=$3
+  expect_exit "scripts/run with $label: exit 0" 0 with_stubs "$extra" "$root/scripts/run" --version
+  expect_eq "scripts/run with $label: the build packages only, no engine package" \
+    "$(apt_installs | paste -sd' ' -)|$(engine_names)" "$build_set|"
+  expect_safe_apt "scripts/run with $label"
+  expect_exit "install-deps --test with $label: exit 0" 0 with_stubs "$extra" "$root/scripts/install-deps" --test
+  expect_eq "install-deps --test with $label: no docker.io, no engine, containerd or runc package" "$(engine_names)" ""
+  expect_match "install-deps --test with $label: says why docker.io is left out" \
+    "^install-deps: not installing Debian's docker.io: $why.*the live-engine tests will be skipped" "$IT_OUT"
+  expect_safe_apt "install-deps --test with $label"
+  expect_exit "install-deps --check-engine with $label: exit 1" 1 with_stubs "$extra" "$root/scripts/install-deps" --check-engine
+  expect_match "install-deps --check-engine with $label: one line naming it" "^another engine is present: $why" "$IT_OUT"
+  expect_eq "install-deps --check-engine with $label: one line" "$(wc -l <<<"$IT_OUT")" 1
+}
+STUB_INSTALLED='docker-ce docker-ce-cli containerd.io'
+foreign_case "docker-ce installed" "" 'dpkg knows docker-ce \(install ok installed\), docker-ce-cli'
+for pkg in docker-ce-rootless-extras containerd.io moby-engine podman-docker; do
+  STUB_INSTALLED=$pkg
+  expect_exit "install-deps --test with $pkg installed: exit 0" 0 with_stubs "" "$root/scripts/install-deps" --test
+  expect_eq "install-deps --test with $pkg installed: no engine package" "$(engine_names)" ""
+done
+STUB_INSTALLED=''
+foreign_case "a dockerd on PATH that dpkg -S does not know" "$tmp/foreign" \
+  "$tmp/foreign/dockerd belongs to no Debian package"
+STUB_OWNERS="$tmp/foreign/dockerd=docker-ce"
+foreign_case "a dockerd of another package" "$tmp/foreign" \
+  "$tmp/foreign/dockerd belongs to the package docker-ce, not to Debian's docker.io"
+STUB_OWNERS="$tmp/foreign/dockerd=docker.io"
+foreign_case "Debian's dockerd but a containerd dpkg -S does not know" "$tmp/foreign" \
+  "$tmp/foreign/containerd belongs to no Debian package"
+
+# Debian's own engine already installed: used as it is, nothing about it requested.
+STUB_INSTALLED='docker.io containerd runc'
+STUB_OWNERS="$tmp/debian-engine/dockerd=docker.io $tmp/debian-engine/containerd=containerd"
+expect_exit "install-deps --test with Debian's docker.io installed: exit 0" 0 \
+  with_stubs "$tmp/debian-engine" "$root/scripts/install-deps" --test
+expect_eq "install-deps --test with docker.io installed: no engine package requested" "$(engine_names)" ""
+expect_exit "install-deps --check-engine with Debian's docker.io installed: exit 0" 0 \
+  with_stubs "$tmp/debian-engine" "$root/scripts/install-deps" --check-engine
+expect_eq "install-deps --check-engine says the live tests use docker.io" "$IT_OUT" \
+  "Debian's docker.io is installed; the live-engine tests use it"
+# A purged package (dpkg: not-installed) is no engine.
+STUB_INSTALLED='' STUB_OWNERS='' STUB_NOT_INSTALLED='docker-ce containerd.io'
+expect_exit "install-deps --check-engine with docker-ce purged (not-installed): exit 0" 0 \
+  with_stubs "" "$root/scripts/install-deps" --check-engine
+STUB_NOT_INSTALLED=''
+
+# The second guard: what apt's simulation would do. An upgrade of an engine-family package, any
+# removal, or (for --build) any new engine-family package: refused before the real install.
+plan_case() {
+  local label=$1 mode=$2 plan=$3 want=$4
+  printf '%s\n' "$plan" >"$tmp/plan"
+  STUB_PLAN=$tmp/plan
+  expect_exit "install-deps --$mode when apt would $label: refused (exit 1)" 1 with_stubs "" "$root/scripts/install-deps" "--$mode"
+  expect_match "install-deps --$mode refusal names it: $want" "^install-deps: refused: .*would $want" "$IT_OUT"
+  expect_eq "install-deps --$mode when apt would $label: no real install" "$(apt_installs | wc -l)" 0
+  STUB_PLAN=''
+}
+plan_case "upgrade containerd" test 'Inst containerd [1.6.20~ds1-1+deb12u1] (1.6.20~ds1-1+deb12u3 Debian:12 [amd64])' "upgrade containerd"
+plan_case "remove a package" test 'Remv docker-ce [5:27.0.3-1~debian.12~bookworm]' "remove docker-ce"
+plan_case "install runc" build 'Inst runc (1.1.5+ds1-1+deb12u1 Debian:12 [amd64])' "install runc"
+
 # ---- swarm-ca-rotate without an engine: usage errors and refusals, nothing started
 rotate=$root/scripts/swarm-ca-rotate
 expect_exit "swarm-ca-rotate --help" 0 "$rotate" --help
