@@ -233,22 +233,105 @@ expect_exit "swarm-ca-rotate with no reachable engine: refused" 3 \
   env DOCKER_HOST=unix://"$tmp"/no-such.sock SWARMPKI="$swarmpki" "$rotate" --yes
 expect_match "the refusal says the engine is unreachable" 'cannot reach the Docker engine' "$IT_OUT"
 expect_exit "swarm-ca-rotate without swarmpki: refused" 3 env SWARMPKI="$tmp/none" PATH=/usr/bin:/bin "$rotate" --yes
-# A docker CLI that answers the first pre-flight questions and then fails where nothing was
-# foreseen (docker node inspect): nothing has changed yet, so exit 3 with one line, never bash's 1.
-mkdir -p "$tmp/fake-docker"
-cat >"$tmp/fake-docker/docker" <<'FAKE'
+# ---- swarm-ca-rotate against a stand-in docker CLI: a manager of an active swarm whose nodes are
+# $FAKE/nodes.json (docker node inspect's JSON; $FAKE/reread.json answers an inspect of one node,
+# the re-read before a removal; $FAKE/ls-ids overrides docker node ls -q). Calls go to $FAKE/calls;
+# the rotation itself fails, so each run stops right after the removals.
+fake=$tmp/fake
+mkdir -p "$fake/bin"
+cat >"$fake/bin/docker" <<'FAKE'
 #!/usr/bin/env bash
+printf '%s\n' "$*" >>"$FAKE/calls"
 case "$*" in
   "info --format {{json .Swarm}}") echo '{"LocalNodeState":"active","ControlAvailable":true}' ;;
   "info --format {{.Swarm.Cluster.RootRotationInProgress}}") echo false ;;
-  "node ls -q") echo abc123 ;;
+  "info --format {{json .Swarm.Cluster.TLSInfo.TrustRoot}}") jq -Rs . "$FAKE/root.pem" ;;
+  "node ls -q") if [[ -f $FAKE/ls-ids ]]; then cat "$FAKE/ls-ids"; else jq -r '.[].ID' "$FAKE/nodes.json"; fi ;;
+  "node inspect -- "*)
+    # All nodes for a list (the script asks for every ID); one node, from the re-read file if any.
+    shift 3
+    if (($# > 1)); then cat "$FAKE/nodes.json"; exit 0; fi
+    src=$FAKE/nodes.json
+    [[ -f $FAKE/reread.json ]] && src=$FAKE/reread.json
+    jq '[.[] | select(.ID == $ARGS.positional[0])]' --args "$1" <"$src" ;;
+  "node inspect "*" --format "*)
+    # The Go-template text the script once read, hostnames raw as docker prints them.
+    jq -r '.[] | "\(.ID)\t\(.Description.Hostname)\t\(.Spec.Role)\t\(.Status.State)\t\(.Description.TLSInfo.TrustRoot | tojson)"' \
+      "$FAKE/nodes.json" ;;
+  "node rm --force "*) ;;
+  "swarm join-token -q worker")
+    [[ -f $FAKE/fail-join-token ]] && { echo "fake docker: join-token is broken" >&2; exit 1; }
+    echo SWMTKN-1-0000000000000000000000000000000000000000000000000-aaaaaaaaaaaaaaaaaaaaaaaaa ;;
+  "swarm ca --rotate --detach") echo "fake docker: no rotation here" >&2; exit 1 ;;
   *) echo "fake docker: $1 $2 is broken" >&2; exit 1 ;;
 esac
 FAKE
-chmod +x "$tmp/fake-docker/docker"
-expect_exit "swarm-ca-rotate when docker fails unexpectedly before any change: refused (exit 3)" 3 \
-  env PATH="$tmp/fake-docker:$PATH" SWARMPKI="$swarmpki" "$rotate" --yes
+chmod +x "$fake/bin/docker"
+M=m000000000000000000000001 W=w000000000000000000000002 H=h000000000000000000000003 D=d000000000000000000000004
+"$swarmpki" ca init --out "$fake/ca" >/dev/null 2>&1
+"$swarmpki" ca issue --ca "$fake/ca" --node-id "$M" --role manager --cluster-id c00000000000000000000000c \
+  --out "$fake/node" >/dev/null 2>&1
+cp "$fake/node/swarm-root-ca.crt" "$fake/root.pem"
+# fake_node ID ROLE STATE HOSTNAME: one node as docker node inspect shows it.
+fake_node() {
+  jq -n --arg id "$1" --arg role "$2" --arg state "$3" --arg host "$4" --rawfile root "$fake/root.pem" \
+    '{ID: $id, Spec: {Role: $role}, Status: {State: $state}, Description: {Hostname: $host, TLSInfo: {TrustRoot: $root}}}'
+}
+# H, a healthy worker, reports a hostname that forges two table rows: itself Ready, and W Down.
+hostile=$'h\tworker\tready\tnull\n'"$W"$'\tw\tworker\tdown\tnull\n'"$H"$'\th'
+# D, the one Down worker, reports a hostname with a terminal escape in it.
+{ fake_node "$M" manager ready m; fake_node "$W" worker ready w; fake_node "$H" worker ready "$hostile"
+  fake_node "$D" worker down $'d\e[2Kspoof'; } | jq -s . >"$fake/nodes.json"
+fake_rotate() {
+  : >"$fake/calls"
+  env PATH="$fake/bin:$PATH" FAKE="$fake" SWARMPKI="$swarmpki" "$rotate" --certs-dir "$fake/node" "$@"
+}
+removals() { grep '^node rm' "$fake/calls" | paste -sd'|' -; }
+
+expect_exit "swarm-ca-rotate --remove-down, a hostname forging a Down row for a healthy worker: removes only the Down worker (exit 2: the stand-in cannot rotate)" 2 \
+  fake_rotate --yes --remove-down
+expect_eq "only the Down worker was removed, never the healthy one a hostname named" "$(removals)" "node rm --force -- $D"
+expect_match "the removal was re-read first (docker node inspect of that node alone)" "^node inspect -- $D\$" "$(cat "$fake/calls")"
+expect_match "the Down node's hostname is shown with its control characters replaced" \
+  "removing Down node d\?\?2Kspoof \($D\)" "$IT_OUT"
+if grep -q $'\e' <<<"$IT_OUT"; then it_fail "no terminal escape from a hostname reaches the output" "ESC found"; else
+  it_ok "no terminal escape from a hostname reaches the output"; fi
+expect_exit "swarm-ca-rotate --dry-run --remove-down with the forging hostname: exit 0" 0 fake_rotate --dry-run --remove-down
+expect_eq "the dry run plans the removal of the Down worker only" \
+  "$(grep -o 'would run: docker node rm --force [a-z0-9]*' <<<"$IT_OUT" | paste -sd'|' -)|$(removals)" \
+  "would run: docker node rm --force $D|"
+expect_exit "swarm-ca-rotate without --remove-down: refused (exit 3)" 3 fake_rotate --yes
+expect_match "the refusal names the Down node" "refused: d\?\?2Kspoof \($D, down\) not Ready" "$IT_OUT"
+if grep -qF "$W" <<<"$IT_OUT"; then it_fail "the refusal does not name the healthy worker" "$W named"; else
+  it_ok "the refusal does not name the healthy worker"; fi
+# The Down worker comes back between the pre-flight and the removal.
+{ fake_node "$D" worker ready d; } | jq -s . >"$fake/reread.json"
+expect_exit "swarm-ca-rotate --remove-down when the Down node is Ready again at removal: exit 2 (no rotation here)" 2 \
+  fake_rotate --yes --remove-down
+expect_eq "a node Ready again when re-read is not removed" "$(removals)" ""
+expect_match "it says why it did not remove it" "not removing .*\($D\): docker node inspect no longer reports a Down worker" "$IT_OUT"
+rm -f "$fake/reread.json"
+# IDs that are not the engine's shape never reach a docker command.
+printf '%s\n' "$M" -- --format >"$fake/ls-ids"
+expect_exit "swarm-ca-rotate when docker node ls gives a malformed ID: refused (exit 3)" 3 fake_rotate --yes --remove-down
+expect_match "the refusal says it is not a node ID" "refused: docker node ls gave '--', which is not a node ID" "$IT_OUT"
+expect_eq "no docker node inspect or rm ran with it" "$(grep -c '^node \(inspect\|rm\)' "$fake/calls")" 0
+rm -f "$fake/ls-ids"
+jq --arg w "$W" 'map(if .ID == $w then .ID = ($w | ascii_upcase) else . end)' "$fake/nodes.json" >"$fake/upper.json"
+mv "$fake/nodes.json" "$fake/nodes.good.json"
+cp "$fake/upper.json" "$fake/nodes.json"
+printf '%s\n' "$M" "$W" "$H" "$D" >"$fake/ls-ids"
+expect_exit "swarm-ca-rotate when docker node inspect gives a malformed ID: refused (exit 3)" 3 fake_rotate --yes --remove-down
+expect_match "the refusal names the value" "refused: docker node inspect gave '${W^^}', which is not a node ID" "$IT_OUT"
+mv "$fake/nodes.good.json" "$fake/nodes.json"
+rm -f "$fake/ls-ids"
+# A docker failure where nothing was foreseen (the join token): nothing has changed yet, so exit 3
+# with one line, never bash's 1.
+jq 'map(.Status.State = "ready")' "$fake/nodes.json" >"$fake/ready.json" && mv "$fake/ready.json" "$fake/nodes.json"
+touch "$fake/fail-join-token"
+expect_exit "swarm-ca-rotate when docker fails unexpectedly before any change: refused (exit 3)" 3 fake_rotate --yes
 expect_match "the unexpected failure is named, as a refusal" 'refused: unexpected error before any change' "$IT_OUT"
+rm -f "$fake/fail-join-token"
 
 # ---- bash completion, against the built binary
 completion=$root/contrib/bash-completion/swarmpki
