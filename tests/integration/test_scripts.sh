@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Scripts group: the README's `scripts/run inspect` on a machine that is not a swarm node (a demo
-# node directory made with swarmpki's own CA), swarm-ca-rotate's usage errors and refusals without
-# an engine, and the bash completion against the built binary.
+# node directory made with swarmpki's own CA); scripts/run and install-deps against recording
+# apt/dpkg stubs (never an engine package; docker.io for the tests only where no other engine is);
+# swarm-ca-rotate's usage errors and refusals without an engine, and against a stand-in docker
+# with hostile node facts; and the bash completion against the built binary.
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -325,6 +327,21 @@ expect_exit "swarm-ca-rotate when docker node inspect gives a malformed ID: refu
 expect_match "the refusal names the value" "refused: docker node inspect gave '${W^^}', which is not a node ID" "$IT_OUT"
 mv "$fake/nodes.good.json" "$fake/nodes.json"
 rm -f "$fake/ls-ids"
+# The real engine's node objects (a worker Down, captured from dockerd 20.10) parse the same way.
+engine_nodes=$(dirname "${SWARMPKI_FIXTURES:-$root/../shared/fixtures/swarm}")/engine-api/rotation-blocked/manager1/nodes.json
+if [[ -f $engine_nodes ]]; then
+  cp "$fake/nodes.json" "$fake/nodes.ours.json"
+  cp "$engine_nodes" "$fake/nodes.json"
+  expect_exit "swarm-ca-rotate on the real engine's nodes.json (a worker Down): refused (exit 3)" 3 fake_rotate --yes
+  expect_match "the refusal names the engine's Down worker" "refused: vm \(kjlnisi3uorlqb4epqlj8pvvl, down\) not Ready" "$IT_OUT"
+  expect_exit "swarm-ca-rotate --dry-run --remove-down on the real engine's nodes.json: exit 0" 0 fake_rotate --dry-run --remove-down
+  expect_eq "the dry run plans the removal of that worker only" \
+    "$(grep -o 'would run: docker node rm --force [a-z0-9]*' <<<"$IT_OUT" | paste -sd'|' -)" \
+    "would run: docker node rm --force kjlnisi3uorlqb4epqlj8pvvl"
+  mv "$fake/nodes.ours.json" "$fake/nodes.json"
+else
+  it_skip "swarm-ca-rotate on the real engine's nodes.json" "fixture $engine_nodes not found"
+fi
 # A docker failure where nothing was foreseen (the join token): nothing has changed yet, so exit 3
 # with one line, never bash's 1.
 jq 'map(.Status.State = "ready")' "$fake/nodes.json" >"$fake/ready.json" && mv "$fake/ready.json" "$fake/nodes.json"
