@@ -1,37 +1,20 @@
 #include "swarmpki/json_writer.hpp"
 
+#include "swarmpki/utf8.hpp"
+
 #include <cmath>
 #include <cstdio>
 
 namespace swarmpki {
-
-namespace {
-
-// Length of a valid UTF-8 sequence starting at text[i], or 0 if it is not valid.
-std::size_t utf8_sequence(std::string_view text, std::size_t i) {
-    auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-    unsigned char c = byte(i);
-    std::size_t length = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-    if (length == 0 || i + length > text.size()) return 0;
-    for (std::size_t k = 1; k < length; ++k)
-        if ((byte(i + k) & 0xc0) != 0x80) return 0;
-    if (length == 3 && c == 0xe0 && byte(i + 1) < 0xa0) return 0;  // overlong
-    if (length == 3 && c == 0xed && byte(i + 1) >= 0xa0) return 0;  // surrogates
-    if (length == 4 && c == 0xf0 && byte(i + 1) < 0x90) return 0;
-    if (length == 4 && c == 0xf4 && byte(i + 1) >= 0x90) return 0;
-    return length;
-}
-
-}  // namespace
 
 void append_json_string(std::string& out, std::string_view text) {
     out += '"';
     for (std::size_t i = 0; i < text.size();) {
         unsigned char c = static_cast<unsigned char>(text[i]);
         if (c >= 0x80) {
-            std::size_t length = utf8_sequence(text, i);
+            std::size_t length = utf8_sequence_length(text, i);
             if (length == 0) {
-                out += "\xEF\xBF\xBD";
+                out += kUtf8Replacement;
                 ++i;
             } else {
                 out.append(text, i, length);

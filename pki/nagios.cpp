@@ -1,6 +1,8 @@
 // Nagios plugin output for expiry (docs/expiry.md, "Nagios").
 #include "swarmpki/nagios.hpp"
 
+#include "swarmpki/utf8.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -9,8 +11,28 @@ namespace swarmpki {
 
 namespace {
 
-// The summary names the worst certificate; node ids and statuses are [0-9a-z-], so the line
-// cannot be broken by a '|' or a newline from the data.
+// Plugin output is one line whose first '|' starts the perfdata: a '|', a control character
+// or invalid UTF-8 from the data (a cluster ID is the O of a certificate anyone can write)
+// would cut the line short or make the monitoring system drop it.
+std::string plugin_text(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        std::size_t n = utf8_sequence_length(text, i);
+        unsigned char c = static_cast<unsigned char>(text[i]);
+        if (n == 0) {
+            out += kUtf8Replacement;
+            ++i;
+            continue;
+        }
+        if (c == '|') out += '/';
+        else if (c < 0x20 || c == 0x7f) out += ' ';
+        else out.append(text, i, n);
+        i += n;
+    }
+    return out;
+}
+
 std::string summary_text(const ExpiryReport& report) {
     const ExpirySummary& s = report.summary;
     if (report.certificates.empty())
@@ -69,7 +91,7 @@ NagiosOutput render_nagios(const ExpiryReport& report) {
     NagiosOutput out;
     out.exit_code = static_cast<int>(exit_code_for(report.status));
     out.line = fmt::format("SWARMPKI {} - {} | {}\n", nagios_word(report.status),
-                           summary_text(report), perfdata(report));
+                           plugin_text(summary_text(report)), perfdata(report));
     return out;
 }
 

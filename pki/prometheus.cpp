@@ -1,6 +1,8 @@
 // Prometheus text format 0.0.4 rendering of the expiry report (metric reference: docs/expiry.md).
 #include "swarmpki/prometheus.hpp"
 
+#include "swarmpki/utf8.hpp"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -10,19 +12,6 @@
 namespace swarmpki {
 
 namespace {
-
-// Length of the valid UTF-8 sequence starting at text[i], or 0 when it is not one.
-std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
-    auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-    unsigned char lead = byte(i);
-    std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xe ? 3
-                                       : (lead >> 3) == 0x1e ? 4 : 0;
-    if (length == 0 || i + length > text.size()) return 0;
-    for (std::size_t k = 1; k < length; ++k)
-        if ((byte(i + k) & 0xc0) != 0x80) return 0;
-    if (length == 2 && lead < 0xc2) return 0;  // overlong
-    return length;
-}
 
 class Exposition {
 public:
@@ -180,7 +169,7 @@ std::string escape_label_value(std::string_view value) {
         } else if (n == 1) {
             out += c;
         } else {
-            out += "\xef\xbf\xbd";  // U+FFFD for a byte that is not UTF-8
+            out += kUtf8Replacement;
         }
         ++i;
     }

@@ -12,8 +12,8 @@
 
 #include "swarmpki/error.hpp"
 #include "swarmpki/webhook.hpp"
+#include "swarmpki/utf8.hpp"
 #include "thread_signals.hpp"
-
 
 #include <algorithm>
 #include <cctype>
@@ -31,10 +31,18 @@ std::string logfmt_value(std::string_view text) {
             bare = false;
     if (bare) return std::string(text);
     std::string out = "\"";
-    for (char c : text) {
+    for (std::size_t i = 0; i < text.size();) {
+        char c = text[i];
+        std::size_t n = utf8_sequence_length(text, i);
+        if (n == 0) {
+            out += kUtf8Replacement;  // a log line must stay valid UTF-8 for the collector
+            ++i;
+            continue;
+        }
         if (c == '"' || c == '\\') out += '\\';
-        if (static_cast<unsigned char>(c) < ' ') out += ' ';
-        else out += c;
+        if (static_cast<unsigned char>(c) < ' ' || c == '\x7f') out += ' ';
+        else out.append(text, i, n);
+        i += n;
     }
     return out + "\"";
 }

@@ -1,0 +1,29 @@
+// The one UTF-8 rule every renderer uses (RFC 3629): no overlong forms, no surrogates
+// (U+D800..U+DFFF), nothing above U+10FFFF, no lead bytes 0xC0, 0xC1 or 0xF5..0xFF.
+//
+// Directory names, certificate subjects and file contents are arbitrary bytes; JSON, the
+// Prometheus text format, logfmt and Nagios lines must all be valid UTF-8, or the parser at the
+// other end rejects the whole document. Each escaper keeps its own rules for ASCII specials and
+// asks this module only one question: how long is the valid sequence here, if there is one.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace swarmpki {
+
+// U+FFFD, written in place of every byte that does not start a valid sequence.
+inline constexpr std::string_view kUtf8Replacement = "\xEF\xBF\xBD";
+
+// Length (1 to 4) of the valid UTF-8 sequence that starts at text[i], or 0 when the bytes there
+// are not one (a stray continuation byte, a bad lead byte, a truncated, overlong or surrogate
+// sequence, a code point above U+10FFFF). `i` must be < text.size().
+std::size_t utf8_sequence_length(std::string_view text, std::size_t i) noexcept;
+
+bool is_valid_utf8(std::string_view text) noexcept;
+
+// `text` with every byte that does not start a valid sequence replaced by U+FFFD.
+std::string to_valid_utf8(std::string_view text);
+
+}  // namespace swarmpki
