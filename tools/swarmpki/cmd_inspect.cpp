@@ -12,6 +12,7 @@
 #include "swarmpki/join_token.hpp"
 #include "swarmpki/node_directory.hpp"
 #include "swarmpki/private_key.hpp"
+#include "swarmpki/redact.hpp"
 
 #include <openssl/crypto.h>
 
@@ -99,7 +100,7 @@ int run_inspect(const Args& args) {
     InspectReport report = inspect_nodes(dirs, inspect_options, common.now);
 
     for (const NodeReport& node : report.nodes)
-        if (node.error) std::cerr << "swarmpki: " << *node.error << "\n";
+        if (node.error) std::cerr << "swarmpki: " << redact_message(*node.error) << "\n";
     int code = exit_code(report.severity);
     if (common.quiet && code == 0) return code;
     write_stdout(common.format == "json"

@@ -4,6 +4,7 @@
 #include "swarmpki/ca.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/file.hpp"
+#include "swarmpki/redact.hpp"
 #include "swarmpki/rotation.hpp"
 
 #include <filesystem>
@@ -92,8 +93,10 @@ int run_simulate(const Args& args) {
     if (!common.quiet || report.refusal)
         write_stdout(common.format == "json" ? render_rotation_json(report) : render_rotation_text(report));
     if (report.refusal)
-        std::cerr << "swarmpki: " << report.refusal->subject << ": the engine refuses this root: "
-                  << report.refusal->message << " (" << report.refusal->remedy << ")\n";
+        std::cerr << "swarmpki: "
+                  << redact_message(report.refusal->subject + ": the engine refuses this root: " +
+                                    report.refusal->message + " (" + report.refusal->remedy + ")")
+                  << "\n";
     return rotation_exit_code(report);
 }
 

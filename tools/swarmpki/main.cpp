@@ -2,10 +2,12 @@
 // whatever escaped into one line on stderr and the right exit code.
 #include "commands.hpp"
 #include "dispatch.hpp"
+#include "swarmpki/redact.hpp"
 
 #include <array>
 #include <cstring>
 #include <iostream>
+#include <string>
 #include <string_view>
 
 namespace {
@@ -50,7 +52,8 @@ int dispatch(int argc, char** argv) {
     }
     for (const Command& c : kCommands)
         if (name == c.name) return swarmpki::cli::run_command(c, swarmpki::cli::Args(argv + 2, argv + argc));
-    std::cerr << "swarmpki: unknown command '" << name << "' (see swarmpki --help)\n";
+    std::cerr << swarmpki::redact_message("swarmpki: unknown command '" + std::string(name) + "'")
+              << " (see swarmpki --help)\n";
     return 64;
 }
 
