@@ -5,7 +5,7 @@
 // network, so a slow or dead receiver cannot delay a scan, let alone a scrape; and as each
 // receiver has its own worker, it cannot delay another receiver either. An attempt has one total
 // deadline and reads a capped amount of the answer, so a hostile receiver costs a thread for at
-// most `timeout` and a few KiB. Retries reuse the event id (receivers de-duplicate on
+// most `timeout` and a few hundred KiB. Retries reuse the event id (receivers de-duplicate on
 // webhook-id) but are signed afresh with the attempt's own timestamp, as Standard Webhooks
 // receivers reject stale timestamps. Log lines name the receiver by scheme://host:port only:
 // webhook URL paths often embed a secret (Slack's do).
@@ -17,6 +17,7 @@
 #include "swarmpki/error.hpp"
 #include "swarmpki/webhook.hpp"
 #include "thread_signals.hpp"
+#include "webhook_socket.hpp"
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -57,15 +58,23 @@ struct Job {
     SteadyClock::time_point due{};
 };
 
-// Ends one attempt at its deadline, or when the delivery stops. cpp-httplib 0.11.4 has only
-// per-read timeouts, which a receiver dripping a byte a second never trips, and its
-// Client::stop() waits on a mutex held through the whole connect and TLS handshake. So the guard
-// keeps its own duplicate of each socket the client opens (set_socket_options runs before
-// connect) and shuts the sockets down when it fires: every read and write on them fails at once.
-// Being the guard's own descriptors, they cannot have been closed and reused for another file.
+// How often the guard looks at the bytes received, and how many it allows. The answer's headers
+// are read by cpp-httplib with no limit on their number, so only the socket can bound them: with
+// a small receive buffer the kernel's count tracks what was parsed, and the flood is cut within
+// one period (a few hundred KiB more at loopback speed).
+constexpr std::chrono::milliseconds kGuardPeriod{10};
+constexpr int kReceiveBuffer = 16 * 1024;
+
+// Ends one attempt at its deadline, when the answer outgrows kWebhookMaxAnswerBytes, or when the
+// delivery stops. cpp-httplib 0.11.4 has only per-read timeouts, which a receiver dripping a
+// byte a second never trips, and its Client::stop() waits on a mutex held through the whole
+// connect and TLS handshake. So the guard keeps its own duplicate of each socket the client
+// opens (set_socket_options runs before connect) and shuts the sockets down when it fires:
+// every read and write on them fails at once. Being the guard's own descriptors, they cannot
+// have been closed and reused for another file meanwhile.
 class AttemptGuard {
 public:
-    enum class Cut { no, deadline, stopping };
+    enum class Cut { no, deadline, oversized, stopping };
 
     explicit AttemptGuard(SteadyClock::time_point deadline)
         : deadline_(deadline), thread_([this] { watch(); }) {}
@@ -83,6 +92,7 @@ public:
 
     // From the client's socket options callback, on the attempt's thread, before connect.
     void adopt(int socket) {
+        webhook_detail::shrink_receive_buffer(socket, kReceiveBuffer);
         std::lock_guard lock(mutex_);
         int copy = ::fcntl(socket, F_DUPFD_CLOEXEC, 0);
         // Without a copy the deadline could not be kept: fail the attempt instead (it is retried).
@@ -101,8 +111,17 @@ public:
 private:
     void watch() {
         std::unique_lock lock(mutex_);
-        wake_.wait_until(lock, deadline_, [this] { return done_ || cut_ != Cut::no; });
-        if (!done_) fire(Cut::deadline);
+        while (!done_ && cut_ == Cut::no) {
+            auto now = SteadyClock::now();
+            if (now >= deadline_) fire(Cut::deadline);
+            else if (received() > kWebhookMaxAnswerBytes) fire(Cut::oversized);
+            else wake_.wait_until(lock, std::min(deadline_, now + kGuardPeriod));
+        }
+    }
+    std::uint64_t received() const {  // mutex_ held
+        std::uint64_t total = 0;
+        for (int fd : sockets_) total += webhook_detail::tcp_bytes_received(fd).value_or(0);
+        return total;
     }
     void fire(Cut why) {  // mutex_ held
         if (cut_ != Cut::no) return;
@@ -143,6 +162,8 @@ std::string describe_failure(httplib::Error error, AttemptGuard::Cut cut,
     switch (cut) {
     case AttemptGuard::Cut::deadline:
         return "deadline of " + std::to_string(options.timeout.count()) + " ms exceeded";
+    case AttemptGuard::Cut::oversized:
+        return "answer over " + std::to_string(kWebhookMaxAnswerBytes) + " bytes";
     case AttemptGuard::Cut::stopping: return "aborted: stopping";
     case AttemptGuard::Cut::no: break;
     }

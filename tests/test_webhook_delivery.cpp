@@ -387,3 +387,23 @@ TEST_CASE("WebhookDelivery refuses more receivers than it will run threads for",
     options.urls.pop_back();
     CHECK_NOTHROW(WebhookDelivery(options, secret()));
 }
+
+TEST_CASE("WebhookDelivery::post_once cuts an answer that floods headers", "[webhook]") {
+    // cpp-httplib reads any number of header lines; each stays within its 8 KiB line limit.
+    std::atomic<std::size_t> sent{0};
+    test::RawReceiver receiver([&sent](int socket, const test::RawReceiver& self) {
+        if (!self.send_all(socket, "HTTP/1.1 200 OK\r\n")) return;
+        std::string line = "X-Flood: " + std::string(4000, 'a') + "\r\n";
+        while (sent < (std::size_t(1) << 30) && self.send_all(socket, line)) sent += line.size();
+    });
+    auto options = fast_options(receiver.url());
+    options.timeout = 10s;
+    auto started = SteadyClock::now();
+    auto outcome = WebhookDelivery::post_once(options, *secret(),
+                                              parse_webhook_url(options.urls[0]), "id", "{}");
+    CHECK(outcome.http_status == 0);
+    CHECK(outcome.error == "answer over " + std::to_string(kWebhookMaxAnswerBytes) + " bytes");
+    CHECK(SteadyClock::now() - started < 3s);
+    // The budget, one guard period at loopback speed, and the kernel's buffers on both sides.
+    CHECK(sent < 16 * 1024 * 1024);
+}

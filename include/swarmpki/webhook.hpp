@@ -8,7 +8,8 @@
 // (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256>`), retrying
 // timeouts, 5xx and 429 with capped exponential back-off under the same id, re-signed with each
 // attempt's timestamp. Every attempt has one total deadline (connect, TLS, request and response
-// together) and reads at most kWebhookMaxResponseBody bytes of the answer, discarded. Queues are
+// together), reads at most kWebhookMaxResponseBody bytes of the answer's body, discarded, and
+// is cut once kWebhookMaxAnswerBytes arrived (a flood of headers). Queues are
 // bounded and drop the oldest event (with a log line) rather than grow or block the scanner.
 // Time is always passed in: the command supplies the clock.
 #pragma once
@@ -18,6 +19,7 @@
 #include "swarmpki/time.hpp"
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -144,6 +146,7 @@ std::string logfmt_value(std::string_view text);
 
 // Limits (docs/serve.md, "Delivery"): what one attempt may cost, whatever the receiver does.
 inline constexpr std::size_t kWebhookMaxResponseBody = 64 * 1024;  // read, then discarded
+inline constexpr std::size_t kWebhookMaxAnswerBytes = 256 * 1024;  // received in all, headers too
 inline constexpr std::size_t kWebhookMaxReceivers = 16;            // one worker thread each
 inline constexpr std::size_t kWebhookUrlFileLimit = 64 * 1024;     // --webhook-url-file size
 
