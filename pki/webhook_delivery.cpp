@@ -111,11 +111,15 @@ public:
 private:
     void watch() {
         std::unique_lock lock(mutex_);
-        while (!done_ && cut_ == Cut::no) {
+        while (!done_) {
             auto now = SteadyClock::now();
-            if (now >= deadline_) fire(Cut::deadline);
-            else if (received() > kWebhookMaxAnswerBytes) fire(Cut::oversized);
-            else wake_.wait_until(lock, std::min(deadline_, now + kGuardPeriod));
+            if (cut_ == Cut::no && now >= deadline_) fire(Cut::deadline);
+            else if (cut_ == Cut::no && received() > kWebhookMaxAnswerBytes) fire(Cut::oversized);
+            // Shutting down a socket that is not yet connecting does not stop it from connecting
+            // afterwards: once cut, the guard shuts them all down again every period.
+            else if (cut_ != Cut::no) shut_down_all();
+            auto next = now + kGuardPeriod;
+            wake_.wait_until(lock, cut_ == Cut::no ? std::min(deadline_, next) : next);
         }
     }
     std::uint64_t received() const {  // mutex_ held
@@ -126,6 +130,9 @@ private:
     void fire(Cut why) {  // mutex_ held
         if (cut_ != Cut::no) return;
         cut_ = why;
+        shut_down_all();
+    }
+    void shut_down_all() {  // mutex_ held
         for (int fd : sockets_) ::shutdown(fd, SHUT_RDWR);
     }
 
