@@ -9,9 +9,9 @@
 // timeouts, 5xx and 429 with capped exponential back-off under the same id, re-signed with each
 // attempt's timestamp. Every attempt has one total deadline (connect, TLS, request and response
 // together), reads at most kWebhookMaxResponseBody bytes of the answer's body, discarded, and
-// is cut once kWebhookMaxAnswerBytes arrived (a flood of headers). Queues are
-// bounded and drop the oldest event (with a log line) rather than grow or block the scanner.
-// Time is always passed in: the command supplies the clock.
+// is cut once kWebhookMaxAnswerBytes arrived (a flood of headers). Queues are bounded and drop
+// the oldest event (with a log line) rather than grow or block the scanner. Time is always
+// passed in: the command supplies the clock.
 #pragma once
 
 #include "swarmpki/encoding.hpp"
@@ -218,7 +218,7 @@ public:
     // Aborts the in-flight requests and joins the workers.
     void stop();
 
-    // One signed POST now, on the caller's thread, within options.timeout (used by the workers).
+    // One signed POST now, on the caller's thread, with the workers' deadline and caps.
     static AttemptOutcome post_once(const DeliveryOptions& options, const SecretBytes& secret,
                                     const WebhookUrl& url, const std::string& id,
                                     std::string_view body);
