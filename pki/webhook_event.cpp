@@ -114,19 +114,40 @@ const char* slack_colour(Severity severity) {
     }
 }
 
+// Slack reads `<...>` in message text as a control sequence (`<!channel>` pings everyone,
+// `<https://x|label>` is a disguised link) and asks senders to escape exactly these three.
+// Certificate names, paths and errors come from files anyone may have written, so every string
+// Slack displays goes through here.
+std::string slack_escape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+        switch (c) {
+        case '&': out += "&amp;"; break;
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        default: out += c;
+        }
+    }
+    return out;
+}
+
 std::string slack_body(const Event& e) {
     JsonWriter json(JsonStyle::compact);
     json.begin_object();
     std::string severity(to_string(e.severity));
-    json.member("text", "[" + severity + "] " + e.summary);
+    json.member("text", slack_escape("[" + severity + "] " + e.summary));
     json.key("attachments").begin_array().begin_object();
-    json.member("color", slack_colour(e.severity)).member("title", std::string(to_string(e.type)));
-    json.member("text", e.subject).member("footer", e.source + " " + e.id);
+    json.member("color", slack_colour(e.severity));
+    json.member("title", slack_escape(to_string(e.type)));
+    json.member("text", slack_escape(e.subject));
+    json.member("footer", slack_escape(e.source + " " + e.id));
     json.member("ts", unix_seconds(e.time));
     json.key("fields").begin_array();
     auto field = [&](const char* title, const std::optional<std::string>& value) {
         if (!value || value->empty()) return;
-        json.begin_object().member("title", title).member("value", *value);
+        json.begin_object().member("title", slack_escape(title));
+        json.member("value", slack_escape(*value));
         json.member("short", true).end_object();
     };
     field("node", e.data.node_id);

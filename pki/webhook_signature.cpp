@@ -9,10 +9,10 @@
 #include "swarmpki/webhook.hpp"
 
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
-#include <algorithm>
 #include <cctype>
 
 namespace swarmpki {
@@ -22,7 +22,8 @@ SecretBytes load_webhook_secret(const std::string& path) {
     std::size_t end = text.size();
     while (end > 0 && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
     Bytes bytes(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(end));
-    std::fill(text.begin(), text.end(), '\0');
+    // OPENSSL_cleanse, not std::fill: a store to memory about to be freed may be optimised away.
+    if (!text.empty()) OPENSSL_cleanse(text.data(), text.size());
     if (bytes.empty())
         throw Error(path, "the webhook secret file is empty",
                     "write a random secret into it, e.g. `openssl rand -base64 32 > " + path + "`");

@@ -269,3 +269,113 @@ TEST_CASE("logfmt_value quotes only when needed and keeps one line", "[webhook]"
     CHECK(logfmt_value("a b") == "\"a b\"");
     CHECK(logfmt_value("x=\"y\"\n") == "\"x=\\\"y\\\" \"");
 }
+
+TEST_CASE("render_event_body: slack escapes & < > so a certificate name cannot ping or link",
+          "[webhook]") {
+    // A node certificate anyone could drop into a scanned directory, with a hostile CN.
+    const std::string cn = "<!channel> <https://evil|Renew now>";
+    auto hostile = node_cert("expired", Severity::critical);
+    hostile.node_id = cn;
+    hostile.path = "/nodes/<!here>&co/swarm-node.crt";
+    auto events = detect_transitions(nullptr, scan({hostile}), "swarmpki://h<o>st/serve");
+    REQUIRE(events.size() == 1);
+    std::string body = render_event_body(events[0], WebhookFormat::slack);
+    auto slack = json::parse(body);
+    // No string Slack displays keeps a '<' or '>': nothing is read as a control sequence.
+    std::vector<std::string> texts;
+    std::function<void(const json&)> collect = [&](const json& value) {
+        if (value.is_string()) texts.push_back(value.get<std::string>());
+        if (value.is_structured())
+            for (const auto& member : value) collect(member);
+    };
+    collect(slack);
+    REQUIRE(texts.size() >= 8);
+    for (const auto& text : texts) {
+        INFO(text);
+        CHECK(text.find('<') == std::string::npos);
+        CHECK(text.find('>') == std::string::npos);
+    }
+    CHECK(slack["text"] == "[critical] worker &lt;!channel&gt; &lt;https://evil|Renew now&gt;'s "
+                           "certificate expired at 2027-02-26T22:54:00Z");
+    const auto& attachment = slack["attachments"][0];
+    CHECK(attachment["text"] == "/nodes/&lt;!here&gt;&amp;co/swarm-node.crt");
+    CHECK(attachment["footer"].get<std::string>().rfind("swarmpki://h&lt;o&gt;st/serve msg_", 0) ==
+          0);
+    CHECK(attachment["fields"][0]["title"] == "node");
+    CHECK(attachment["fields"][0]["value"] == "&lt;!channel&gt; &lt;https://evil|Renew now&gt;");
+
+    // The other shapes are JSON for programs, not Slack markup: the name stays as it is.
+    auto native = json::parse(render_event_body(events[0], WebhookFormat::native));
+    CHECK(native["data"]["node_id"] == cn);
+    auto alerts = json::parse(render_event_body(events[0], WebhookFormat::alertmanager));
+    CHECK(alerts[0]["labels"]["node_id"] == cn);
+}
+
+TEST_CASE("parse_webhook_url names the host and tells a secret-bearing path", "[webhook]") {
+    auto slack = parse_webhook_url("https://hooks.slack.com/services/T0/B0/xyz");
+    CHECK(slack.host == "hooks.slack.com");
+    CHECK(slack.has_path_or_query());
+    CHECK(parse_webhook_url("http://127.0.0.1:9000").host == "127.0.0.1");
+    CHECK_FALSE(parse_webhook_url("http://127.0.0.1:9000").has_path_or_query());
+    CHECK_FALSE(parse_webhook_url("http://127.0.0.1:9000/").has_path_or_query());
+    CHECK(parse_webhook_url("http://h?token=x").has_path_or_query());
+    auto v6 = parse_webhook_url("http://[::1]:9000/hook");
+    CHECK(v6.host == "::1");
+    CHECK(v6.scheme_host_port == "http://[::1]:9000");
+}
+
+TEST_CASE("parse_webhook_url refuses spaces and control characters without echoing the URL",
+          "[webhook]") {
+    for (const char* url :
+         {"http://h/a b", "http://h/SECRET\r\nX-Injected: 1", "http://h/\tSECRET"}) {
+        try {
+            parse_webhook_url(url);
+            FAIL("accepted a URL with a space or control character");
+        } catch (const UsageError& e) {
+            CHECK(std::string(e.what()) ==
+                  "--webhook URL contains a space or a control character (percent-encode it)");
+        }
+    }
+}
+
+TEST_CASE("load_webhook_urls reads one URL a line, skipping blanks and comments", "[webhook]") {
+    test::TempDir dir;
+    auto file = (dir / "urls").string();
+    test::write_text(dir / "urls",
+                     "# receivers\n\nhttps://hooks.example/services/SECRET\r\n"
+                     "   http://127.0.0.1:9093/api/v2/alerts  \n#http://old.example/\n");
+    CHECK(load_webhook_urls(file) ==
+          std::vector<std::string>{"https://hooks.example/services/SECRET",
+                                   "http://127.0.0.1:9093/api/v2/alerts"});
+    test::write_text(dir / "one", "https://hooks.example/x");  // no final newline
+    CHECK(load_webhook_urls((dir / "one").string()) ==
+          std::vector<std::string>{"https://hooks.example/x"});
+}
+
+TEST_CASE("load_webhook_urls: a bad line is named by number and scheme, never its text",
+          "[webhook]") {
+    test::TempDir dir;
+    auto message = [&](const std::string& content) {
+        test::write_text(dir / "urls", content);
+        try {
+            load_webhook_urls((dir / "urls").string());
+        } catch (const Error& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    std::string path = (dir / "urls").string();
+    std::string typo = message("https://ok.example/a\n\nhtp://hooks.example/services/SECRET\n");
+    CHECK(typo.rfind(path + ":3: the webhook URL is not an http:// or https:// URL (it starts "
+                            "with 'htp://')", 0) == 0);
+    CHECK(typo.find("SECRET") == std::string::npos);
+    CHECK(typo.find("hooks.example") == std::string::npos);
+    std::string space = message("https://hooks.example/SECRET tail\n");
+    CHECK(space.rfind(path + ":1: the webhook URL contains a space", 0) == 0);
+    CHECK(space.find("SECRET") == std::string::npos);
+    CHECK(message("# nothing\n\n").rfind(path + ": no webhook URL in it", 0) == 0);
+    std::string big = message(std::string(kWebhookUrlFileLimit + 1, '#'));
+    CHECK(big.rfind(path + ": file is " + std::to_string(kWebhookUrlFileLimit + 1) + " bytes", 0) ==
+          0);
+    CHECK(big.find("--webhook-url-file") != std::string::npos);
+}

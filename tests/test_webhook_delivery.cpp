@@ -1,8 +1,11 @@
 // WebhookDelivery against a real receiver on loopback: signed headers, retries under the same id
-// after 5xx/429, no retry after other 4xx, the bounded queue, and a receiver that never answers.
+// after 5xx/429, no retry after other 4xx, the bounded queue, and a receiver that never answers;
+// then hostile receivers: one dripping its answer, one sending a gigabyte, a dead one beside a
+// healthy one, and the signatures of retries.
 #include "support.hpp"
 #include "test_webhook_receiver.hpp"
 #include "swarmpki/certificate.hpp"
+#include "swarmpki/error.hpp"
 #include "swarmpki/private_key.hpp"
 #include "swarmpki/webhook.hpp"
 
@@ -249,4 +252,161 @@ TEST_CASE("WebhookDelivery::post_once delivers to an HTTPS receiver verified wit
     CHECK(received_body == "{\"ok\":true}");
     CHECK(webhook_signature_valid(*key_bytes, "msg_tls", 1795906800, received_body,
                                   received_signature));
+}
+
+// ---- Hostile receivers: each attempt costs at most its deadline and a capped read ----
+
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// Answers a status line and then one header byte every `interval`, for as long as anyone
+// listens: every single read completes well inside a per-read timeout, the answer never does.
+test::RawReceiver::Answer drip(std::chrono::milliseconds interval) {
+    return [interval](int socket, const test::RawReceiver& self) {
+        if (!self.send_all(socket, "HTTP/1.1 200 OK\r\nX-Drip: ")) return;
+        while (!self.stopping() && self.send_all(socket, "a"))
+            std::this_thread::sleep_for(interval);
+    };
+}
+
+}  // namespace
+
+TEST_CASE("WebhookDelivery::post_once cuts a receiver dripping its answer at the deadline",
+          "[webhook]") {
+    test::RawReceiver receiver(drip(50ms));
+    REQUIRE(receiver.port() > 0);
+    auto options = fast_options(receiver.url());
+    options.timeout = 500ms;  // each drip arrives 10 times faster than any per-read timeout
+    auto started = SteadyClock::now();
+    auto outcome = WebhookDelivery::post_once(options, *secret(),
+                                              parse_webhook_url(options.urls[0]), "id", "{}");
+    auto took = SteadyClock::now() - started;
+    CHECK(outcome.http_status == 0);
+    CHECK(outcome.error == "deadline of 500 ms exceeded");
+    CHECK(took >= 450ms);
+    CHECK(took < 1500ms);
+    CHECK(receiver.requests() == 1);
+}
+
+TEST_CASE("WebhookDelivery::post_once reads a capped part of a 1 GiB answer and discards it",
+          "[webhook]") {
+    constexpr std::size_t gib = std::size_t(1) << 30;
+    std::atomic<std::size_t> sent{0};
+    test::RawReceiver receiver([&sent](int socket, const test::RawReceiver& self) {
+        if (!self.send_all(socket, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                                   "Content-Length: " + std::to_string(gib) + "\r\n\r\n"))
+            return;
+        std::string block(64 * 1024, 'x');
+        while (sent < gib && self.send_all(socket, block)) sent += block.size();
+    });
+    auto options = fast_options(receiver.url());
+    options.timeout = 5s;
+    auto started = SteadyClock::now();
+    auto outcome = WebhookDelivery::post_once(options, *secret(),
+                                              parse_webhook_url(options.urls[0]), "id", "{}");
+    // The receiver's verdict is its status line; the body is read up to the cap, then dropped.
+    CHECK(outcome.http_status == 200);
+    CHECK(outcome.delivered());
+    CHECK(outcome.response_body_bytes >= kWebhookMaxResponseBody);
+    CHECK(outcome.response_body_bytes < 2 * kWebhookMaxResponseBody);
+    CHECK(SteadyClock::now() - started < 3s);
+    // What the receiver managed to write includes the kernel's socket buffers, nothing more.
+    CHECK(sent < 64 * 1024 * 1024);
+}
+
+TEST_CASE("WebhookDelivery: a dead receiver delays no other receiver's events", "[webhook]") {
+    WebhookReceiver dead([](std::size_t) { return 204; }, WebhookReceiver::Mode::hang);
+    test::RawReceiver slow(drip(100ms));
+    WebhookReceiver alive;
+    DeliveryOptions options = fast_options(dead.url());
+    options.urls = {dead.url(), slow.url(), alive.url()};  // the healthy one last
+    options.timeout = 30s;
+    WebhookDelivery delivery(options, secret());
+    std::vector<Event> events = {event(), event(), event()};
+    auto started = SteadyClock::now();
+    for (const Event& e : events) delivery.enqueue(e);
+    REQUIRE(alive.wait_for(3, 2s));
+    CHECK(SteadyClock::now() - started < 2s);
+    auto hooks = alive.received();
+    REQUIRE(hooks.size() == 3);
+    for (std::size_t i = 0; i < hooks.size(); ++i) CHECK(hooks[i].id == events[i].id);
+    // The receiver records a request before answering it: wait for the worker to see the answers.
+    wait_until([&] { return delivery.counters().delivered == 3; });
+    CHECK(delivery.counters().delivered == 3);
+    CHECK(dead.received().size() == 1);  // still stuck on its first event
+    CHECK(slow.requests() == 1);
+    started = SteadyClock::now();
+    delivery.stop();  // aborts both stuck attempts at once
+    CHECK(SteadyClock::now() - started < 2s);
+    CHECK(delivery.counters().failed == 2);
+}
+
+TEST_CASE("WebhookDelivery::deliver_now signs every retry afresh with its own timestamp",
+          "[webhook]") {
+    WebhookReceiver receiver([](std::size_t n) { return n == 0 ? 500 : n == 1 ? 503 : 204; });
+    auto options = fast_options(receiver.url());
+    std::atomic<std::int64_t> seconds{1795906800};
+    options.clock = [&seconds] { return from_unix_seconds(seconds++); };  // a second per call
+    std::vector<std::pair<int, std::chrono::milliseconds>> retries;
+    auto key = secret();
+    auto outcome = WebhookDelivery::deliver_now(
+        options, *key, parse_webhook_url(options.urls[0]), "msg_retry", "{\"n\":1}",
+        [&](int attempt, const AttemptOutcome& failed, std::chrono::milliseconds delay) {
+            CHECK(failed.http_status == (attempt == 1 ? 500 : 503));
+            retries.emplace_back(attempt, delay);
+        });
+    CHECK(outcome.http_status == 204);
+    CHECK(retries == std::vector<std::pair<int, std::chrono::milliseconds>>{{1, 20ms}, {2, 40ms}});
+    auto hooks = receiver.received();
+    REQUIRE(hooks.size() == 3);
+    for (std::size_t i = 0; i < hooks.size(); ++i) {
+        CHECK(hooks[i].id == "msg_retry");
+        CHECK(hooks[i].timestamp == std::to_string(1795906800 + static_cast<int>(i)));
+        CHECK(webhook_signature_valid(*key, "msg_retry", std::stoll(hooks[i].timestamp),
+                                      hooks[i].body, hooks[i].signature));
+    }
+    CHECK(hooks[0].signature != hooks[1].signature);
+    CHECK(hooks[1].signature != hooks[2].signature);
+}
+
+TEST_CASE("retry_delay doubles from the first delay and stops at the cap", "[webhook]") {
+    DeliveryOptions options;
+    options.first_retry_delay = 1s;
+    options.max_retry_delay = 30s;
+    CHECK(retry_delay(options, 1) == 1s);
+    CHECK(retry_delay(options, 2) == 2s);
+    CHECK(retry_delay(options, 5) == 16s);
+    CHECK(retry_delay(options, 6) == 30s);
+    CHECK(retry_delay(options, 20) == 30s);
+    CHECK(retry_delay(options, 1000) == 30s);
+}
+
+TEST_CASE("WebhookDelivery refuses more receivers than it will run threads for", "[webhook]") {
+    DeliveryOptions options;
+    for (std::size_t i = 0; i <= kWebhookMaxReceivers; ++i)
+        options.urls.push_back("http://127.0.0.1:1/" + std::to_string(i));
+    CHECK_THROWS_AS(WebhookDelivery(options, secret()), UsageError);
+    options.urls.pop_back();
+    CHECK_NOTHROW(WebhookDelivery(options, secret()));
+}
+
+TEST_CASE("WebhookDelivery::post_once cuts an answer that floods headers", "[webhook]") {
+    // cpp-httplib reads any number of header lines; each stays within its 8 KiB line limit.
+    std::atomic<std::size_t> sent{0};
+    test::RawReceiver receiver([&sent](int socket, const test::RawReceiver& self) {
+        if (!self.send_all(socket, "HTTP/1.1 200 OK\r\n")) return;
+        std::string line = "X-Flood: " + std::string(4000, 'a') + "\r\n";
+        while (sent < (std::size_t(1) << 30) && self.send_all(socket, line)) sent += line.size();
+    });
+    auto options = fast_options(receiver.url());
+    options.timeout = 10s;
+    auto started = SteadyClock::now();
+    auto outcome = WebhookDelivery::post_once(options, *secret(),
+                                              parse_webhook_url(options.urls[0]), "id", "{}");
+    CHECK(outcome.http_status == 0);
+    CHECK(outcome.error == "answer over " + std::to_string(kWebhookMaxAnswerBytes) + " bytes");
+    CHECK(SteadyClock::now() - started < 3s);
+    // The budget, one guard period at loopback speed, and the kernel's buffers on both sides.
+    CHECK(sent < 16 * 1024 * 1024);
 }

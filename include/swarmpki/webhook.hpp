@@ -3,10 +3,14 @@
 //
 // The scanner hands each scan to `detect_transitions` as a plain `ScanState` (certificate
 // statuses, per-directory rotation state and root digest, failures); the events it returns go
-// to a `WebhookDelivery`, whose own worker thread posts them with Standard Webhooks signatures
+// to a `WebhookDelivery`, which gives every receiver its own queue and worker thread, so a slow
+// or dead receiver delays no other. Each worker posts with Standard Webhooks signatures
 // (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256>`), retrying
-// timeouts, 5xx and 429 with exponential back-off under the same id. The queue is bounded and
-// drops the oldest event (with a log line) rather than grow or block the scanner. Time is always
+// timeouts, 5xx and 429 with capped exponential back-off under the same id, re-signed with each
+// attempt's timestamp. Every attempt has one total deadline (connect, TLS, request and response
+// together), reads at most kWebhookMaxResponseBody bytes of the answer's body, discarded, and
+// is cut once kWebhookMaxAnswerBytes arrived (a flood of headers). Queues are bounded and drop
+// the oldest event (with a log line) rather than grow or block the scanner. Time is always
 // passed in: the command supplies the clock.
 #pragma once
 
@@ -15,6 +19,7 @@
 #include "swarmpki/time.hpp"
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -139,23 +144,41 @@ std::string logfmt_value(std::string_view text);
 
 // ---- Delivery ----
 
-// An http:// or https:// URL split for the HTTP client. Throws UsageError on anything else.
+// Limits (docs/serve.md, "Delivery"): what one attempt may cost, whatever the receiver does.
+inline constexpr std::size_t kWebhookMaxResponseBody = 64 * 1024;  // read, then discarded
+inline constexpr std::size_t kWebhookMaxAnswerBytes = 256 * 1024;  // received in all, headers too
+inline constexpr std::size_t kWebhookMaxReceivers = 16;            // one worker thread each
+inline constexpr std::size_t kWebhookUrlFileLimit = 64 * 1024;     // --webhook-url-file size
+
+// An http:// or https:// URL split for the HTTP client. Throws UsageError ("--webhook ...") on
+// anything else, naming only the scheme: the rest of a webhook URL often carries a token.
 struct WebhookUrl {
     std::string scheme_host_port;  // "https://hooks.example:8443"
+    std::string host;              // "hooks.example", "::1" (no brackets, no port)
     std::string path;              // "/hook?x=1" ("/" when empty)
     bool https = false;
+    // Anything beyond "/": where Slack-style URLs keep their secret.
+    bool has_path_or_query() const { return path != "/"; }
 };
 WebhookUrl parse_webhook_url(std::string_view url);
+
+// The URLs in a --webhook-url-file: one per line; blank lines and lines starting with '#' are
+// skipped, surrounding whitespace is trimmed. Throws swarmpki::Error naming the file (and the
+// line) when it is unreadable, over kWebhookUrlFileLimit, holds no URL or a bad one; the
+// message names at most the bad URL's scheme.
+std::vector<std::string> load_webhook_urls(const std::string& path);
 
 struct DeliveryOptions {
     std::vector<std::string> urls;
     WebhookFormat format = WebhookFormat::native;
     std::optional<std::string> ca_file;  // verify HTTPS against this instead of system roots
+    // The total deadline of one attempt: name lookup aside, connect, TLS handshake, request and
+    // response all end by then, however slowly the receiver drips its answer.
     std::chrono::milliseconds timeout{10000};
     std::chrono::milliseconds first_retry_delay{1000};  // doubles on every retry
     std::chrono::milliseconds max_retry_delay{300000};
     int max_attempts = 8;
-    std::size_t queue_capacity = 1024;
+    std::size_t queue_capacity = 1024;  // per receiver
     std::function<Instant()> clock;                // for webhook-timestamp
     std::function<void(std::string_view)> log;     // one logfmt line each, no secrets
 };
@@ -164,12 +187,17 @@ struct DeliveryOptions {
 struct AttemptOutcome {
     int http_status = 0;       // 0 when no response (connection failure, timeout)
     std::string error;         // transport error when http_status == 0
+    std::size_t response_body_bytes = 0;  // read and discarded; stops near the cap
     bool delivered() const { return http_status >= 200 && http_status < 300; }
     // Timeouts, connection failures, 5xx and 429 are worth retrying; other 4xx are not.
     bool retryable() const {
         return http_status == 0 || http_status == 429 || http_status >= 500;
     }
 };
+
+// How long to wait after the `attempt`-th failed attempt (1-based): first_retry_delay,
+// doubling, never more than max_retry_delay.
+std::chrono::milliseconds retry_delay(const DeliveryOptions& options, int attempt);
 
 struct DeliveryCounters {
     std::uint64_t delivered = 0, failed = 0, retried = 0, dropped = 0;
@@ -182,17 +210,27 @@ public:
     WebhookDelivery(const WebhookDelivery&) = delete;
     WebhookDelivery& operator=(const WebhookDelivery&) = delete;
 
-    // Never blocks on the network: queues one delivery per URL, dropping the oldest when full.
+    // Never blocks on the network: queues one delivery on every receiver's queue, dropping that
+    // receiver's oldest when it is full.
     void enqueue(const Event& event);
     DeliveryCounters counters() const;
     std::size_t queued() const;
-    // Aborts an in-flight request and joins the worker.
+    // Aborts the in-flight requests and joins the workers.
     void stop();
 
-    // One signed POST now, on the caller's thread (used by `notify --test` and by the worker).
+    // One signed POST now, on the caller's thread, with the workers' deadline and caps.
     static AttemptOutcome post_once(const DeliveryOptions& options, const SecretBytes& secret,
                                     const WebhookUrl& url, const std::string& id,
                                     std::string_view body);
+
+    // Up to options.max_attempts signed POSTs on the caller's thread (`notify --test`), with the
+    // workers' policy: the same id, a fresh timestamp (options.clock) and signature each time,
+    // retry_delay() between them. `on_retry(attempt, outcome, delay)` runs before each wait.
+    using RetryNotice =
+        std::function<void(int, const AttemptOutcome&, std::chrono::milliseconds)>;
+    static AttemptOutcome deliver_now(const DeliveryOptions& options, const SecretBytes& secret,
+                                      const WebhookUrl& url, const std::string& id,
+                                      std::string_view body, const RetryNotice& on_retry = {});
 
 private:
     struct State;

@@ -10,18 +10,22 @@
 
 #include <csignal>
 #include <iostream>
-#include <thread>
 
 namespace swarmpki::cli {
 
 namespace {
 
+constexpr std::chrono::seconds kNotifyMaxRetryDelay{30};
+
 const HelpText kHelp = {
-    "swarmpki notify --test --webhook URL... --webhook-secret-file F [--webhook-format F]",
+    "swarmpki notify --test (--webhook URL... | --webhook-url-file F) --webhook-secret-file F "
+    "[--webhook-format F]",
     "Sends one sample event (type io.swarmpki.cert.expiring, a made-up certificate) to each\n"
-    "--webhook, signed exactly as `serve` signs its events (Standard Webhooks headers\n"
+    "receiver, signed exactly as `serve` signs its events (Standard Webhooks headers\n"
     "webhook-id, webhook-timestamp, webhook-signature: v1,<base64 HMAC-SHA256>). Timeouts,\n"
-    "5xx and 429 are retried with back-off under the same webhook-id, as `serve` does.",
+    "5xx and 429 are retried under the same webhook-id, as `serve` does: each attempt signed\n"
+    "afresh with its own timestamp, back-off doubling from 1s up to 30s. --timeout bounds each\n"
+    "attempt as a whole, however slowly the receiver answers.",
     "  swarmpki notify --test --webhook https://hooks.example/swarm \\\n"
     "      --webhook-secret-file /etc/swarmpki/webhook-secret\n"
     "  swarmpki notify --test --webhook http://127.0.0.1:9093/api/v2/alerts \\\n"
@@ -33,7 +37,7 @@ po::options_description notify_options() {
     po::options_description options("options");
     options.add_options()
         ("test", "send one sample event")
-        ("timeout", po::value<std::string>()->default_value("10s"), "per-attempt timeout")
+        ("timeout", po::value<std::string>()->default_value("10s"), "deadline of each attempt")
         ("attempts", po::value<int>()->default_value(3), "attempts per receiver (retries + 1)");
     add_webhook_options(options);
     add_common_options(options, "text");
@@ -46,25 +50,16 @@ std::string source() {
     return std::string("swarmpki://") + host + "/notify";
 }
 
-// Same policy as the serve worker, on this thread: retry what is retryable, same id.
-AttemptOutcome deliver(const DeliveryOptions& options, const SecretBytes& secret,
-                       const WebhookUrl& url, const std::string& id, const std::string& body,
-                       bool quiet) {
-    AttemptOutcome outcome;
-    auto delay = options.first_retry_delay;
-    for (int attempt = 1; attempt <= options.max_attempts; ++attempt) {
-        outcome = WebhookDelivery::post_once(options, secret, url, id, body);
-        if (outcome.delivered() || !outcome.retryable() || attempt == options.max_attempts) break;
-        if (!quiet)
-            std::cerr << "swarmpki notify: " << url.scheme_host_port << ": attempt " << attempt
-                      << " failed ("
-                      << (outcome.http_status ? "HTTP " + std::to_string(outcome.http_status)
-                                              : outcome.error)
-                      << "), retrying in " << delay.count() << " ms\n";
-        std::this_thread::sleep_for(delay);
-        delay *= 2;
-    }
-    return outcome;
+// One line on stderr before each retry, naming the receiver by scheme://host:port only.
+WebhookDelivery::RetryNotice report_retries(const WebhookUrl& url, bool quiet) {
+    if (quiet) return {};
+    return [where = url.scheme_host_port](int attempt, const AttemptOutcome& failed,
+                                          std::chrono::milliseconds delay) {
+        std::cerr << "swarmpki notify: " << where << ": attempt " << attempt << " failed ("
+                  << (failed.http_status ? "HTTP " + std::to_string(failed.http_status)
+                                         : failed.error)
+                  << "), retrying in " << delay.count() << " ms\n";
+    };
 }
 
 }  // namespace
@@ -87,7 +82,14 @@ int run_notify(const Args& args) {
     delivery.max_attempts = vm["attempts"].as<int>();
     if (delivery.max_attempts < 1 || delivery.max_attempts > 20)
         throw UsageError("--attempts must be between 1 and 20");
-    delivery.clock = [at = common.now] { return at; };
+    // Each attempt's timestamp is "now" at that attempt, counted from --at (or the clock at
+    // start), so a retry is never signed with a timestamp a receiver already finds stale.
+    delivery.clock = [base = common.now, start = std::chrono::steady_clock::now()] {
+        return base + std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::steady_clock::now() - start);
+    };
+    // Someone is waiting at a terminal: a minute-long back-off would look like a hang.
+    delivery.max_retry_delay = kNotifyMaxRetryDelay;
     std::vector<WebhookUrl> urls;
     for (const auto& url : delivery.urls) urls.push_back(parse_webhook_url(url));
     SecretBytes secret = load_webhook_secret(vm["webhook-secret-file"].as<std::string>());
@@ -97,7 +99,8 @@ int run_notify(const Args& args) {
     std::string body = render_event_body(event, delivery.format);
     bool all_delivered = true;
     for (const WebhookUrl& url : urls) {
-        AttemptOutcome outcome = deliver(delivery, secret, url, event.id, body, common.quiet);
+        AttemptOutcome outcome = WebhookDelivery::deliver_now(
+            delivery, secret, url, event.id, body, report_retries(url, common.quiet));
         all_delivered = all_delivered && outcome.delivered();
         std::string result = outcome.http_status ? "HTTP " + std::to_string(outcome.http_status)
                                                  : outcome.error;

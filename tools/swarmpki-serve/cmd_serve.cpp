@@ -100,9 +100,10 @@ std::optional<TlsSettings> tls_settings(const po::variables_map& vm) {
 }
 
 std::optional<DeliveryOptions> webhook_settings(const po::variables_map& vm) {
-    if (!vm.count("webhook")) {
+    if (!webhooks_requested(vm)) {
         if (vm.count("webhook-secret-file") || vm.count("webhook-ca"))
-            throw UsageError("--webhook-secret-file and --webhook-ca need --webhook URL");
+            throw UsageError("--webhook-secret-file and --webhook-ca need --webhook URL "
+                             "(or --webhook-url-file)");
         return std::nullopt;
     }
     return read_webhook_options(vm);
