@@ -4,6 +4,7 @@
 // certificates 0644, keys 0600, directory 0755. We refuse to replace files unless told to, and we
 // check every target before writing any, so a refusal leaves nothing half-written.
 #include "swarmpki/ca.hpp"
+#include "swarmpki/chain.hpp"
 
 #include "swarmpki/error.hpp"
 #include "swarmpki/pem.hpp"
@@ -70,7 +71,7 @@ CaDirectory load_ca_directory(const std::string& dir) {
     if (file_facts(cross_path).exists) {
         cross_pem = read_file(cross_path);
         cross = single_certificate(cross_path);
-        if (!cross->issued_by_name(root) || !cross->signature_verified_by(root))
+        if (!issued_by(*cross, root, 1))  // the one intermediate under this root
             throw Error(cross_path, "is not signed by this directory's root",
                         "make it with `swarmpki ca cross-sign --old <this root> --new <new root>`");
     }

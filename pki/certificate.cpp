@@ -16,6 +16,7 @@
 #include <openssl/x509v3.h>
 
 #include <array>
+#include <atomic>
 #include <cctype>
 #include <mutex>
 #include <string_view>
@@ -222,6 +223,33 @@ std::string octets_hex(const ASN1_OCTET_STRING* octets) {
 std::string lower(std::string text) {
     for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return text;
+}
+
+std::atomic<std::uint64_t> signature_checks{0};
+
+// Why `key` (of `bits` bits) is not used to verify signatures; see kMaxVerificationKeyBits. An
+// RSA check costs with the modulus squared and with the exponent's length, and the certificate
+// that carries the key chooses both.
+std::optional<std::string> verification_key_problem_of(EVP_PKEY* key, int bits) {
+    if (key == nullptr) return std::nullopt;  // never verifies anything anyway
+    bool rsa = EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA;
+    if (bits > kMaxVerificationKeyBits)
+        return std::string(rsa ? "RSA" : "the") + " key of " + std::to_string(bits) +
+               " bits is over the " + std::to_string(kMaxVerificationKeyBits) + "-bit limit";
+    if (!rsa) return std::nullopt;
+    BIGNUM* raw_exponent = nullptr;
+    if (EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_E, &raw_exponent) != 1) {
+        ossl::drain_errors();
+        return "the RSA key's public exponent cannot be read";
+    }
+    ossl::UniquePtr<BIGNUM> exponent(raw_exponent);
+    if (BN_num_bits(exponent.get()) > kMaxRsaExponentBits)
+        return "the RSA key's public exponent has " + std::to_string(BN_num_bits(exponent.get())) +
+               " bits, over the " + std::to_string(kMaxRsaExponentBits) + "-bit limit";
+    if (!BN_is_odd(exponent.get()) || BN_get_word(exponent.get()) < 3)
+        return "the RSA key's public exponent " + std::to_string(BN_get_word(exponent.get())) +
+               " is not an odd number of at least 3";
+    return std::nullopt;
 }
 
 }  // namespace
@@ -531,6 +559,7 @@ void Certificate::read_key_facts() {
     EVP_PKEY* key = public_key();  // RSA and the rest: OpenSSL's decoder says what it is
     key_type_ = describe_key_type(key);
     key_bits_ = key ? EVP_PKEY_get_bits(key) : 0;
+    key_problem_ = verification_key_problem_of(key, key_bits_);
 }
 
 void Certificate::read_extensions() {
@@ -608,8 +637,10 @@ bool Certificate::issued_by_name(const Certificate& parent) const {
 // the parent's key built once. Algorithms without a plain digest (RSA-PSS, Ed25519) are left to
 // X509_verify itself.
 bool Certificate::signature_verified_by(const Certificate& parent) const {
+    if (parent.key_problem_) return false;
     EVP_PKEY* key = parent.public_key();  // borrowed
     if (key == nullptr) return false;
+    signature_checks.fetch_add(1, std::memory_order_relaxed);
     const RawCert& raw = *parsed_->raw;
     TbsSpan span = tbs_span(der_);
     std::optional<cert_detail::PlainAlgorithm> algorithm =
@@ -628,6 +659,10 @@ bool Certificate::signature_verified_by(const Certificate& parent) const {
     }
     ossl::drain_errors();  // a failed verify leaves errors we report as a plain "no"
     return ok;
+}
+
+std::uint64_t signature_checks_performed() {
+    return signature_checks.load(std::memory_order_relaxed);
 }
 
 std::string Certificate::to_pem() const { return encode_pem("CERTIFICATE", der_); }
@@ -650,9 +685,21 @@ std::vector<Certificate> certificates_from_pem(const PemBundle& bundle, const st
     return certs;
 }
 
+std::vector<Certificate> chain_certificates_from_pem(const PemBundle& bundle,
+                                                     const std::string& path) {
+    if (bundle.blocks.size() > kMaxChainFileCertificates)
+        throw Error(path,
+                    "holds " + std::to_string(bundle.blocks.size()) + " PEM blocks; a chain or "
+                    "trust-root file may hold at most " + std::to_string(kMaxChainFileCertificates),
+                    "the engine writes the node certificate and at most a few intermediates, and "
+                    "one root: restore the file from the node or `docker swarm ca`",
+                    ReadFailure::bad_pem);
+    return certificates_from_pem(bundle, path);
+}
+
 std::vector<Certificate> load_certificate_file(const std::string& path) {
     std::string text = read_file(path);
-    return certificates_from_pem(parse_pem_or_throw(text, path), path);
+    return chain_certificates_from_pem(parse_pem_or_throw(text, path), path);
 }
 
 }  // namespace swarmpki

@@ -13,6 +13,7 @@
 
 #include "expiry_cert_facts.hpp"
 #include "expiry_ordered.hpp"
+#include "swarmpki/chain.hpp"
 #include "swarmpki/file.hpp"
 #include "swarmpki/pem.hpp"
 
@@ -54,6 +55,13 @@ public:
     // `child` names `parent` as its issuer and `parent`'s key verifies its signature.
     bool verified_by(const Certificate& child, const Certificate& parent) {
         return child.issued_by_name(parent) && signed_by(child, parent);
+    }
+    // chain.hpp's issued_by, with the signature memoised: `parent` issued `child`, which has
+    // `intermediates_below` certificates under it.
+    bool issued(const Certificate& child, const Certificate& parent,
+                std::size_t intermediates_below) {
+        return child.issued_by_name(parent) && !issuer_refusal(parent, intermediates_below) &&
+               signed_by(child, parent);
     }
     // `parent`'s key verifies `child`'s signature, whatever the names say. Memoised by what the
     // answer depends on, the child's DER and the parent's key, never by address: a certificate
@@ -302,7 +310,7 @@ private:
                 if (cross->same_public_key(*new_root))
                     for (const CertPtr& old_root : from)
                         if (!old_root->same_public_key(*new_root) &&
-                            cache.verified_by(*cross, *old_root))
+                            cache.issued(*cross, *old_root, 1))
                             return true;
         return false;
     }
@@ -348,6 +356,7 @@ void add_records(UnitResult& out, ParsedFile&& file, KindOf kind_of, const Ident
 // one. Judging signatures is inspect's and verify's job; a leaf whose signature is broken is
 // placed here by what it declares, where inspect says its chain does not verify.
 bool leaf_issued_by(const ParsedCert& leaf, const Certificate& parent) {
+    if (issuer_refusal(parent, 0)) return false;  // chain.hpp's rule: only a CA issues
     const auto& aki = leaf.facts.authority_key_id;
     if (aki && parent.subject_key_id())
         return *aki == *parent.subject_key_id() && leaf.facts.issuer == parent.subject();
@@ -358,6 +367,9 @@ bool leaf_issued_by(const ParsedCert& leaf, const Certificate& parent) {
 
 RotationState rotation_state(const ParsedFile& chain, const ParsedFile& roots, CaCache& cache) {
     if (chain.certs.empty() || chain.certs[0].facts.is_ca) return RotationState::none;
+    // Files no chain reader accepts (certificate.hpp): not worth roots x intermediates checks.
+    if (chain.certs.size() > kMaxChainFileCertificates || roots.certs.size() > kMaxChainFileCertificates)
+        return RotationState::none;
     const ParsedCert& leaf = chain.certs[0];
     for (const ParsedCert& root : roots.certs) {
         if (!root.full || !leaf_issued_by(leaf, *root.full)) continue;
@@ -378,7 +390,7 @@ RotationState rotation_state(const ParsedFile& chain, const ParsedFile& roots, C
         if (!middle || !middle->is_ca() || !leaf_issued_by(leaf, *middle)) continue;
         for (const ParsedCert& root : roots.certs)
             if (root.full && !middle->same_public_key(*root.full) &&
-                cache.verified_by(*middle, *root.full))
+                cache.issued(*middle, *root.full, 1))
                 return RotationState::in_progress;
     }
     return RotationState::none;

@@ -163,6 +163,7 @@ NodeReport inspect_node(const std::string& path, const InspectOptions& options, 
             report.rotation = analysis.rotation;
             report.chain_verified = analysis.verification.verified;
             report.chain_failure = analysis.verification.failure;
+            report.chain_failure_code = analysis.verification.failure_code;
             check_chain(analysis, report.findings);
         }
         report.node = describe_leaf(*leaf, signer, now);

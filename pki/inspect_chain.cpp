@@ -28,11 +28,16 @@ bool has_root_key(const Certificate& cert, const std::vector<Certificate>& roots
                        [&](const Certificate& root) { return root.same_public_key(cert); });
 }
 
+// A root that may issue `cert` as the one intermediate below it (chain.hpp's rule) signed it.
 bool signed_by_a_root(const Certificate& cert, const std::vector<Certificate>& roots) {
     return std::any_of(roots.begin(), roots.end(), [&](const Certificate& root) {
-        return cert.signature_verified_by(root);
+        return !issuer_refusal(root, 1) && cert.signature_verified_by(root);
     });
 }
+
+// Only a certificate that may issue (chain.hpp's rule, as the leaf's own issuer) can be the
+// cross-signed intermediate a rotation hands out.
+bool may_issue(const Certificate& cert) { return !issuer_refusal(cert, 0); }
 
 // The certificate whose key verifies `leaf`'s signature: trust roots first, then the bundled
 // intermediates; among those, one whose subject also matches the leaf's issuer name is preferred.
@@ -102,7 +107,7 @@ ChainAnalysis analyze_chain(const std::vector<Certificate>& chain,
     for (std::size_t i = 1; i < chain.size(); ++i) {
         const Certificate& cert = chain[i];
         bool cross = false;
-        if (cert.is_ca()) {
+        if (may_issue(cert)) {
             if (has_root_key(cert, roots)) {
                 // A copy of a trust root: cross-signed when another key signed it.
                 cross = !self_signed(cert);

@@ -98,7 +98,13 @@ void check_trust_roots(const CertificateFile& root_file, Instant now, std::vecto
     for (std::size_t i = 0; i < roots.size(); ++i) {
         const Certificate& root = roots[i];
         std::string which = roots.size() > 1 ? "trust root " + std::to_string(i + 1) : "trust root";
-        if (!root.signature_verified_by(root))
+        if (const auto& problem = root.verification_key_problem())
+            add(out, Severity::critical, "unsupported-key",
+                which + " (" + root.subject() + "): " + *problem +
+                    "; no signature is checked with it, so no chain verifies",
+                "the swarm CA's keys are P-256; rotate to a root with a P-256 key or RSA of at "
+                "most 8192 bits and exponent 65537 (`docker swarm ca --rotate`)");
+        else if (!root.signature_verified_by(root))
             add(out, Severity::warning, "root-not-self-signed",
                 which + " (" + root.subject() + ") is not self-signed",
                 "swarm-root-ca.crt should hold the root itself, not an intermediate");
@@ -119,17 +125,35 @@ void check_trust_roots(const CertificateFile& root_file, Instant now, std::vecto
     }
 }
 
+namespace {
+
+// What to do about a chain that does not verify, by ChainVerification::failure_code.
+std::string chain_remedy(const std::string& code) {
+    if (code == "expired" || code == "not-yet-valid")
+        return "a CA certificate is outside its validity: check this clock; an expired root "
+               "needs `docker swarm ca --rotate`";
+    if (code == "issuer-not-ca" || code == "issuer-key-usage" || code == "path-length-exceeded")
+        return "the swarm CA never issues through such a certificate (a node's own key signing a "
+               "certificate is a forgery): treat this directory as tampered with; leave and join "
+               "again";
+    if (code == "unsupported-key")
+        return "the swarm CA's keys are P-256; an operator's root must be RSA of at most 8192 bits "
+               "with a usual public exponent (65537): rotate to such a root";
+    if (code == "too-many-certificates" || code == "chain-too-complex")
+        return "the engine writes the node certificate and the cross-signed root at most: "
+               "restore swarm-node.crt, or let the node renew";
+    return "compare keys, not names (every swarm root is CN=swarm-ca): this node may hold "
+           "another swarm's state; leave and join again";
+}
+
+}  // namespace
+
 void check_chain(const ChainAnalysis& analysis, std::vector<Finding>& out) {
     const ChainVerification& checked = analysis.verification_in_validity;
-    if (!checked.verified) {
-        bool timing = checked.failure_code == "expired" || checked.failure_code == "not-yet-valid";
+    if (!checked.verified)
         add(out, Severity::critical, "chain-not-verified",
             "node certificate does not chain to swarm-root-ca.crt: " + checked.failure,
-            timing ? "a CA certificate is outside its validity: check this clock; an expired root "
-                     "needs `docker swarm ca --rotate`"
-                   : "compare keys, not names (every swarm root is CN=swarm-ca): this node may "
-                     "hold another swarm's state; leave and join again");
-    }
+            chain_remedy(checked.failure_code));
     for (std::size_t index : analysis.unused_intermediates)
         add(out, Severity::notice, "unused-intermediate",
             "certificate " + std::to_string(index + 1) +

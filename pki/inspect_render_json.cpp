@@ -145,10 +145,13 @@ void write_node(JsonWriter& json, const NodeReport& n) {
         json.null();
     }
     json.member("chain_verified", n.chain_verified);
-    if (n.chain_verified == std::optional<bool>(false))
+    if (n.chain_verified == std::optional<bool>(false)) {
         json.member("chain_failure", n.chain_failure);
-    else
+        json.member("chain_failure_code", n.chain_failure_code);
+    } else {
         json.null_member("chain_failure");
+        json.null_member("chain_failure_code");
+    }
     write_key(json, n.key);
     write_files(json, n.files);
     write_token(json, n.token);

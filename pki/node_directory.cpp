@@ -73,7 +73,7 @@ CertificateFile read_certificate_file(DirectoryEntry entry) {
     PemBundle bundle = parse_pem_or_throw(file.bytes, entry.path);
     file.crlf = bundle.crlf;
     file.text_outside_blocks = bundle.text_outside_blocks;
-    file.certificates = certificates_from_pem(bundle, entry.path);
+    file.certificates = chain_certificates_from_pem(bundle, entry.path);
     file.entry = std::move(entry);
     return file;
 }

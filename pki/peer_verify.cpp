@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 std::vector<Certificate> load_bundle(const std::string& path, std::string* digest) {
     std::string bytes = read_file(path);
     if (digest) *digest = sha256_hex(bytes);
-    auto certs = certificates_from_pem(parse_pem_or_throw(bytes, path), path);
+    auto certs = chain_certificates_from_pem(parse_pem_or_throw(bytes, path), path);
     if (certs.empty())
         throw Error(path, "holds no certificate", "copy the node's file again",
                     ReadFailure::bad_pem);
@@ -56,7 +56,8 @@ bool rotation_links(const Certificate& old_root, const Certificate& new_root,
         for (const Certificate& x : intermediates_of(*m)) {
             if (!x.same_public_key(new_root) || !x.issued_by_name(old_root)) continue;
             ++verifications;
-            if (x.signature_verified_by(old_root)) return true;
+            // Under the old root, the cross-signed certificate is the one intermediate.
+            if (issued_by(x, old_root, 1)) return true;
         }
     return false;
 }
@@ -73,6 +74,26 @@ void refuse(PeerCheck& check, std::string code, std::string reason) {
     check.accepted = false;
     check.code = std::move(code);
     check.reason = std::move(reason);
+}
+
+// A refusal that no diagnosis explains better: a certificate on the path may not issue, or the
+// chain exceeds what is ever checked (chain.hpp).
+bool refused_by_rule(const std::string& code) {
+    return code == "issuer-not-ca" || code == "issuer-key-usage" ||
+           code == "path-length-exceeded" || code == "unsupported-key" ||
+           code == "too-many-certificates" || code == "chain-too-complex";
+}
+
+std::string rule_remedy(const std::string& code) {
+    if (code == "too-many-certificates" || code == "chain-too-complex")
+        return " (no chain the swarm CA writes is like this: restore the node's swarm-node.crt or "
+               "let it renew)";
+    if (code == "unsupported-key")
+        return " (the swarm CA's keys are P-256; an operator's root must be RSA of at most 8192 "
+               "bits with a usual exponent such as 65537)";
+    return " (the swarm CA never issues through such a certificate: a node's own key signing "
+           "certificates is a forgery; treat the presenting node's files as untrusted and re-join "
+           "it)";
 }
 
 // Why `presenter`'s chain does not reach `verifier`'s roots by names and signatures. Counts the
@@ -198,6 +219,10 @@ DirectionCheck judge_presented_chain(const PeerMaterial& verifier, const PeerMat
         for (std::size_t i : result.intermediates_used)
             chain.path.push_back(presenter.chain[1 + i].subject());
         chain.path.push_back(verifier.roots[*result.root_index].subject());
+    } else if (refused_by_rule(result.failure_code)) {
+        refuse(chain, result.failure_code,
+               describe(verifier) + " refuses " + describe(presenter) + ": " + result.failure +
+                   rule_remedy(result.failure_code));
     } else if (result.failure_code == "expired" || result.failure_code == "not-yet-valid") {
         refuse(chain, result.failure_code,
                describe(verifier) + " refuses " + describe(presenter) + ": " + result.failure +

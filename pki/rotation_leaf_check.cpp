@@ -4,6 +4,7 @@
 #include "rotation_internal.hpp"
 
 #include "certificate_internal.hpp"
+#include "swarmpki/chain.hpp"
 #include "swarmpki/error.hpp"
 
 #include <openssl/objects.h>
@@ -27,6 +28,9 @@ void LeafSignatureCheck::prepare(int signature_nid) {
 }
 
 std::string LeafSignatureCheck::refusal(const Bytes& der) {
+    // The node's ValidateCertChain: only a certificate that may issue signs its leaf.
+    if (auto refused = issuer_refusal(issuer_, 0))
+        return "the issuer " + issuer_.subject() + " " + refused->problem;
     std::optional<cert_detail::SignedParts> parts = cert_detail::read_signed_parts(der);
     if (!parts) return "the certificate's DER does not parse";
     const ASN1_OBJECT* oid = nullptr;

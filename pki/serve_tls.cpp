@@ -23,12 +23,18 @@ namespace swarmpki::serve_detail {
 namespace {
 
 // A client could present a long list of certificates to make the pairwise search expensive; no
-// swarm chain has more than two.
+// swarm chain has more than two. verify_chain bounds its own work too (chain.hpp).
 constexpr int kMaxPresentedCertificates = 8;
 
 int verify_error_for(const std::string& failure_code) {
     if (failure_code == "expired") return X509_V_ERR_CERT_HAS_EXPIRED;
     if (failure_code == "not-yet-valid") return X509_V_ERR_CERT_NOT_YET_VALID;
+    if (failure_code == "issuer-not-ca") return X509_V_ERR_INVALID_CA;
+    if (failure_code == "issuer-key-usage") return X509_V_ERR_KEYUSAGE_NO_CERTSIGN;
+    if (failure_code == "path-length-exceeded") return X509_V_ERR_PATH_LENGTH_EXCEEDED;
+    if (failure_code == "too-many-certificates" || failure_code == "chain-too-complex")
+        return X509_V_ERR_CERT_CHAIN_TOO_LONG;
+    if (failure_code == "unsupported-key") return X509_V_ERR_UNSPECIFIED;
     return X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY;
 }
 

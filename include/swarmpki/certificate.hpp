@@ -10,6 +10,7 @@
 #include "swarmpki/pem.hpp"
 #include "swarmpki/time.hpp"
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +26,14 @@ struct KeyUsage {
     bool present = false;
     bool critical = false;
 };
+
+// The largest key a signature is verified with. A presented certificate chooses its own key, and
+// an RSA check costs with the modulus squared and the exponent's length: RSA moduli over this,
+// RSA public exponents that are even, below 3 or of 2^32 and above, and any other key type over
+// this many bits are refused before anything is verified (the engine's keys are P-256; its
+// operators' roots RSA up to 4096 bits with e = 65537).
+inline constexpr int kMaxVerificationKeyBits = 8192;
+inline constexpr int kMaxRsaExponentBits = 32;
 
 struct ExtendedKeyUsage {
     bool server_auth = false;
@@ -64,6 +73,10 @@ public:
     const std::string& public_key_sha256() const { return spki_sha256_; }
     const std::string& key_type() const { return key_type_; }  // ecdsa-p256, rsa-2048, ...
     int key_bits() const { return key_bits_; }
+    // Why this certificate's key is never used to verify a signature (kMaxVerificationKeyBits),
+    // in operator words ("RSA key of 16384 bits, over the 8192-bit limit"); nullopt when it may
+    // be. Decided when the certificate is parsed, before any signature is checked.
+    const std::optional<std::string>& verification_key_problem() const { return key_problem_; }
     const std::string& signature_algorithm() const { return signature_algorithm_; }
 
     const std::vector<std::string>& dns_names() const { return dns_names_; }
@@ -81,7 +94,8 @@ public:
     bool subject_equals_issuer() const;
     // Names: this certificate's issuer DN equals `parent`'s subject DN (byte-exact compare).
     bool issued_by_name(const Certificate& parent) const;
-    // Signature: this certificate's signature verifies under `parent`'s public key.
+    // Signature: this certificate's signature verifies under `parent`'s public key. False without
+    // verifying when `parent`'s key has a verification_key_problem().
     bool signature_verified_by(const Certificate& parent) const;
     bool valid_at(Instant at) const { return at >= not_before_ && at <= not_after_; }
     bool same_public_key(const Certificate& other) const {
@@ -105,6 +119,7 @@ private:
     Bytes spki_der_;
     std::string spki_sha256_, key_type_, signature_algorithm_;
     int key_bits_ = 0;
+    std::optional<std::string> key_problem_;
     std::vector<std::string> dns_names_;
     std::size_t other_san_count_ = 0;
     bool is_ca_ = false, has_basic_constraints_ = false, basic_constraints_critical_ = false;
@@ -114,6 +129,10 @@ private:
     std::optional<std::string> ski_, aki_;
 };
 
+// Signatures verified by Certificate::signature_verified_by in this process, from every thread:
+// what tests and benchmarks count to show that chain building does bounded work.
+std::uint64_t signature_checks_performed();
+
 // "ecdsa-p256", "ecdsa-p384", "rsa-2048", "ed25519", ...
 std::string describe_key_type(EVP_PKEY* key);
 
@@ -121,7 +140,17 @@ std::string describe_key_type(EVP_PKEY* key);
 // block ("block 2 is a PRIVATE KEY, expected CERTIFICATE").
 std::vector<Certificate> certificates_from_pem(const PemBundle& bundle, const std::string& path);
 
-// Reads and parses a certificate bundle file (size-capped).
+// The most certificates a chain or trust-root file may hold (swarm-node.crt, swarm-root-ca.crt,
+// serve's certificate and client CA files). The engine writes one or two; an external CA may
+// append a few intermediates. Every one of them is a candidate in chain building.
+inline constexpr std::size_t kMaxChainFileCertificates = 16;
+
+// certificates_from_pem for such a file: throws swarmpki::Error(path, ...) naming the count
+// before parsing any when the bundle holds more than kMaxChainFileCertificates blocks.
+std::vector<Certificate> chain_certificates_from_pem(const PemBundle& bundle,
+                                                     const std::string& path);
+
+// Reads and parses a chain or trust-root file (size-capped, at most kMaxChainFileCertificates).
 std::vector<Certificate> load_certificate_file(const std::string& path);
 
 }  // namespace swarmpki

@@ -103,6 +103,7 @@ struct NodeReport {
     std::optional<RotationPhase> rotation;
     std::optional<bool> chain_verified;
     std::string chain_failure;  // why not, when not verified
+    std::string chain_failure_code;  // ChainVerification::failure_code, when not verified
     KeyReport key;
     std::vector<FileReport> files;
     std::optional<TokenReport> token;

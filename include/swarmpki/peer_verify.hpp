@@ -48,7 +48,9 @@ struct PeerCheck {
     TlsRole presenter_role = TlsRole::client;
     bool accepted = false;
     // Stable kebab-case when refused: different-swarm, old-root, missing-intermediate, expired,
-    // not-yet-valid, wrong-usage, wrong-name; empty when accepted.
+    // not-yet-valid, wrong-usage, wrong-name, and verify_chain's issuer-not-ca, issuer-key-usage,
+    // path-length-exceeded, unsupported-key, too-many-certificates, chain-too-complex; empty
+    // when accepted.
     std::string code;
     std::string reason;               // operator words; empty when accepted
     std::vector<std::string> path;    // subjects from the leaf to the trust root, when accepted
