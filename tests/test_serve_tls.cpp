@@ -22,21 +22,8 @@ namespace {
 json scenario(const std::string& name) { return test::fixture_scenario(name); }
 Instant captured_at(const std::string& name) { return *parse_rfc3339(test::fixture_captured_at(name)); }
 
-// A node's certificate chain and key, loaded by the core: the key files carry PEM headers that
-// httplib's file-path constructor (OpenSSL's PEM reader) would refuse.
-struct ClientIdentity {
-    std::vector<Certificate> chain;
-    std::optional<PrivateKey> key;
-};
-
-ClientIdentity identity_of(const fs::path& dir) {
-    ClientIdentity id;
-    id.chain = load_certificate_file((dir / "swarm-node.crt").string());
-    std::string text = test::read_text(dir / "swarm-node.key");
-    auto bundle = parse_pem_or_throw(text, "key");
-    id.key.emplace(load_private_key(key_block_of(bundle, "key"), nullptr, "key"));
-    return id;
-}
+using test::ClientIdentity;
+using test::identity_of;
 
 // GET /metrics over TLS; nullopt when the handshake (or the request) is refused.
 std::optional<int> scrape(int port, const ClientIdentity* id) {
