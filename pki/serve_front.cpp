@@ -284,7 +284,7 @@ struct Front::State {
     int poll_timeout(SteadyClock::time_point now) const;
     void accept_new(SteadyClock::time_point now);
     void admit(SocketFd socket, const sockaddr_storage& peer, SteadyClock::time_point now);
-    bool start_tls(Connection& c, SteadyClock::time_point now);
+    bool start_tls(Connection& c);
     bool evict_one();
     void step(Slot& slot, SteadyClock::time_point now);
     void step_handshake(Slot& slot, SteadyClock::time_point now);
@@ -382,17 +382,16 @@ void Front::State::admit(SocketFd socket, const sockaddr_storage& peer,
     auto c = std::make_unique<Connection>(std::move(socket), std::move(remote),
                                           peer_address(local), head_limits(), open);
     c->events = POLLIN;
-    c->phase = ConnectionPhase::reading;
-    c->deadline = now + limits.header_timeout;
-    if (!start_tls(*c, now)) return;
+    c->tls = current_tls();  // the context of the accept, even if a reload follows
+    c->phase = c->tls ? ConnectionPhase::handshake : ConnectionPhase::reading;
+    c->deadline = now + (c->tls ? limits.tls_handshake_timeout : limits.header_timeout);
     waiting.push_back(std::move(c));
-    step(waiting.back(), now);  // the client may have sent already
+    if (!waiting.back()->tls) step(waiting.back(), now);  // the client may have sent already
 }
 
-bool Front::State::start_tls(Connection& c, SteadyClock::time_point now) {
-    std::shared_ptr<const TlsContext> context = current_tls();
-    if (!context) return true;
-    c.tls = std::move(context);
+// The SSL is made when the first handshake bytes arrive: OpenSSL's handshake state and record
+// buffers are tens of kilobytes, and a connection that never sends should not hold them.
+bool Front::State::start_tls(Connection& c) {
     c.ssl.reset(SSL_new(c.tls->ctx.get()));
     if (!c.ssl || SSL_set_fd(c.ssl.get(), c.socket.get()) != 1) {
         log("level=error msg=\"cannot set up TLS for a connection\" error=" +
@@ -401,8 +400,6 @@ bool Front::State::start_tls(Connection& c, SteadyClock::time_point now) {
     }
     SSL_set_accept_state(c.ssl.get());
     SSL_set_app_data(c.ssl.get(), &c.remote.ip);  // for the client-certificate log lines
-    c.phase = ConnectionPhase::handshake;
-    c.deadline = now + limits.tls_handshake_timeout;
     return true;
 }
 
@@ -430,6 +427,7 @@ void Front::State::step(Slot& slot, SteadyClock::time_point now) {
 
 void Front::State::step_handshake(Slot& slot, SteadyClock::time_point now) {
     Connection& c = *slot;
+    if (!c.ssl && !start_tls(c)) return slot.reset();
     ERR_clear_error();
     int result = SSL_do_handshake(c.ssl.get());
     if (result == 1) {
