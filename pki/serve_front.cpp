@@ -267,7 +267,8 @@ struct Front::State {
 
     std::thread poller;
     std::vector<std::thread> workers;
-    bool started = false, stopped = false;
+    bool started = false;
+    std::atomic<bool> stopped{false};
 
     void log(const std::string& line) const {
         if (log_sink) log_sink(line);
@@ -632,8 +633,7 @@ std::size_t Front::max_connections() const { return state_->max_connections; }
 
 void Front::stop() {
     State& s = *state_;
-    if (!s.started || s.stopped) return;
-    s.stopped = true;
+    if (!s.started || s.stopped.exchange(true)) return;
     s.stop_requested = true;
     {
         std::lock_guard lock(s.queue_mutex);

@@ -21,9 +21,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <initializer_list>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -42,10 +44,14 @@ struct LogLines {
             lines.emplace_back(line);
         };
     }
-    std::size_t count(std::string_view needle) {
+    std::size_t count(std::string_view needle) { return count_with({needle}); }
+    // Lines that contain every one of `needles`.
+    std::size_t count_with(std::initializer_list<std::string_view> needles) {
         std::lock_guard lock(mutex);
         std::size_t n = 0;
-        for (const auto& l : lines) n += l.find(needle) != std::string::npos;
+        for (const auto& l : lines)
+            n += std::all_of(needles.begin(), needles.end(),
+                             [&l](std::string_view needle) { return l.find(needle) != std::string::npos; });
         return n;
     }
 };
