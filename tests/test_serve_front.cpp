@@ -2,9 +2,11 @@
 // client that used to stall or bloat serve, hundreds at once on loopback. A scrape must be
 // answered within a second while they are held; the server must close them at its deadlines or
 // refuse them unread, and still answer afterwards. Deadlines are shortened to 2 s so that each
-// case takes a few seconds; `-s` shows the measured scrape latencies in the expansions.
+// case takes a few seconds ([slow]: the ones that take longer); `-s` shows the measured scrape
+// latencies in the expansions.
 #include "serve_head.hpp"
 #include "support.hpp"
+#include "test_node_writer.hpp"
 #include "test_serve_support.hpp"
 #include "swarmpki/serve.hpp"
 
@@ -32,14 +34,14 @@ constexpr std::size_t kPushBound = 32 * 1024 * 1024;  // kernel buffers plus the
 
 enum class Transport { plain, tls };
 
-// A started server over one fixture node directory, with the short deadlines.
+// A started server over one node directory made by the CA code, with the short deadlines.
 struct Fixture {
     explicit Fixture(Transport transport, std::size_t max_connections = 512,
                      std::chrono::milliseconds header_timeout = kDeadline) {
         test::raise_open_file_limit(8192);
-        dir = test::copy_node_dir("rotation-in-progress", "worker1", tmp / "w1");
-        auto options = test::loopback_serve_options(
-            {dir.string()}, *parse_rfc3339(test::fixture_captured_at("rotation-in-progress")), log);
+        dir = test::simple_node(tmp / "node", create_root({}, test::kNodeIssuedAt)).dir;
+        auto options =
+            test::loopback_serve_options({dir.string()}, test::kNodeIssuedAt + 1h, log);
         options.limits.header_timeout = header_timeout;
         options.limits.tls_handshake_timeout = kDeadline;
         options.limits.write_timeout = kDeadline;
@@ -265,7 +267,6 @@ TEST_CASE("The front's head scanner finds the end of a GET head and refuses meth
 TEST_CASE("A scrape is answered within 1 s while 500 idle connections are held, and they are "
           "closed at the idle timeout",
           "[serve]") {
-    if (!test::fixtures_dir()) return test::note_fixtures_missing();
     Fixture f(Transport::plain);
     Held idle;
     auto opened = std::chrono::steady_clock::now();
@@ -281,7 +282,6 @@ TEST_CASE("A scrape is answered within 1 s while 500 idle connections are held, 
 TEST_CASE("A scrape is answered within 1 s while 500 half-sent request heads are held, and they "
           "are cut off at the header deadline",
           "[serve]") {
-    if (!test::fixtures_dir()) return test::note_fixtures_missing();
     Fixture f(Transport::plain);
     Held half;
     half.open(f.port(), kHostile, "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n");
@@ -295,7 +295,6 @@ TEST_CASE("A scrape is answered within 1 s while 500 half-sent request heads are
 
 TEST_CASE("Heads trickled a byte at a time are cut off at the total header deadline",
           "[serve]") {
-    if (!test::fixtures_dir()) return test::note_fixtures_missing();
     Fixture f(Transport::plain);
     Held slow;
     auto opened = std::chrono::steady_clock::now();
@@ -323,7 +322,6 @@ TEST_CASE("Heads trickled a byte at a time are cut off at the total header deadl
 TEST_CASE("An endless header line, endless header fields, a chunked body and a POST body are "
           "refused unread",
           "[serve]") {
-    if (!test::fixtures_dir()) return test::note_fixtures_missing();
     Fixture f(Transport::plain);
     const std::string filler(64 * 1024, 'a');
     const std::size_t gib = std::size_t(1) << 30;
@@ -360,7 +358,6 @@ TEST_CASE("An endless header line, endless header fields, a chunked body and a P
 TEST_CASE("A scrape over TLS is answered within 1 s while 500 handshakes are left unfinished, "
           "and they are closed at the handshake deadline",
           "[serve]") {
-    if (!test::fixtures_dir()) return test::note_fixtures_missing();
     Fixture f(Transport::tls);
     Held silent, partial;
     silent.open(f.port(), kHostile / 2);
@@ -377,8 +374,7 @@ TEST_CASE("A scrape over TLS is answered within 1 s while 500 handshakes are lef
 
 TEST_CASE("A scrape over TLS is answered within 1 s while 500 TLS connections hold half-sent "
           "heads",
-          "[serve]") {
-    if (!test::fixtures_dir()) return test::note_fixtures_missing();
+          "[serve][slow]") {
     // The handshakes take the test a while; the header deadline must outlast them.
     Fixture f(Transport::tls, 512, 8s);
     Held half;
@@ -391,7 +387,6 @@ TEST_CASE("A scrape over TLS is answered within 1 s while 500 TLS connections ho
 
 TEST_CASE("At the connection limit the connection nearest its deadline makes room for a scrape",
           "[serve]") {
-    if (!test::fixtures_dir()) return test::note_fixtures_missing();
     Fixture f(Transport::plain, 32);
     Held idle;
     idle.open(f.port(), 100);
@@ -407,7 +402,6 @@ TEST_CASE("At the connection limit the connection nearest its deadline makes roo
 
 TEST_CASE("A client that does not read its responses is cut off at the write deadline",
           "[serve]") {
-    if (!test::fixtures_dir()) return test::note_fixtures_missing();
     Fixture f(Transport::plain);
     int fd = test::connect_loopback(f.port(), 4096);
     REQUIRE(fd >= 0);
@@ -430,7 +424,6 @@ TEST_CASE("A client that does not read its responses is cut off at the write dea
 TEST_CASE("The front keeps keep-alive and pipelining, and logs requests cpp-httplib rejects "
           "with the peer's address",
           "[serve]") {
-    if (!test::fixtures_dir()) return test::note_fixtures_missing();
     Fixture f(Transport::plain);
     int fd = test::connect_loopback(f.port());
     REQUIRE(fd >= 0);
@@ -455,7 +448,6 @@ TEST_CASE("The front keeps keep-alive and pipelining, and logs requests cpp-http
 
 TEST_CASE("wrk -c64 against /metrics while 200 idle connections are held: zero errors",
           "[serve][slow]") {
-    if (!test::fixtures_dir()) return test::note_fixtures_missing();
     if (std::system("command -v wrk >/dev/null 2>&1") != 0) {
         WARN("wrk is not installed: skipping the load test (apt-get install wrk)");
         return;

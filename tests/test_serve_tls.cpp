@@ -190,11 +190,10 @@ TEST_CASE("serve refuses a TLS key that does not match the certificate", "[serve
 }
 
 TEST_CASE("serve's TLS 1.2 offers only ECDHE with AEAD ciphers; TLS 1.3 is unchanged", "[serve]") {
-    if (!test::fixtures_dir()) return test::note_fixtures_missing();
     test::TempDir tmp;
-    auto w1 = test::copy_node_dir("rotation-in-progress", "worker1", tmp / "w1");
+    auto w1 = test::simple_node(tmp / "w1", create_root({}, test::kNodeIssuedAt)).dir;
     Logs logs;
-    auto options = test::loopback_serve_options({w1.string()}, captured_at("rotation-in-progress"), logs);
+    auto options = test::loopback_serve_options({w1.string()}, test::kNodeIssuedAt + 1h, logs);
     options.tls = TlsSettings{(w1 / "swarm-node.crt").string(), (w1 / "swarm-node.key").string(), {}};
     Server server(options);
     server.start();
