@@ -1,4 +1,5 @@
-// The HTTP surface of `serve`: three GET routes, 404/405, limits, and one logfmt line per request.
+// The HTTP surface of `serve`: three GET routes, 404, serve's metric families, and one logfmt
+// line per request. Methods, bodies and header limits are the front's (serve_front.cpp).
 //
 // Handlers only copy the current snapshot pointer and write a pre-rendered body; nothing here
 // reads a file or waits on the scanner.
@@ -13,23 +14,15 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 
 namespace swarmpki::serve_detail {
 
 namespace {
 
-constexpr std::array kRoutes = {"/metrics", "/healthz", "/v1/inspect"};
-
-bool known_route(const std::string& path) {
-    for (const char* route : kRoutes)
-        if (path == route) return true;
-    return false;
-}
-
-// Set in the pre-routing handler and read by the logger, both on the connection's thread.
+// Set by begin_request and read by the logger, both on the worker's thread.
 thread_local std::chrono::steady_clock::time_point request_started{};
+thread_local std::string request_remote;
 
 std::string number(double value) { return fmt::format("{}", value); }
 
@@ -66,10 +59,42 @@ void serve_from_snapshot(const httplib::Request& req, httplib::Response& res,
         });
 }
 
+void front_families(std::string& out, const FrontCounters& front) {
+    out += fmt::format("# HELP swarmpki_serve_connections_accepted_total Connections accepted.\n"
+                       "# TYPE swarmpki_serve_connections_accepted_total counter\n"
+                       "swarmpki_serve_connections_accepted_total {}\n",
+                       front.accepted);
+    gauge(out, "swarmpki_serve_connections_open",
+          "Connections open now: in a TLS handshake, waiting for a request, or being answered.",
+          static_cast<double>(front.open));
+    out += "# HELP swarmpki_serve_connections_refused_total Connections serve closed because of a "
+           "limit, by reason: max_connections (at the limit with every connection being "
+           "answered), evicted (waiting for a request, closed to make room at the limit), "
+           "method (not GET or HEAD), body (a request body announced), header_too_large, "
+           "tls_handshake (failed).\n"
+           "# TYPE swarmpki_serve_connections_refused_total counter\n";
+    for (std::size_t i = 0; i < kRefusalReasons; ++i)
+        out += fmt::format("swarmpki_serve_connections_refused_total{{reason=\"{}\"}} {}\n",
+                           to_string(static_cast<RefusalReason>(i)), front.refused[i]);
+    out += "# HELP swarmpki_serve_connections_timed_out_total Connections closed at a deadline, "
+           "by phase: tls_handshake, idle (no request began), request_header (a request head "
+           "began but was not complete), write (the response was not taken).\n"
+           "# TYPE swarmpki_serve_connections_timed_out_total counter\n";
+    for (std::size_t i = 0; i < kTimeoutPhases; ++i)
+        out += fmt::format("swarmpki_serve_connections_timed_out_total{{phase=\"{}\"}} {}\n",
+                           to_string(static_cast<TimeoutPhase>(i)), front.timed_out[i]);
+}
+
 }  // namespace
 
+void begin_request(std::string_view remote) {
+    request_started = std::chrono::steady_clock::now();
+    request_remote.assign(remote);
+}
+
 std::string serve_metric_families(const Snapshot& snapshot,
-                                  const std::optional<DeliveryCounters>& webhooks) {
+                                  const std::optional<DeliveryCounters>& webhooks,
+                                  const FrontCounters& front) {
     std::string out;
     gauge(out, "swarmpki_scrape_duration_seconds",
           "Seconds the last background scan of the configured directories took; a scrape "
@@ -97,29 +122,17 @@ std::string serve_metric_families(const Snapshot& snapshot,
         out += fmt::format("swarmpki_webhook_deliveries_total{{result=\"dropped\"}} {}\n",
                            webhooks->dropped);
     }
+    front_families(out, front);
     return out;
 }
 
 void install_routes(httplib::Server& http, const RouteContext& context) {
-    http.set_pre_routing_handler([&context](const httplib::Request& req, httplib::Response& res) {
-        request_started = std::chrono::steady_clock::now();
-        if (req.headers.size() > context.max_header_count) {
-            res.status = 431;
-            res.set_content("too many header fields\n", "text/plain");
-            return httplib::Server::HandlerResponse::Handled;
-        }
-        if (known_route(req.path) && req.method != "GET" && req.method != "HEAD") {
-            res.status = 405;
-            res.set_header("Allow", "GET, HEAD");
-            res.set_content("method not allowed\n", "text/plain");
-            return httplib::Server::HandlerResponse::Handled;
-        }
-        return httplib::Server::HandlerResponse::Unhandled;
-    });
-
+    // No pre-routing checks: the front refused other methods, bodies, oversized heads and too
+    // many fields before cpp-httplib saw the request.
     http.Get("/metrics", [&context](const httplib::Request& req, httplib::Response& res) {
         auto snapshot = context.snapshot();
-        std::string families = serve_metric_families(*snapshot, context.webhook_counters());
+        std::string families = serve_metric_families(*snapshot, context.webhook_counters(),
+                                                     context.front_counters());
         const std::string& expiry_families = snapshot->metrics;
         serve_from_snapshot(req, res, std::move(snapshot), expiry_families, std::move(families),
                             "text/plain; version=0.0.4; charset=utf-8");
@@ -138,9 +151,8 @@ void install_routes(httplib::Server& http, const RouteContext& context) {
     http.set_error_handler(httplib::Server::HandlerWithResponse(
         [](const httplib::Request&, httplib::Response& res) {
         if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-        const char* text = res.status == 404   ? "not found (try /metrics, /healthz or /v1/inspect)\n"
-                           : res.status == 413 ? "request body too large\n"
-                                               : "bad request\n";
+        const char* text = res.status == 404 ? "not found (try /metrics, /healthz or /v1/inspect)\n"
+                                             : "bad request\n";
         res.set_content(text, "text/plain");
         return httplib::Server::HandlerResponse::Handled;
     }));
@@ -172,7 +184,7 @@ void install_routes(httplib::Server& http, const RouteContext& context) {
                             .count();
             line += fmt::format(" duration_ms={:.3f}", ms);
         }
-        line += " remote=" + logfmt_value(req.remote_addr);
+        line += " remote=" + logfmt_value(req.remote_addr.empty() ? request_remote : req.remote_addr);
         if (std::string cn = peer_common_name(req.ssl); !cn.empty())
             line += " client_cn=" + logfmt_value(cn);
         context.log(line);

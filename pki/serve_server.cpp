@@ -1,20 +1,16 @@
-// The server's lifecycle: first scan, bind, listener and scanner threads, snapshot swaps, stop.
+// The server's lifecycle: first scan, bind, the front, the scanner thread, snapshot swaps, TLS
+// reloads, stop.
 //
-// Three kinds of threads run: cpp-httplib's connection pool (reads the snapshot pointer only),
-// the scanner (reads the disk every interval, publishes a new snapshot, feeds the transition
-// detector) and the webhook worker (owned by WebhookDelivery). stop() stops the listener, wakes
-// the scanner, aborts any in-flight webhook, and joins all of them, so sanitizer builds see no
-// leaked thread or allocation.
-#ifndef CPPHTTPLIB_OPENSSL_SUPPORT  // normally set by cpp-httplib's pkg-config flags
-#define CPPHTTPLIB_OPENSSL_SUPPORT
-#endif
-#include <httplib.h>
-
+// Threads: the front's poll thread and workers (serve_front.cpp; handlers read the snapshot
+// pointer only), the scanner (reads the disk every interval, publishes a new snapshot, feeds
+// the transition detector, reloads changed TLS files) and the webhook worker (owned by
+// WebhookDelivery). stop() stops the front, wakes the scanner, aborts any in-flight webhook, and
+// joins all of them, so sanitizer builds see no leaked thread or allocation.
+#include "serve_front.hpp"
 #include "serve_http.hpp"
 #include "serve_tls.hpp"
 #include "thread_signals.hpp"
 #include "swarmpki/error.hpp"
-#include "swarmpki/ossl.hpp"
 
 #include <atomic>
 #include <condition_variable>
@@ -25,23 +21,22 @@ namespace swarmpki {
 
 struct Server::Impl {
     ServeOptions options;
-    std::optional<serve_detail::TlsMaterial> tls;  // outlives `http`: its SSL_CTX points into it
+    std::shared_ptr<const serve_detail::TlsContext> tls;  // the current one; null: plain HTTP
+    serve_detail::TlsFileStamps tls_stamps{};             // of the files `tls` was loaded from
     serve_detail::RouteContext routes;
     std::unique_ptr<WebhookDelivery> webhooks;
-    std::unique_ptr<httplib::Server> http;
-    int bound_port = -1;
-    std::atomic<bool> listener_exited{false};
+    std::unique_ptr<serve_detail::Front> front;
 
     mutable std::mutex snapshot_mutex;
     std::shared_ptr<const Snapshot> current;
 
-    std::mutex scan_mutex;  // one scan at a time; guards previous_state
+    std::mutex scan_mutex;  // one scan at a time; guards previous_state, tls and tls_stamps
     std::optional<ScanState> previous_state;
 
     std::mutex stop_mutex;
     std::condition_variable stop_signal;
     bool started = false, stopping = false, stopped = false;
-    std::thread listener, scanner;
+    std::thread scanner;
 
     void log(std::string_view line) const {
         if (options.log) options.log(line);
@@ -51,13 +46,43 @@ struct Server::Impl {
         std::lock_guard lock(snapshot_mutex);
         return current;
     }
+    std::shared_ptr<const serve_detail::TlsContext> load_tls() const;
+    void reload_tls_if_changed();
     void rescan();
     void scan_loop();
-    void create_http_server();
+    void create_front();
 };
+
+std::shared_ptr<const serve_detail::TlsContext> Server::Impl::load_tls() const {
+    return serve_detail::build_tls_context(
+        *options.tls, options.scan.unlock_key.get(), [impl = this] { return impl->now(); },
+        [impl = this](std::string_view line) { impl->log(line); });
+}
+
+// A rotation replaces the node's certificate, key and trust root: after it the old root must
+// stop admitting clients and the new one start. A stat() per file per scan notices; broken new
+// files (a half-written pair, a key that does not match) leave the working material in place.
+void Server::Impl::reload_tls_if_changed() {
+    if (!options.tls) return;
+    serve_detail::TlsFileStamps stamps = serve_detail::stat_tls_files(*options.tls);
+    if (stamps == tls_stamps) return;
+    tls_stamps = stamps;  // a broken state is reported once, and retried when the files change
+    try {
+        tls = load_tls();
+    } catch (const std::exception& e) {
+        log("level=error msg=\"tls material reload failed, serving the previous material\" "
+            "error=" + logfmt_value(e.what()));
+        return;
+    }
+    if (front) front->set_tls(tls);
+    log("level=info msg=\"tls material reloaded\" cert=" + logfmt_value(options.tls->cert_file) +
+        " subject=" + logfmt_value(tls->material.chain.front().subject()) +
+        " client_ca=" + logfmt_value(options.tls->client_ca_file.value_or("")));
+}
 
 void Server::Impl::rescan() {
     std::lock_guard scan_lock(scan_mutex);
+    reload_tls_if_changed();
     Snapshot next = scan_directories(options.scan, now());
     auto previous = snapshot();
     if (next.scan_succeeded) {
@@ -96,29 +121,11 @@ void Server::Impl::scan_loop() {
     }
 }
 
-void Server::Impl::create_http_server() {
-    if (tls) {
-        auto server = std::make_unique<httplib::SSLServer>(
-            [this](SSL_CTX& ctx) { return serve_detail::configure_server_context(ctx, *tls); });
-        if (!server->is_valid())
-            throw Error(options.tls->cert_file,
-                        "cannot set up TLS with this certificate and key: " + ossl::drain_errors(),
-                        "check that the files are a certificate chain and its key");
-        http = std::move(server);
-    } else {
-        http = std::make_unique<httplib::Server>();
-    }
-    std::size_t threads = std::max<std::size_t>(options.worker_threads, 1);
-    http->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-    http->set_payload_max_length(options.max_payload_bytes);
-    // Small responses written as headers + body would otherwise meet Nagle and delayed ACKs
-    // (40 ms stalls per keep-alive request).
-    http->set_tcp_nodelay(true);
-    http->set_read_timeout(options.read_timeout);
-    http->set_write_timeout(options.write_timeout);
-    http->set_keep_alive_max_count(1000);
-    http->set_keep_alive_timeout(5);
-    serve_detail::install_routes(*http, routes);
+void Server::Impl::create_front() {
+    front = std::make_unique<serve_detail::Front>(options.limits, options.worker_threads,
+                                                  [impl = this](std::string_view line) { impl->log(line); });
+    front->set_tls(tls);
+    serve_detail::install_routes(front->http(), routes);
 }
 
 Server::Server(ServeOptions options) : impl_(std::make_unique<Impl>()) {
@@ -136,9 +143,8 @@ Server::Server(ServeOptions options) : impl_(std::make_unique<Impl>()) {
     if (s.options.tls) {
         if (s.options.tls->client_ca_file && s.options.tls->client_ca_file->empty())
             s.options.tls->client_ca_file.reset();
-        s.tls.emplace(serve_detail::load_tls_material(*s.options.tls, s.options.scan.unlock_key.get()));
-        s.tls->verifier.clock = [impl = &s] { return impl->now(); };
-        s.tls->verifier.log = [impl = &s](std::string_view line) { impl->log(line); };
+        s.tls_stamps = serve_detail::stat_tls_files(*s.options.tls);
+        s.tls = s.load_tls();
     }
     if (s.options.webhooks) {
         if (!s.options.webhook_secret)
@@ -155,8 +161,10 @@ Server::Server(ServeOptions options) : impl_(std::make_unique<Impl>()) {
         if (!impl->webhooks) return std::nullopt;
         return impl->webhooks->counters();
     };
+    s.routes.front_counters = [impl = &s] {
+        return impl->front ? impl->front->counters() : serve_detail::FrontCounters{};
+    };
     s.routes.log = [impl = &s](std::string_view line) { impl->log(line); };
-    s.routes.max_header_count = s.options.max_header_count;
 }
 
 Server::~Server() { stop(); }
@@ -169,35 +177,21 @@ void Server::start() {
         s.started = true;
     }
     s.rescan();
-    s.create_http_server();
-    const ListenAddress& at = s.options.listen;
-    if (at.port == 0) {
-        s.bound_port = s.http->bind_to_any_port(at.host);
-    } else if (s.http->bind_to_port(at.host, at.port)) {
-        s.bound_port = at.port;
-    }
-    if (s.bound_port <= 0)
-        throw Error(at.host + ":" + std::to_string(at.port), "cannot listen on this address",
-                    "is another process using the port, or the address not on this host?");
-    s.listener = std::thread([impl = &s] {
-        block_sigpipe_on_this_thread();
-        impl->http->listen_after_bind();
-        impl->listener_exited = true;
-    });
-    // httplib's stop() is a no-op until the accept loop runs: wait for it, so that a stop()
-    // right after start() cannot leave the listener running.
-    while (!s.http->is_running() && !s.listener_exited) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    s.create_front();
+    s.front->start(s.options.listen);
     s.scanner = std::thread([impl = &s] {
         block_sigpipe_on_this_thread();
         impl->scan_loop();
     });
+    const ListenAddress& at = s.options.listen;
     s.log("level=info msg=listening address=" + logfmt_value(at.host) + " port=" +
-          std::to_string(s.bound_port) + " tls=" + (s.tls ? "true" : "false") +
-          " client_auth=" + (s.tls && s.tls->require_client_certificate ? "true" : "false") +
-          " dirs=" + std::to_string(s.options.scan.dirs.size()));
+          std::to_string(s.front->port()) + " tls=" + (s.tls ? "true" : "false") +
+          " client_auth=" + (s.tls && s.tls->material.require_client_certificate ? "true" : "false") +
+          " dirs=" + std::to_string(s.options.scan.dirs.size()) +
+          " max_connections=" + std::to_string(s.front->max_connections()));
 }
 
-int Server::port() const { return impl_->bound_port; }
+int Server::port() const { return impl_->front ? impl_->front->port() : -1; }
 
 void Server::stop() {
     Impl& s = *impl_;
@@ -207,8 +201,7 @@ void Server::stop() {
         s.stopping = true;
     }
     s.stop_signal.notify_all();
-    if (s.http) s.http->stop();
-    if (s.listener.joinable()) s.listener.join();
+    if (s.front) s.front->stop();
     if (s.scanner.joinable()) s.scanner.join();
     if (s.webhooks) s.webhooks->stop();
     {

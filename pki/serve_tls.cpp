@@ -15,7 +15,9 @@
 #include "swarmpki/webhook.hpp"
 
 #include <openssl/x509_vfy.h>
+#include <sys/stat.h>
 
+#include <cerrno>
 #include <filesystem>
 
 namespace swarmpki::serve_detail {
@@ -38,15 +40,29 @@ int verify_error_for(const std::string& failure_code) {
     return X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY;
 }
 
+// TLS 1.2 suites: ECDHE with an AEAD cipher only (no CBC, no static RSA key exchange), for both
+// key types a server certificate may have. TLS 1.3's suites are all AEAD and stay OpenSSL's.
+constexpr const char* kTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
 void log_refusal(const ClientVerifier& verifier, const std::string& subject,
-                 const std::string& reason) {
+                 const std::string& reason, const std::string& remote) {
     if (verifier.log)
         verifier.log("level=warn msg=\"client certificate refused\" subject=" +
-                     logfmt_value(subject) + " reason=" + logfmt_value(reason));
+                     logfmt_value(subject) + " reason=" + logfmt_value(reason) +
+                     " remote=" + logfmt_value(remote));
+}
+
+const SSL* ssl_of(X509_STORE_CTX* store_ctx) {
+    return static_cast<const SSL*>(
+        X509_STORE_CTX_get_ex_data(store_ctx, SSL_get_ex_data_X509_STORE_CTX_idx()));
 }
 
 int verify_client_chain(X509_STORE_CTX* store_ctx, void* arg) {
     const auto& verifier = *static_cast<const ClientVerifier*>(arg);
+    const std::string remote = remote_of(ssl_of(store_ctx));
     X509* leaf_borrowed = X509_STORE_CTX_get0_cert(store_ctx);
     STACK_OF(X509)* presented = X509_STORE_CTX_get0_untrusted(store_ctx);
     if (leaf_borrowed == nullptr) {
@@ -57,7 +73,7 @@ int verify_client_chain(X509_STORE_CTX* store_ctx, void* arg) {
         Certificate leaf = Certificate::from_handle(ossl::up_ref(leaf_borrowed));
         int count = presented ? sk_X509_num(presented) : 0;
         if (count > kMaxPresentedCertificates) {
-            log_refusal(verifier, leaf.subject(), "too many certificates presented");
+            log_refusal(verifier, leaf.subject(), "too many certificates presented", remote);
             X509_STORE_CTX_set_error(store_ctx, X509_V_ERR_CERT_CHAIN_TOO_LONG);
             return 0;
         }
@@ -70,20 +86,21 @@ int verify_client_chain(X509_STORE_CTX* store_ctx, void* arg) {
         Instant now = verifier.clock ? verifier.clock() : wall_clock_now();
         ChainVerification result = verify_chain(leaf, intermediates, verifier.roots, now);
         if (!result.verified) {
-            log_refusal(verifier, leaf.subject(), result.failure);
+            log_refusal(verifier, leaf.subject(), result.failure, remote);
             X509_STORE_CTX_set_error(store_ctx, verify_error_for(result.failure_code));
             return 0;
         }
         const ExtendedKeyUsage& eku = leaf.extended_key_usage();
         if (eku.present && !eku.client_auth) {
-            log_refusal(verifier, leaf.subject(), "certificate is not for client authentication");
+            log_refusal(verifier, leaf.subject(), "certificate is not for client authentication",
+                        remote);
             X509_STORE_CTX_set_error(store_ctx, X509_V_ERR_INVALID_PURPOSE);
             return 0;
         }
         X509_STORE_CTX_set_error(store_ctx, X509_V_OK);
         return 1;
     } catch (const std::exception& e) {
-        log_refusal(verifier, "(unparsable certificate)", e.what());
+        log_refusal(verifier, "(unparsable certificate)", e.what(), remote);
         X509_STORE_CTX_set_error(store_ctx, X509_V_ERR_UNSPECIFIED);
         return 0;
     }
@@ -120,7 +137,14 @@ TlsMaterial load_tls_material(const TlsSettings& settings, const SecretBytes* un
 
 bool configure_server_context(SSL_CTX& ctx, const TlsMaterial& material) {
     if (SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION) != 1) return false;
-    SSL_CTX_set_options(&ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    if (SSL_CTX_set_cipher_list(&ctx, kTls12Ciphers) != 1) return false;
+    // No resumption: a resumed session skips the client-certificate check, so every connection
+    // is verified against the current roots at the current clock (and, after a reload, against
+    // the new ones). Scrapers keep their connection alive instead.
+    SSL_CTX_set_options(&ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+                                  SSL_OP_NO_COMPRESSION | SSL_OP_NO_TICKET);
+    SSL_CTX_set_session_cache_mode(&ctx, SSL_SESS_CACHE_OFF);
+    if (SSL_CTX_set_num_tickets(&ctx, 0) != 1) return false;
     if (SSL_CTX_use_certificate(&ctx, material.chain.front().get0()) != 1) return false;
     for (std::size_t i = 1; i < material.chain.size(); ++i)
         if (SSL_CTX_add1_chain_cert(&ctx, material.chain[i].get0()) != 1) return false;
@@ -136,6 +160,56 @@ bool configure_server_context(SSL_CTX& ctx, const TlsMaterial& material) {
         SSL_CTX_set_verify(&ctx, SSL_VERIFY_NONE, nullptr);
     }
     return true;
+}
+
+std::shared_ptr<const TlsContext> build_tls_context(const TlsSettings& settings,
+                                                    const SecretBytes* unlock_key,
+                                                    std::function<Instant()> clock,
+                                                    std::function<void(std::string_view)> log) {
+    auto context =
+        std::make_shared<TlsContext>(TlsContext{load_tls_material(settings, unlock_key), nullptr});
+    context->material.verifier.clock = std::move(clock);
+    context->material.verifier.log = std::move(log);
+    context->ctx.reset(SSL_CTX_new(TLS_server_method()));
+    if (!context->ctx || !configure_server_context(*context->ctx, context->material))
+        throw Error(settings.cert_file,
+                    "cannot set up TLS with this certificate and key: " + ossl::drain_errors(),
+                    "check that the files are a certificate chain and its key");
+    // The front writes from a worker on a non-blocking socket: a write may be retried after
+    // WANT_WRITE with the same bytes, and a short write is fine. Idle connections give their
+    // read and write buffers back (tens of kilobytes each, times hundreds of connections).
+    SSL_CTX_set_mode(context->ctx.get(), SSL_MODE_ENABLE_PARTIAL_WRITE |
+                                             SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                                             SSL_MODE_RELEASE_BUFFERS);
+    return context;
+}
+
+TlsFileStamps stat_tls_files(const TlsSettings& settings) {
+    auto stamp = [](const std::string& path) {
+        FileStamp s;
+        struct stat info {};
+        if (::stat(path.c_str(), &info) != 0) {
+            s.error = errno;
+            return s;
+        }
+        s.device = info.st_dev;
+        s.inode = info.st_ino;
+        s.size = info.st_size;
+        s.mtime_ns = info.st_mtim.tv_sec * 1000000000LL + info.st_mtim.tv_nsec;
+        s.ctime_ns = info.st_ctim.tv_sec * 1000000000LL + info.st_ctim.tv_nsec;
+        return s;
+    };
+    TlsFileStamps stamps;
+    stamps[0] = stamp(settings.cert_file);
+    stamps[1] = stamp(settings.key_file);
+    if (settings.client_ca_file) stamps[2] = stamp(*settings.client_ca_file);
+    return stamps;
+}
+
+std::string remote_of(const SSL* ssl) {
+    if (ssl == nullptr) return {};
+    const auto* remote = static_cast<const std::string*>(SSL_get_app_data(ssl));
+    return remote ? *remote : std::string();
 }
 
 std::string peer_common_name(const SSL* ssl) {

@@ -2,8 +2,10 @@
 // a mid-rotation chain that OpenSSL's default verifier refuses), a node of another swarm and a
 // client without a certificate are not; autolocked server keys load with the unlock key.
 #include "support.hpp"
+#include "test_node_writer.hpp"
 #include "test_serve_support.hpp"
 #include "test_webhook_receiver.hpp"
+#include "swarmpki/ca.hpp"
 #include "swarmpki/certificate.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/pem.hpp"
@@ -22,21 +24,8 @@ namespace {
 json scenario(const std::string& name) { return test::fixture_scenario(name); }
 Instant captured_at(const std::string& name) { return *parse_rfc3339(test::fixture_captured_at(name)); }
 
-// A node's certificate chain and key, loaded by the core: the key files carry PEM headers that
-// httplib's file-path constructor (OpenSSL's PEM reader) would refuse.
-struct ClientIdentity {
-    std::vector<Certificate> chain;
-    std::optional<PrivateKey> key;
-};
-
-ClientIdentity identity_of(const fs::path& dir) {
-    ClientIdentity id;
-    id.chain = load_certificate_file((dir / "swarm-node.crt").string());
-    std::string text = test::read_text(dir / "swarm-node.key");
-    auto bundle = parse_pem_or_throw(text, "key");
-    id.key.emplace(load_private_key(key_block_of(bundle, "key"), nullptr, "key"));
-    return id;
-}
+using test::ClientIdentity;
+using test::identity_of;
 
 // GET /metrics over TLS; nullopt when the handshake (or the request) is refused.
 std::optional<int> scrape(int port, const ClientIdentity* id) {
@@ -105,7 +94,8 @@ TEST_CASE("mutual TLS with --tls-from-dir admits the swarm's nodes and only them
         REQUIRE(issue.exit_code == 0);
         auto stranger = identity_of(tmp / "other");
         CHECK_FALSE(scrape(server.port(), &stranger));
-        CHECK(logs.count("msg=\"client certificate refused\" subject=\"CN=othernode") == 1);
+        CHECK(logs.count_with({"msg=\"client certificate refused\" subject=\"CN=othernode",
+                               " remote=127.0.0.1"}) == 1);
     }
     SECTION("a node of this cluster after a rotation to another root is refused") {
         auto rotated = test::copy_node_dir("external-root", "worker1", tmp / "ext");
@@ -197,4 +187,81 @@ TEST_CASE("serve refuses a TLS key that does not match the certificate", "[serve
                   (m1 / "swarm-node.crt").string() +
                   " (give the key that belongs to that certificate)");
     }
+}
+
+TEST_CASE("serve's TLS 1.2 offers only ECDHE with AEAD ciphers; TLS 1.3 is unchanged", "[serve]") {
+    test::TempDir tmp;
+    auto w1 = test::simple_node(tmp / "w1", create_root({}, test::kNodeIssuedAt)).dir;
+    Logs logs;
+    auto options = test::loopback_serve_options({w1.string()}, test::kNodeIssuedAt + 1h, logs);
+    options.tls = TlsSettings{(w1 / "swarm-node.crt").string(), (w1 / "swarm-node.key").string(), {}};
+    Server server(options);
+    server.start();
+    auto status_with = [&](int version, const char* ciphers) {
+        auto ctx = test::client_context();
+        SSL_CTX_set_max_proto_version(ctx.get(), version);
+        if (ciphers) REQUIRE(SSL_CTX_set_cipher_list(ctx.get(), ciphers) == 1);
+        return test::timed_scrape(server.port(), ctx.get()).status;
+    };
+    // The node key is ECDSA P-256: these are the CBC suites a TLS 1.2 client could ask for.
+    CHECK(status_with(TLS1_2_VERSION, "ECDHE-ECDSA-AES128-SHA") == 0);
+    CHECK(status_with(TLS1_2_VERSION, "ECDHE-ECDSA-AES256-SHA384") == 0);
+    CHECK(status_with(TLS1_2_VERSION, "ECDHE-ECDSA-AES128-GCM-SHA256") == 200);
+    CHECK(status_with(TLS1_2_VERSION, "ECDHE-ECDSA-AES256-GCM-SHA384") == 200);
+    CHECK(status_with(TLS1_2_VERSION, "ECDHE-ECDSA-CHACHA20-POLY1305") == 200);
+    CHECK(status_with(TLS1_3_VERSION, nullptr) == 200);
+    CHECK(logs.count("msg=\"tls handshake failed\" remote=127.0.0.1 error=") == 2);
+    server.stop();
+}
+
+TEST_CASE("serve reloads its certificate, key and client CA when a rotation replaces them",
+          "[serve]") {
+    test::TempDir tmp;
+    // The served directory starts on one root; a rotation writes a new root and a leaf under
+    // it (staged beside it, then renamed in, as the engine renames).
+    RootCa old_root = create_root({}, test::kNodeIssuedAt);
+    RootCa new_root = create_root({}, test::kNodeIssuedAt);
+    auto served = test::simple_node(tmp / "served", old_root);
+    auto staged = test::simple_node(tmp / "staged", new_root);
+    auto old_client = identity_of(test::simple_node(tmp / "old-client", old_root).dir);
+    auto new_client = identity_of(test::simple_node(tmp / "new-client", new_root).dir);
+    auto old_ctx = test::client_context(&old_client);
+    auto new_ctx = test::client_context(&new_client);
+    Logs logs;
+    auto options = test::loopback_serve_options({served.dir.string()}, test::kNodeIssuedAt + 1h, logs);
+    options.tls = tls_from_node_directory(served.dir.string());
+    Server server(options);
+    server.start();
+
+    auto before = test::timed_scrape(server.port(), old_ctx.get());
+    CHECK(before.status == 200);
+    CHECK(before.peer_serial == served.leaf.serial_hex());
+    CHECK(test::timed_scrape(server.port(), new_ctx.get()).status == 0);
+
+    for (const char* name : {"swarm-root-ca.crt", "swarm-node.key", "swarm-node.crt"})
+        fs::rename(staged.dir / name, served.dir / name);
+    server.rescan();
+    CHECK(logs.count("level=info msg=\"tls material reloaded\" cert=" +
+                     (served.dir / "swarm-node.crt").string()) == 1);
+    auto after = test::timed_scrape(server.port(), new_ctx.get());
+    CHECK(after.status == 200);
+    CHECK(after.peer_serial == staged.leaf.serial_hex());
+    CHECK(test::timed_scrape(server.port(), old_ctx.get()).status == 0);
+    CHECK(logs.count("msg=\"client certificate refused\"") == 2);  // new before, old after
+
+    SECTION("broken new files leave the working material in place, reported once") {
+        test::write_text(served.dir / "swarm-node.key", "not a key\n");
+        server.rescan();
+        server.rescan();
+        CHECK(logs.count("level=error msg=\"tls material reload failed, serving the previous "
+                         "material\" error=\"" +
+                         (served.dir / "swarm-node.key").string()) == 1);
+        CHECK(test::timed_scrape(server.port(), new_ctx.get()).status == 200);
+        CHECK(logs.count("tls material reloaded") == 1);
+    }
+    SECTION("an unchanged directory is not reloaded") {
+        server.rescan();
+        CHECK(logs.count("tls material") == 1);
+    }
+    server.stop();
 }

@@ -15,6 +15,7 @@
 #include "swarmpki/time.hpp"
 #include "swarmpki/webhook.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -74,16 +75,30 @@ TlsSettings tls_from_node_directory(const std::string& dir);
 
 // ---- The server ----
 
+// What any client that can reach the port may hold (docs/serve.md states each one). A bounded
+// front owns every connection until its request head is complete; only then does a worker hand
+// it to cpp-httplib. Tests shorten the timeouts.
+struct ServeLimits {
+    std::size_t max_connections = 512;  // open at once, handshakes and idle keep-alive included;
+                                        // lowered to fit RLIMIT_NOFILE when that is smaller
+    std::size_t max_header_bytes = 16 * 1024;  // one request head: request line and fields
+    std::size_t max_header_fields = 64;
+    std::chrono::milliseconds tls_handshake_timeout{3000};  // from the accept
+    // For a whole request head, from when the connection is ready for it (accepted, handshake
+    // done, or the previous response sent): covers idle keep-alive and slow (trickled) heads.
+    std::chrono::milliseconds header_timeout{5000};
+    std::chrono::milliseconds write_timeout{10000};  // for a whole response
+    std::size_t keep_alive_max_requests = 1000;      // per connection
+};
+
 struct ServeOptions {
     ListenAddress listen{"127.0.0.1", 9323};
     ScanSettings scan;
     std::chrono::milliseconds interval{60000};
     std::optional<TlsSettings> tls;
     bool allow_insecure_public = false;
-    std::size_t worker_threads = 32;      // concurrent connections served
-    std::size_t max_header_count = 64;
-    std::size_t max_payload_bytes = 4096;  // GETs have no body; anything larger is refused
-    std::chrono::seconds read_timeout{5}, write_timeout{5};
+    std::size_t worker_threads = 8;  // requests processed at once (connections are the front's)
+    ServeLimits limits;
     std::optional<DeliveryOptions> webhooks;  // with `webhook_secret`
     std::shared_ptr<const SecretBytes> webhook_secret;
     std::string event_source = "swarmpki://localhost/serve";

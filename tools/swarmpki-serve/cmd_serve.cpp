@@ -36,7 +36,10 @@ const HelpText kHelp = {
     "With --webhook, posts a signed JSON event (Standard Webhooks: webhook-id,\n"
     "webhook-timestamp, webhook-signature) whenever a certificate changes status, a rotation\n"
     "starts or completes, a trust root changes or a scan fails. One logfmt line per request on\n"
-    "stderr. SIGTERM or SIGINT stops it cleanly.",
+    "stderr. Changed TLS files are reloaded at the next scan. Clients are bounded: at most 512\n"
+    "connections, 3 s for a TLS handshake, 5 s for a request head (idle keep-alive included),\n"
+    "16 KiB of head, GET and HEAD only, no request bodies (docs/serve.md). SIGTERM or SIGINT\n"
+    "stops it cleanly.",
     "  swarmpki serve --dir /var/lib/docker/swarm/certificates\n"
     "  swarmpki serve --listen 0.0.0.0:9323 --tls-from-dir /var/lib/docker/swarm/certificates \\\n"
     "      --dir /var/lib/docker/swarm/certificates --unlock-key-file /root/unlock-key\n"
