@@ -1,8 +1,9 @@
 // CA directories (`ca init`) and node directories laid out as on a real node.
 //
-// Writes follow the engine's habits: every file atomically (temporary file, fsync, rename),
-// certificates 0644, keys 0600, directory 0755. We refuse to replace files unless told to, and we
-// check every target before writing any, so a refusal leaves nothing half-written.
+// Writes follow the engine's habits: certificates 0644, keys 0600, a new directory 0755. The files
+// of a directory belong together (a certificate beside another root's key is worse than either
+// alone), so the directory is written as a whole and swapped in at once (StagedDirectory): a
+// refusal or a failure at any file leaves the old set as it was.
 #include "swarmpki/ca.hpp"
 #include "swarmpki/chain.hpp"
 
@@ -35,28 +36,24 @@ Certificate single_certificate(const std::string& path) {
 }
 
 struct PendingFile {
-    std::string path;
+    const char* name;
     std::string bytes;
     std::uint32_t mode;
 };
 
-// Refuses before writing anything, then writes and commits every file.
-void write_all(const std::vector<PendingFile>& files, Overwrite overwrite) {
-    if (overwrite == Overwrite::no)
-        for (const PendingFile& f : files)
-            if (file_facts(f.path).exists)
-                throw Error(f.path, "already exists", "pass --force to replace it, or choose another --out");
-    std::vector<std::unique_ptr<AtomicFile>> open;
-    for (const PendingFile& f : files) {
-        open.push_back(std::make_unique<AtomicFile>(f.path, f.mode, overwrite));
-        open.back()->write(f.bytes);
-    }
-    for (auto& file : open) file->commit();
+void write_all(const std::string& dir, const std::vector<PendingFile>& files,
+               std::vector<std::string> names, Overwrite overwrite) {
+    StagedDirectory staged(dir, overwrite, std::move(names));
+    for (const PendingFile& f : files) staged.write(f.name, f.bytes, f.mode);
+    staged.commit();
 }
 
 }  // namespace
 
 CaDirectory load_ca_directory(const std::string& dir) {
+    // Whoever may write the directory may swap the key that signs; a missing directory is
+    // reported as its missing root file below.
+    if (file_facts(dir).exists) check_directory_is_callers(dir);
     std::string root_path = join(dir, kRootCertFile);
     std::string key_path = join(dir, kRootKeyFile);
     std::string cross_path = join(dir, kCrossSignedFile);
@@ -89,18 +86,18 @@ void write_ca_directory(const std::string& dir, const RootCa& root, Overwrite ov
     // The engine keeps its root key as SEC1 `EC PRIVATE KEY`; RSA keys go out as PKCS#8.
     bool ec = EVP_PKEY_get_base_id(root.key.get0()) == EVP_PKEY_EC;
     std::string key_pem = ec ? encode_sec1_pem(root.key) : encode_pkcs8_pem(root.key);
-    ensure_directory(dir, 0755);
-    write_all({{join(dir, kRootCertFile), root.certificate.to_pem(), 0644},
-               {join(dir, kRootKeyFile), key_pem, 0600}},
-              overwrite);
+    // --force replaces a CA directory, an intermediate from an earlier rotation with it: it
+    // belonged to the old key.
+    write_all(dir, {{kRootCertFile, root.certificate.to_pem(), 0644}, {kRootKeyFile, key_pem, 0600}},
+              {kRootCertFile, kRootKeyFile, kCrossSignedFile}, overwrite);
 }
 
 void write_node_directory(const std::string& dir, const NodeFiles& files, Overwrite overwrite) {
-    ensure_directory(dir, 0755);
-    write_all({{join(dir, kRootCertFile), files.root_pem, 0644},
-               {join(dir, kNodeCertFile), files.chain_pem, 0644},
-               {join(dir, kNodeKeyFile), files.key_pem, 0600}},
-              overwrite);
+    write_all(dir,
+              {{kRootCertFile, files.root_pem, 0644},
+               {kNodeCertFile, files.chain_pem, 0644},
+               {kNodeKeyFile, files.key_pem, 0600}},
+              {kRootCertFile, kNodeCertFile, kNodeKeyFile}, overwrite);
 }
 
 }  // namespace swarmpki

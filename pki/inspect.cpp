@@ -110,6 +110,8 @@ void evaluate_key(const CertificatesDirectory& dir, const Certificate* leaf, con
     key.mode = format_mode(file.entry.facts.mode);
     key.owner = file.entry.facts.owner;
     if (key.encrypted && options.unlock_key == nullptr) return;
+    // Refused parameters are a finding (key-kdf-refused), not an error: no derivation is tried.
+    if (file.facts.encryption_refused) return;
     try {
         PrivateKey loaded = load_private_key(file.key.block(), key.encrypted ? options.unlock_key
                                                                              : nullptr,

@@ -177,7 +177,15 @@ void check_key(const CertificatesDirectory& dir, const KeyReport& key, const Lea
             "swarm-node.key does not match the node certificate's public key",
             "the node cannot use this pair: restore the key written with the certificate (see "
             "any .swarm-node.crt), or leave and join again");
-    if (key.encrypted && !unlock_key_given)
+    if (file.facts.encryption_refused)
+        add(out, Severity::warning, "key-kdf-refused",
+            "swarm-node.key is encrypted with " + *file.facts.encryption_refused +
+                "; the engine writes PBKDF2-HMAC-SHA1, 2048 iterations, AES-256-CBC, and swarmpki "
+                "derives no key from other parameters, so whether it matches the certificate was "
+                "not checked",
+            "the engine did not write this key: restore the node's own key, or leave and join "
+            "again");
+    else if (key.encrypted && !unlock_key_given)
         add(out, Severity::notice, "key-locked",
             "the key is encrypted (autolock); whether it matches the certificate was not checked",
             "give the unlock key (--unlock-key-file, --unlock-key-stdin or SWARMPKI_UNLOCK_KEY) "

@@ -10,6 +10,8 @@
 #include <openssl/x509.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <memory>
 
 namespace swarmpki {
 
@@ -35,6 +37,7 @@ KeyFileFacts describe_key_block(const PemBlock& block) {
     if (block.type == "ENCRYPTED PRIVATE KEY") {
         facts.encoding = KeyEncoding::pkcs8_encrypted;
         facts.encrypted = true;
+        facts.encryption_refused = refused_key_encryption(block.der);
     } else if (legacy_encrypted) {
         facts.encoding = KeyEncoding::legacy_encrypted;
         facts.encrypted = true;
@@ -216,6 +219,94 @@ ossl::UniquePtr<EVP_PKEY> decrypt_legacy(const PemBlock& block, const SecretByte
 
 }  // namespace
 
+namespace {
+
+// PBES2 and PBKDF2 parameters through OpenSSL's own ASN.1 items (as EcPrivateKey above).
+template <typename T>
+struct ItemDeleter {
+    const ASN1_ITEM* item;
+    void operator()(T* value) const noexcept { ASN1_item_free(reinterpret_cast<ASN1_VALUE*>(value), item); }
+};
+template <typename T>
+using Item = std::unique_ptr<T, ItemDeleter<T>>;
+
+// An AlgorithmIdentifier's SEQUENCE parameter decoded as `item`; null when it is not one.
+template <typename T>
+Item<T> unpack_parameter(int type, const void* value, const ASN1_ITEM* item) {
+    if (type != V_ASN1_SEQUENCE || value == nullptr) return Item<T>(nullptr, ItemDeleter<T>{item});
+    return Item<T>(static_cast<T*>(ASN1_item_unpack(static_cast<const ASN1_STRING*>(value), item)),
+                   ItemDeleter<T>{item});
+}
+
+std::string algorithm_name(const ASN1_OBJECT* object) {
+    char text[128];
+    int nid = OBJ_obj2nid(object);
+    if (nid != NID_undef) return OBJ_nid2sn(nid);
+    if (OBJ_obj2txt(text, sizeof text, object, 1) <= 0) return "an unknown algorithm";
+    return text;
+}
+
+std::optional<std::string> refused_pbkdf2(const X509_ALGOR* kdf) {
+    const ASN1_OBJECT* kdf_oid = nullptr;
+    int type = 0;
+    const void* value = nullptr;
+    X509_ALGOR_get0(&kdf_oid, &type, &value, kdf);
+    if (OBJ_obj2nid(kdf_oid) != NID_id_pbkdf2)
+        return "key derivation " + algorithm_name(kdf_oid) + ", not PBKDF2";
+    auto params = unpack_parameter<PBKDF2PARAM>(type, value, ASN1_ITEM_rptr(PBKDF2PARAM));
+    if (!params) return std::string("PBKDF2 parameters that do not parse");
+    if (params->salt == nullptr || params->salt->type != V_ASN1_OCTET_STRING)
+        return std::string("a PBKDF2 salt that is not an OCTET STRING");
+    std::int64_t iterations = 0;
+    if (ASN1_INTEGER_get_int64(&iterations, params->iter) != 1 || iterations < 1)
+        return std::string("a PBKDF2 iteration count that is not a positive number");
+    if (iterations > kMaxPbkdf2Iterations)
+        return "PBKDF2 with " + std::to_string(iterations) + " iterations, over the " +
+               std::to_string(kMaxPbkdf2Iterations) + " swarmpki accepts";
+    std::int64_t key_length = 32;
+    if (params->keylength != nullptr &&
+        (ASN1_INTEGER_get_int64(&key_length, params->keylength) != 1 || key_length != 32))
+        return "a PBKDF2 key length of " + std::to_string(key_length) + ", not 32";
+    if (params->prf != nullptr) {
+        const ASN1_OBJECT* prf = nullptr;
+        X509_ALGOR_get0(&prf, nullptr, nullptr, params->prf);
+        if (OBJ_obj2nid(prf) != NID_hmacWithSHA1)
+            return "PBKDF2 with " + algorithm_name(prf) + ", not hmacWithSHA1";
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> refused_key_encryption(const Bytes& der) {
+    const unsigned char* cursor = der.data();
+    ossl::UniquePtr<X509_SIG> sealed(d2i_X509_SIG(nullptr, &cursor, static_cast<long>(der.size())));
+    if (!sealed) {
+        ossl::drain_errors();
+        return std::string("an EncryptedPrivateKeyInfo that does not parse");
+    }
+    const X509_ALGOR* scheme = nullptr;
+    X509_SIG_get0(sealed.get(), &scheme, nullptr);
+    const ASN1_OBJECT* scheme_oid = nullptr;
+    int type = 0;
+    const void* value = nullptr;
+    X509_ALGOR_get0(&scheme_oid, &type, &value, scheme);
+    if (OBJ_obj2nid(scheme_oid) != NID_pbes2)
+        return "encryption scheme " + algorithm_name(scheme_oid) + ", not PBES2";
+    auto pbes2 = unpack_parameter<PBE2PARAM>(type, value, ASN1_ITEM_rptr(PBE2PARAM));
+    ossl::drain_errors();
+    if (!pbes2) return std::string("PBES2 parameters that do not parse");
+    if (auto kdf = refused_pbkdf2(pbes2->keyfunc)) {
+        ossl::drain_errors();
+        return kdf;
+    }
+    const ASN1_OBJECT* cipher = nullptr;
+    X509_ALGOR_get0(&cipher, nullptr, nullptr, pbes2->encryption);
+    if (OBJ_obj2nid(cipher) != NID_aes_256_cbc)
+        return "cipher " + algorithm_name(cipher) + ", not AES-256-CBC";
+    return std::nullopt;
+}
+
 PrivateKey load_private_key(const PemBlock& block, const SecretBytes* password,
                             const std::string& path) {
     KeyFileFacts facts = describe_key_block(block);
@@ -224,6 +315,11 @@ PrivateKey load_private_key(const PemBlock& block, const SecretBytes* password,
                     "point at the node key (swarm-node.key)", ReadFailure::bad_pem);
     ossl::UniquePtr<EVP_PKEY> key;
     if (facts.encrypted) {
+        // Before the password check too: what is refused is the file, whatever key comes.
+        if (facts.encryption_refused)
+            throw Error(path, "key encryption refused: " + *facts.encryption_refused,
+                        "the engine writes PBKDF2-HMAC-SHA1 with 2048 iterations and AES-256-CBC; "
+                        "restore the node's own key");
         if (password == nullptr || password->empty())
             throw Error(path, "key is encrypted (autolock) and no unlock key was given",
                         "pass --unlock-key-file, --unlock-key-stdin or SWARMPKI_UNLOCK_KEY");

@@ -5,17 +5,18 @@
 //   DIR/old-root/, DIR/new-root/   CA directories (swarm-root-ca.crt, swarm-root-ca.key)
 //   DIR/cross-signed-ca.crt   the cross-signed intermediate
 //   DIR/join-tokens           the cluster's tokens at the end (mode 0600: they hold secrets)
+//
+// The tree is written into a fresh sibling directory and swapped in whole (StagedDirectory): a
+// failure at any file, or --force over an earlier run, never leaves a mix of two runs.
 #include "swarmpki/rotation.hpp"
 
 #include "rotation_internal.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/pem.hpp"
 
-#include <filesystem>
+#include <string>
 
 namespace swarmpki {
-
-namespace fs = std::filesystem;
 
 void write_rotation_output(const RotationOptions& options, const RotationReport& /*report*/,
                            std::vector<rotation_detail::SimNode>& nodes,
@@ -24,22 +25,16 @@ void write_rotation_output(const RotationOptions& options, const RotationReport&
                            const std::string& new_root_pem, const std::string& new_root_key_pem,
                            const std::string& cross_pem, const std::string& tokens_text,
                            bool switched) {
-    fs::path dir(*options.out_dir);
-    std::error_code ec;
-    if (options.overwrite == Overwrite::no && fs::exists(dir, ec) && !fs::is_empty(dir, ec))
-        throw Error(dir.string(), "already exists and is not empty", "choose a new --out or pass --force");
-    ensure_directory(dir.string(), 0755);
-    auto write = [&](const fs::path& path, const std::string& bytes, std::uint32_t mode) {
-        write_file_atomically(path.string(), bytes, mode, options.overwrite);
-    };
+    StagedDirectory staged(*options.out_dir, options.overwrite,
+                           {"old-root", "new-root", "cross-signed-ca.crt", "join-tokens", "nodes",
+                            "stranded"});
     for (auto [name, pem, key] : {std::tuple{"old-root", &old_root_pem, &old_root_key_pem},
                                   std::tuple{"new-root", &new_root_pem, &new_root_key_pem}}) {
-        ensure_directory((dir / name).string(), 0755);
-        write(dir / name / kRootCertFile, *pem, 0644);
-        write(dir / name / kRootKeyFile, *key, 0600);
+        staged.write(std::string(name) + "/" + kRootCertFile, *pem, 0644);
+        staged.write(std::string(name) + "/" + kRootKeyFile, *key, 0600);
     }
-    write(dir / "cross-signed-ca.crt", cross_pem, 0644);
-    write(dir / "join-tokens", tokens_text, 0600);
+    staged.write("cross-signed-ca.crt", cross_pem, 0644);
+    staged.write("join-tokens", tokens_text, 0600);
 
     rotation_detail::parallel_for_each(
         nodes.size(), options.threads ? options.threads : std::thread::hardware_concurrency(),
@@ -48,13 +43,15 @@ void write_rotation_output(const RotationOptions& options, const RotationReport&
             // A node that never renewed is written with its starting credentials, built here if
             // nothing has looked at them yet.
             const rotation_detail::SimNode& node = starting.credentials(nodes[i]);
-            NodeFiles files;
-            files.root_pem = switched && !node.removed ? new_root_pem : old_root_pem;
-            files.chain_pem = encode_pem("CERTIFICATE", node.leaf_der) + (node.renewed ? cross_pem : "");
-            files.key_pem = node.key_pem;
-            fs::path where = dir / (node.removed ? "stranded" : "nodes") / node.id;
-            write_node_directory(where.string(), files, options.overwrite);
+            std::string where = std::string(node.removed ? "stranded/" : "nodes/") + node.id + "/";
+            staged.write(where + kRootCertFile,
+                         switched && !node.removed ? new_root_pem : old_root_pem, 0644);
+            staged.write(where + kNodeCertFile,
+                         encode_pem("CERTIFICATE", node.leaf_der) + (node.renewed ? cross_pem : ""),
+                         0644);
+            staged.write(where + kNodeKeyFile, node.key_pem, 0600);
         });
+    staged.commit();
 }
 
 }  // namespace swarmpki

@@ -6,11 +6,16 @@
 #include "swarmpki/ca.hpp"
 #include "swarmpki/chain.hpp"
 #include "swarmpki/error.hpp"
+#include "swarmpki/file.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <openssl/bn.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <memory>
 #include <random>
 
@@ -412,4 +417,80 @@ TEST_CASE("CertificateSigner::sign_to_der gives i2d_X509's bytes, and the signat
             }
         }
     }
+}
+
+namespace {
+
+// Fails StagedDirectory's `which`-th file write (1-based) for as long as it lives.
+struct FailingWrite {
+    explicit FailingWrite(int which) {
+        file_detail::before_staged_write = [which, calls = 0](const std::string& relative) mutable {
+            if (++calls == which) throw Error(relative, "injected write failure");
+        };
+    }
+    ~FailingWrite() { file_detail::before_staged_write = nullptr; }
+};
+
+std::vector<std::string> entries_of(const std::filesystem::path& dir) {
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+}  // namespace
+
+TEST_CASE("ca init --force that fails on the second file leaves the old certificate and key", "[ca]") {
+    TempDir tmp;
+    RootCa old_root = create_root({}, kFixtureInit);
+    write_ca_directory((tmp / "ca").string(), old_root, Overwrite::no);
+    std::string old_cert = read_text(tmp / "ca" / "swarm-root-ca.crt");
+    std::string old_key = read_text(tmp / "ca" / "swarm-root-ca.key");
+    RootCa new_root = create_root({}, kFixtureInit);
+    {
+        FailingWrite second(2);
+        CHECK_THROWS_WITH(write_ca_directory((tmp / "ca").string(), new_root, Overwrite::yes),
+                          "swarm-root-ca.key: injected write failure");
+    }
+    CHECK(read_text(tmp / "ca" / "swarm-root-ca.crt") == old_cert);
+    CHECK(read_text(tmp / "ca" / "swarm-root-ca.key") == old_key);
+    CHECK(load_ca_directory((tmp / "ca").string()).root.same_public_key(old_root.certificate));
+    CHECK(entries_of(tmp.path()) == std::vector<std::string>{"ca"});  // no staging directory
+    // Without the failure the new pair replaces the old one, both files.
+    write_ca_directory((tmp / "ca").string(), new_root, Overwrite::yes);
+    CHECK(load_ca_directory((tmp / "ca").string()).root.same_public_key(new_root.certificate));
+    CHECK(entries_of(tmp.path()) == std::vector<std::string>{"ca"});
+}
+
+TEST_CASE("a node directory that fails on any file keeps the old three", "[ca]") {
+    TempDir tmp;
+    RootCa root = create_root({}, kFixtureInit);
+    NodeFiles old_files{root.certificate.to_pem(), "old leaf", "old key"};
+    write_node_directory((tmp / "node").string(), old_files, Overwrite::no);
+    for (int which : {1, 2, 3}) {
+        INFO("failing write " << which);
+        FailingWrite failing(which);
+        CHECK_THROWS(write_node_directory((tmp / "node").string(), {"new root", "new leaf", "new key"},
+                                          Overwrite::yes));
+        CHECK(read_text(tmp / "node" / "swarm-root-ca.crt") == old_files.root_pem);
+        CHECK(read_text(tmp / "node" / "swarm-node.crt") == "old leaf");
+        CHECK(read_text(tmp / "node" / "swarm-node.key") == "old key");
+        CHECK(entries_of(tmp.path()) == std::vector<std::string>{"node"});
+    }
+}
+
+TEST_CASE("load_ca_directory refuses a CA directory another user owns or may change", "[ca]") {
+    TempDir tmp;
+    write_ca_directory((tmp / "ca").string(), create_root({}, kFixtureInit), Overwrite::no);
+    std::string ca = (tmp / "ca").string();
+    REQUIRE(::chmod(ca.c_str(), 0775) == 0);
+    CHECK_THROWS_WITH(load_ca_directory(ca), ca + ": has mode 0775: other users can replace the files in it (`chmod go-w " +
+                                                 ca + "`, or use a directory only you can write)");
+    REQUIRE(::chmod(ca.c_str(), 0755) == 0);
+    CHECK_NOTHROW(load_ca_directory(ca));
+    if (::chown(ca.c_str(), 65534, 65534) != 0) {
+        WARN("cannot chown to 65534 (not root): skipped");
+        return;
+    }
+    CHECK_THROWS_WITH(load_ca_directory(ca), Catch::StartsWith(ca + ": is owned by "));
 }

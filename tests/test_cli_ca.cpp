@@ -7,6 +7,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <filesystem>
 
 using namespace swarmpki;
@@ -126,4 +130,86 @@ TEST_CASE("ca cross-sign, then issue mid-rotation certificates from a rotating C
                              (tmp / "node2").string()});
     CHECK(bad.exit_code == 3);
     CHECK(bad.err.find("certificate key mismatch") != std::string::npos);
+}
+
+namespace {
+
+std::size_t lines_in(const std::string& text) {
+    return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+}  // namespace
+
+TEST_CASE("ca init into an existing 0700 directory leaves it 0700, with --force too", "[cli][ca]") {
+    TempDir tmp;
+    std::filesystem::create_directory(tmp / "root");
+    REQUIRE(::chmod((tmp / "root").c_str(), 0700) == 0);
+    REQUIRE(run_swarmpki({"ca", "init", "--out", (tmp / "root").string(), "-q"}).exit_code == 0);
+    CHECK(mode_of(tmp / "root") == "0700");
+    REQUIRE(run_swarmpki({"ca", "init", "--out", (tmp / "root").string(), "--force", "-q"}).exit_code == 0);
+    CHECK(mode_of(tmp / "root") == "0700");
+    CHECK(mode_of(tmp / "root" / "swarm-root-ca.key") == "0600");
+}
+
+TEST_CASE("ca init refuses a world-writable --out in one line and leaves its sticky bit", "[cli][ca]") {
+    TempDir tmp;
+    std::filesystem::create_directory(tmp / "shared");
+    REQUIRE(::chmod((tmp / "shared").c_str(), 01777) == 0);
+    auto r = run_swarmpki({"ca", "init", "--out", (tmp / "shared").string()});
+    CHECK(r.exit_code == 3);
+    CHECK(lines_in(r.err) == 1);
+    CHECK(r.err.find((tmp / "shared").string() + ": has mode 1777") != std::string::npos);
+    CHECK(r.err.find("chmod go-w") != std::string::npos);
+    CHECK(mode_of(tmp / "shared") == "1777");
+    CHECK(std::filesystem::is_empty(tmp / "shared"));
+}
+
+TEST_CASE("ca init refuses a symlinked --out and changes nothing through it", "[cli][ca]") {
+    TempDir tmp;
+    std::filesystem::create_directory(tmp / "real");
+    REQUIRE(::chmod((tmp / "real").c_str(), 0700) == 0);
+    std::filesystem::create_directory_symlink(tmp / "real", tmp / "link");
+    for (const char* force : {"-q", "--force"}) {
+        auto r = run_swarmpki({"ca", "init", "--out", (tmp / "link").string(), force});
+        CHECK(r.exit_code == 3);
+        CHECK(r.err.find((tmp / "link").string() + ": is a symlink") != std::string::npos);
+    }
+    CHECK(mode_of(tmp / "real") == "0700");
+    CHECK(std::filesystem::is_empty(tmp / "real"));
+    CHECK(std::filesystem::is_symlink(tmp / "link"));
+}
+
+TEST_CASE("ca init under umask 000 makes missing parents 0755 and the key 0600", "[cli][ca]") {
+    TempDir tmp;
+    auto out = tmp / "a" / "b" / "root";
+    auto r = run_program("/bin/sh", {"-c", "umask 000 && exec \"$0\" ca init --out \"$1\" -q", SWARMPKI_BINARY,
+                                     out.string()});
+    REQUIRE(r.exit_code == 0);
+    CHECK(mode_of(tmp / "a") == "0755");
+    CHECK(mode_of(tmp / "a" / "b") == "0755");
+    CHECK(mode_of(out) == "0755");
+    CHECK(mode_of(out / "swarm-root-ca.key") == "0600");
+    CHECK(mode_of(out / "swarm-root-ca.crt") == "0644");
+}
+
+TEST_CASE("ca issue refuses a --ca another user owns and an --out others may change", "[cli][ca]") {
+    TempDir tmp;
+    REQUIRE(run_swarmpki({"ca", "init", "--out", (tmp / "root").string(), "-q"}).exit_code == 0);
+    std::filesystem::create_directory(tmp / "node");
+    REQUIRE(::chmod((tmp / "node").c_str(), 0770) == 0);
+    auto writable = run_swarmpki({"ca", "issue", "--ca", (tmp / "root").string(), "--role", "worker", "--out",
+                                  (tmp / "node").string()});
+    CHECK(writable.exit_code == 3);
+    CHECK(writable.err.find((tmp / "node").string() + ": has mode 0770") != std::string::npos);
+    CHECK(std::filesystem::is_empty(tmp / "node"));
+    if (::chown((tmp / "root").c_str(), 65534, 65534) != 0) {
+        WARN("cannot chown to 65534 (not root): skipped");
+        return;
+    }
+    auto foreign = run_swarmpki({"ca", "issue", "--ca", (tmp / "root").string(), "--role", "worker", "--out",
+                                 (tmp / "node2").string()});
+    CHECK(foreign.exit_code == 3);
+    CHECK(lines_in(foreign.err) == 1);
+    CHECK(foreign.err.find((tmp / "root").string() + ": is owned by ") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(tmp / "node2"));
 }

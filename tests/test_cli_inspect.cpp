@@ -179,6 +179,8 @@ TEST_CASE("inspect takes the unlock key from a file, stdin, the environment or (
     Swarm swarm;
     fs::path dir = write_node(swarm, tmp / "m", NodeRole::manager, kUnlockKey);
     write_text(tmp / "unlock", kUnlockKey + "\n");
+    // Private, as a key file should be: one others could read gets a warning on stderr.
+    fs::permissions(tmp / "unlock", fs::perms::owner_read | fs::perms::owner_write);
 
     RunResult locked = run_swarmpki(inspect_args(dir, {"--format", "json"}));
     CHECK(locked.exit_code == 0);

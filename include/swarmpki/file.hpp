@@ -3,14 +3,23 @@
 // Reads refuse anything over a size cap (1 MiB by default: no swarm PEM file is near it), report
 // dangling symlinks as such, and never follow a path the caller did not give. Writes go to a
 // temporary file in the same directory, are fsynced, and are renamed into place only on an
-// explicit commit(); an AtomicFile destroyed without commit leaves nothing behind.
+// explicit commit(); an AtomicFile destroyed without commit leaves nothing behind. A set of
+// files that belong together (a CA directory, a node directory, a simulated cluster) is written
+// as a whole directory that is swapped in at once (StagedDirectory). Output directories are opened
+// without following a final symlink and written relative to their descriptor; an existing
+// directory's mode is never changed. Secrets are read with a small cap and a warning when others
+// can read them (read_secret_file).
 #pragma once
+
+#include "swarmpki/encoding.hpp"
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace swarmpki {
 
@@ -62,6 +71,8 @@ enum class Overwrite { no, yes };
 class AtomicFile {
 public:
     // Refuses (swarmpki::Error) when `path` exists and overwrite is no.
+    // The file is created with openat relative to its directory, opened once; mode is exact
+    // whatever the umask.
     AtomicFile(std::string path, std::uint32_t mode, Overwrite overwrite = Overwrite::no);
     ~AtomicFile();
     AtomicFile(const AtomicFile&) = delete;
@@ -73,9 +84,11 @@ public:
 
 private:
     std::string path_;
-    std::string temp_path_;
+    std::string name_;       // the file's name inside its directory
+    std::string temp_name_;  // the temporary file's name there
     std::uint32_t mode_;
     Overwrite overwrite_;
+    int dir_fd_ = -1;
     int fd_ = -1;
     bool committed_ = false;
 };
@@ -84,7 +97,91 @@ private:
 void write_file_atomically(const std::string& path, std::string_view bytes, std::uint32_t mode,
                            Overwrite overwrite = Overwrite::no);
 
-// Creates a directory (and parents) with the given mode if missing.
+// Creates a directory (and parents) with the given mode if missing; the mode is set explicitly,
+// so the umask neither widens nor narrows it. An existing directory is left as it is.
 void ensure_directory(const std::string& path, std::uint32_t mode = 0755);
+
+// ---- output and CA directories ----------------------------------------------------------------
+// Refuses (swarmpki::Error: the path, the problem, the remedy) a directory that is not owned by
+// the effective user or that group or other may write: whoever can change it can replace the keys
+// written into it or planted before they are read. `fd` is the open directory.
+void check_directory_is_callers(int fd, const std::string& path);
+// The same for a directory given by path (symlinks followed: a --ca may be a link).
+void check_directory_is_callers(const std::string& path);
+
+// A directory written as a whole. Files go into a fresh sibling (".NAME.swarmpki-XXXXXX", mode
+// 0700 while it is filled), each created exclusively with its exact mode and fsynced; commit()
+// fsyncs the tree and swaps it in with one rename (renameat2 RENAME_EXCHANGE for an existing
+// directory, where the file system has it; else old aside, new in, old removed). So a failure at
+// any file, or a crash, leaves the old set whole, and nothing half-written is ever visible.
+//
+// The target's last component is opened with O_NOFOLLOW: a symlink is refused, never written
+// through. Missing parents are created 0755. An existing target must be the caller's and not
+// writable by group or other (check_directory_is_callers). With Overwrite::no it must be empty;
+// with Overwrite::yes it may hold only `names` (the top-level entries this set writes), since
+// everything in it is replaced. The new directory takes the old one's mode and group (a 0700 CA
+// directory stays 0700), or 0755 when there was none.
+class StagedDirectory {
+public:
+    StagedDirectory(std::string path, Overwrite overwrite, std::vector<std::string> names);
+    ~StagedDirectory();  // removes the staging directory unless committed
+    StagedDirectory(const StagedDirectory&) = delete;
+    StagedDirectory& operator=(const StagedDirectory&) = delete;
+
+    // Writes `relative` ("swarm-node.key", or "nodes/<id>/swarm-node.key": subdirectories are
+    // created 0755). Safe from several threads for distinct files.
+    void write(const std::string& relative, std::string_view bytes, std::uint32_t mode);
+    void commit();
+    const std::string& path() const { return path_; }
+
+private:
+    void swap_in();
+    void remove_staging();
+
+    std::string path_;
+    std::string name_;          // the target's name in its parent
+    std::string staging_name_;  // the staging directory's name there
+    int parent_fd_ = -1;
+    int staging_fd_ = -1;
+    bool target_exists_ = false;
+    std::uint32_t final_mode_ = 0755;
+    std::optional<std::uint32_t> final_group_;  // the replaced directory's
+    bool committed_ = false;
+};
+
+namespace file_detail {
+// Test seam: called with each file's relative path before StagedDirectory::write creates it; a
+// throw there stands for a failed write (disk full, I/O error). Null in production.
+extern std::function<void(const std::string& relative)> before_staged_write;
+}  // namespace file_detail
+
+// ---- secrets ----------------------------------------------------------------------------------
+// Secrets (unlock keys, TLS keys, webhook secrets) are small; a cap keeps a wrong path, a FIFO or
+// a pipe that never ends from filling memory. 4 KiB holds an unlock key (52 bytes) or a webhook
+// secret many times over; a TLS key file with headers needs more: pass kSecretPemReadLimit.
+inline constexpr std::size_t kSecretReadLimit = 4 * 1024;
+inline constexpr std::size_t kSecretPemReadLimit = 64 * 1024;
+
+struct SecretFile {
+    SecretBytes bytes;                   // the whole content, wiped when destroyed
+    std::optional<std::string> warning;  // one line (path, problem, remedy), never the content
+};
+
+// Reads a secret from a regular file or a FIFO (`<(cmd)`, /dev/stdin on a pipe): at most `limit`
+// bytes, else swarmpki::Error naming the path and the cap. A file that group or other can read
+// or change gives a `warning` ("PATH: mode 0644 lets other users read this secret (chmod 600
+// PATH)") for the caller to show; the read still succeeds.
+SecretFile read_secret_file(const std::string& path, std::size_t limit = kSecretReadLimit);
+
+// Reads one line (without its line break) from `fd` (standard input), at most `limit` bytes
+// before the line break, else swarmpki::Error(subject, ...). Reads stop at the first line break
+// or the end of input.
+SecretBytes read_secret_line(int fd, const std::string& subject,
+                             std::size_t limit = kSecretReadLimit);
+
+// Makes this process non-dumpable (prctl PR_SET_DUMPABLE 0: no core dump, no ptrace attach by
+// other processes of the same user, /proc/PID/mem closed to them) and sets RLIMIT_CORE to 0, so a
+// crash while a secret is in memory does not write it to disk. Call before reading the secret.
+void keep_secrets_out_of_core_dumps();
 
 }  // namespace swarmpki

@@ -91,15 +91,36 @@ void add_unlock_key_options(po::options_description& options) {
          "the unlock key itself (visible in ps: prefer the file, stdin or SWARMPKI_UNLOCK_KEY)");
 }
 
+namespace {
+
+std::string text_of(const SecretBytes& secret) {
+    return std::string(reinterpret_cast<const char*>(secret.data()), secret.size());
+}
+
+}  // namespace
+
 std::optional<std::string> read_unlock_key_text(const po::variables_map& vm) {
-    if (vm.count("unlock-key-file")) return read_file(vm["unlock-key-file"].as<std::string>(), 4096);
+    bool given = vm.count("unlock-key-file") || vm.count("unlock-key-stdin") ||
+                 vm.count("unlock-key") || std::getenv("SWARMPKI_UNLOCK_KEY") != nullptr;
+    // The unlock key is the raw KEK of every manager key in the swarm: a core dump (or a same-user
+    // ptrace, or /proc/PID/mem) taken while it is in memory would hold it in the clear. So the
+    // process stops being dumpable and its core limit drops to zero *before* the key is read,
+    // and stays so (the key lives as long as the process, in serve).
+    if (given) keep_secrets_out_of_core_dumps();
+    if (vm.count("unlock-key-file")) {
+        const std::string& path = vm["unlock-key-file"].as<std::string>();
+        SecretFile file = read_secret_file(path, kSecretReadLimit);
+        if (file.warning) std::cerr << "swarmpki: warning: " << *file.warning << "\n";
+        return text_of(file.bytes);
+    }
     if (vm.count("unlock-key-stdin")) {
-        std::string line;
-        std::getline(std::cin, line);
+        // The first line, and at most kSecretReadLimit bytes of it: standard input may be
+        // anything (a wrong file, a stream that never ends).
+        SecretBytes line = read_secret_line(STDIN_FILENO, "standard input", kSecretReadLimit);
         if (line.empty())
             throw Error("standard input", "no unlock key on standard input",
                         "pipe the key from `docker swarm unlock-key -q`");
-        return line;
+        return text_of(line);
     }
     if (vm.count("unlock-key")) {
         std::cerr << "swarmpki: warning: an unlock key on the command line is visible to other "

@@ -61,6 +61,9 @@ void write_stdout(const std::string& document);
 
 // The unlock key from --unlock-key-file, --unlock-key-stdin or SWARMPKI_UNLOCK_KEY, in that
 // order of preference; `--unlock-key` on the command line works with a warning (visible in ps).
+// Any of them first makes the process non-dumpable with no core limit. The file (a FIFO too) and
+// standard input are read up to kSecretReadLimit (4 KiB; stdin: its first line) and refused
+// beyond; a file others can read or change gives a one-line warning on stderr.
 void add_unlock_key_options(po::options_description& options);
 std::optional<std::string> read_unlock_key_text(const po::variables_map& vm);
 
