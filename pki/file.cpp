@@ -586,7 +586,9 @@ Error secret_too_large(const std::string& subject, std::size_t limit) {
                  "give a file holding only the secret", ReadFailure::too_large);
 }
 
-std::optional<std::string> permission_warning(const std::string& path, std::uint32_t mode) {
+}  // namespace
+
+std::optional<std::string> secret_permission_warning(const std::string& path, std::uint32_t mode) {
     if ((mode & 066) == 0) return std::nullopt;
     const char* can = (mode & 044) != 0 && (mode & 022) != 0 ? "read and change"
                       : (mode & 044) != 0                    ? "read"
@@ -594,8 +596,6 @@ std::optional<std::string> permission_warning(const std::string& path, std::uint
     return path + ": mode " + format_mode(mode) + " lets other users " + can +
            " this secret (chmod 600 " + path + ")";
 }
-
-}  // namespace
 
 SecretFile read_secret_file(const std::string& path, std::size_t limit) {
     // O_NONBLOCK: opening a FIFO with no writer must not hang; cleared below for the read.
@@ -626,7 +626,7 @@ SecretFile read_secret_file(const std::string& path, std::size_t limit) {
     int err = errno;
     Bytes bytes(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(filled.value_or(0)));
     OPENSSL_cleanse(buffer.data(), buffer.size());
-    SecretFile secret{SecretBytes(std::move(bytes)), permission_warning(path, st.st_mode & 07777)};
+    SecretFile secret{SecretBytes(std::move(bytes)), secret_permission_warning(path, st.st_mode & 07777)};
     if (!filled) throw open_error(path, err);
     if (*filled > limit) throw secret_too_large(path, limit);
     return secret;

@@ -106,8 +106,11 @@ int verify_client_chain(X509_STORE_CTX* store_ctx, void* arg) {
     }
 }
 
-PrivateKey load_key_file(const std::string& path, const SecretBytes* unlock_key) {
-    std::string text = read_file(path);
+PrivateKey load_key_file(const std::string& path, const SecretBytes* unlock_key,
+                         std::optional<std::string>& warning) {
+    SecretFile file = read_secret_file(path, kSecretPemReadLimit);
+    warning = std::move(file.warning);
+    std::string_view text(reinterpret_cast<const char*>(file.bytes.data()), file.bytes.size());
     PemBundle bundle = parse_pem_or_throw(text, path);
     return load_private_key(key_block_of(bundle, path), unlock_key, path);
 }
@@ -119,12 +122,13 @@ TlsMaterial load_tls_material(const TlsSettings& settings, const SecretBytes* un
     if (chain.empty())
         throw Error(settings.cert_file, "no certificate in the file",
                     "give the server certificate (leaf first, then intermediates)");
-    PrivateKey key = load_key_file(settings.key_file, unlock_key);
+    std::optional<std::string> key_warning;
+    PrivateKey key = load_key_file(settings.key_file, unlock_key, key_warning);
     if (!key.matches(chain.front()))
         throw Error(settings.key_file,
                     "the key does not match the certificate in " + settings.cert_file,
                     "give the key that belongs to that certificate");
-    TlsMaterial material{std::move(chain), std::move(key), false, {}};
+    TlsMaterial material{std::move(chain), std::move(key), false, {}, std::move(key_warning)};
     if (settings.client_ca_file) {
         material.verifier.roots = load_certificate_file(*settings.client_ca_file);
         if (material.verifier.roots.empty())
@@ -168,6 +172,9 @@ std::shared_ptr<const TlsContext> build_tls_context(const TlsSettings& settings,
                                                     std::function<void(std::string_view)> log) {
     auto context =
         std::make_shared<TlsContext>(TlsContext{load_tls_material(settings, unlock_key), nullptr});
+    if (context->material.key_warning && log)
+        log("level=warn msg=\"tls key readable by other users\" detail=" +
+            logfmt_value(*context->material.key_warning));
     context->material.verifier.clock = std::move(clock);
     context->material.verifier.log = std::move(log);
     context->ctx.reset(SSL_CTX_new(TLS_server_method()));

@@ -15,6 +15,8 @@
 #include <array>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -31,6 +33,7 @@ struct TlsMaterial {
     PrivateKey key;
     bool require_client_certificate = false;
     ClientVerifier verifier;
+    std::optional<std::string> key_warning;  // the key file's mode lets others read it
 };
 
 // Throws swarmpki::Error naming the file: unreadable, no certificate, an encrypted key without

@@ -17,13 +17,18 @@
 
 namespace swarmpki {
 
+namespace {
+constexpr std::size_t kWebhookSecretReadLimit = 64 * 1024;
+}  // namespace
+
 SecretBytes load_webhook_secret(const std::string& path) {
-    std::string text = read_file(path, 64 * 1024);
-    std::size_t end = text.size();
-    while (end > 0 && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
-    Bytes bytes(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(end));
-    // OPENSSL_cleanse, not std::fill: a store to memory about to be freed may be optimised away.
-    if (!text.empty()) OPENSSL_cleanse(text.data(), text.size());
+    // read_secret_file: capped, FIFOs accepted, one buffer wiped; its mode warning is given by
+    // the command (webhook_options.cpp), which knows where warnings go.
+    SecretFile file = read_secret_file(path, kWebhookSecretReadLimit);
+    const std::uint8_t* text = file.bytes.data();
+    std::size_t end = file.bytes.size();
+    while (end > 0 && std::isspace(text[end - 1])) --end;
+    Bytes bytes(text, text + end);
     if (bytes.empty())
         throw Error(path, "the webhook secret file is empty",
                     "write a random secret into it, e.g. `openssl rand -base64 32 > " + path + "`");

@@ -76,9 +76,8 @@ TEST_CASE("swarmpki notify warns about a URL path on argv and a secret file othe
     CHECK(sent.err.find("swarmpki: warning: a --webhook URL with a path or query is readable by "
                         "every local user in /proc/PID/cmdline (ps); put it in a "
                         "--webhook-url-file (chmod 600) instead\n") != std::string::npos);
-    CHECK(sent.err.find("swarmpki: warning: " + secret + ": the webhook secret file is readable "
-                        "by group or others (mode 0644): chmod 600 " + secret + "\n") !=
-          std::string::npos);
+    CHECK(sent.err.find("swarmpki: warning: " + secret + ": mode 0644 lets other users read "
+                        "this secret (chmod 600 " + secret + ")\n") != std::string::npos);
     CHECK(sent.err.find("/hook") == std::string::npos);
     CHECK(sent.err.find("TOKEN") == std::string::npos);
     CHECK(sent.err.find("shared-secret-value") == std::string::npos);

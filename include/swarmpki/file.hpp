@@ -173,6 +173,11 @@ struct SecretFile {
 // PATH)") for the caller to show; the read still succeeds.
 SecretFile read_secret_file(const std::string& path, std::size_t limit = kSecretReadLimit);
 
+// The one rule for a secret's file mode, shared by every secret input (unlock key, TLS key,
+// webhook secret and URL file): group or other may read or change it (mode & 066). Returns the
+// warning line read_secret_file gives, or nullopt.
+std::optional<std::string> secret_permission_warning(const std::string& path, std::uint32_t mode);
+
 // Reads one line (without its line break) from `fd` (standard input), at most `limit` bytes
 // before the line break, else swarmpki::Error(subject, ...). Reads stop at the first line break
 // or the end of input.

@@ -9,13 +9,12 @@ namespace swarmpki::cli {
 namespace {
 
 // A webhook secret, and a URL whose path is one, are credentials: other local users must not
-// read the files holding them. Warned, not refused, as `inspect` treats a readable key.
-void warn_if_shared(const std::string& path, const char* what, std::ostream& warnings) {
+// read the files holding them. Warned, not refused, by the rule every secret input shares.
+void warn_if_shared(const std::string& path, std::ostream& warnings) {
     FileFacts facts = file_facts(path);
-    if (!facts.exists || (facts.mode & 077) == 0) return;
-    warnings << "swarmpki: warning: " << path << ": the " << what
-             << " is readable by group or others (mode " << format_mode(facts.mode)
-             << "): chmod 600 " << path << "\n";
+    if (!facts.exists) return;
+    if (auto warning = secret_permission_warning(path, facts.mode))
+        warnings << "swarmpki: warning: " << *warning << "\n";
 }
 
 void warn_about_leaks(const std::vector<std::string>& argv_urls,
@@ -68,7 +67,7 @@ DeliveryOptions read_webhook_options(const po::variables_map& vm, std::ostream& 
             receivers.push_back(parse_webhook_url(url));
             delivery.urls.push_back(std::move(url));
         }
-        warn_if_shared(path, "webhook URL file", warnings);
+        warn_if_shared(path, warnings);
     }
     if (delivery.urls.size() > kWebhookMaxReceivers)
         throw UsageError("at most " + std::to_string(kWebhookMaxReceivers) +
@@ -81,7 +80,7 @@ DeliveryOptions read_webhook_options(const po::variables_map& vm, std::ostream& 
                          format_name + "'");
     delivery.format = *format;
     if (vm.count("webhook-ca")) delivery.ca_file = vm["webhook-ca"].as<std::string>();
-    warn_if_shared(vm["webhook-secret-file"].as<std::string>(), "webhook secret file", warnings);
+    warn_if_shared(vm["webhook-secret-file"].as<std::string>(), warnings);
     warn_about_leaks(argv_urls, receivers, warnings);
     return delivery;
 }
