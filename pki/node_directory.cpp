@@ -344,8 +344,13 @@ Error directory_kept_changing(const std::string& dir) {
 }
 
 Error failure_reading(const CertificatesDirectory& node, const std::string& path) {
+    // A certificate's own failure names its block: "<path>: block 1 (line 1)".
+    auto about = [](const std::string& subject, const std::string& file) {
+        return subject.rfind(file, 0) == 0 &&
+               (subject.size() == file.size() || subject[file.size()] == ':');
+    };
     for (const Error& e : node.errors)
-        if (e.subject() == path) return e;
+        if (about(e.subject(), path)) return e;
     for (const Error& e : node.errors)
         if (e.subject() == node.dir) return e;
     return Error(path, "could not be read", "check the path", ReadFailure::read_failed);
