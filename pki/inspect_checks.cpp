@@ -148,7 +148,7 @@ void check_renewal(const CertificatesDirectory& dir, std::vector<Finding>& out) 
             dir.superseded_cert_file
                 ? "swarm-node.crt (serial " +
                       dir.superseded_cert_file->certificates.front().serial_hex() + ")"
-                : "a missing swarm-node.crt";
+                : "a swarm-node.crt that is missing or holds no certificate";
         add(out, Severity::notice, "renewal-in-flight",
             "a renewal is in flight: swarm-node.key matches .swarm-node.crt (serial " +
                 dir.cert_file->certificates.front().serial_hex() + "), not " + replaces +

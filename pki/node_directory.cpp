@@ -212,9 +212,11 @@ bool same_key(const CertificateFile& a, const CertificateFile& b) {
 }
 
 // The engine's reader, as a decision: which certificate the node uses (renewal.hpp).
-// `cert_missing` says swarm-node.crt is not there at all, which the engine treats like a
-// certificate that does not match.
-void decide_pair(CertificatesDirectory& node, bool cert_missing, const NodeReadOptions& options) {
+// `cert_replaceable`: swarm-node.crt was read and parsed, or is missing, or is not a certificate:
+// the engine then tries .swarm-node.crt (a swarm-node.crt it cannot read at all, it does not).
+// `key_exists` tells an absent key from an unreadable one.
+void decide_pair(CertificatesDirectory& node, bool cert_replaceable, bool key_exists,
+                 const NodeReadOptions& options) {
     KeyMatch& match = node.key_match;
     std::optional<PrivateKey> key;
     if (node.key_file) key = load_for_matching(*node.key_file, options, match);
@@ -225,7 +227,7 @@ void decide_pair(CertificatesDirectory& node, bool cert_missing, const NodeReadO
     bool pending_matches = key && key->matches(pending.certificates.front());
     if (match.matches == std::optional<bool>(true)) {
         match.pending = PendingCertificate::leftover;
-    } else if (pending_matches && (match.matches.has_value() || cert_missing)) {
+    } else if (pending_matches && cert_replaceable) {
         match.pending = PendingCertificate::in_flight;
         if (node.cert_file) node.superseded_cert_file = std::move(node.cert_file);
         node.cert_file = std::move(node.pending_cert_file);
@@ -233,8 +235,8 @@ void decide_pair(CertificatesDirectory& node, bool cert_missing, const NodeReadO
         match.matches = true;
     } else if (key) {
         match.pending = PendingCertificate::stale;
-    } else if (!node.key_file || (node.cert_file && same_key(*node.cert_file, pending))) {
-        // No key to use, or one key in both certificates: whatever the key is, the engine
+    } else if (!key_exists || (node.cert_file && same_key(*node.cert_file, pending))) {
+        // No key at all, or one key in both certificates: whatever the key is, the engine
         // settles on swarm-node.crt (or on nothing), never on .swarm-node.crt.
         match.pending = PendingCertificate::leftover;
     } else {
@@ -263,7 +265,8 @@ CertificatesDirectory read_once(const std::string& dir, const FileFacts& dir_fac
     } catch (const Error& e) {
         cert_error = e;
     }
-    if (key.facts.exists)  // an absent key is a finding, not a reason to stop
+    bool key_exists = key.facts.exists;
+    if (key_exists)  // an absent key is a finding, not a reason to stop
         attempt(node, [&] { node.key_file = read_key_file(std::move(key), log); });
     try {
         // Always tried, even when the stat above saw nothing: the log must know it was absent.
@@ -277,8 +280,9 @@ CertificatesDirectory read_once(const std::string& dir, const FileFacts& dir_fac
         if (name == kRootKeyFile)
             node.legacy_root_key = read_legacy_root_key(describe_entry(dir, resolved, name), log);
     }
-    bool cert_missing = cert_error && cert_error->reason() == ReadFailure::not_found;
-    decide_pair(node, cert_missing, options);
+    bool cert_replaceable = !cert_error || cert_error->reason() == ReadFailure::not_found ||
+                            cert_error->reason() == ReadFailure::bad_pem;
+    decide_pair(node, cert_replaceable, key_exists, options);
     if (cert_error && !node.cert_file) {
         // In read order: after the root file's error, if it had one.
         auto at = std::min<std::size_t>(node.root_file ? 0 : 1, node.errors.size());

@@ -350,4 +350,34 @@ TEST_CASE("a directory read while a renewal loop renames its files: no false cri
     CHECK(other_serial == 0);
     CHECK(renewals.load() > 100);  // the race did race
     CHECK(in_flight > 0);          // and the in-flight state was seen, and judged
+    CHECK(re_reads > 0);           // and changes were caught and read again
+}
+
+TEST_CASE("a missing swarm-node.crt with a matching .swarm-node.crt is a renewal in flight",
+          "[node-directory]") {
+    TempDir tmp;
+    std::string at = "2026-11-28T22:54:07Z";
+    REQUIRE(run_swarmpki({"ca", "init", "--out", (tmp / "ca").string(), "--at", at}).exit_code == 0);
+    REQUIRE(run_swarmpki({"ca", "issue", "--ca", (tmp / "ca").string(), "--role", "worker",
+                          "--out", (tmp / "node").string(), "--at", at})
+                .exit_code == 0);
+    fs::path dir = tmp / "node";
+    std::string serial = serial_of(read_text(dir / "swarm-node.crt"));
+    // The engine's reader takes .swarm-node.crt when swarm-node.crt is missing (os.IsNotExist)
+    // or is not a certificate at all (tls.X509KeyPair fails): both are pairs it uses.
+    fs::rename(dir / "swarm-node.crt", dir / ".swarm-node.crt");
+    for (const char* swarm_node_crt : {"", "not a certificate\n"}) {
+        if (*swarm_node_crt) swarmpki::test::write_text(dir / "swarm-node.crt", swarm_node_crt);
+        INFO("swarm-node.crt: " << (*swarm_node_crt ? swarm_node_crt : "missing"));
+        swarmpki::CertificatesDirectory node = swarmpki::read_node_directory(dir.string());
+        CHECK_FALSE(node.error.has_value());
+        CHECK(node.key_match.pending == swarmpki::PendingCertificate::in_flight);
+        REQUIRE(node.cert_file);
+        CHECK(node.cert_file->entry.name == ".swarm-node.crt");
+        CHECK(node.cert_file->certificates.front().serial_hex() == serial);
+        swarmpki::NodeReport report =
+            swarmpki::inspect_node(dir.string(), {}, *swarmpki::parse_rfc3339(at));
+        CHECK(report.severity == swarmpki::Severity::notice);
+        CHECK_FALSE(report.error.has_value());
+    }
 }
