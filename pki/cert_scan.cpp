@@ -5,6 +5,7 @@
 
 #include "swarmpki/file.hpp"
 #include "swarmpki/pem.hpp"
+#include "swarmpki/renewal.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -126,7 +127,13 @@ Listing list_directory(const std::string& dir, bool explicit_path, std::vector<c
             const auto* entry = reinterpret_cast<const dirent64*>(buffer.data() + offset);
             offset += entry->d_reclen;
             const char* name = entry->d_name;
-            if (name[0] == '\0' || name[0] == '.') continue;
+            if (name[0] == '.') {
+                // Hidden entries are no units; .swarm-node.crt tells the scan to judge the
+                // directory the engine's way (renewal.hpp).
+                if (std::strcmp(name, kPendingNodeCertFile) == 0) node.pending_cert_listed = true;
+                continue;
+            }
+            if (name[0] == '\0') continue;
             unsigned char type = entry->d_type;
             if (type == DT_UNKNOWN) {
                 struct stat st {};
@@ -138,9 +145,11 @@ Listing list_directory(const std::string& dir, bool explicit_path, std::vector<c
             } else if (std::strcmp(name, kNodeCertFile) == 0) {
                 node_directory = true;
                 node.node_cert_regular = type == DT_REG;
+                node.node_cert_inode = entry->d_ino;
             } else if (std::strcmp(name, kRootCertFile) == 0) {
                 node_directory = true;
                 node.root_file_regular = type == DT_REG;
+                node.root_file_inode = entry->d_ino;
             } else {
                 if (std::strcmp(name, kNodeKeyFile) == 0) node.key_listed = true;
                 if (!is_certificate_name(name)) continue;

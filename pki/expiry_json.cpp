@@ -213,6 +213,8 @@ void write_record(RecordWriter& w, const NodeDirectory& d) {
     w.optional_string(d.root_file_sha256);
     w.literal(",\n      \"rotation\": ");
     w.string(to_string(d.rotation));
+    w.literal(",\n      \"renewal\": ");
+    w.string(to_string(d.renewal));
     w.literal(",\n      \"files\": {\n        ");
     w.string(kNodeCertFile);
     w.literal(": ");

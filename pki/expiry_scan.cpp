@@ -15,6 +15,7 @@
 #include "expiry_ordered.hpp"
 #include "swarmpki/chain.hpp"
 #include "swarmpki/file.hpp"
+#include "swarmpki/node_directory.hpp"
 #include "swarmpki/pem.hpp"
 
 #include <algorithm>
@@ -215,13 +216,15 @@ ParsedFile parse_root_file(const std::string& path, std::string_view bytes, CaCa
 
 enum class FileRole { root_file, other };
 
+// Reads and parses one file; `read`, when given, gets what its descriptor read (one fstat).
 std::variant<ParsedFile, ScanError> load(const std::string& path, Strictness strictness,
                                          bool listed_regular, FileRole role, CaCache& cache,
-                                         WorkerState& worker) {
+                                         WorkerState& worker, FileIdentity* read = nullptr) {
     try {
         // Into the worker's buffer; a file the walk listed as regular is not stat'ed again.
-        std::string_view bytes = read_file(path, worker.buffer,
-                                           listed_regular ? KnownRegular::yes : KnownRegular::no);
+        KnownRegular known = listed_regular ? KnownRegular::yes : KnownRegular::no;
+        std::string_view bytes = read ? read_file(path, worker.buffer, known, *read)
+                                      : read_file(path, worker.buffer, known);
         if (role == FileRole::root_file) return parse_root_file(path, bytes, cache, worker);
         return parse_bytes(path, bytes, strictness, cache, worker);
     } catch (const Error& e) {
@@ -401,6 +404,79 @@ bool exists_no_follow(const fs::path& path) {
     return fs::exists(fs::symlink_status(path, ec));
 }
 
+// A node directory's two certificate files, read together (node_directory.hpp: the files must
+// belong to one instant), and what a .swarm-node.crt beside them means.
+struct NodeFiles {
+    std::variant<ParsedFile, ScanError> chain, roots;
+    PendingCertificate renewal = PendingCertificate::absent;
+};
+
+std::variant<ParsedFile, ScanError> parse_read(const std::optional<CertificateFile>& file,
+                                               const CertificatesDirectory& node,
+                                               const std::string& path, FileRole role,
+                                               CaCache& cache, WorkerState& worker) {
+    if (!file) {
+        Error e = failure_reading(node, path);
+        return ScanError{e.subject(), scan_reason(e.reason()), e.what()};
+    }
+    try {
+        if (role == FileRole::root_file)
+            return parse_root_file(file->entry.path, file->bytes, cache, worker);
+        return parse_bytes(file->entry.path, file->bytes, Strictness::strict, cache, worker);
+    } catch (const Error& e) {
+        return ScanError{e.subject(), scan_reason(e.reason()), e.what()};
+    } catch (const std::exception& e) {
+        return ScanError{path, ScanReason::bad_pem, path + ": " + e.what()};
+    }
+}
+
+// The rare path, where a .swarm-node.crt is present: the shared directory reader decides which
+// certificate the node uses, exactly as inspect and verify do, and its bytes are parsed here.
+struct NodePaths {
+    std::string node, root, pending;  // swarm-node.crt, swarm-root-ca.crt, .swarm-node.crt
+};
+
+std::optional<NodeFiles> read_with_renewal(const ScanUnit& unit, const NodePaths& paths,
+                                           const ExpiryOptions& options, CaCache& cache,
+                                           WorkerState& worker) {
+    CertificatesDirectory node = read_node_directory(unit.path, {options.unlock_key.get()});
+    if (node.kept_changing) return std::nullopt;
+    return NodeFiles{parse_read(node.cert_file, node, paths.node, FileRole::other, cache, worker),
+            parse_read(node.root_file, node, paths.root, FileRole::root_file, cache, worker),
+            node.key_match.pending};
+}
+
+// What a descriptor read is still what the path names: by the listing's inode when the walk saw
+// a regular file (no system call), else by a stat of the path after both files were read.
+bool still_in_place(const std::variant<ParsedFile, ScanError>& loaded, const std::string& path,
+                    const FileIdentity& read, std::uint64_t listed_inode) {
+    if (std::holds_alternative<ScanError>(loaded)) return true;  // nothing of it is reported
+    if (listed_inode != 0 && read.inode == listed_inode) return true;
+    return path_identity(path) == read;
+}
+
+// The common path: swarm-node.crt and swarm-root-ca.crt, one fstat each beyond the read, read
+// again (without trusting the listing) only when one of them changed meanwhile. nullopt when
+// they kept changing kMaxDirectoryReads times.
+std::optional<NodeFiles> read_node_files(const ScanUnit& unit, const NodePaths& paths,
+                                         const ExpiryOptions& options, CaCache& cache,
+                                         WorkerState& worker) {
+    for (unsigned read = 1; read <= kMaxDirectoryReads; ++read) {
+        bool listing = read == 1 && unit.listed;  // a re-read trusts nothing the walk saw
+        bool pending = listing ? unit.pending_cert_listed : exists_no_follow(paths.pending);
+        if (pending) return read_with_renewal(unit, paths, options, cache, worker);
+        FileIdentity node_read, root_read;
+        NodeFiles files{load(paths.node, Strictness::strict, listing && unit.node_cert_regular,
+                             FileRole::other, cache, worker, &node_read),
+                        load(paths.root, Strictness::strict, listing && unit.root_file_regular,
+                             FileRole::root_file, cache, worker, &root_read)};
+        if (still_in_place(files.chain, paths.node, node_read, listing ? unit.node_cert_inode : 0) &&
+            still_in_place(files.roots, paths.root, root_read, listing ? unit.root_file_inode : 0))
+            return files;
+    }
+    return std::nullopt;
+}
+
 UnitResult scan_node_directory(const ScanUnit& unit, const ExpiryOptions& options,
                                CaCache& cache, CaRegistry& registry, WorkerState& worker) {
     UnitResult out;
@@ -408,16 +484,24 @@ UnitResult scan_node_directory(const ScanUnit& unit, const ExpiryOptions& option
     dir.path = unit.path;
     // Joined as strings: std::filesystem::path splits the whole path into components first.
     std::string base = unit.path.empty() || unit.path.back() == '/' ? unit.path : unit.path + '/';
-    std::string node_path = base + kNodeCertFile;
-    std::string root_path = base + kRootCertFile;
+    NodePaths paths{base + kNodeCertFile, base + kRootCertFile, base + kPendingNodeCertFile};
+    const std::string& node_path = paths.node;
+    const std::string& root_path = paths.root;
     dir.key_present = unit.listed ? unit.key_listed : exists_no_follow(base + kNodeKeyFile);
+
+    std::optional<NodeFiles> files = read_node_files(unit, paths, options, cache, worker);
+    if (!files) {
+        Error e = directory_kept_changing(unit.path);
+        out.errors.push_back({unit.path, scan_reason(e.reason()), e.what()});
+        return out;
+    }
+    dir.renewal = files->renewal;
 
     auto mark_present = [&](const std::string& path) {
         (path == node_path ? dir.node_cert_present : dir.root_file_present) = true;
     };
-    auto load_one = [&](const std::string& path, bool listed_regular,
-                        FileRole role) -> std::optional<ParsedFile> {
-        auto loaded = load(path, Strictness::strict, listed_regular, role, cache, worker);
+    auto take = [&](std::variant<ParsedFile, ScanError>&& loaded,
+                    const std::string& path) -> std::optional<ParsedFile> {
         if (auto* error = std::get_if<ScanError>(&loaded)) {
             // Present unless it is not there at all (a dangling symlink is there, and broken).
             if (error->reason == ScanReason::not_found)
@@ -432,9 +516,8 @@ UnitResult scan_node_directory(const ScanUnit& unit, const ExpiryOptions& option
         ++out.files_scanned;
         return std::get<ParsedFile>(std::move(loaded));
     };
-    std::optional<ParsedFile> chain = load_one(node_path, unit.node_cert_regular, FileRole::other);
-    std::optional<ParsedFile> roots =
-        load_one(root_path, unit.root_file_regular, FileRole::root_file);
+    std::optional<ParsedFile> chain = take(std::move(files->chain), node_path);
+    std::optional<ParsedFile> roots = take(std::move(files->roots), root_path);
 
     Identity id;
     if (chain && !chain->certs.empty()) id = identity_of(chain->certs[0].facts);

@@ -127,10 +127,16 @@ private:
     int fd_ = -1;
 };
 
-}  // namespace
+FileIdentity identity_of(const struct stat& st) {
+    return {static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino),
+            static_cast<std::uint64_t>(st.st_size),
+            static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+}
 
-std::string_view read_file(const std::string& path, std::string& buffer, KnownRegular known,
-                           std::size_t limit) {
+// The one read: open, (fstat,) read to the end from that descriptor; `read`, when given, gets the
+// descriptor's identity.
+std::string_view read_through_fd(const std::string& path, std::string& buffer, KnownRegular known,
+                                 FileIdentity* read, std::size_t limit) {
     Fd owned(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
     int fd = owned.get();
     if (fd < 0) throw open_error(path, errno);
@@ -154,7 +160,35 @@ std::string_view read_file(const std::string& path, std::string& buffer, KnownRe
         if (known == KnownRegular::yes && ::fstat(fd, &st) != 0) st.st_size = 0;
         throw too_large(path, static_cast<std::uint64_t>(st.st_size), limit);
     }
+    if (read) {
+        if (known == KnownRegular::yes && ::fstat(fd, &st) != 0) throw open_error(path, errno);
+        *read = identity_of(st);
+    }
     return {buffer.data(), *filled};
+}
+
+}  // namespace
+
+std::optional<FileIdentity> path_identity(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+    return identity_of(st);
+}
+
+std::string_view read_file(const std::string& path, std::string& buffer, KnownRegular known,
+                           std::size_t limit) {
+    return read_through_fd(path, buffer, known, nullptr, limit);
+}
+
+std::string_view read_file(const std::string& path, std::string& buffer, KnownRegular known,
+                           FileIdentity& read, std::size_t limit) {
+    return read_through_fd(path, buffer, known, &read, limit);
+}
+
+std::string read_file(const std::string& path, FileIdentity& read, std::size_t limit) {
+    std::string bytes;
+    bytes.resize(read_through_fd(path, bytes, KnownRegular::no, &read, limit).size());
+    return bytes;
 }
 
 std::string read_file(const std::string& path, std::size_t limit) {

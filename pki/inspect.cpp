@@ -95,10 +95,10 @@ std::vector<FileReport> describe_files(const CertificatesDirectory& dir) {
     return files;
 }
 
-// Fills report.key; loads (and, with the unlock key, decrypts) the key in memory only to compare
-// it with the leaf. A wrong unlock key or a damaged key makes the directory unevaluable.
-void evaluate_key(const CertificatesDirectory& dir, const Certificate* leaf, const InspectOptions& options,
-                  NodeReport& report) {
+// Fills report.key from what the directory reader found: it loaded (and, with the unlock key,
+// decrypted) the key in memory once, to decide which certificate is the node's. A wrong unlock
+// key or a damaged key makes the directory unevaluable.
+void evaluate_key(const CertificatesDirectory& dir, NodeReport& report) {
     if (!dir.key_file) return;
     const KeyFile& file = *dir.key_file;
     KeyReport& key = report.key;
@@ -109,20 +109,9 @@ void evaluate_key(const CertificatesDirectory& dir, const Certificate* leaf, con
     key.pem_headers = file.facts.header_names;
     key.mode = format_mode(file.entry.facts.mode);
     key.owner = file.entry.facts.owner;
-    if (key.encrypted && options.unlock_key == nullptr) return;
-    // Refused parameters are a finding (key-kdf-refused), not an error: no derivation is tried.
-    if (file.facts.encryption_refused) return;
-    try {
-        PrivateKey loaded = load_private_key(file.key.block(), key.encrypted ? options.unlock_key
-                                                                             : nullptr,
-                                             file.entry.path);
-        key.type = loaded.type();
-        if (leaf) key.matches_certificate = loaded.matches(*leaf);
-    } catch (const Error& e) {
-        if (!report.error) report.error = e.what();
-    } catch (const ossl::Error& e) {
-        if (!report.error) report.error = file.entry.path + ": " + e.what();
-    }
+    key.type = dir.key_match.key_type;
+    key.matches_certificate = dir.key_match.matches;
+    if (dir.key_match.key_error && !report.error) report.error = dir.key_match.key_error->what();
 }
 
 Severity node_severity(const NodeReport& report) {
@@ -132,9 +121,10 @@ Severity node_severity(const NodeReport& report) {
 }  // namespace
 
 NodeReport inspect_node(const std::string& path, const InspectOptions& options, Instant now) {
-    CertificatesDirectory dir = read_node_directory(path);
+    CertificatesDirectory dir = read_node_directory(path, {options.unlock_key});
     NodeReport report;
     report.dir = path;
+    report.reads = dir.reads;
     if (dir.error) report.error = dir.error->what();
     report.files = describe_files(dir);
 
@@ -173,7 +163,7 @@ NodeReport inspect_node(const std::string& path, const InspectOptions& options, 
         check_identity(*leaf, *report.node, report.findings);
     }
 
-    evaluate_key(dir, leaf, options, report);
+    evaluate_key(dir, report);
     check_key(dir, report.key, report.node ? &*report.node : nullptr,
               options.unlock_key != nullptr, report.findings);
     check_files(dir, report.findings);

@@ -162,6 +162,39 @@ void check_chain(const ChainAnalysis& analysis, std::vector<Finding>& out) {
             "rewrites the file");
 }
 
+namespace {
+
+// A .swarm-node.crt that the engine's reader would take, or that could not be ruled out.
+void check_renewal(const CertificatesDirectory& dir, std::vector<Finding>& out) {
+    const KeyMatch& match = dir.key_match;
+    if (match.pending == PendingCertificate::in_flight && dir.cert_file) {
+        std::string replaces =
+            dir.superseded_cert_file
+                ? "swarm-node.crt (serial " +
+                      dir.superseded_cert_file->certificates.front().serial_hex() + ")"
+                : "a swarm-node.crt that is missing or holds no certificate";
+        add(out, Severity::notice, "renewal-in-flight",
+            "a renewal is in flight: swarm-node.key matches .swarm-node.crt (serial " +
+                dir.cert_file->certificates.front().serial_hex() + "), not " + replaces +
+                "; on its next read the engine moves .swarm-node.crt into place, so this report "
+                "judges that certificate",
+            "nothing to do: the engine completes it within moments; if it stays, the engine was "
+            "interrupted between writing the key and the rename, and its next start completes it");
+    } else if (match.pending == PendingCertificate::unchecked && dir.pending_cert_file) {
+        add(out, Severity::notice, "renewal-unchecked",
+            ".swarm-node.crt (serial " +
+                dir.pending_cert_file->certificates.front().serial_hex() +
+                ") holds another key's certificate, and the key could not be compared with it" +
+                (dir.key_file && dir.key_file->facts.encrypted ? " (it is encrypted)" : "") +
+                ": if a renewal is in flight the engine will use .swarm-node.crt; this report "
+                "judges swarm-node.crt",
+            "give the unlock key (--unlock-key-file, --unlock-key-stdin or SWARMPKI_UNLOCK_KEY) "
+            "so the key can be compared with both certificates");
+    }
+}
+
+}  // namespace
+
 void check_key(const CertificatesDirectory& dir, const KeyReport& key, const LeafIdentity* node,
                bool unlock_key_given, std::vector<Finding>& out) {
     if (!key.present) {
@@ -172,11 +205,15 @@ void check_key(const CertificatesDirectory& dir, const KeyReport& key, const Lea
     }
     const KeyFile& file = *dir.key_file;
     const FileFacts& facts = file.entry.facts;
+    const KeyMatch& match = dir.key_match;
     if (key.matches_certificate == std::optional<bool>(false))
         add(out, Severity::critical, "key-mismatch",
-            "swarm-node.key does not match the node certificate's public key",
-            "the node cannot use this pair: restore the key written with the certificate (see "
-            "any .swarm-node.crt), or leave and join again");
+            match.pending == PendingCertificate::stale
+                ? "swarm-node.key matches neither swarm-node.crt nor .swarm-node.crt"
+                : "swarm-node.key does not match the node certificate's public key",
+            "the node cannot use this pair: restore the key written with the certificate, or "
+            "leave and join again");
+    check_renewal(dir, out);
     if (file.facts.encryption_refused)
         add(out, Severity::warning, "key-kdf-refused",
             "swarm-node.key is encrypted with " + *file.facts.encryption_refused +
@@ -239,12 +276,16 @@ void check_files(const CertificatesDirectory& dir, std::vector<Finding>& out) {
                     ": other users can change it",
                 "chmod 644 " + entry.path);
     }
-    for (const DirectoryEntry& leftover : dir.leftovers)
+    bool pending_reported = dir.key_match.pending == PendingCertificate::in_flight ||
+                            dir.key_match.pending == PendingCertificate::unchecked;
+    for (const DirectoryEntry& leftover : dir.leftovers) {
+        if (pending_reported && leftover.name == kPendingNodeCertFile) continue;  // check_renewal's
         add(out, Severity::notice, "interrupted-write",
             "leftover " + leftover.name +
                 ": the engine was interrupted while writing the node's certificate or key",
             "nothing to do while the node runs (the engine falls back to .swarm-node.crt when "
             "needed); remove it after the next renewal");
+    }
 
     auto text_checks = [&](const std::string& name, bool crlf, bool text_outside) {
         bool root = name == kRootCertFile;

@@ -6,27 +6,15 @@
 #include "swarmpki/chain.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/file.hpp"
+#include "swarmpki/node_directory.hpp"
 #include "swarmpki/node_files.hpp"
 #include "swarmpki/pem.hpp"
 
 #include <algorithm>
-#include <filesystem>
 
 namespace swarmpki {
 
 namespace {
-
-namespace fs = std::filesystem;
-
-std::vector<Certificate> load_bundle(const std::string& path, std::string* digest) {
-    std::string bytes = read_file(path);
-    if (digest) *digest = sha256_hex(bytes);
-    auto certs = chain_certificates_from_pem(parse_pem_or_throw(bytes, path), path);
-    if (certs.empty())
-        throw Error(path, "holds no certificate", "copy the node's file again",
-                    ReadFailure::bad_pem);
-    return certs;
-}
 
 std::string describe(const PeerMaterial& m) {
     if (!m.node_id) return m.dir;
@@ -182,14 +170,22 @@ PeerCheck in_role(PeerCheck check, const PeerMaterial& presenter, TlsRole role) 
 std::string_view to_string(TlsRole role) { return role == TlsRole::client ? "client" : "server"; }
 
 PeerMaterial load_peer_material(const std::string& dir) {
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec))
+    // The directory reader decides which certificate the node presents (a renewal in flight
+    // presents .swarm-node.crt, as the engine will) and that its files were read together.
+    CertificatesDirectory node = read_node_directory(dir);
+    std::string base = dir.empty() || dir.back() == '/' ? dir : dir + "/";
+    if (!node.dir_facts.is_directory)
         throw Error(dir, "not a directory", "give a node's certificates directory",
                     ReadFailure::not_found);
+    if (!node.cert_file) throw failure_reading(node, base + kNodeCertFile);
+    if (!node.root_file) throw failure_reading(node, base + kRootCertFile);
     PeerMaterial m;
     m.dir = dir;
-    m.chain = load_bundle((fs::path(dir) / kNodeCertFile).string(), nullptr);
-    m.roots = load_bundle((fs::path(dir) / kRootCertFile).string(), &m.root_file_sha256);
+    m.chain = std::move(node.cert_file->certificates);
+    m.roots = std::move(node.root_file->certificates);
+    m.root_file_sha256 = sha256_hex(node.root_file->bytes);
+    m.certificate_file = node.cert_file->entry.name;
+    m.renewal = node.key_match.pending;
     const Certificate& leaf = m.chain[0];
     const std::string& ou = leaf.organizational_unit();
     if (ou == "swarm-manager" || ou == "swarm-worker") {

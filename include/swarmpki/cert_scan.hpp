@@ -12,6 +12,7 @@
 #include "swarmpki/node_files.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <span>
@@ -52,6 +53,10 @@ struct ScanUnit {
     bool regular_file = false;                                  // certificate_file
     bool node_cert_regular = false, root_file_regular = false;  // node_directory
     bool key_listed = false;                                    // node_directory
+    // The inodes the listing gave for swarm-node.crt and swarm-root-ca.crt (d_ino): a file read
+    // with the same inode is the file listed, so the two were read together without a stat.
+    std::uint64_t node_cert_inode = 0, root_file_inode = 0;     // node_directory
+    bool pending_cert_listed = false;  // a .swarm-node.crt beside them (renewal.hpp)
 };
 
 struct ScanPlan {

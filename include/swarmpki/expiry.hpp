@@ -10,11 +10,14 @@
 
 #include "swarmpki/cert_scan.hpp"
 #include "swarmpki/certificate.hpp"
+#include "swarmpki/encoding.hpp"
+#include "swarmpki/renewal.hpp"
 #include "swarmpki/severity.hpp"
 #include "swarmpki/time.hpp"
 
 #include <array>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -52,6 +55,9 @@ struct ExpiryOptions {
     // is already renewal-overdue); roots and intermediates warning at 365 days, critical at 30.
     std::optional<Threshold> warn, crit;
     unsigned threads = 1;
+    // Decrypts an autolocked key in memory, only to tell which certificate a node with a
+    // .swarm-node.crt uses (renewal.hpp); may be null.
+    std::shared_ptr<const SecretBytes> unlock_key;
 };
 
 struct RenewalWindow {
@@ -94,6 +100,9 @@ struct NodeDirectory {
     std::optional<std::string> root_file_sha256;
     bool node_cert_present = false, root_file_present = false, key_present = false;
     RotationState rotation = RotationState::none;
+    // What a .swarm-node.crt means; in_flight: the node certificate's record is the one in
+    // .swarm-node.crt, which the engine is moving into place.
+    PendingCertificate renewal = PendingCertificate::absent;
 };
 
 struct ClusterSummary {

@@ -38,6 +38,25 @@ enum class KnownRegular { no, yes };
 std::string_view read_file(const std::string& path, std::string& buffer, KnownRegular known,
                            std::size_t limit = kDefaultReadLimit);
 
+// Which file a read saw, for telling whether it changed meanwhile: the inode it was, its size
+// and its modification time (ns). The engine replaces files by rename, so a new inode is the
+// usual sign; size and mtime catch a write in place.
+struct FileIdentity {
+    std::uint64_t device = 0, inode = 0, size = 0;
+    std::int64_t mtime_ns = 0;
+    friend bool operator==(const FileIdentity&, const FileIdentity&) = default;
+};
+
+// stat(2) of the path, following symlinks as open does; nullopt when it cannot be stat'ed.
+std::optional<FileIdentity> path_identity(const std::string& path);
+
+// read_file that also says which file it read: the fstat of the descriptor it read from (taken
+// before reading when `known` is no, after it when yes: one fstat either way).
+std::string_view read_file(const std::string& path, std::string& buffer, KnownRegular known,
+                           FileIdentity& read, std::size_t limit = kDefaultReadLimit);
+std::string read_file(const std::string& path, FileIdentity& read,
+                      std::size_t limit = kDefaultReadLimit);
+
 // The read loop under both: reads `fd` to its end (a read that returns zero; a short read is
 // not one) into `buffer` from its start, growing it as needed, never shrinking it, and stopping
 // once more than `limit` bytes are in. The number of bytes read; nullopt, with errno, when a

@@ -108,6 +108,9 @@ struct NodeReport {
     std::vector<FileReport> files;
     std::optional<TokenReport> token;
     std::vector<Finding> findings;
+    // How many times the directory was read before its files held still (node_directory.hpp);
+    // not rendered: a read again is no finding.
+    unsigned reads = 1;
 };
 
 // Several directories at once: what an operator comparing a fleet asks first.

@@ -4,8 +4,15 @@
 // (swarm-root-ca.crt), the node certificate with any intermediates (swarm-node.crt) and the node
 // key (swarm-node.key). Beside them we look for what tells a story: a legacy swarm-root-ca.key
 // (nodes from 2016 kept the root key on disk) and leftovers of an interrupted atomic write
-// (.swarm-node.crt, .swarm-node.key, .tmp-*). Nothing here judges; inspect does. Nothing here
-// writes: the directory is only ever read.
+// (.swarm-node.crt, .swarm-node.key, .tmp-*). Nothing here writes: the directory is only ever read.
+//
+// Two things are decided here, once, so that inspect, expiry, verify and serve cannot disagree:
+//  - which certificate is the node's: the key is compared with swarm-node.crt and, when that
+//    fails, with .swarm-node.crt, as the engine's reader does (renewal.hpp). A renewal caught
+//    between the engine's key write and its rename is a pair the engine uses, not a broken one.
+//  - that the files belong together: each is read once through one descriptor, and when any of
+//    them changed while the directory was read (another inode, size or mtime at the path
+//    afterwards), the whole directory is read again, kMaxDirectoryReads times at most.
 #pragma once
 
 #include "swarmpki/certificate.hpp"
@@ -14,6 +21,7 @@
 #include "swarmpki/pem.hpp"
 #include "swarmpki/node_files.hpp"
 #include "swarmpki/private_key.hpp"
+#include "swarmpki/renewal.hpp"
 
 #include <optional>
 #include <string>
@@ -74,20 +82,52 @@ struct LegacyRootKeyFile {
     std::string problem;  // why it could not be read or parsed; empty when it was
 };
 
+// The key compared with the node's certificates, once for every command.
+struct KeyMatch {
+    PendingCertificate pending = PendingCertificate::absent;
+    std::optional<std::string> key_type;  // when the key was loaded
+    std::optional<bool> matches;          // key vs cert_file's leaf; nullopt when not compared
+    std::optional<Error> key_error;       // loading failed: a wrong unlock key, a damaged key
+    std::string pending_problem;          // why .swarm-node.crt could not be parsed, if it was not
+};
+
 struct CertificatesDirectory {
     std::string dir;  // as given
     FileFacts dir_facts;
     std::optional<CertificateFile> root_file;
+    // The node certificate the engine uses: swarm-node.crt, or .swarm-node.crt when a renewal is
+    // in flight (key_match.pending == in_flight; its entry then names .swarm-node.crt).
     std::optional<CertificateFile> cert_file;
+    std::optional<CertificateFile> superseded_cert_file;  // swarm-node.crt, when in flight
+    std::optional<CertificateFile> pending_cert_file;     // .swarm-node.crt, when not in flight
+    KeyMatch key_match;
     std::optional<KeyFile> key_file;  // nullopt when the file is absent (or unreadable: see error)
     std::optional<LegacyRootKeyFile> legacy_root_key;
     std::vector<DirectoryEntry> entries;    // the three engine files that exist, symlinks included
     std::vector<DirectoryEntry> leftovers;  // .swarm-node.crt, .swarm-node.key, .tmp-*
     std::optional<Error> error;             // the first thing that stops an evaluation
+    std::vector<Error> errors;              // every failure, in read order (error is the first)
+    unsigned reads = 0;                     // how many times the directory was read (1 = settled)
+    bool kept_changing = false;             // still changing after kMaxDirectoryReads: `error` says so
+};
+
+// A directory whose files change this many reads in a row is reported as changing (an error of
+// its own, with nothing else read from it), not judged from a mix of two states.
+inline constexpr unsigned kMaxDirectoryReads = 3;
+
+struct NodeReadOptions {
+    const SecretBytes* unlock_key = nullptr;  // borrowed; decrypts an autolocked key in memory
 };
 
 // Reads `dir`. Never throws for bad input: the first failure lands in `error`, naming the file
 // and the remedy, and everything that could still be read is filled in.
-CertificatesDirectory read_node_directory(const std::string& dir);
+CertificatesDirectory read_node_directory(const std::string& dir, const NodeReadOptions& options = {});
+
+// What kept the file at `path` (dir + "/" + name) from being read: its own failure, or the
+// directory's (missing, changing) when it has none.
+Error failure_reading(const CertificatesDirectory& node, const std::string& path);
+
+// The one-line error for a directory whose files kept changing while they were read.
+Error directory_kept_changing(const std::string& dir);
 
 }  // namespace swarmpki

@@ -15,6 +15,8 @@
 
 #include "swarmpki/certificate.hpp"
 #include "swarmpki/chain.hpp"
+#include "swarmpki/node_files.hpp"
+#include "swarmpki/renewal.hpp"
 #include "swarmpki/severity.hpp"
 #include "swarmpki/time.hpp"
 
@@ -32,10 +34,15 @@ struct PeerMaterial {
     std::vector<Certificate> roots;  // swarm-root-ca.crt
     std::string root_file_sha256;
     std::optional<std::string> node_id, role, cluster_id;
+    // The file `chain` came from: swarm-node.crt, or .swarm-node.crt while a renewal is in
+    // flight; and what the directory reader made of a .swarm-node.crt (renewal.hpp).
+    std::string certificate_file = kNodeCertFile;
+    PendingCertificate renewal = PendingCertificate::absent;
 };
 
-// Reads swarm-node.crt and swarm-root-ca.crt (never the key). Throws swarmpki::Error naming
-// the file and the remedy.
+// Reads the node directory through read_node_directory: swarm-node.crt (or the .swarm-node.crt
+// the engine is moving into place) and swarm-root-ca.crt; the key only to tell which certificate
+// the node uses, in memory. Throws swarmpki::Error naming the file and the remedy.
 PeerMaterial load_peer_material(const std::string& dir);
 
 enum class TlsRole { client, server };

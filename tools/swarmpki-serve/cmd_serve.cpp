@@ -145,6 +145,7 @@ int run_serve(const Args& args) {
     serve.scan.expiry.threads = default_thread_count();
     if (auto key = read_unlock_key_text(vm))
         serve.scan.unlock_key = std::make_shared<const SecretBytes>(parse_unlock_key(*key));
+    serve.scan.expiry.unlock_key = serve.scan.unlock_key;  // metrics judge renewals as inspect does
     serve.tls = tls_settings(vm);
     serve.allow_insecure_public = vm.count("allow-insecure-public") > 0;
     serve.webhooks = webhook_settings(vm);
