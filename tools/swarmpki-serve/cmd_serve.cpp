@@ -27,7 +27,7 @@ namespace {
 
 const HelpText kHelp = {
     "swarmpki serve --dir DIR... [--listen ADDR:PORT] [--interval D] [TLS options] "
-    "[--webhook URL --webhook-secret-file F]",
+    "[--webhook URL | --webhook-url-file F] [--webhook-secret-file F]",
     "Serve Prometheus metrics (GET /metrics), a health check (GET /healthz) and the inspect\n"
     "document (GET /v1/inspect) for node certificate directories, rescanned in the background\n"
     "every --interval; a scrape never waits on the disk. Binds 127.0.0.1:9323 by default and\n"
@@ -43,7 +43,7 @@ const HelpText kHelp = {
     "  swarmpki serve --dir /var/lib/docker/swarm/certificates\n"
     "  swarmpki serve --listen 0.0.0.0:9323 --tls-from-dir /var/lib/docker/swarm/certificates \\\n"
     "      --dir /var/lib/docker/swarm/certificates --unlock-key-file /root/unlock-key\n"
-    "  swarmpki serve --dir /srv/collected/node1 --webhook https://hooks.example/swarm \\\n"
+    "  swarmpki serve --dir /srv/collected/node1 --webhook-url-file /etc/swarmpki/webhook-urls \\\n"
     "      --webhook-secret-file /etc/swarmpki/webhook-secret --webhook-format slack",
     "  0  stopped by SIGTERM/SIGINT    3  could not start (unreadable TLS files, address in "
     "use)    64  usage error"};
