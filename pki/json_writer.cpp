@@ -12,14 +12,7 @@ void append_json_string(std::string& out, std::string_view text) {
     for (std::size_t i = 0; i < text.size();) {
         unsigned char c = static_cast<unsigned char>(text[i]);
         if (c >= 0x80) {
-            std::size_t length = utf8_sequence_length(text, i);
-            if (length == 0) {
-                out += kUtf8Replacement;
-                ++i;
-            } else {
-                out.append(text, i, length);
-                i += length;
-            }
+            i += append_utf8_sequence(out, text, i);
             continue;
         }
         switch (c) {

@@ -18,17 +18,13 @@ std::string plugin_text(std::string_view text) {
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size();) {
-        std::size_t n = utf8_sequence_length(text, i);
         unsigned char c = static_cast<unsigned char>(text[i]);
-        if (n == 0) {
-            out += kUtf8Replacement;
-            ++i;
+        if (c >= 0x80) {
+            i += append_utf8_sequence(out, text, i);
             continue;
         }
-        if (c == '|') out += '/';
-        else if (c < 0x20 || c == 0x7f) out += ' ';
-        else out.append(text, i, n);
-        i += n;
+        out += c == '|' ? '/' : c < 0x20 || c == 0x7f ? ' ' : static_cast<char>(c);
+        ++i;
     }
     return out;
 }

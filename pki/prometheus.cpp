@@ -162,14 +162,11 @@ std::string escape_label_value(std::string_view value) {
             out += "\\\"";
         } else if (c == '\n') {
             out += "\\n";
-        } else if (std::size_t n = utf8_sequence_length(value, i); n > 1) {
-            out.append(value.substr(i, n));
-            i += n;
+        } else if (static_cast<unsigned char>(c) >= 0x80) {
+            i += append_utf8_sequence(out, value, i);
             continue;
-        } else if (n == 1) {
-            out += c;
         } else {
-            out += kUtf8Replacement;
+            out += c;
         }
         ++i;
     }

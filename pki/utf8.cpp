@@ -39,19 +39,20 @@ bool is_valid_utf8(std::string_view text) noexcept {
     return true;
 }
 
+std::size_t append_utf8_sequence(std::string& out, std::string_view text, std::size_t i) {
+    std::size_t n = utf8_sequence_length(text, i);
+    if (n == 0) {
+        out += kUtf8Replacement;
+        return 1;
+    }
+    out.append(text, i, n);
+    return n;
+}
+
 std::string to_valid_utf8(std::string_view text) {
     std::string out;
     out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size();) {
-        std::size_t n = utf8_sequence_length(text, i);
-        if (n == 0) {
-            out += kUtf8Replacement;
-            ++i;
-        } else {
-            out.append(text, i, n);
-            i += n;
-        }
-    }
+    for (std::size_t i = 0; i < text.size();) i += append_utf8_sequence(out, text, i);
     return out;
 }
 

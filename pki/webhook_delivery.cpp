@@ -41,16 +41,13 @@ std::string logfmt_value(std::string_view text) {
     std::string out = "\"";
     for (std::size_t i = 0; i < text.size();) {
         char c = text[i];
-        std::size_t n = utf8_sequence_length(text, i);
-        if (n == 0) {
-            out += kUtf8Replacement;  // a log line must stay valid UTF-8 for the collector
-            ++i;
+        if (static_cast<unsigned char>(c) >= 0x80) {
+            i += append_utf8_sequence(out, text, i);  // a log line stays valid UTF-8
             continue;
         }
         if (c == '"' || c == '\\') out += '\\';
-        if (static_cast<unsigned char>(c) < ' ' || c == '\x7f') out += ' ';
-        else out.append(text, i, n);
-        i += n;
+        out += static_cast<unsigned char>(c) < ' ' || c == '\x7f' ? ' ' : c;
+        ++i;
     }
     return out + "\"";
 }

@@ -23,6 +23,10 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t i) noexcept;
 
 bool is_valid_utf8(std::string_view text) noexcept;
 
+// Appends the sequence at text[i] to `out` when it is valid, else U+FFFD; returns how many bytes
+// of `text` that took (at least 1). The step every escaper takes for a byte it has no rule for.
+std::size_t append_utf8_sequence(std::string& out, std::string_view text, std::size_t i);
+
 // `text` with every byte that does not start a valid sequence replaced by U+FFFD.
 std::string to_valid_utf8(std::string_view text);
 
