@@ -89,6 +89,35 @@ Severity severity_of(ExpiryStatus status, Severity expiring_severity) {
     return Severity::critical;
 }
 
+ExpiryVerdict judge_expiry(CertKind kind, Instant not_before, Instant not_after,
+                           const ExpiryOptions& options) {
+    const Seconds lifetime = not_after - not_before;
+    const Seconds remaining = not_after - options.at;
+    const Seconds elapsed = options.at - not_before;
+    Seconds crit = options.crit ? options.crit->before_not_after(lifetime)
+                                : default_crit(kind, lifetime);
+    std::optional<Seconds> warn = options.warn
+                                      ? std::optional(options.warn->before_not_after(lifetime))
+                                      : default_warn(kind);
+    Severity expiring = Severity::warning;
+    ExpiryStatus status = ExpiryStatus::ok;
+    if (options.at < not_before) {
+        status = ExpiryStatus::not_yet_valid;
+    } else if (options.at > not_after) {
+        status = ExpiryStatus::expired;
+    } else if (remaining <= crit) {
+        status = ExpiryStatus::expiring;
+        expiring = Severity::critical;
+    } else if (warn && remaining <= *warn) {
+        status = ExpiryStatus::expiring;
+    } else if (kind == CertKind::node && elapsed * 10 >= lifetime * 8) {
+        status = ExpiryStatus::renewal_overdue;
+    } else if (kind == CertKind::node && elapsed * 10 >= lifetime * 5) {
+        status = ExpiryStatus::renewal_window;
+    }
+    return {status, severity_of(status, expiring)};
+}
+
 CertExpiry evaluate_certificate(const Certificate& cert, CertKind kind,
                                 const ExpiryOptions& options) {
     return expiry_detail::evaluate_facts(expiry_detail::facts_of(cert), kind, options);
@@ -106,7 +135,6 @@ CertExpiry expiry_detail::evaluate_facts(CertFacts&& cert, CertKind kind,
     e.not_after = cert.not_after;
     e.lifetime = cert.not_after - cert.not_before;
     e.remaining = e.not_after - options.at;
-    Seconds elapsed = options.at - e.not_before;
 
     if (kind == CertKind::node) {
         // Integer arithmetic: the window edges are whole seconds, as the engine's are minutes.
@@ -120,29 +148,9 @@ CertExpiry expiry_detail::evaluate_facts(CertFacts&& cert, CertKind kind,
         }
     }
 
-    Seconds crit = options.crit ? options.crit->before_not_after(e.lifetime)
-                                : default_crit(kind, e.lifetime);
-    std::optional<Seconds> warn = options.warn
-                                      ? std::optional(options.warn->before_not_after(e.lifetime))
-                                      : default_warn(kind);
-    Severity expiring = Severity::warning;
-    if (options.at < e.not_before) {
-        e.status = ExpiryStatus::not_yet_valid;
-    } else if (options.at > e.not_after) {
-        e.status = ExpiryStatus::expired;
-    } else if (e.remaining <= crit) {
-        e.status = ExpiryStatus::expiring;
-        expiring = Severity::critical;
-    } else if (warn && e.remaining <= *warn) {
-        e.status = ExpiryStatus::expiring;
-    } else if (kind == CertKind::node && elapsed * 10 >= e.lifetime * 8) {
-        e.status = ExpiryStatus::renewal_overdue;
-    } else if (kind == CertKind::node && elapsed * 10 >= e.lifetime * 5) {
-        e.status = ExpiryStatus::renewal_window;
-    } else {
-        e.status = ExpiryStatus::ok;
-    }
-    e.severity = severity_of(e.status, expiring);
+    ExpiryVerdict verdict = judge_expiry(kind, e.not_before, e.not_after, options);
+    e.status = verdict.status;
+    e.severity = verdict.severity;
     if (e.lifetime_mismatch.value_or(false)) e.severity = worst(e.severity, Severity::notice);
     return e;
 }

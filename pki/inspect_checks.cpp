@@ -2,6 +2,8 @@
 // are stable (docs/inspect.md lists them all), the wording may improve.
 #include "inspect_checks.hpp"
 
+#include "swarmpki/expiry.hpp"
+
 #include <algorithm>
 
 namespace swarmpki::inspect_detail {
@@ -23,40 +25,53 @@ std::string join(const std::vector<std::string>& items) {
     return out + "]";
 }
 
-constexpr std::int64_t kYear = 365 * 24 * 3600;
-
 }  // namespace
 
+// The verdict is the expiry policy's (judge_expiry), so that `inspect` and `expiry` of one
+// directory at one instant exit alike; this only words it as findings.
 void check_leaf_validity(const LeafIdentity& node, Instant now, std::vector<Finding>& out) {
-    if (now > node.not_after) {
-        std::string remedy =
-            node.role == std::optional<std::string>("manager")
-                ? "an expired certificate cannot be renewed; if this is the last manager run "
-                  "`docker swarm init --force-new-cluster`, otherwise leave (`docker swarm leave "
-                  "--force`), join again and `docker node rm` the old ID"
-                : "an expired certificate cannot be renewed: `docker swarm leave --force`, join "
-                  "again, then `docker node rm` the old ID on a manager";
-        add(out, Severity::critical, "certificate-expired",
-            "node certificate expired " + when(node.not_after, now), std::move(remedy));
-        return;
-    }
-    if (now < node.not_before) {
-        add(out, Severity::critical, "certificate-not-yet-valid",
-            "node certificate is not valid before " + when(node.not_before, now),
-            "this clock is behind the CA's: fix the time (NTP)");
-        return;
-    }
-    if (now >= node.renewal_window.end) {
-        add(out, Severity::warning, "renewal-overdue",
-            "past 80% of its lifetime and not renewed (the renewal window closed " +
-                format_relative(node.renewal_window.end, now) + "); expires " +
-                when(node.not_after, now),
-            "the engine renews at 50-80% of the lifetime: check that the node is up and reaches "
-            "a manager");
-    } else if (now >= node.renewal_window.start) {
-        add(out, Severity::info, "renewal-window-open",
-            "in its renewal window: the engine renews it before " +
-                format_rfc3339(node.renewal_window.end));
+    ExpiryOptions policy;
+    policy.at = now;
+    ExpiryVerdict verdict = judge_expiry(CertKind::node, node.not_before, node.not_after, policy);
+    switch (verdict.status) {
+        case ExpiryStatus::expired: {
+            std::string remedy =
+                node.role == std::optional<std::string>("manager")
+                    ? "an expired certificate cannot be renewed; if this is the last manager run "
+                      "`docker swarm init --force-new-cluster`, otherwise leave (`docker swarm "
+                      "leave --force`), join again and `docker node rm` the old ID"
+                    : "an expired certificate cannot be renewed: `docker swarm leave --force`, "
+                      "join again, then `docker node rm` the old ID on a manager";
+            add(out, verdict.severity, "certificate-expired",
+                "node certificate expired " + when(node.not_after, now), std::move(remedy));
+            return;
+        }
+        case ExpiryStatus::not_yet_valid:
+            add(out, verdict.severity, "certificate-not-yet-valid",
+                "node certificate is not valid before " + when(node.not_before, now),
+                "this clock is behind the CA's: fix the time (NTP)");
+            return;
+        case ExpiryStatus::expiring:
+            add(out, verdict.severity, "certificate-expiring",
+                "node certificate expires " + when(node.not_after, now) +
+                    " with less than a tenth of its lifetime left, and was not renewed",
+                "renew it before it expires: bring the node up and let it reach a manager, or "
+                "`docker swarm ca --rotate` on a manager (an expired one cannot be renewed)");
+            return;
+        case ExpiryStatus::renewal_overdue:
+            add(out, verdict.severity, "renewal-overdue",
+                "past 80% of its lifetime and not renewed (the renewal window closed " +
+                    format_relative(node.renewal_window.end, now) + "); expires " +
+                    when(node.not_after, now),
+                "the engine renews at 50-80% of the lifetime: check that the node is up and "
+                "reaches a manager");
+            return;
+        case ExpiryStatus::renewal_window:
+            add(out, Severity::info, "renewal-window-open",
+                "in its renewal window: the engine renews it before " +
+                    format_rfc3339(node.renewal_window.end));
+            return;
+        case ExpiryStatus::ok: return;
     }
 }
 
@@ -108,16 +123,20 @@ void check_trust_roots(const CertificateFile& root_file, Instant now, std::vecto
             add(out, Severity::warning, "root-not-self-signed",
                 which + " (" + root.subject() + ") is not self-signed",
                 "swarm-root-ca.crt should hold the root itself, not an intermediate");
-        if (now > root.not_after()) {
-            add(out, Severity::critical, "root-expired",
+        ExpiryOptions policy;
+        policy.at = now;
+        ExpiryVerdict verdict =
+            judge_expiry(CertKind::root, root.not_before(), root.not_after(), policy);
+        if (verdict.status == ExpiryStatus::expired) {
+            add(out, verdict.severity, "root-expired",
                 which + " expired " + when(root.not_after(), now),
                 "every chain fails: `docker swarm ca --rotate` on a manager");
-        } else if (now < root.not_before()) {
-            add(out, Severity::critical, "root-not-yet-valid",
+        } else if (verdict.status == ExpiryStatus::not_yet_valid) {
+            add(out, verdict.severity, "root-not-yet-valid",
                 which + " is not valid before " + when(root.not_before(), now),
                 "the root is back-dated only 5 minutes: fix this clock (NTP)");
-        } else if (unix_seconds(root.not_after()) - unix_seconds(now) < kYear) {
-            add(out, Severity::warning, "root-expiring",
+        } else if (verdict.status == ExpiryStatus::expiring) {
+            add(out, verdict.severity, "root-expiring",
                 which + " expires " + when(root.not_after(), now) +
                     "; nothing renews a root on its own",
                 "rotate it in time: `docker swarm ca --rotate`");

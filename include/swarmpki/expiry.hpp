@@ -82,6 +82,17 @@ struct CertExpiry {
     std::optional<bool> lifetime_mismatch;
 };
 
+// The expiry policy, decided here only: the status and severity of a certificate of `kind`
+// valid from `not_before` to `not_after`, at `options.at`, with options.warn/crit or the per-kind
+// defaults. `expiry`, `inspect` (its validity findings), serve and the Nagios and Prometheus
+// renderings all take their verdict from it, so one directory at one instant gets one answer.
+struct ExpiryVerdict {
+    ExpiryStatus status = ExpiryStatus::ok;
+    Severity severity = Severity::ok;
+};
+ExpiryVerdict judge_expiry(CertKind kind, Instant not_before, Instant not_after,
+                           const ExpiryOptions& options);
+
 // Classifies one certificate at `options.at`; `kind` and identity come from the caller.
 CertExpiry evaluate_certificate(const Certificate& cert, CertKind kind,
                                 const ExpiryOptions& options);
