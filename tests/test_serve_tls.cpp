@@ -14,6 +14,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
 using namespace swarmpki;
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -264,4 +266,23 @@ TEST_CASE("serve reloads its certificate, key and client CA when a rotation repl
         CHECK(logs.count("tls material") == 1);
     }
     server.stop();
+}
+
+TEST_CASE("serve warns in its log when the TLS key file is readable by other users, and only then",
+          "[serve][conformance]") {
+    if (!test::fixtures_dir()) return test::note_fixtures_missing();
+    test::TempDir tmp;
+    auto m1 = test::copy_node_dir("worker", "manager1", tmp / "m1");
+    std::string key = (m1 / "swarm-node.key").string();
+    {
+        Logs logs;
+        Server server(tls_options(m1, m1, captured_at("worker"), logs));
+        CHECK(logs.count("tls key readable by other users") == 0);  // the engine's 0600
+    }
+    ::chmod(key.c_str(), 0644);
+    Logs logs;
+    Server server(tls_options(m1, m1, captured_at("worker"), logs));
+    CHECK(logs.count("level=warn msg=\"tls key readable by other users\" detail=\"" + key +
+                     ": mode 0644 lets other users read this secret (chmod 600 " + key + ")\"") ==
+          1);
 }
