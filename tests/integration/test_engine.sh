@@ -163,6 +163,7 @@ for f in "$tmp/m1-locked.json" "$tmp/m1-unlocked.json" "$tmp/inspect.err"; do
 done
 expect_eq "inspect: neither the unlock key nor the raft DEK appear in any output" "$leaked" no
 printf 'SWMKEY-1-%s\n' "$(head -c 32 /dev/urandom | base64 | tr -d '=')" >"$tmp/wrong.key"
+chmod 600 "$tmp/wrong.key"  # as an operator keeps it: a readable key file adds a warning line
 rc=0
 "$swarmpki" inspect --dir "$M1" --format json --unlock-key-file "$tmp/wrong.key" >/dev/null 2>"$tmp/wrong.err" || rc=$?
 expect_eq "inspect with a wrong unlock key: exit 3 with one line on stderr" "$rc $(wc -l <"$tmp/wrong.err")" "3 1"
