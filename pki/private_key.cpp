@@ -51,17 +51,44 @@ KeyFileFacts describe_key_block(const PemBlock& block) {
     return facts;
 }
 
+namespace {
+
+bool unlock_key_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// The key word in `text`: the text itself, trimmed, or, when it holds the advice `docker swarm
+// unlock-key` prints without -q, the one word that starts with the prefix.
+std::string_view unlock_key_word(std::string_view text, std::string_view prefix) {
+    std::size_t at = text.find(prefix);
+    if (at != std::string_view::npos && text.find(prefix, at + 1) != std::string_view::npos)
+        throw Error("the unlock key", "holds more than one SWMKEY-1- key",
+                    "give one key, as `docker swarm unlock-key -q` prints it");
+    if (at != std::string_view::npos) text.remove_prefix(at);
+    while (!text.empty() && unlock_key_space(text.front())) text.remove_prefix(1);
+    std::size_t end = 0;
+    while (end < text.size() && !unlock_key_space(text[end])) ++end;
+    return text.substr(0, end);
+}
+
+}  // namespace
+
 SecretBytes parse_unlock_key(std::string_view text) {
     constexpr std::string_view prefix = "SWMKEY-1-";
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
-        text.remove_suffix(1);
-    if (text.substr(0, prefix.size()) != prefix)
+    constexpr std::size_t kKeyBytes = 32;  // swarmkit: 32 random bytes, raw base64
+    std::string_view word = unlock_key_word(text, prefix);
+    if (word.substr(0, prefix.size()) != prefix)
         throw Error("the unlock key", "does not start with SWMKEY-1-",
                     "give the key `docker swarm unlock-key -q` prints");
-    auto raw = base64_decode(text.substr(prefix.size()), Padding::optional);
+    auto raw = base64_decode(word.substr(prefix.size()), Padding::optional);
     if (!raw || raw->empty())
         throw Error("the unlock key", "is not valid base64 after SWMKEY-1-",
                     "give the key `docker swarm unlock-key -q` prints");
+    if (raw->size() != kKeyBytes) {
+        std::size_t size = raw->size();
+        SecretBytes wipe(std::move(*raw));
+        throw Error("the unlock key",
+                    "is malformed: decodes to " + std::to_string(size) + " bytes, 32 expected",
+                    "it was cut short or mistyped: copy it again from `docker swarm unlock-key -q`");
+    }
     return SecretBytes(std::move(*raw));
 }
 

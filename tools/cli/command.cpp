@@ -50,6 +50,15 @@ bool format_allowed(const std::string& format, std::string_view allowed) {
 }
 }  // namespace
 
+// no-color.org: NO_COLOR disables colour only when it is set and non-empty; a dumb terminal
+// cannot show escape sequences at all.
+bool colour_allowed_by_environment() {
+    const char* no_color = std::getenv("NO_COLOR");
+    if (no_color != nullptr && *no_color != '\0') return false;
+    const char* term = std::getenv("TERM");
+    return term == nullptr || std::string_view(term) != "dumb";
+}
+
 CommonOptions read_common(const po::variables_map& vm, const char* allowed_formats) {
     CommonOptions common;
     common.format = vm["format"].as<std::string>();
@@ -65,7 +74,7 @@ CommonOptions read_common(const po::variables_map& vm, const char* allowed_forma
         common.now = *at;
     }
     common.quiet = vm.count("quiet") > 0;
-    common.color = !vm.count("no-color") && std::getenv("NO_COLOR") == nullptr &&
+    common.color = !vm.count("no-color") && colour_allowed_by_environment() &&
                    ::isatty(STDOUT_FILENO) == 1 && common.format == "text";
     return common;
 }

@@ -40,6 +40,9 @@ void add_common_options(po::options_description& options, const char* formats);
 po::variables_map parse_args(const Args& args, const po::options_description& options,
                              const po::positional_options_description& positional = {});
 
+// Whether NO_COLOR and TERM leave colour on (the terminal and --no-color are checked apart).
+bool colour_allowed_by_environment();
+
 // Reads the shared options; `allowed_formats` like "text|json|jsonl".
 CommonOptions read_common(const po::variables_map& vm, const char* allowed_formats);
 
@@ -68,5 +71,11 @@ void add_unlock_key_options(po::options_description& options);
 std::optional<std::string> read_unlock_key_text(const po::variables_map& vm);
 
 int exit_code(Severity severity);
+
+// The -q rule, the same in every command: nothing on success, the whole result whenever the exit
+// code is not 0 (a quiet run that fails still says why, and Nagios still gets its line).
+inline bool prints_result(const CommonOptions& common, int code) {
+    return !common.quiet || code != 0;
+}
 
 }  // namespace swarmpki::cli

@@ -93,7 +93,7 @@ int run_expiry(const Args& args) {
                               0644, Overwrite::yes);
 
     int code = exit_code(report.status);
-    if (common.quiet) return code;
+    if (!prints_result(common, code)) return code;
     if (common.format == "json") {
         write_stdout(render_expiry_json(report));
     } else if (common.format == "jsonl") {

@@ -102,7 +102,7 @@ int run_inspect(const Args& args) {
     for (const NodeReport& node : report.nodes)
         if (node.error) std::cerr << "swarmpki: " << redact_message(*node.error) << "\n";
     int code = exit_code(report.severity);
-    if (common.quiet && code == 0) return code;
+    if (!prints_result(common, code)) return code;
     write_stdout(common.format == "json"
                      ? render_inspect_json(report)
                      : render_inspect_text(report, common.color ? TextColor::yes : TextColor::no));

@@ -90,7 +90,7 @@ int run_simulate(const Args& args) {
     o.threads = vm["threads"].as<unsigned>();
 
     RotationReport report = simulate_rotation(o);
-    if (!common.quiet || report.refusal)
+    if (prints_result(common, rotation_exit_code(report)))
         write_stdout(common.format == "json" ? render_rotation_json(report) : render_rotation_text(report));
     if (report.refusal)
         std::cerr << "swarmpki: "

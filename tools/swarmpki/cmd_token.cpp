@@ -481,10 +481,11 @@ int run_token_verify(const Args& args) {
     JoinToken token = read_single_token(vm);
     std::string bytes = read_file(path);
     RootFileCheck check = check_root_file(token, bytes, path);
-    if (!common.quiet)
+    int code = check.match ? 0 : 2;
+    if (prints_result(common, code))
         write_stdout(common.format == "json" ? verify_json(check, token, path)
                                              : verify_text(check, token, path));
-    return check.match ? 0 : 2;
+    return code;
 }
 
 // The engine would refuse a token for a file that is not a bundle of self-signed CAs.

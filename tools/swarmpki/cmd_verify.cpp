@@ -125,10 +125,11 @@ int run_verify(const Args& args) {
         verdicts.push_back(verify_peers(a, b, common.now));
         status = worst(status, verdicts.back().severity);
     }
-    if (!common.quiet)
+    int code = exit_code(status);
+    if (prints_result(common, code))
         write_stdout(common.format == "json" ? render_json(a, peers, verdicts, common.now, status)
                                              : render_text(verdicts, status));
-    return exit_code(status);
+    return code;
 }
 
 }  // namespace swarmpki::cli
