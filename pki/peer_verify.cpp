@@ -156,6 +156,21 @@ void check_usage(PeerCheck& check, const PeerMaterial& presenter, TlsRole role) 
                    "from a manager; re-issue it with the engine's profile");
 }
 
+// swarmkit's authorizeOrg: a peer whose certificate names another organization (cluster ID) is
+// refused on every call ("remote certificate not part of organization"), even under the same
+// root: two clusters made from one CA cannot talk.
+void check_organization(PeerCheck& check, const PeerMaterial& verifier,
+                        const PeerMaterial& presenter) {
+    if (!verifier.cluster_id || !presenter.cluster_id ||
+        *verifier.cluster_id == *presenter.cluster_id)
+        return;
+    check.path.clear();
+    refuse(check, "different-cluster",
+           describe(verifier) + " refuses " + describe(presenter) + ": its certificate names "
+               "cluster " + *presenter.cluster_id + ", not " + *verifier.cluster_id +
+               " (the engine refuses a peer of another organization; join it to this cluster)");
+}
+
 // The chain's judgement in one TLS role: a chain that verified must also suit the role.
 PeerCheck in_role(PeerCheck check, const PeerMaterial& presenter, TlsRole role) {
     check.presenter_role = role;
@@ -215,6 +230,7 @@ DirectionCheck judge_presented_chain(const PeerMaterial& verifier, const PeerMat
         for (std::size_t i : result.intermediates_used)
             chain.path.push_back(presenter.chain[1 + i].subject());
         chain.path.push_back(verifier.roots[*result.root_index].subject());
+        check_organization(chain, verifier, presenter);
     } else if (refused_by_rule(result.failure_code)) {
         refuse(chain, result.failure_code,
                describe(verifier) + " refuses " + describe(presenter) + ": " + result.failure +

@@ -221,8 +221,10 @@ TEST_CASE("a renewal replayed on ca issue output: identity comes from the new ce
     std::string at = "2026-11-28T22:54:07Z";
     REQUIRE(run_swarmpki({"ca", "init", "--out", (tmp / "ca").string(), "--at", at}).exit_code == 0);
     auto issue = [&](const std::string& out, const std::string& id) {
+        // One cluster, as in a real swarm: verify refuses peers of another (different-cluster).
         auto run = run_swarmpki({"ca", "issue", "--ca", (tmp / "ca").string(), "--role", "worker",
-                                 "--node-id", id, "--out", (tmp / out).string(), "--at", at});
+                                 "--node-id", id, "--cluster-id", "renewingcluster0000000001",
+                                 "--out", (tmp / out).string(), "--at", at});
         INFO(run.err);
         REQUIRE(run.exit_code == 0);
     };
