@@ -10,6 +10,7 @@
 #include "swarmpki/base36.hpp"
 #include "swarmpki/certificate.hpp"
 #include "swarmpki/error.hpp"
+#include "swarmpki/file.hpp"
 #include "swarmpki/pem.hpp"
 
 #include <openssl/crypto.h>
@@ -418,6 +419,49 @@ RootFileCheck check_root_file(const JoinToken& token, std::string_view file_byte
     check.variants = list.take();
     check.hint = compose_hint(about_file, check.variants);
     return check;
+}
+
+namespace {
+
+constexpr std::string_view kWhite = " \t\r\n";
+
+std::string_view trimmed(std::string_view text) {
+    std::size_t first = text.find_first_not_of(kWhite);
+    if (first == std::string_view::npos) return {};
+    return text.substr(first, text.find_last_not_of(kWhite) - first + 1);
+}
+
+}  // namespace
+
+std::string_view join_token_text(std::string_view text) {
+    text = trimmed(text);
+    std::optional<std::string_view> found;
+    for (std::size_t start = 0; start < text.size();) {
+        std::size_t end = text.find_first_of(kWhite, start);
+        if (end == std::string_view::npos) end = text.size();
+        std::string_view word = text.substr(start, end - start);
+        if (word.rfind("SWMTKN-", 0) == 0) {
+            if (found) return text;  // two tokens: let the parser say what is wrong
+            found = word;
+        }
+        start = text.find_first_not_of(kWhite, end);
+        if (start == std::string_view::npos) break;
+    }
+    return found.value_or(text);
+}
+
+JoinToken read_join_token_file(const std::string& path) {
+    SecretFile file = read_secret_file(path);
+    std::string_view text(reinterpret_cast<const char*>(file.bytes.data()), file.bytes.size());
+    if (trimmed(text).find('\n') != std::string_view::npos)
+        throw Error(path, "holds more than one line",
+                    "one token per --token-file; for a list use `swarmpki token decode - < " +
+                        path + "`");
+    JoinTokenParse parsed = parse_join_token(join_token_text(text));
+    if (!parsed.token)
+        throw Error(path, "not a valid join token: " + parsed.error,
+                    "give the token `docker swarm join-token -q worker` prints");
+    return std::move(*parsed.token);
 }
 
 }  // namespace swarmpki

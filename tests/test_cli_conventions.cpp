@@ -101,3 +101,29 @@ TEST_CASE("an unlock key is read as the engine prints it, and a cut one is named
     }
     CHECK_THROWS_WITH(parse_unlock_key(key + " " + key), Catch::Contains("more than one"));
 }
+
+TEST_CASE("a join token is read from a FIFO and from the pasted docker swarm join line",
+          "[cli][token]") {
+    const std::string token =
+        "SWMTKN-1-5zu5uq3vtbq7ob0khirtyn4uysnh8a0vo5ntb6hbautbkecrws-55bc4v5yjsh7xbqzdvesbq1zm";
+    // Process substitution, as operators keep tokens out of ps.
+    auto fifo = test::run_program(
+        "/bin/bash",
+        {"-c", "exec \"$0\" token decode --format json --token-file <(printf '%s\\n' \"$1\")",
+         SWARMPKI_BINARY, token});
+    INFO(fifo.err);
+    CHECK(fifo.exit_code == 0);
+    CHECK(fifo.json()["digest_base36"] == "5zu5uq3vtbq7ob0khirtyn4uysnh8a0vo5ntb6hbautbkecrws");
+    auto line = run_swarmpki(
+        {"token", "decode", "--format", "json", "docker swarm join --token " + token + " 10.0.0.5:2377"});
+    CHECK(line.exit_code == 0);
+    CHECK(line.out.find("55bc4v5yjsh7xbqzdvesbq1zm") == std::string::npos);  // still redacted
+    test::TempDir tmp;
+    test::write_text(tmp / "join.txt", "docker swarm join --token " + token + " 10.0.0.5:2377\n");
+    auto file = run_swarmpki({"token", "decode", "--token-file", (tmp / "join.txt").string()});
+    CHECK(file.exit_code == 0);
+    test::write_text(tmp / "huge.txt", std::string(8192, 'a'));
+    auto huge = run_swarmpki({"token", "decode", "--token-file", (tmp / "huge.txt").string()});
+    CHECK(huge.exit_code == 3);
+    CHECK(huge.err.find("more than 4096 bytes") != std::string::npos);
+}

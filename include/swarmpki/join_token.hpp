@@ -40,6 +40,16 @@ struct JoinTokenParse {
 };
 JoinTokenParse parse_join_token(std::string_view text);
 
+// The token in text as operators paste it: the token alone (surrounding white space ignored),
+// or a line holding exactly one SWMTKN- word, such as the `docker swarm join --token TOKEN
+// HOST:PORT` line the engine prints. Anything else is returned trimmed, for the parser to judge.
+std::string_view join_token_text(std::string_view text);
+
+// One join token from a file or a FIFO (`--token-file <(docker swarm join-token -q worker)`, how
+// operators keep tokens out of ps), read capped like every secret (file.hpp). Throws
+// swarmpki::Error naming the path: unreadable, more than one line, not a valid join token.
+JoinToken read_join_token_file(const std::string& path);
+
 // The longest text parse_join_token looks at: a real token is 85 (v1) or 87 (v2) characters, so
 // anything near this is not a token, and a 100 KB paste is refused before it is scanned.
 inline constexpr std::size_t kMaxJoinTokenLength = 200;

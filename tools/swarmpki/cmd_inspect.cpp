@@ -61,20 +61,11 @@ std::optional<SecretBytes> read_unlock_key(const po::variables_map& vm) {
 std::optional<JoinToken> read_token(const po::variables_map& vm) {
     if (vm.count("token") && vm.count("token-file"))
         throw UsageError("give --token or --token-file, not both");
-    std::string text, subject = "the join token";
-    if (vm.count("token")) {
-        text = vm["token"].as<std::string>();
-    } else if (vm.count("token-file")) {
-        subject = vm["token-file"].as<std::string>();
-        text = read_file(subject, 4096);
-        while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-    } else {
-        return std::nullopt;
-    }
-    JoinTokenParse parsed = parse_join_token(text);
-    OPENSSL_cleanse(text.data(), text.size());
+    if (vm.count("token-file")) return read_join_token_file(vm["token-file"].as<std::string>());
+    if (!vm.count("token")) return std::nullopt;
+    JoinTokenParse parsed = parse_join_token(join_token_text(vm["token"].as<std::string>()));
     if (!parsed.token)
-        throw Error(subject, "not a valid join token: " + parsed.error,
+        throw Error("the join token", "not a valid join token: " + parsed.error,
                     "give the token `docker swarm join-token -q worker` prints");
     return std::move(parsed.token);
 }

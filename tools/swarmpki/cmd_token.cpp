@@ -153,19 +153,9 @@ std::string without_token_word(const std::string& reason) {
 }
 
 JoinToken parse_or_throw(std::string_view text, const std::string& subject) {
-    JoinTokenParse parsed = parse_join_token(trim_edges(text));
+    JoinTokenParse parsed = parse_join_token(join_token_text(text));
     if (!parsed.token) throw Error(subject, without_token_word(parsed.error));
     return std::move(*parsed.token);
-}
-
-JoinToken token_from_file(const std::string& path) {
-    std::string text = read_file(path, 64 * 1024);
-    std::string_view trimmed = trim_edges(text);
-    if (trimmed.find('\n') != std::string_view::npos)
-        throw Error(path, "holds more than one line",
-                    "one token per --token-file; for a list use `swarmpki token decode - < " +
-                        path + "`");
-    return parse_or_throw(trimmed, path);
 }
 
 // The first line of standard input, read no further than a token could reach, so a huge or
@@ -190,7 +180,7 @@ JoinToken read_single_token(const po::variables_map& vm) {
     if (positional == file)
         throw UsageError(positional ? "give the token or --token-file, not both"
                                     : "give a join token, '-' for standard input, or --token-file F");
-    if (file) return token_from_file(vm["token-file"].as<std::string>());
+    if (file) return read_join_token_file(vm["token-file"].as<std::string>());
     const std::string& text = vm["token"].as<std::string>();
     if (text == "-") return token_from_stdin();
     return parse_or_throw(text, "join token");
