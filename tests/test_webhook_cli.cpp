@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <thread>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -209,10 +211,20 @@ TEST_CASE("swarmpki serve posts events to the receivers of its --webhook-url-fil
     REQUIRE(pid > 0);
     bool got = receiver.wait_for(1, 10s);
     ::kill(pid, SIGTERM);
+    // Bounded: a serve that does not stop must fail this test by name, not stall the group.
     int status = 0;
-    ::waitpid(pid, &status, 0);
+    bool stopped = false;
+    for (int i = 0; i < 400 && !stopped; ++i) {
+        stopped = ::waitpid(pid, &status, WNOHANG) == pid;
+        if (!stopped) std::this_thread::sleep_for(50ms);
+    }
+    if (!stopped) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+    }
     std::string stderr_text = test::read_text(log);
     INFO(stderr_text);
+    REQUIRE(stopped);  // within 20 s of SIGTERM
     REQUIRE(got);
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
