@@ -3,10 +3,15 @@
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -25,44 +30,103 @@ nlohmann::json RunResult::json() const {
 }
 
 namespace {
-std::string drain(int fd) {
-    std::string data;
-    char buffer[65536];
-    ssize_t n;
-    while ((n = ::read(fd, buffer, sizeof buffer)) > 0) data.append(buffer, static_cast<size_t>(n));
-    return data;
+
+// "NAME=value" entries over the test process's environment; a bare "NAME" removes NAME.
+std::vector<std::string> child_environment(const std::vector<std::string>& extra) {
+    std::vector<std::string> result;
+    for (char** e = environ; *e; ++e) result.emplace_back(*e);
+    for (const auto& entry : extra) {
+        std::string name = entry.substr(0, entry.find('='));
+        std::erase_if(result, [&](const std::string& e) { return e.compare(0, name.size() + 1, name + "=") == 0; });
+        if (entry.find('=') != std::string::npos) result.push_back(entry);
+    }
+    return result;
 }
+
+std::vector<char*> pointers_to(std::vector<std::string>& strings) {
+    std::vector<char*> result;
+    for (auto& s : strings) result.push_back(s.data());
+    result.push_back(nullptr);
+    return result;
+}
+
+// Only async-signal-safe calls from here to exec (see spawn_program).
+[[noreturn]] void become_child(const char* binary, char* const* argv, char* const* envp,
+                               ChildStreams streams, bool die_with_parent) {
+    if (die_with_parent) ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    ::setpgid(0, 0);
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::signal(SIGPIPE, SIG_DFL);  // the test process ignores it; its children must not inherit that
+    if (streams.in >= 0) ::dup2(streams.in, 0);
+    if (streams.out >= 0) ::dup2(streams.out, 1);
+    if (streams.err >= 0) ::dup2(streams.err, 2);
+    ::close_range(3, ~0U, 0);
+    ::execve(binary, argv, envp);
+    ::_exit(127);
+}
+
 }  // namespace
+
+pid_t spawn_program(const std::string& binary, const std::vector<std::string>& args,
+                    const std::vector<std::string>& env, ChildStreams streams, bool die_with_parent) {
+    std::vector<std::string> arg_strings{binary};
+    arg_strings.insert(arg_strings.end(), args.begin(), args.end());
+    std::vector<std::string> env_strings = child_environment(env);
+    std::vector<char*> argv = pointers_to(arg_strings);
+    std::vector<char*> envp = pointers_to(env_strings);
+    pid_t pid = ::fork();
+    if (pid == 0) become_child(binary.c_str(), argv.data(), envp.data(), streams, die_with_parent);
+    REQUIRE(pid > 0);
+    return pid;
+}
 
 RunResult run_swarmpki(const std::vector<std::string>& args, const std::string& input,
                        const std::vector<std::string>& env) {
     return run_program(SWARMPKI_BINARY, args, input, env);
 }
 
+namespace {
+
+std::string command_line(const std::string& binary, const std::vector<std::string>& args) {
+    std::string line = binary;
+    for (const auto& a : args) line += " '" + a + "'";
+    return line;
+}
+
+// Reads both pipes to their end or until the deadline; false if the deadline came first.
+bool drain_until(int out_fd, int err_fd, RunResult& result, std::chrono::steady_clock::time_point deadline) {
+    struct pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
+    std::string* sinks[2] = {&result.out, &result.err};
+    char buffer[65536];
+    while (fds[0].fd >= 0 || fds[1].fd >= 0) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return false;
+        int ready = ::poll(fds, 2, static_cast<int>(left.count()));
+        if (ready < 0 && errno == EINTR) continue;
+        REQUIRE(ready >= 0);
+        for (int i = 0; i < 2; ++i) {
+            if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+            ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
+            if (n > 0) sinks[i]->append(buffer, static_cast<size_t>(n));
+            else if (n == 0 || errno != EINTR) fds[i].fd = -1;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
 RunResult run_program(const std::string& binary, const std::vector<std::string>& args,
                       const std::string& input, const std::vector<std::string>& env) {
+    std::signal(SIGPIPE, SIG_IGN);  // a child that exits without reading its input must not kill us
     int in_pipe[2], out_pipe[2], err_pipe[2];
-    REQUIRE(::pipe(in_pipe) == 0);
-    REQUIRE(::pipe(out_pipe) == 0);
-    REQUIRE(::pipe(err_pipe) == 0);
-    pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-        ::dup2(in_pipe[0], 0);
-        ::dup2(out_pipe[1], 1);
-        ::dup2(err_pipe[1], 2);
-        for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]})
-            ::close(fd);
-        for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
-        std::vector<char*> argv;
-        std::string program = binary;
-        argv.push_back(program.data());
-        std::vector<std::string> copy = args;
-        for (auto& a : copy) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        ::execv(program.c_str(), argv.data());
-        ::_exit(127);
-    }
+    REQUIRE(::pipe2(in_pipe, O_CLOEXEC) == 0);
+    REQUIRE(::pipe2(out_pipe, O_CLOEXEC) == 0);
+    REQUIRE(::pipe2(err_pipe, O_CLOEXEC) == 0);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kRunDeadlineSeconds);
+    pid_t pid = spawn_program(binary, args, env, {in_pipe[0], out_pipe[1], err_pipe[1]});
     ::close(in_pipe[0]);
     ::close(out_pipe[1]);
     ::close(err_pipe[1]);
@@ -78,15 +142,17 @@ RunResult run_program(const std::string& binary, const std::vector<std::string>&
         ::close(in_pipe[1]);
     });
     RunResult result;
-    std::thread err_reader([&] { result.err = drain(err_pipe[0]); });
-    result.out = drain(out_pipe[0]);
-    err_reader.join();
-    writer.join();
+    bool finished = drain_until(out_pipe[0], err_pipe[0], result, deadline);
+    if (!finished) ::kill(-pid, SIGKILL);  // its group: a pipeline's other members too
     ::close(out_pipe[0]);
     ::close(err_pipe[0]);
+    writer.join();  // the child has exited or been killed: its input pipe no longer blocks
     int status = 0;
     ::waitpid(pid, &status, 0);
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (!finished)
+        FAIL(command_line(binary, args) << ": still running after " << kRunDeadlineSeconds
+                                        << " s; killed\nstdout: " << result.out << "\nstderr: " << result.err);
     return result;
 }
 

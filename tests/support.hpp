@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/types.h>
+
 namespace swarmpki::test {
 
 struct RunResult {
@@ -21,9 +23,26 @@ struct RunResult {
 // `env` entries are "NAME=value" added to the environment.
 RunResult run_swarmpki(const std::vector<std::string>& args, const std::string& input = {},
                        const std::vector<std::string>& env = {});
-// The same for another program (a copy of the binary, the swarmpki-serve helper).
+// The same for another program (a copy of the binary, the swarmpki-serve helper). A run that
+// has not finished after kRunDeadline is killed (its whole process group) and fails the test by
+// its command line, so one stuck child cannot stall a ctest group until its timeout.
 RunResult run_program(const std::string& binary, const std::vector<std::string>& args,
                       const std::string& input = {}, const std::vector<std::string>& env = {});
+inline constexpr int kRunDeadlineSeconds = 240;
+
+// Where a spawned child's standard streams go; -1 keeps the test process's own.
+struct ChildStreams {
+    int in = -1, out = -1, err = -1;
+};
+// Starts `binary` (argv[0] = binary) in its own process group with default signal handling and
+// no descriptors but its three streams; `env` entries "NAME=value" replace or add to the
+// environment, a bare "NAME" removes it. Everything the child needs is built before fork(): in a
+// threaded test process a child may only make async-signal-safe calls until exec, because a lock
+// another thread held at fork() (ASan's allocator, say) is never released in the child.
+// `die_with_parent` sends the child SIGTERM if the test binary dies first. Returns its PID.
+pid_t spawn_program(const std::string& binary, const std::vector<std::string>& args,
+                    const std::vector<std::string>& env, ChildStreams streams,
+                    bool die_with_parent = false);
 
 // A fresh directory under the system temp dir, removed (recursively) on destruction.
 class TempDir {

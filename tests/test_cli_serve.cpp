@@ -9,7 +9,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,23 +29,15 @@ public:
     ServeProcess(const std::vector<std::string>& args, const fs::path& stderr_file)
         : stderr_file_(stderr_file) {
         test::ignore_sigpipe();
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            // If the test binary dies (a crash, a kill), the server must not outlive it.
-            ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-            int err = ::open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-            int null = ::open("/dev/null", O_RDWR);
-            ::dup2(null, 0);
-            ::dup2(null, 1);
-            ::dup2(err, 2);
-            std::vector<std::string> copy = args;
-            copy.insert(copy.begin(), SWARMPKI_BINARY);
-            std::vector<char*> argv;
-            for (auto& a : copy) argv.push_back(a.data());
-            argv.push_back(nullptr);
-            ::execv(SWARMPKI_BINARY, argv.data());
-            ::_exit(127);
-        }
+        // Opened here, not in the child: after fork() it may only make async-signal-safe calls.
+        int err = ::open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+        REQUIRE(err >= 0);
+        REQUIRE(null >= 0);
+        // If the test binary dies (a crash, a kill), the server must not outlive it.
+        pid_ = test::spawn_program(SWARMPKI_BINARY, args, {}, {null, null, err}, true);
+        ::close(err);
+        ::close(null);
         REQUIRE(pid_ > 0);
     }
     ~ServeProcess() {

@@ -11,7 +11,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -190,24 +189,17 @@ TEST_CASE("swarmpki serve posts events to the receivers of its --webhook-url-fil
     auto secret = private_file(tmp, "secret", "serve-secret");
     auto log = tmp / "serve.log";
     test::ignore_sigpipe();
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive the test binary
-        int err = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int null = ::open("/dev/null", O_RDWR);
-        ::dup2(null, 0);
-        ::dup2(null, 1);
-        ::dup2(err, 2);
-        std::vector<std::string> args = {SWARMPKI_BINARY, "serve", "--listen", "127.0.0.1:0",
-                                         "--dir", w1.string(), "--at", at,
-                                         "--webhook-url-file", urls.string(),
-                                         "--webhook-secret-file", secret.string()};
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        ::execv(SWARMPKI_BINARY, argv.data());
-        ::_exit(127);
-    }
+    int err = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    REQUIRE(err >= 0);
+    REQUIRE(null >= 0);
+    pid_t pid = test::spawn_program(SWARMPKI_BINARY,
+                                    {"serve", "--listen", "127.0.0.1:0", "--dir", w1.string(), "--at", at,
+                                     "--webhook-url-file", urls.string(), "--webhook-secret-file",
+                                     secret.string()},
+                                    {}, {null, null, err}, true);  // never outlive the test binary
+    ::close(err);
+    ::close(null);
     REQUIRE(pid > 0);
     bool got = receiver.wait_for(1, 10s);
     ::kill(pid, SIGTERM);
