@@ -30,6 +30,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace swarmpki::test {
@@ -53,6 +54,21 @@ struct LogLines {
             n += std::all_of(needles.begin(), needles.end(),
                              [&l](std::string_view needle) { return l.find(needle) != std::string::npos; });
         return n;
+    }
+    // The count once it reaches `expected`, else after `patience`. A request's line is written
+    // after its response, so a client can hold the answer before the line exists (seen in CI).
+    std::size_t count_reaching(std::initializer_list<std::string_view> needles, std::size_t expected,
+                               std::chrono::milliseconds patience = std::chrono::seconds(5)) {
+        auto deadline = std::chrono::steady_clock::now() + patience;
+        std::size_t n = count_with(needles);
+        while (n < expected && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            n = count_with(needles);
+        }
+        return n;
+    }
+    std::size_t count_reaching(std::string_view needle, std::size_t expected) {
+        return count_reaching({needle}, expected);
     }
 };
 
