@@ -144,7 +144,7 @@ expect_exit "install-deps --test with only a docker client: exit 0" 0 with_stubs
 got=$(apt_installs)
 expect_eq "install-deps --test: a docker client is no engine, so Debian's docker.io is installed" "$(engine_names)" "docker.io"
 expect_eq "install-deps --test: the build packages and the test tools" \
-  "$(grep -cxE 'cmake|libssl-dev|ansible-core|prometheus|wrk|hyperfine|shellcheck|jq|clang|golang-cfssl|certinfo|ccache' <<<"$got")" 12
+  "$(grep -cxE 'cmake|libssl-dev|ansible-core|prometheus|wrk|hyperfine|shellcheck|jq|clang|golang-cfssl|certinfo|ccache|clang-format|clang-tidy' <<<"$got")" 14
 expect_safe_apt "install-deps --test"
 expect_exit "install-deps --check-engine with only a docker client: exit 0" 0 with_stubs "" "$root/scripts/install-deps" --check-engine
 expect_eq "install-deps --check-engine says docker.io would be installed" "$IT_OUT" \
