@@ -9,7 +9,7 @@
 #include "serve_front.hpp"
 #include "serve_http.hpp"
 #include "serve_tls.hpp"
-#include "thread_signals.hpp"
+#include "../util/thread_signals.hpp"
 #include "swarmpki/error.hpp"
 
 #include <atomic>

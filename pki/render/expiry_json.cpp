@@ -7,7 +7,7 @@
 // JsonWriter.
 #include "swarmpki/expiry_render.hpp"
 
-#include "expiry_ordered.hpp"
+#include "../swarm/expiry_ordered.hpp"
 #include "swarmpki/cert_scan.hpp"
 #include "swarmpki/json_writer.hpp"
 #include "swarmpki/node_files.hpp"

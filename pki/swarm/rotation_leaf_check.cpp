@@ -3,7 +3,7 @@
 // verification prepared once per thread and signature algorithm instead of once per certificate.
 #include "rotation_internal.hpp"
 
-#include "certificate_internal.hpp"
+#include "../crypto/certificate_internal.hpp"
 #include "swarmpki/chain.hpp"
 #include "swarmpki/error.hpp"
 

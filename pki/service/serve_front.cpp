@@ -30,7 +30,7 @@
 
 #include "serve_connection.hpp"
 #include "serve_http.hpp"
-#include "thread_signals.hpp"
+#include "../util/thread_signals.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/webhook.hpp"
 

@@ -17,7 +17,7 @@
 #include "swarmpki/error.hpp"
 #include "swarmpki/utf8.hpp"
 #include "swarmpki/webhook.hpp"
-#include "thread_signals.hpp"
+#include "../util/thread_signals.hpp"
 #include "webhook_socket.hpp"
 
 #include <fcntl.h>
