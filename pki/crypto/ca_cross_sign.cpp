@@ -8,6 +8,7 @@
 // old root's subject; and Go adds the parent's key ID as AKI only when the two names differ. With
 // the engine's default roots both are CN=swarm-ca, so the result looks self-signed but is not.
 #include "swarmpki/ca.hpp"
+#include "ca_issuing.hpp"
 
 #include "ca_internal.hpp"
 #include "swarmpki/error.hpp"

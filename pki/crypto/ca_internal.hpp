@@ -2,7 +2,11 @@
 // the public API is include/swarmpki/ca.hpp.
 #pragma once
 
-#include "swarmpki/ossl.hpp"
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 2
+#error "pki/crypto/ca_internal.hpp is crypto layer (2); the util layer may not include it"
+#endif
+
+#include "ossl.hpp"
 #include "swarmpki/time.hpp"
 
 #include <array>

@@ -5,6 +5,7 @@
 // they take, show up next to the elliptic-curve arithmetic; so keygen keeps one EVP_PKEY_CTX and
 // signing one EVP_PKEY_sign context and one digest context.
 #include "swarmpki/ca.hpp"
+#include "ca_issuing.hpp"
 
 #include "certificate_internal.hpp"
 #include "swarmpki/error.hpp"

@@ -2,6 +2,7 @@
 // ca/config.go SigningPolicy, cfssl local.Signer): only the public key comes from the node; the
 // subject, SANs, usages and validity are the CA's.
 #include "swarmpki/ca.hpp"
+#include "ca_issuing.hpp"
 
 #include "ca_internal.hpp"
 #include "swarmpki/encoding.hpp"

@@ -1,5 +1,6 @@
 // Root CAs with the engine's profile (swarmkit ca/certificates.go CreateRootCA -> cfssl initca).
 #include "swarmpki/ca.hpp"
+#include "ca_issuing.hpp"
 
 #include "ca_internal.hpp"
 

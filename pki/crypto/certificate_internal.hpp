@@ -4,8 +4,12 @@
 // these are the shortcuts around OpenSSL 3.0's per-object decoder and context set-up costs.
 #pragma once
 
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 2
+#error "pki/crypto/certificate_internal.hpp is crypto layer (2); the util layer may not include it"
+#endif
+
 #include "swarmpki/encoding.hpp"
-#include "swarmpki/ossl.hpp"
+#include "ossl.hpp"
 
 #include <cstddef>
 #include <optional>

@@ -1,6 +1,6 @@
 #include "swarmpki/encoding.hpp"
 
-#include "swarmpki/ossl.hpp"
+#include "ossl.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -90,6 +90,8 @@ Sha256 sha256(std::string_view bytes) {
 bool constant_time_equal(const std::uint8_t* a, const std::uint8_t* b, std::size_t size) {
     return CRYPTO_memcmp(a, b, size) == 0;
 }
+
+void secure_wipe(void* data, std::size_t size) { OPENSSL_cleanse(data, size); }
 
 SecretBytes& SecretBytes::operator=(SecretBytes&& other) noexcept {
     if (this != &other) {

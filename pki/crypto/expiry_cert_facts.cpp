@@ -2,7 +2,7 @@
 // (see expiry_cert_facts.hpp for why).
 #include "expiry_cert_facts.hpp"
 
-#include "swarmpki/ossl.hpp"
+#include "ossl.hpp"
 
 #include <openssl/asn1.h>
 #include <openssl/evp.h>

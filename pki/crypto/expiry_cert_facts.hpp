@@ -9,10 +9,13 @@
 // (Certificate), once per distinct DER.
 #pragma once
 
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 2
+#error "pki/crypto/expiry_cert_facts.hpp is crypto layer (2); the util layer may not include it"
+#endif
+
 #include "swarmpki/certificate.hpp"
 #include "swarmpki/encoding.hpp"
-#include "swarmpki/expiry.hpp"
-#include "swarmpki/ossl.hpp"
+#include "ossl.hpp"
 #include "swarmpki/time.hpp"
 
 #include <functional>
@@ -124,8 +127,5 @@ struct FactsScratch {
 std::optional<CertFacts> read_cert_facts(const Bytes& der, FactsScratch* scratch = nullptr);
 
 CertFacts facts_of(const Certificate& cert);
-
-// evaluate_certificate on facts (expiry.cpp), moving their strings into the record.
-CertExpiry evaluate_facts(CertFacts&& cert, CertKind kind, const ExpiryOptions& options);
 
 }  // namespace swarmpki::expiry_detail

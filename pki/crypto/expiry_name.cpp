@@ -9,7 +9,7 @@
 // and goes the OpenSSL way (tests compare both on every fixture and on hostile names).
 #include "expiry_cert_facts.hpp"
 
-#include "swarmpki/ossl.hpp"
+#include "ossl.hpp"
 
 #include <openssl/asn1.h>
 #include <openssl/objects.h>

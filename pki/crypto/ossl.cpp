@@ -1,6 +1,6 @@
 // The only place where OpenSSL objects are freed: one deleter per type (libssl's two are in
 // ossl_ssl.cpp, so that only the binary that serves TLS links libssl).
-#include "swarmpki/ossl.hpp"
+#include "ossl.hpp"
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>

@@ -1,6 +1,6 @@
 // libssl's deleters, apart from ossl.cpp's: an archive member is linked only when something uses
 // it, so `swarmpki` itself (no TLS) starts without mapping libssl; `swarmpki-serve` pulls these in.
-#include "swarmpki/ossl.hpp"
+#include "../crypto/ossl.hpp"
 
 #include <openssl/ssl.h>
 

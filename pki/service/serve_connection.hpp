@@ -2,6 +2,10 @@
 // process a request on it (internal).
 #pragma once
 
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 5
+#error "pki/service/serve_connection.hpp is service layer (5); a lower layer (util ... render) may not include it"
+#endif
+
 #ifndef CPPHTTPLIB_OPENSSL_SUPPORT  // normally set by cpp-httplib's pkg-config flags
 #define CPPHTTPLIB_OPENSSL_SUPPORT
 #endif
@@ -9,7 +13,7 @@
 
 #include "serve_head.hpp"
 #include "serve_tls.hpp"
-#include "swarmpki/ossl.hpp"
+#include "../crypto/ossl.hpp"
 
 #include <sys/socket.h>
 

@@ -3,6 +3,10 @@
 // the reasons for it are at the top of serve_front.cpp).
 #pragma once
 
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 5
+#error "pki/service/serve_front.hpp is service layer (5); a lower layer (util ... render) may not include it"
+#endif
+
 #include "serve_tls.hpp"
 #include "swarmpki/serve.hpp"
 

@@ -10,6 +10,10 @@
 // scanner is the stricter: it refuses what cpp-httplib might take for a body.
 #pragma once
 
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 5
+#error "pki/service/serve_head.hpp is service layer (5); a lower layer (util ... render) may not include it"
+#endif
+
 #include <cstddef>
 #include <string_view>
 

@@ -1,6 +1,10 @@
 // Pieces of `serve` shared between its own .cpp files (not part of the public API).
 #pragma once
 
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 5
+#error "pki/service/serve_internal.hpp is service layer (5); a lower layer (util ... render) may not include it"
+#endif
+
 #include "swarmpki/serve.hpp"
 
 #include <string>

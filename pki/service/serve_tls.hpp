@@ -2,7 +2,11 @@
 // certificates verified the engine's way (pairwise, so mid-rotation chains pass).
 #pragma once
 
-#include "swarmpki/ossl.hpp"
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 5
+#error "pki/service/serve_tls.hpp is service layer (5); a lower layer (util ... render) may not include it"
+#endif
+
+#include "../crypto/ossl.hpp"
 
 #include "swarmpki/certificate.hpp"
 #include "swarmpki/private_key.hpp"

@@ -5,7 +5,7 @@
 // key. The HMAC runs through OpenSSL's EVP_MAC; comparison is constant-time.
 #include "swarmpki/error.hpp"
 #include "swarmpki/file.hpp"
-#include "swarmpki/ossl.hpp"
+#include "../crypto/ossl.hpp"
 #include "swarmpki/webhook.hpp"
 
 #include <openssl/core_names.h>

@@ -1,7 +1,7 @@
 // Per-certificate expiry classification: the statuses and severities of SPEC §5.
 #include "swarmpki/expiry.hpp"
 
-#include "../crypto/expiry_cert_facts.hpp"
+#include "expiry_facts.hpp"
 
 #include <charconv>
 #include <cmath>

@@ -7,6 +7,10 @@
 // on (nobody waits for anybody), so only the out-of-order results are held at any time.
 #pragma once
 
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 3
+#error "pki/swarm/expiry_ordered.hpp is swarm layer (3); a lower layer (util, crypto) may not include it"
+#endif
+
 #include "swarmpki/cert_scan.hpp"
 
 #include <cstddef>

@@ -11,7 +11,7 @@
 // different CAs in one cluster: critical.
 #include "swarmpki/expiry.hpp"
 
-#include "../crypto/expiry_cert_facts.hpp"
+#include "expiry_facts.hpp"
 #include "expiry_ordered.hpp"
 #include "swarmpki/chain.hpp"
 #include "swarmpki/file.hpp"

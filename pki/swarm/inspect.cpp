@@ -6,7 +6,7 @@
 
 #include "inspect_checks.hpp"
 #include "swarmpki/node_directory.hpp"
-#include "swarmpki/ossl.hpp"
+#include "../crypto/ossl.hpp"
 
 #include <algorithm>
 #include <exception>

@@ -5,6 +5,10 @@
 // puts a NodeReport together.
 #pragma once
 
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 3
+#error "pki/swarm/inspect_checks.hpp is swarm layer (3); a lower layer (util, crypto) may not include it"
+#endif
+
 #include "swarmpki/certificate.hpp"
 #include "swarmpki/chain.hpp"
 #include "swarmpki/inspect.hpp"

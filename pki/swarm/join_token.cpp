@@ -9,11 +9,10 @@
 
 #include "swarmpki/base36.hpp"
 #include "swarmpki/certificate.hpp"
+#include "swarmpki/encoding.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/file.hpp"
 #include "swarmpki/pem.hpp"
-
-#include <openssl/crypto.h>
 
 #include <array>
 #include <string>
@@ -206,8 +205,8 @@ JoinTokenParse parse_join_token(std::string_view text) {
 }
 
 JoinToken::~JoinToken() {
-    OPENSSL_cleanse(secret.data(), secret.size());
-    OPENSSL_cleanse(secret_base36.data(), secret_base36.size());
+    secure_wipe(secret.data(), secret.size());
+    secure_wipe(secret_base36.data(), secret_base36.size());
 }
 
 std::string JoinToken::to_string() const {

@@ -13,9 +13,7 @@
 // another inode.
 #include "swarmpki/node_directory.hpp"
 
-#include "swarmpki/ossl.hpp"
-
-#include <openssl/crypto.h>
+#include "../crypto/ossl.hpp"
 
 #include <dirent.h>
 
@@ -44,10 +42,10 @@ KeyBlock& KeyBlock::operator=(KeyBlock&& other) noexcept {
 KeyBlock::~KeyBlock() { wipe(); }
 
 void KeyBlock::wipe() {
-    if (!block_.der.empty()) OPENSSL_cleanse(block_.der.data(), block_.der.size());
+    if (!block_.der.empty()) secure_wipe(block_.der.data(), block_.der.size());
     block_.der.clear();
     for (PemHeader& header : block_.headers)
-        if (!header.value.empty()) OPENSSL_cleanse(header.value.data(), header.value.size());
+        if (!header.value.empty()) secure_wipe(header.value.data(), header.value.size());
     block_.headers.clear();
 }
 
@@ -57,7 +55,7 @@ namespace {
 struct WipeOnExit {
     std::string& text;
     ~WipeOnExit() {
-        if (!text.empty()) OPENSSL_cleanse(text.data(), text.size());
+        if (!text.empty()) secure_wipe(text.data(), text.size());
     }
 };
 

@@ -6,6 +6,7 @@
 // swarmkit PR #3161), and finally cross-signing, which fails for a certificate that is not a CA.
 // DOMAIN.md sections 5.2 and 11 list the messages as a real 20.10.24 engine printed them.
 #include "swarmpki/rotation.hpp"
+#include "../crypto/ossl.hpp"
 
 #include "swarmpki/error.hpp"
 #include "swarmpki/pem.hpp"

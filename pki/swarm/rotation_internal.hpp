@@ -1,7 +1,12 @@
 // Pieces of the rotation simulator shared by its files. Not public: see swarmpki/rotation.hpp.
 #pragma once
 
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 3
+#error "pki/swarm/rotation_internal.hpp is swarm layer (3); a lower layer (util, crypto) may not include it"
+#endif
+
 #include "swarmpki/ca.hpp"
+#include "../crypto/ca_issuing.hpp"
 #include "swarmpki/encoding.hpp"
 
 #include <algorithm>

@@ -1,6 +1,8 @@
 // Signal masks for the library's own threads.
 #pragma once
 
+// Util layer (1): includable from every layer.
+
 namespace swarmpki {
 
 // A peer that disconnects mid-write makes the next write raise SIGPIPE, which kills the process

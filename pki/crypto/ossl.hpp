@@ -7,6 +7,12 @@
 // ASN1_OCTET_STRING are all ASN1_STRING to OpenSSL, so they share one deleter.
 #pragma once
 
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 2
+#error "pki/crypto/ossl.hpp is crypto layer (2); the util layer may not include it"
+#endif
+
+#include "swarmpki/handle.hpp"
+
 #include <openssl/types.h>
 #include <openssl/x509.h>
 
@@ -19,27 +25,22 @@ struct stack_st_GENERAL_NAME;  // GENERAL_NAMES, from openssl/x509v3.h
 
 namespace swarmpki::ossl {
 
-template <typename T>
-struct Deleter;
-
+// Deleter, UniquePtr and the deleters of X509, X509_EXTENSION, EVP_PKEY and EVP_PKEY_CTX are in
+// swarmpki/handle.hpp (the handles public headers own).
 #define SWARMPKI_DECLARE_DELETER(T)                   \
     template <>                                       \
     struct Deleter<T> {                               \
         void operator()(T* handle) const noexcept;   \
     }
 
-SWARMPKI_DECLARE_DELETER(X509);
 SWARMPKI_DECLARE_DELETER(X509_NAME);
 SWARMPKI_DECLARE_DELETER(X509_NAME_ENTRY);
-SWARMPKI_DECLARE_DELETER(X509_EXTENSION);
 SWARMPKI_DECLARE_DELETER(stack_st_GENERAL_NAME);  // GENERAL_NAMES
 SWARMPKI_DECLARE_DELETER(X509_STORE);
 SWARMPKI_DECLARE_DELETER(X509_STORE_CTX);
 SWARMPKI_DECLARE_DELETER(X509_SIG);
 SWARMPKI_DECLARE_DELETER(X509_REQ);
 SWARMPKI_DECLARE_DELETER(X509_ALGOR);
-SWARMPKI_DECLARE_DELETER(EVP_PKEY);
-SWARMPKI_DECLARE_DELETER(EVP_PKEY_CTX);
 SWARMPKI_DECLARE_DELETER(EVP_MD_CTX);
 SWARMPKI_DECLARE_DELETER(EVP_CIPHER_CTX);
 SWARMPKI_DECLARE_DELETER(EVP_MAC);
@@ -55,9 +56,6 @@ SWARMPKI_DECLARE_DELETER(SSL);
 SWARMPKI_DECLARE_DELETER(OSSL_LIB_CTX);
 
 #undef SWARMPKI_DECLARE_DELETER
-
-template <typename T>
-using UniquePtr = std::unique_ptr<T, Deleter<T>>;
 
 // Owned references from borrowed pointers (X509_up_ref / EVP_PKEY_up_ref).
 UniquePtr<X509> up_ref(X509* borrowed);
