@@ -6,7 +6,6 @@
 
 #include "inspect_checks.hpp"
 #include "swarmpki/node_directory.hpp"
-#include "../crypto/ossl.hpp"
 
 #include <algorithm>
 #include <exception>

@@ -6,16 +6,11 @@
 // swarmkit PR #3161), and finally cross-signing, which fails for a certificate that is not a CA.
 // DOMAIN.md sections 5.2 and 11 list the messages as a real 20.10.24 engine printed them.
 #include "swarmpki/rotation.hpp"
-#include "../crypto/ossl.hpp"
+#include "../crypto/certificate_checks.hpp"
 
 #include "swarmpki/error.hpp"
 #include "swarmpki/pem.hpp"
 #include "swarmpki/private_key.hpp"
-
-#include <openssl/bn.h>
-#include <openssl/evp.h>
-#include <openssl/objects.h>
-#include <openssl/x509.h>
 
 namespace swarmpki {
 
@@ -33,40 +28,8 @@ RotationRefusal refusal(const PemInput& input, std::string message, std::string 
                            std::move(remedy)};
 }
 
-// Go's SignatureAlgorithm.String() for the algorithms the engine refuses.
-std::optional<std::string> insecure_signature_name(const Certificate& cert) {
-    switch (X509_get_signature_nid(cert.get0())) {
-        case NID_ecdsa_with_SHA1: return "ECDSA-SHA1";
-        case NID_sha1WithRSAEncryption: return "SHA1-RSA";
-        case NID_md5WithRSAEncryption: return "MD5-RSA";
-        case NID_md2WithRSAEncryption: return "MD2-RSA";
-        case NID_dsaWithSHA1: return "DSA-SHA1";
-        default: return std::nullopt;
-    }
-}
-
-// ensureCertKeyMatch's parameter rules, on the certificate's public key.
-std::optional<std::string> unsupported_key_parameters(const Certificate& cert) {
-    EVP_PKEY* key = X509_get0_pubkey(cert.get0());  // borrowed
-    if (key == nullptr) return "certificate key mismatch";
-    if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA) {
-        BIGNUM* exponent = nullptr;
-        bool e_is_one = false;
-        if (EVP_PKEY_get_bn_param(key, "e", &exponent) == 1) {
-            ossl::UniquePtr<BIGNUM> owned(exponent);
-            e_is_one = BN_is_one(owned.get());
-        }
-        if (EVP_PKEY_get_bits(key) < 2048 || e_is_one) return "unsupported RSA key parameters";
-        return std::nullopt;
-    }
-    if (EVP_PKEY_get_base_id(key) == EVP_PKEY_EC) {
-        std::string type = cert.key_type();
-        if (type != "ecdsa-p256" && type != "ecdsa-p384" && type != "ecdsa-p521")
-            return "unsupported ECDSA key parameters";
-        return std::nullopt;
-    }
-    return "unsupported certificate key algorithm " + cert.key_type();
-}
+using cert_detail::insecure_signature_name;     // pki/crypto/certificate_checks.hpp
+using cert_detail::unsupported_key_parameters;
 
 bool looks_like_pem(const std::string& text) { return parse_pem(text).bundle.has_value(); }
 
@@ -125,8 +88,7 @@ std::optional<RotationRefusal> check_desired_root(const PemInput& cert_input,
         RotationRefusal r = refusal(cert_input, "Cannot update to a cert with an identical key",
                                     "generate a new key for the new root");
         if (desired.subject() == current_root.subject() &&
-            X509_NAME_cmp(X509_get_subject_name(desired.get0()),
-                          X509_get_subject_name(current_root.get0())) == 0)
+            cert_detail::same_subject_name(desired, current_root))
             r.hazard =
                 "same key and same subject as the current root: a 20.10 engine accepts this root, the "
                 "rotation never finishes, every node still shows TLS Ready, and every later cluster "

@@ -3,12 +3,9 @@
 // verification prepared once per thread and signature algorithm instead of once per certificate.
 #include "rotation_internal.hpp"
 
-#include "../crypto/certificate_internal.hpp"
+#include "../crypto/certificate_checks.hpp"
 #include "swarmpki/chain.hpp"
 #include "swarmpki/error.hpp"
-
-#include <openssl/objects.h>
-#include <openssl/x509.h>
 
 #include <optional>
 
@@ -33,10 +30,8 @@ std::string LeafSignatureCheck::refusal(const Bytes& der) {
         return "the issuer " + issuer_.subject() + " " + refused->problem;
     std::optional<cert_detail::SignedParts> parts = cert_detail::read_signed_parts(der);
     if (!parts) return "the certificate's DER does not parse";
-    const ASN1_OBJECT* oid = nullptr;
-    X509_ALGOR_get0(&oid, nullptr, nullptr, parts->algorithm.get());
-    int signature_nid = OBJ_obj2nid(oid);
-    if (signature_nid == NID_undef) return "unknown signature algorithm";
+    int signature_nid = cert_detail::signature_algorithm_nid(*parts);
+    if (signature_nid == 0) return "unknown signature algorithm";
     if (signature_nid != signature_nid_) prepare(signature_nid);
     // prepare() succeeded for this NID, so it is a plain algorithm.
     cert_detail::PlainAlgorithm algorithm = *cert_detail::plain_algorithm(signature_nid);

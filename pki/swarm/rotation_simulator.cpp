@@ -18,11 +18,10 @@
 #include "swarmpki/rotation.hpp"
 
 #include "rotation_internal.hpp"
+#include "../crypto/certificate_checks.hpp"
 #include "swarmpki/chain.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/join_token.hpp"
-
-#include <openssl/x509.h>
 
 #include <chrono>
 #include <cmath>
@@ -110,13 +109,11 @@ Root make_root(Instant at, OperationCounters& counters) {
 // of a node's whole renewal).
 std::string node_refuses(X509* leaf, const Bytes& der, const Certificate& issuer, Instant at,
                          LeafSignatureCheck& check, OperationCounters& counters) {
-    if (X509_NAME_cmp(X509_get_issuer_name(leaf), X509_get_subject_name(issuer.get0())) != 0)
+    if (!cert_detail::leaf_issued_by_name(leaf, issuer))
         return "issuer name does not match the signing certificate";
     counters.verify += 1;
     if (std::string refused = check.refusal(der); !refused.empty()) return refused;
-    time_t when = static_cast<time_t>(unix_seconds(at));
-    if (X509_cmp_time(X509_get0_notBefore(leaf), &when) > 0 ||
-        X509_cmp_time(X509_get0_notAfter(leaf), &when) < 0)
+    if (!cert_detail::leaf_valid_at(leaf, at))
         return "not valid at " + format_rfc3339(at);
     return {};
 }
@@ -330,8 +327,7 @@ private:
         // would cost more than signing it (OpenSSL 3.0 decodes the public key through its
         // provider decoders on every d2i).
         bool cross_is_new_root = cross_->same_public_key(new_root_->certificate) &&
-                                 X509_NAME_cmp(X509_get_subject_name(cross_->get0()),
-                                               X509_get_subject_name(new_root_->certificate.get0())) == 0;
+                                 cert_detail::same_subject_name(*cross_, new_root_->certificate);
         for (const SimNode& n : nodes_) {
             if (n.removed) continue;
             ++phase.verifications;
