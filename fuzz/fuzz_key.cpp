@@ -3,7 +3,7 @@
 // itself. Encrypted PKCS#8 is loaded without a password only: its PBKDF2 iteration count comes
 // from the input, and a decryption with an attacker's count is a timeout, not a finding.
 #include "swarmpki/error.hpp"
-#include "swarmpki/ossl.hpp"
+#include "ossl.hpp"
 #include "swarmpki/pem.hpp"
 #include "swarmpki/private_key.hpp"
 

@@ -1,6 +1,7 @@
 // The CA engine against the real engine's certificates: every field a verifier or an operator
 // looks at must match (fixtures from dockerd 20.10.24 in ../shared/fixtures/swarm).
 #include "support.hpp"
+#include "ca_issuing.hpp"
 #include "test_ca_support.hpp"
 
 #include "swarmpki/ca.hpp"

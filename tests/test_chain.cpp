@@ -1,7 +1,7 @@
 #include "support.hpp"
 #include "swarmpki/certificate.hpp"
 #include "swarmpki/chain.hpp"
-#include "swarmpki/ossl.hpp"
+#include "ossl.hpp"
 
 #include <catch2/catch.hpp>
 #include <openssl/x509_vfy.h>

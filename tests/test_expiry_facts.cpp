@@ -4,7 +4,7 @@
 #include "expiry_cert_facts.hpp"
 #include "support.hpp"
 #include "swarmpki/certificate.hpp"
-#include "swarmpki/ossl.hpp"
+#include "ossl.hpp"
 #include "swarmpki/pem.hpp"
 
 #include <catch2/catch.hpp>

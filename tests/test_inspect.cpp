@@ -3,6 +3,7 @@
 // operator's root, whose cross-signed certificate is not named CN=swarm-ca), validity through a
 // lifetime, key checks, file checks, tokens, the fleet summary, and what the JSON must contain.
 #include "support.hpp"
+#include "ca_issuing.hpp"
 #include "test_node_writer.hpp"
 
 #include "swarmpki/ca.hpp"

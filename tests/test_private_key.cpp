@@ -1,4 +1,5 @@
 #include "support.hpp"
+#include "ossl.hpp"
 #include "test_node_writer.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/file.hpp"

@@ -7,7 +7,7 @@
 #include "support.hpp"
 #include "test_webhook_receiver.hpp"  // ignore_sigpipe
 #include "swarmpki/certificate.hpp"
-#include "swarmpki/ossl.hpp"
+#include "ossl.hpp"
 #include "swarmpki/pem.hpp"
 #include "swarmpki/private_key.hpp"
 #include "swarmpki/serve.hpp"

@@ -6,6 +6,8 @@
 // folded in with one multiply-add per limb. Digits are lower-case [0-9a-z] only.
 #pragma once
 
+// Util layer (1): includable from every layer.
+
 #include <cstddef>
 #include <cstdint>
 #include <string_view>

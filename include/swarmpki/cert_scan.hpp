@@ -7,6 +7,10 @@
 // every file is read and parsed exactly once.
 #pragma once
 
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 3
+#error "swarmpki/cert_scan.hpp is swarm layer (3); a lower layer (util, crypto) may not include it"
+#endif
+
 #include "swarmpki/certificate.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/node_files.hpp"

@@ -5,8 +5,12 @@
 // serial with the new root, so names and serials never identify a CA here.
 #pragma once
 
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 2
+#error "swarmpki/certificate.hpp is crypto layer (2); the util layer may not include it"
+#endif
+
 #include "swarmpki/encoding.hpp"
-#include "swarmpki/ossl.hpp"
+#include "swarmpki/handle.hpp"
 #include "swarmpki/pem.hpp"
 #include "swarmpki/time.hpp"
 

@@ -16,6 +16,10 @@
 // kMaxChainSignatureChecks.
 #pragma once
 
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 2
+#error "swarmpki/chain.hpp is crypto layer (2); the util layer may not include it"
+#endif
+
 #include "swarmpki/certificate.hpp"
 #include "swarmpki/time.hpp"
 

@@ -1,6 +1,10 @@
 // Byte encodings and digests used across the tool: hex, base64, SHA-256, and secret buffers.
 #pragma once
 
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 2
+#error "swarmpki/encoding.hpp is crypto layer (2); the util layer may not include it"
+#endif
+
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -51,6 +55,10 @@ private:
     void wipe();
     Bytes bytes_;
 };
+
+// Overwrites `size` bytes at `data` with OPENSSL_cleanse, which the compiler may not drop as a
+// dead store (std::fill before a free may be): for secrets held outside a SecretBytes.
+void secure_wipe(void* data, std::size_t size);
 
 // Fills with OpenSSL's CSPRNG; throws ossl::Error if the generator fails.
 void random_bytes(std::uint8_t* out, std::size_t size);

@@ -5,6 +5,8 @@
 // the *name* of a secret ("the unlock key"), never its value.
 #pragma once
 
+// Util layer (1): includable from every layer.
+
 #include <stdexcept>
 #include <string>
 

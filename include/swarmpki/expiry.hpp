@@ -8,6 +8,10 @@
 // are renderings of it, so they cannot disagree.
 #pragma once
 
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 3
+#error "swarmpki/expiry.hpp is swarm layer (3); a lower layer (util, crypto) may not include it"
+#endif
+
 #include "swarmpki/cert_scan.hpp"
 #include "swarmpki/certificate.hpp"
 #include "swarmpki/encoding.hpp"

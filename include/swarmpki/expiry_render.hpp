@@ -2,6 +2,10 @@
 // Renderers read the plain report only: no OpenSSL, no files.
 #pragma once
 
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 4
+#error "swarmpki/expiry_render.hpp is render layer (4); a lower layer (util, crypto, swarm) may not include it"
+#endif
+
 #include "swarmpki/expiry.hpp"
 
 #include <string>

@@ -11,6 +11,10 @@
 // can read them (read_secret_file).
 #pragma once
 
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 2
+#error "swarmpki/file.hpp is crypto layer (2); the util layer may not include it"
+#endif
+
 #include "swarmpki/encoding.hpp"
 
 #include <cstddef>

@@ -4,6 +4,10 @@
 // every one); messages are for people and may change. Findings never carry secret material.
 #pragma once
 
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 3
+#error "swarmpki/finding.hpp is swarm layer (3); a lower layer (util, crypto) may not include it"
+#endif
+
 #include "swarmpki/severity.hpp"
 
 #include <string>

@@ -6,6 +6,10 @@
 // Time is a parameter; nothing here reads the clock or writes a file.
 #pragma once
 
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 3
+#error "swarmpki/inspect.hpp is swarm layer (3); a lower layer (util, crypto) may not include it"
+#endif
+
 #include "swarmpki/encoding.hpp"
 #include "swarmpki/finding.hpp"
 #include "swarmpki/join_token.hpp"

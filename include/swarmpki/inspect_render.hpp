@@ -2,6 +2,10 @@
 // docs/inspect.md) and a compact text card for people. Both read the same plain struct.
 #pragma once
 
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 4
+#error "swarmpki/inspect_render.hpp is render layer (4); a lower layer (util, crypto, swarm) may not include it"
+#endif
+
 #include "swarmpki/inspect.hpp"
 
 #include <string>

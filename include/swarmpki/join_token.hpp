@@ -6,6 +6,10 @@
 // worker and manager tokens differ only in their secrets.
 #pragma once
 
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 3
+#error "swarmpki/join_token.hpp is swarm layer (3); a lower layer (util, crypto) may not include it"
+#endif
+
 #include "swarmpki/encoding.hpp"
 
 #include <optional>

@@ -2,6 +2,8 @@
 // are stable and diffable, and nothing is buffered beyond the output string.
 #pragma once
 
+// Util layer (1): includable from every layer.
+
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -3,6 +3,10 @@
 // whose word comes from the same Severity as the exit code, so the two always agree.
 #pragma once
 
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 4
+#error "swarmpki/nagios.hpp is render layer (4); a lower layer (util, crypto, swarm) may not include it"
+#endif
+
 #include "swarmpki/expiry.hpp"
 
 #include <string>

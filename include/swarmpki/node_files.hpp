@@ -2,6 +2,10 @@
 // one spelling for every module: inspect, expiry, the CA engine's output, serve's TLS settings.
 #pragma once
 
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 2
+#error "swarmpki/node_files.hpp is crypto layer (2); the util layer may not include it"
+#endif
+
 namespace swarmpki {
 
 inline constexpr const char* kDefaultCertificatesDir = "/var/lib/docker/swarm/certificates";

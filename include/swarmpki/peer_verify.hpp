@@ -13,6 +13,10 @@
 // needs an intermediate it does not carry.
 #pragma once
 
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 3
+#error "swarmpki/peer_verify.hpp is swarm layer (3); a lower layer (util, crypto) may not include it"
+#endif
+
 #include "swarmpki/certificate.hpp"
 #include "swarmpki/chain.hpp"
 #include "swarmpki/node_files.hpp"

@@ -6,6 +6,10 @@
 // and hand only the DER to OpenSSL. Line endings may be LF or CRLF, as Go's decoder accepts both.
 #pragma once
 
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 2
+#error "swarmpki/pem.hpp is crypto layer (2); the util layer may not include it"
+#endif
+
 #include "swarmpki/encoding.hpp"
 
 #include <optional>

@@ -6,9 +6,13 @@
 // unlock key's raw 32 bytes, which may contain NUL, so it is always passed with a length.
 #pragma once
 
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 2
+#error "swarmpki/private_key.hpp is crypto layer (2); the util layer may not include it"
+#endif
+
 #include "swarmpki/certificate.hpp"
 #include "swarmpki/encoding.hpp"
-#include "swarmpki/ossl.hpp"
+#include "swarmpki/handle.hpp"
 #include "swarmpki/pem.hpp"
 
 #include <optional>

@@ -7,6 +7,10 @@
 // or free text, escaped per the exposition format.
 #pragma once
 
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 4
+#error "swarmpki/prometheus.hpp is render layer (4); a lower layer (util, crypto, swarm) may not include it"
+#endif
+
 #include "swarmpki/expiry.hpp"
 
 #include <span>

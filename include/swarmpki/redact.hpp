@@ -8,6 +8,8 @@
 // that escapes anyway.
 #pragma once
 
+// Util layer (1): includable from every layer.
+
 #include <string>
 #include <string_view>
 

@@ -8,6 +8,10 @@
 // read_node_directory, and every command reads the directory through it.
 #pragma once
 
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 3
+#error "swarmpki/renewal.hpp is swarm layer (3); a lower layer (util, crypto) may not include it"
+#endif
+
 #include <string_view>
 
 namespace swarmpki {

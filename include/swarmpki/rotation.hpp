@@ -9,6 +9,10 @@
 // Real time is what the crypto costs here.
 #pragma once
 
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 3
+#error "swarmpki/rotation.hpp is swarm layer (3); a lower layer (util, crypto) may not include it"
+#endif
+
 #include "swarmpki/ca.hpp"
 #include "swarmpki/file.hpp"
 #include "swarmpki/severity.hpp"

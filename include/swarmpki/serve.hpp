@@ -9,6 +9,10 @@
 // a mid-rotation chain (leaf + cross-signed intermediate) is admitted against the old root.
 #pragma once
 
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 5
+#error "swarmpki/serve.hpp is service layer (5); a lower layer (util ... render) may not include it"
+#endif
+
 #include "swarmpki/encoding.hpp"
 #include "swarmpki/expiry.hpp"
 #include "swarmpki/severity.hpp"

@@ -1,6 +1,8 @@
 // One severity scale decides both the printed status and the exit code.
 #pragma once
 
+// Util layer (1): includable from every layer.
+
 #include <optional>
 #include <string_view>
 

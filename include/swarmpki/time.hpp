@@ -4,6 +4,8 @@
 // command's `--at` and the tests decide what "now" is.
 #pragma once
 
+// Util layer (1): includable from every layer.
+
 #include <chrono>
 #include <cstdint>
 #include <optional>

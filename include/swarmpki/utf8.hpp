@@ -7,6 +7,8 @@
 // asks this module only one question: how long is the valid sequence here, if there is one.
 #pragma once
 
+// Util layer (1): includable from every layer.
+
 #include <cstddef>
 #include <string>
 #include <string_view>

@@ -14,6 +14,10 @@
 // passed in: the command supplies the clock.
 #pragma once
 
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 5
+#error "swarmpki/webhook.hpp is service layer (5); a lower layer (util ... render) may not include it"
+#endif
+
 #include "swarmpki/encoding.hpp"
 #include "swarmpki/severity.hpp"
 #include "swarmpki/time.hpp"

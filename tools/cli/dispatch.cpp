@@ -1,9 +1,8 @@
 #include "dispatch.hpp"
 
+#include "swarmpki/crypto_runtime.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/redact.hpp"
-
-#include <openssl/crypto.h>
 
 #include <array>
 #include <iostream>
@@ -77,6 +76,6 @@ int run_command(const Command& command, const Args& args) {
     }
 }
 
-void skip_openssl_exit_cleanup() { OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr); }
+void skip_openssl_exit_cleanup() { skip_crypto_exit_cleanup(); }
 
 }  // namespace swarmpki::cli

@@ -14,7 +14,6 @@
 #include "swarmpki/private_key.hpp"
 #include "swarmpki/redact.hpp"
 
-#include <openssl/crypto.h>
 
 #include <iostream>
 
@@ -53,7 +52,7 @@ std::optional<SecretBytes> read_unlock_key(const po::variables_map& vm) {
     if (!text) return std::nullopt;
     struct Wipe {
         std::string& s;
-        ~Wipe() { OPENSSL_cleanse(s.data(), s.size()); }
+        ~Wipe() { secure_wipe(s.data(), s.size()); }
     } wipe{*text};
     return parse_unlock_key(*text);
 }
