@@ -85,13 +85,6 @@ std::string join(const std::string& dir, const char* name) {
     return path;
 }
 
-struct FdCloser {
-    int fd;
-    ~FdCloser() {
-        if (fd >= 0) ::close(fd);
-    }
-};
-
 // What listing one directory found: a node directory and other certificate files as units,
 // subdirectories still to walk, and any error.
 struct Listing {
@@ -106,12 +99,12 @@ struct Listing {
 // and a 32 KiB allocation per directory, and a fleet tree is mostly two-file directories).
 Listing list_directory(const std::string& dir, bool explicit_path, std::vector<char>& buffer) {
     Listing out;
-    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    Fd owned(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    int fd = owned.get();
     if (fd < 0) {
         out.error = error_from_errno(dir, errno, "read directory");
         return out;
     }
-    FdCloser closer{fd};
     ScanUnit node{ScanUnit::Kind::node_directory, dir, explicit_path};
     node.listed = true;
     bool node_directory = false;

@@ -228,6 +228,8 @@ std::variant<ParsedFile, ScanError> load(const std::string& path, Strictness str
         if (role == FileRole::root_file) return parse_root_file(path, bytes, cache, worker);
         return parse_bytes(path, bytes, strictness, cache, worker);
     } catch (const Error& e) {
+        // An ossl::Error, the only kind without a subject, is OpenSSL trouble in a parse.
+        if (e.subject().empty()) return ScanError{path, ScanReason::bad_pem, path + ": " + e.what()};
         return ScanError{e.subject(), scan_reason(e.reason()), e.what()};
     } catch (const std::exception& e) {
         return ScanError{path, ScanReason::bad_pem, path + ": " + e.what()};
@@ -424,6 +426,8 @@ std::variant<ParsedFile, ScanError> parse_read(const std::optional<CertificateFi
             return parse_root_file(file->entry.path, file->bytes, cache, worker);
         return parse_bytes(file->entry.path, file->bytes, Strictness::strict, cache, worker);
     } catch (const Error& e) {
+        // An ossl::Error, the only kind without a subject, is OpenSSL trouble in a parse.
+        if (e.subject().empty()) return ScanError{path, ScanReason::bad_pem, path + ": " + e.what()};
         return ScanError{e.subject(), scan_reason(e.reason()), e.what()};
     } catch (const std::exception& e) {
         return ScanError{path, ScanReason::bad_pem, path + ": " + e.what()};
