@@ -419,9 +419,9 @@ std::string rotation_status(const RotationReport& report) {
     return std::string(status_word(report.severity));
 }
 
-int rotation_exit_code(const RotationReport& report) {
-    if (report.refusal) return 3;
-    return static_cast<int>(exit_code_for(report.severity));
+ExitCode rotation_exit_code(const RotationReport& report) {
+    if (report.refusal) return ExitCode::unevaluable;
+    return exit_code_for(report.severity);
 }
 
 RotationReport simulate_rotation(const RotationOptions& options) {

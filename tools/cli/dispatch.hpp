@@ -7,7 +7,7 @@
 
 namespace swarmpki::cli {
 
-int run_command(const Command& command, const Args& args);
+ExitCode run_command(const Command& command, const Args& args);
 
 // OpenSSL frees its tables at exit by default: work the kernel does anyway when a short command
 // ends (0.86M instructions, about 5% of an `inspect` run). Call first thing in main().

@@ -48,7 +48,7 @@ std::optional<Threshold> threshold_option(const po::variables_map& vm, const cha
 
 }  // namespace
 
-int run_expiry(const Args& args) {
+ExitCode run_expiry(const Args& args) {
     po::options_description options("options");
     options.add_options()
         ("path", po::value<std::vector<std::string>>(), "node directory, certificate file or tree")
@@ -65,7 +65,7 @@ int run_expiry(const Args& args) {
     po::variables_map vm = parse_args(args, options, positional);
     if (wants_help(vm)) {
         print_help(kHelp, options);
-        return 0;
+        return ExitCode::ok;
     }
     CommonOptions common = read_common(vm, kFormats);
     if (!vm.count("path")) throw UsageError("give at least one PATH (a node directory, file or tree)");
@@ -92,7 +92,7 @@ int run_expiry(const Args& args) {
         write_file_atomically(vm["metrics-file"].as<std::string>(), render_prometheus(report),
                               0644, Overwrite::yes);
 
-    int code = exit_code(report.status);
+    ExitCode code = exit_code_for(report.status);
     if (!prints_result(common, code)) return code;
     if (common.format == "json") {
         write_stdout(render_expiry_json(report));
