@@ -54,8 +54,6 @@ ScanReason scan_reason(ReadFailure failure) {
 
 namespace {
 
-ScanError error_from(const Error& e) { return {e.subject(), scan_reason(e.reason()), e.what()}; }
-
 ScanError error_from_errno(const std::string& path, int err, const char* doing) {
     ScanReason reason = ScanReason::read_failed;
     std::string remedy;
@@ -318,36 +316,6 @@ ScanPlan plan_scan(std::span<const std::string> paths, unsigned threads) {
                             [](const ScanUnit& a, const ScanUnit& b) { return a.path == b.path; }),
                 units.end());
     return std::move(walker.plan);
-}
-
-std::variant<LoadedFile, ScanError> load_certificate_bundle(const std::string& path,
-                                                            Strictness strictness) {
-    try {
-        std::string bytes = read_file(path);
-        PemBundle bundle = parse_pem_or_throw(bytes, path);
-        LoadedFile loaded;
-        loaded.path = path;
-        loaded.sha256 = sha256_hex(bytes);
-        if (strictness == Strictness::strict) {
-            loaded.certificates = certificates_from_pem(bundle, path);
-            return loaded;
-        }
-        std::size_t index = 0;
-        for (const PemBlock& block : bundle.blocks) {
-            ++index;
-            if (block.type != "CERTIFICATE") continue;
-            loaded.certificates.push_back(Certificate::from_der(
-                block.der, path + ": block " + std::to_string(index) + " (line " +
-                               std::to_string(block.line) + ")"));
-        }
-        loaded.skipped = loaded.certificates.empty();
-        return loaded;
-    } catch (const Error& e) {
-        return error_from(e);
-    } catch (const std::exception& e) {
-        // OpenSSL trouble deep in a parse: still one file's problem, not the scan's.
-        return ScanError{path, ScanReason::bad_pem, path + ": " + e.what()};
-    }
 }
 
 unsigned workers_for(std::size_t count, unsigned threads) {

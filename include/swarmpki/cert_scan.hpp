@@ -73,19 +73,9 @@ struct ScanPlan {
 ScanPlan plan_scan(std::span<const std::string> paths);
 ScanPlan plan_scan(std::span<const std::string> paths, unsigned threads);
 
+// How a certificate file's blocks are read. Strict (a file named on the command line): every
+// block must be a certificate. Lenient (a file found in a tree): other blocks are ignored.
 enum class Strictness { strict, lenient };
-
-struct LoadedFile {
-    std::string path;
-    std::string sha256;  // of the exact bytes: a root file's digest is the join-token digest
-    std::vector<Certificate> certificates;
-    bool skipped = false;  // lenient load of a PEM file with no CERTIFICATE block
-};
-
-// Reads (size-capped, via read_file) and parses one file. Strict: every block must be a
-// certificate. Lenient: non-certificate blocks are ignored.
-std::variant<LoadedFile, ScanError> load_certificate_bundle(const std::string& path,
-                                                            Strictness strictness);
 
 // Runs work(index, worker) for every index in [0, count) on `threads` workers (at least one,
 // at most one an index), handing each index out once and telling work which worker runs it
