@@ -1,6 +1,6 @@
-// The fleet walker and loader. Trees are walked on up to `threads` workers, which share a stack
+// The fleet walker. Trees are walked on up to thread_count(threads) workers, which share a stack
 // of directories still to list (plan_scan sorts what they find, so the plan is the same for any
-// number); reading and parsing run on every core through parallel_for_workers.
+// number); reading and parsing run in the expiry scan, on parallel_for_workers (threads.hpp).
 #include "swarmpki/cert_scan.hpp"
 
 #include "swarmpki/file.hpp"
@@ -176,7 +176,7 @@ public:
     }
 
     std::vector<Root> run(unsigned threads) {
-        max_workers_ = std::max(1u, threads);
+        max_workers_ = thread_count(threads);
         {
             std::lock_guard lock(mutex_);
             add_workers();
@@ -317,29 +317,5 @@ ScanPlan plan_scan(std::span<const std::string> paths, unsigned threads) {
                 units.end());
     return std::move(walker.plan);
 }
-
-unsigned workers_for(std::size_t count, unsigned threads) {
-    return std::max(1u, std::min<unsigned>(
-                            threads, static_cast<unsigned>(std::min<std::size_t>(
-                                         std::max<std::size_t>(count, 1), 1u << 16))));
-}
-
-void parallel_for_workers(std::size_t count, unsigned threads,
-                          const std::function<void(std::size_t, unsigned)>& work) {
-    unsigned workers = workers_for(count, threads);
-    std::atomic<std::size_t> next{0};
-    auto worker = [&](unsigned id) {
-        for (std::size_t i = next.fetch_add(1, std::memory_order_relaxed); i < count;
-             i = next.fetch_add(1, std::memory_order_relaxed))
-            work(i, id);
-    };
-    std::vector<std::thread> pool;
-    pool.reserve(workers - 1);
-    for (unsigned t = 1; t < workers; ++t) pool.emplace_back(worker, t);
-    worker(0);
-    for (auto& t : pool) t.join();
-}
-
-unsigned default_thread_count() { return std::max(1u, std::thread::hardware_concurrency()); }
 
 }  // namespace swarmpki

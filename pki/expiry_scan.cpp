@@ -17,6 +17,7 @@
 #include "swarmpki/file.hpp"
 #include "swarmpki/node_directory.hpp"
 #include "swarmpki/pem.hpp"
+#include "swarmpki/threads.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -632,7 +633,7 @@ ExpiryReport evaluate_expiry(const ScanPlan& plan, const ExpiryOptions& options)
     CaRegistry registry;
     ExpiryReport report;
     report.evaluated_at = options.at;
-    report.threads = options.threads;
+    report.threads = thread_count(options.threads);
     report.cert_expiry = options.cert_expiry;
     report.errors = plan.errors;
     // Room for a few certificates a unit: only what is written is touched, and the records are
@@ -644,9 +645,9 @@ ExpiryReport evaluate_expiry(const ScanPlan& plan, const ExpiryOptions& options)
         })));
 
     std::size_t chunks = (plan.units.size() + kUnitsPerChunk - 1) / kUnitsPerChunk;
-    std::vector<WorkerState> workers(workers_for(chunks, options.threads));
+    std::vector<WorkerState> workers(workers_for(chunks, report.threads));
     expiry_detail::for_each_chunk_in_order<UnitResult>(
-        chunks, options.threads,
+        chunks, report.threads,
         [&](std::size_t chunk, unsigned worker) {
             UnitResult batch;
             std::size_t end = std::min(plan.units.size(), (chunk + 1) * kUnitsPerChunk);

@@ -126,7 +126,7 @@ public:
     explicit Simulation(const RotationOptions& options) : options_(options) {
         if (options.seed) rng_.seed(*options.seed);
         else rng_.seed(std::random_device{}());
-        threads_ = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+        threads_ = thread_count(options.threads);
         report_.managers = options.managers;
         report_.workers = options.workers;
         report_.offline = options.offline;

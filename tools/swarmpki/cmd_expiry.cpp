@@ -8,6 +8,7 @@
 #include "swarmpki/file.hpp"
 #include "swarmpki/nagios.hpp"
 #include "swarmpki/prometheus.hpp"
+#include "swarmpki/threads.hpp"
 
 #include <iostream>
 
@@ -58,7 +59,7 @@ ExitCode run_expiry(const Args& args) {
         ("crit", po::value<std::string>(), "critical threshold: a duration or a % of lifetime")
         ("metrics-file", po::value<std::string>(),
          "also write the Prometheus text here, atomically (node-exporter textfile collector)")
-        ("threads", po::value<unsigned>(), "worker threads (default: every core)");
+        ("threads", po::value<unsigned>()->default_value(0), "worker threads (0: every core)");
     add_common_options(options, kFormats);
     po::positional_options_description positional;
     positional.add("path", -1);
@@ -74,8 +75,7 @@ ExitCode run_expiry(const Args& args) {
     expiry.at = common.now;
     expiry.warn = threshold_option(vm, "warn");
     expiry.crit = threshold_option(vm, "crit");
-    expiry.threads = vm.count("threads") ? vm["threads"].as<unsigned>() : default_thread_count();
-    if (expiry.threads == 0) throw UsageError("--threads must be at least 1");
+    expiry.threads = thread_count(vm["threads"].as<unsigned>());
     if (vm.count("cert-expiry")) {
         const std::string& text = vm["cert-expiry"].as<std::string>();
         expiry.cert_expiry = parse_duration(text);

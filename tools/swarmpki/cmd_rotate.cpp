@@ -6,6 +6,7 @@
 #include "swarmpki/file.hpp"
 #include "swarmpki/redact.hpp"
 #include "swarmpki/rotation.hpp"
+#include "swarmpki/threads.hpp"
 
 #include <filesystem>
 #include <iostream>
@@ -87,7 +88,7 @@ ExitCode run_simulate(const Args& args) {
     if (vm.count("out")) o.out_dir = vm["out"].as<std::string>();
     o.overwrite = vm.count("force") ? Overwrite::yes : Overwrite::no;
     o.now = common.now;
-    o.threads = vm["threads"].as<unsigned>();
+    o.threads = thread_count(vm["threads"].as<unsigned>());
 
     RotationReport report = simulate_rotation(o);
     if (prints_result(common, rotation_exit_code(report)))
