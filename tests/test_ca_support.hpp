@@ -31,10 +31,8 @@ inline bool extension_critical(const Certificate& c, int nid) {
 }
 
 inline std::string name_der_hex(const X509_NAME* name) {
-    unsigned char* der = nullptr;
-    int length = i2d_X509_NAME(name, &der);
-    std::string hex = hex_encode(der, static_cast<std::size_t>(length));
-    OPENSSL_free(der);
+    Bytes der = ossl::to_der(i2d_X509_NAME, name, "encoding a test name");
+    std::string hex = hex_encode(der.data(), der.size());
     return hex;
 }
 
@@ -50,10 +48,9 @@ inline std::string issuer_der_hex(const Certificate& c) {
 // sign octet, so when the first random byte is zero the next one leads and may have its top bit set.
 inline bool serial_is_cfssl_shaped(const ASN1_INTEGER* serial) {
     if (ASN1_STRING_type(serial) != V_ASN1_INTEGER) return false;  // V_ASN1_NEG_INTEGER: negative
-    BIGNUM* value = ASN1_INTEGER_to_BN(serial, nullptr);
+    ossl::UniquePtr<BIGNUM> value(ASN1_INTEGER_to_BN(serial, nullptr));
     if (value == nullptr) return false;
-    bool shaped = !BN_is_zero(value) && BN_num_bits(value) <= 159;
-    BN_free(value);
+    bool shaped = !BN_is_zero(value.get()) && BN_num_bits(value.get()) <= 159;
     return shaped;
 }
 inline bool serial_is_cfssl_shaped(const Certificate& c) {

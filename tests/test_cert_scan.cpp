@@ -1,4 +1,4 @@
-// plan_scan and load_certificate_bundle against hostile trees: every bad file is counted under
+// plan_scan and the expiry scan's loader against hostile trees: every bad file is counted under
 // its stable reason and the scan goes on.
 #include "support.hpp"
 #include "swarmpki/cert_scan.hpp"

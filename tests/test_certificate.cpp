@@ -22,11 +22,7 @@ namespace {
 const Instant kNow = *parse_rfc3339("2026-11-28T22:54:07Z");
 
 Bytes der_of(X509* certificate) {
-    unsigned char* der = nullptr;
-    int length = i2d_X509(certificate, &der);
-    REQUIRE(length > 0);
-    Bytes bytes(der, der + length);
-    OPENSSL_free(der);
+    Bytes bytes = ossl::to_der(i2d_X509, certificate, "encoding a test certificate");
     return bytes;
 }
 
@@ -113,11 +109,8 @@ TEST_CASE("read_signed_parts: the TBS bytes as signed and both algorithm fields"
     std::optional<cert_detail::SignedParts> parts = cert_detail::read_signed_parts(der);
     REQUIRE(parts);
     X509* x509 = root.certificate.get0();
-    unsigned char* tbs = nullptr;
-    int tbs_length = i2d_re_X509_tbs(x509, &tbs);
-    REQUIRE(tbs_length > 0);
-    CHECK(Bytes(parts->view.tbs, parts->view.tbs + parts->view.tbs_length) == Bytes(tbs, tbs + tbs_length));
-    OPENSSL_free(tbs);
+    CHECK(Bytes(parts->view.tbs, parts->view.tbs + parts->view.tbs_length) ==
+          ossl::to_der(i2d_re_X509_tbs, x509, "encoding a test TBS"));
     CHECK(X509_ALGOR_cmp(parts->view.inner_algorithm, X509_get0_tbs_sigalg(x509)) == 0);
     CHECK(X509_ALGOR_cmp(parts->view.algorithm, X509_get0_tbs_sigalg(x509)) == 0);
     CHECK(OBJ_obj2nid(parts->view.algorithm->algorithm) == NID_sha256WithRSAEncryption);
@@ -145,10 +138,6 @@ TEST_CASE("a certificate's EC public key keeps a compressed point's form", "[cer
     Certificate leaf = Certificate::from_der(signer.sign_to_der(built), "leaf");
     REQUIRE(leaf.spki_der().size() == 59);
     CHECK(leaf.key_type() == "ecdsa-p256");
-    unsigned char* der = nullptr;
-    int length = i2d_PUBKEY(leaf.public_key(), &der);
-    REQUIRE(length > 0);
-    CHECK(Bytes(der, der + length) == leaf.spki_der());
-    OPENSSL_free(der);
+    CHECK(ossl::to_der(i2d_PUBKEY, leaf.public_key(), "encoding a test key") == leaf.spki_der());
     CHECK(leaf.signature_verified_by(root.certificate));
 }

@@ -86,11 +86,7 @@ Certificate make_certificate(const Spec& spec) {
     add_extension(cert.get(), NID_key_usage, spec.key_usage);
     add_extension(cert.get(), NID_ext_key_usage, spec.extended_key_usage);
     REQUIRE(X509_sign(cert.get(), spec.signing_key, EVP_sha256()) > 0);
-    unsigned char* der = nullptr;
-    int length = i2d_X509(cert.get(), &der);
-    REQUIRE(length > 0);
-    Bytes bytes(der, der + length);
-    OPENSSL_free(der);
+    Bytes bytes = ossl::to_der(i2d_X509, cert.get(), "encoding a test certificate");
     return Certificate::from_der(bytes, "a test certificate");
 }
 

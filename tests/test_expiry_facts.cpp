@@ -50,11 +50,7 @@ void check_same_facts(const Bytes& der, const std::string& what) {
 
 // The subject Name's DER of a certificate.
 Bytes subject_der(const Certificate& cert) {
-    unsigned char* der = nullptr;
-    int length = i2d_X509_NAME(X509_get_subject_name(cert.get0()), &der);
-    REQUIRE(length > 0);
-    Bytes out(der, der + length);
-    OPENSSL_free(der);
+    Bytes out = ossl::to_der(i2d_X509_NAME, X509_get_subject_name(cert.get0()), "encoding a test name");
     return out;
 }
 
@@ -86,11 +82,7 @@ Bytes certificate_with_subject(const std::vector<Attribute>& subject, EVP_PKEY* 
     X509_gmtime_adj(X509_getm_notAfter(cert.get()), 86400);
     REQUIRE(X509_set_pubkey(cert.get(), key) == 1);
     REQUIRE(X509_sign(cert.get(), key, EVP_sha256()) > 0);
-    unsigned char* der = nullptr;
-    int length = i2d_X509(cert.get(), &der);
-    REQUIRE(length > 0);
-    Bytes out(der, der + length);
-    OPENSSL_free(der);
+    Bytes out = ossl::to_der(i2d_X509, cert.get(), "encoding a test certificate");
     return out;
 }
 

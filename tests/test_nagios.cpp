@@ -38,7 +38,7 @@ TEST_CASE("the Nagios word and the exit code come from one severity", "[nagios]"
         NagiosOutput out = render_nagios(report_with(severity, severity == Severity::unknown ? 0 : 2));
         INFO(out.line);
         CHECK(out.line.rfind(std::string("SWARMPKI ") + word + " - ", 0) == 0);
-        CHECK(out.exit_code == static_cast<int>(exit_code_for(severity)));
+        CHECK(out.exit_code == exit_code_for(severity));
         CHECK(nagios_word(severity) == word);
         // One line, one '|' separating the text from the perfdata.
         CHECK(out.line.find('\n') == out.line.size() - 1);

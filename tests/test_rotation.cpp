@@ -96,7 +96,7 @@ TEST_CASE("rotation converges with every node online", "[rotation]") {
     CHECK(total_failures(r) == 0);
     CHECK(r.failure_details.empty());
     CHECK(rotation_status(r) == "ok");
-    CHECK(rotation_exit_code(r) == 0);
+    CHECK(rotation_exit_code(r) == ExitCode::ok);
     CHECK(r.engine_seconds == Approx(3.15).margin(0.01));
     // Two roots; per node the key and leaf of its renewal; the starting (pre-rotation) leaves of
     // the two nodes the class checks pick to present one (a manager and a worker: every node
@@ -149,7 +149,7 @@ TEST_CASE("down nodes block the rotation forever", "[rotation]") {
     CHECK(total_failures(r) == 0);      // every class still accepts every other class
     CHECK_FALSE(phase(r, "trust-root-switch"));
     CHECK(rotation_status(r) == "critical");
-    CHECK(rotation_exit_code(r) == 2);
+    CHECK(rotation_exit_code(r) == ExitCode::critical);
 }
 
 TEST_CASE("--remove-offline strands the down nodes and the rotation completes", "[rotation]") {
@@ -163,7 +163,7 @@ TEST_CASE("--remove-offline strands the down nodes and the rotation completes", 
     CHECK(r.stranded[0].reason.find("unknown-authority") != std::string::npos);
     CHECK_FALSE(r.old_token_accepted_after);
     CHECK(total_failures(r) == 0);
-    CHECK(rotation_exit_code(r) == 1);
+    CHECK(rotation_exit_code(r) == ExitCode::warning);
     CHECK(r.engine_seconds == Approx(6.15).margin(0.01));  // blocked at the 3 s tick, removed, done at 6
 }
 
@@ -237,7 +237,7 @@ TEST_CASE("a refused root stops the simulation before any rotation work", "[rota
     CHECK(r.refusal->message == "CA certificate expires too soon");
     CHECK(r.refusal->subject == "short.crt");
     CHECK(rotation_status(r) == "refused");
-    CHECK(rotation_exit_code(r) == 3);
+    CHECK(rotation_exit_code(r) == ExitCode::unevaluable);
     CHECK_FALSE(phase(r, "cross-sign"));
 }
 

@@ -155,3 +155,35 @@ TEST_CASE("commands write valid UTF-8 for a directory named with invalid bytes",
     auto text = run_swarmpki({"inspect", "--dir", node.string(), "--format", "json", "--at", at});
     REQUIRE_NOTHROW(doc = nlohmann::json::parse(text.out));
 }
+
+TEST_CASE("utf8_sequence_length at each length's first and last code point, and mid-text", "[utf8]") {
+    CHECK(utf8_sequence_length(std::string_view("\0", 1), 0) == 1);  // NUL is a code point
+    CHECK(utf8_sequence_length("\x7f", 0) == 1);
+    CHECK(utf8_sequence_length("\xc2\x80", 0) == 2);          // U+0080, the first two-byte
+    CHECK(utf8_sequence_length("\xdf\xbf", 0) == 2);          // U+07FF
+    CHECK(utf8_sequence_length("\xe0\xa0\x80", 0) == 3);      // U+0800, the first three-byte
+    CHECK(utf8_sequence_length("\xef\xbf\xbf", 0) == 3);      // U+FFFF (a noncharacter, still valid)
+    CHECK(utf8_sequence_length("\xf0\x90\x80\x80", 0) == 4);  // U+10000, the first four-byte
+    CHECK(utf8_sequence_length("\xe0\x9f\xbf", 0) == 0);      // U+07FF in three bytes: overlong
+    CHECK(utf8_sequence_length("\xf0\x8f\xbf\xbf", 0) == 0);  // U+FFFF in four bytes: overlong
+    std::string_view mixed = "a\xc3\xa9\x80z";
+    CHECK(utf8_sequence_length(mixed, 1) == 2);
+    CHECK(utf8_sequence_length(mixed, 2) == 0);  // inside a sequence is not its start
+    CHECK(utf8_sequence_length(mixed, 3) == 0);
+    CHECK(utf8_sequence_length(mixed, 4) == 1);
+    CHECK(is_valid_utf8(""));
+    CHECK(to_valid_utf8("") == "");
+}
+
+TEST_CASE("append_utf8_sequence copies a valid sequence or writes one U+FFFD for one byte", "[utf8]") {
+    std::string out;
+    CHECK(append_utf8_sequence(out, "\xf0\x9f\x98\x80!", 0) == 4);
+    CHECK(out == "\xf0\x9f\x98\x80");
+    out.clear();
+    CHECK(append_utf8_sequence(out, "\xe2\x82", 0) == 1);  // truncated: one byte, one mark
+    CHECK(out == kUtf8Replacement);
+    out.clear();
+    CHECK(append_utf8_sequence(out, "x\xff", 1) == 1);
+    CHECK(append_utf8_sequence(out, "x\xff", 0) == 1);
+    CHECK(out == std::string(kUtf8Replacement) + "x");
+}

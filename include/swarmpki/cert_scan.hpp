@@ -1,4 +1,4 @@
-// Finding and loading certificate files across a fleet's collected directories.
+// Finding certificate files across a fleet's collected directories (the expiry scan loads them).
 //
 // A fleet scan must survive whatever it finds: an unreadable, missing, oversized, dangling or
 // non-PEM file becomes a ScanError under a stable reason and the scan goes on. The plan groups
@@ -14,6 +14,7 @@
 #include "swarmpki/certificate.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/node_files.hpp"
+#include "swarmpki/threads.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -73,33 +74,13 @@ struct ScanPlan {
 // followed (no loops); file symlinks are, and a dangling one is reported. Hidden entries
 // (".swarm-node.crt", ".tmp-*": interrupted engine writes) are skipped. Trees are walked on
 // `threads` workers (default: every core); the plan is the same for any number. Errors come in
-// the order of the PATH arguments, and sorted by path within a tree.
+// the order of the PATH arguments, and sorted by path within a tree. `threads` counts as
+// thread_count does (0: every core).
 ScanPlan plan_scan(std::span<const std::string> paths);
 ScanPlan plan_scan(std::span<const std::string> paths, unsigned threads);
 
+// How a certificate file's blocks are read. Strict (a file named on the command line): every
+// block must be a certificate. Lenient (a file found in a tree): other blocks are ignored.
 enum class Strictness { strict, lenient };
-
-struct LoadedFile {
-    std::string path;
-    std::string sha256;  // of the exact bytes: a root file's digest is the join-token digest
-    std::vector<Certificate> certificates;
-    bool skipped = false;  // lenient load of a PEM file with no CERTIFICATE block
-};
-
-// Reads (size-capped, via read_file) and parses one file. Strict: every block must be a
-// certificate. Lenient: non-certificate blocks are ignored.
-std::variant<LoadedFile, ScanError> load_certificate_bundle(const std::string& path,
-                                                            Strictness strictness);
-
-// Runs work(index, worker) for every index in [0, count) on `threads` workers (at least one,
-// at most one an index), handing each index out once and telling work which worker runs it
-// (0 .. workers_for(count, threads) - 1), so each worker can keep its own caches without locks.
-// `work` must not throw.
-unsigned workers_for(std::size_t count, unsigned threads);
-void parallel_for_workers(std::size_t count, unsigned threads,
-                          const std::function<void(std::size_t index, unsigned worker)>& work);
-
-// The number of workers to use when the caller does not say: every core.
-unsigned default_thread_count();
 
 }  // namespace swarmpki

@@ -58,7 +58,7 @@ struct ExpiryOptions {
     // certificates critical with a tenth of their lifetime left (no warning threshold: past 80%
     // is already renewal-overdue); roots and intermediates warning at 365 days, critical at 30.
     std::optional<Threshold> warn, crit;
-    unsigned threads = 1;
+    unsigned threads = 1;  // as thread_count counts them: 0 is every core
     // Decrypts an autolocked key in memory, only to tell which certificate a node with a
     // .swarm-node.crt uses (renewal.hpp); may be null.
     std::shared_ptr<const SecretBytes> unlock_key;

@@ -89,6 +89,33 @@ FileFacts file_facts(const std::string& path);
 // "0644"
 std::string format_mode(std::uint32_t mode);
 
+// An owned file descriptor (a file, a directory, a socket, an eventfd): closed exactly once, by
+// its owner, whatever throws. The one descriptor wrapper of the project.
+class Fd {
+public:
+    Fd() = default;
+    explicit Fd(int fd) : fd_(fd) {}
+    Fd(Fd&& other) noexcept : fd_(other.release()) {}
+    Fd& operator=(Fd&& other) noexcept {
+        if (this != &other) reset(other.release());
+        return *this;
+    }
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    ~Fd() { reset(); }
+    int get() const { return fd_; }
+    int release() {
+        int fd = fd_;
+        fd_ = -1;
+        return fd;
+    }
+    // Closes what it holds (errors ignored: nothing is left to do about them) and takes `fd`.
+    void reset(int fd = -1) noexcept;
+
+private:
+    int fd_ = -1;
+};
+
 enum class Overwrite { no, yes };
 
 class AtomicFile {
@@ -111,8 +138,8 @@ private:
     std::string temp_name_;  // the temporary file's name there
     std::uint32_t mode_;
     Overwrite overwrite_;
-    int dir_fd_ = -1;
-    int fd_ = -1;
+    Fd dir_fd_;
+    Fd fd_;
     bool committed_ = false;
 };
 
@@ -164,8 +191,8 @@ private:
     std::string path_;
     std::string name_;          // the target's name in its parent
     std::string staging_name_;  // the staging directory's name there
-    int parent_fd_ = -1;
-    int staging_fd_ = -1;
+    Fd parent_fd_;
+    Fd staging_fd_;
     bool target_exists_ = false;
     std::uint32_t final_mode_ = 0755;
     std::optional<std::uint32_t> final_group_;  // the replaced directory's

@@ -19,7 +19,7 @@ std::string_view nagios_word(Severity severity);
 
 struct NagiosOutput {
     std::string line;  // ends with '\n'
-    int exit_code = 3;
+    ExitCode exit_code = ExitCode::unevaluable;
 };
 
 // Perfdata in the plugin guidelines' syntax, 'label'=value[UOM];[warn];[crit];[min];[max]:

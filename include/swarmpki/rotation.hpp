@@ -99,7 +99,7 @@ struct RotationReport {
 
 // "ok", "warning", "critical", or "refused".
 std::string rotation_status(const RotationReport& report);
-int rotation_exit_code(const RotationReport& report);
+ExitCode rotation_exit_code(const RotationReport& report);
 
 // The engine's checks on a desired root (controlapi validateCAConfig, NewRootCA, the identical-key
 // check of newer engines, and the cross-signing that needs a CA), in the engine's order. Returns

@@ -130,10 +130,7 @@ CertificateSigner::Signed CertificateSigner::sign_fields(X509* certificate) {
     ossl::check(X509_ALGOR_copy(const_cast<X509_ALGOR*>(outer_algorithm), algorithm_.get()),
                 "setting the signature algorithm");
 
-    unsigned char* encoded = nullptr;
-    int length = ossl::check(i2d_re_X509_tbs(certificate, &encoded), "encoding a certificate");
-    Bytes tbs(encoded, encoded + length);
-    OPENSSL_free(encoded);
+    Bytes tbs = ossl::to_der(i2d_re_X509_tbs, certificate, "encoding a certificate");
 
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int digest_length = 0;
@@ -196,14 +193,13 @@ void set_certificate_public_key(X509* certificate, EVP_PKEY* key) {
         return;
     }
     Bytes point = encoded_point(key);
-    auto* owned = static_cast<unsigned char*>(OPENSSL_memdup(point.data(), point.size()));
+    ossl::Buffer<> owned(static_cast<unsigned char*>(OPENSSL_memdup(point.data(), point.size())));
     ossl::check(owned != nullptr ? 1 : 0, "OPENSSL_memdup");
-    if (X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(certificate),
-                               OBJ_nid2obj(NID_X9_62_id_ecPublicKey), V_ASN1_OBJECT,
-                               OBJ_nid2obj(curve), owned, static_cast<int>(point.size())) != 1) {
-        OPENSSL_free(owned);
-        throw ossl::Error("setting the public key");
-    }
+    ossl::check(X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(certificate),
+                                       OBJ_nid2obj(NID_X9_62_id_ecPublicKey), V_ASN1_OBJECT,
+                                       OBJ_nid2obj(curve), owned.get(), static_cast<int>(point.size())),
+                "setting the public key");
+    (void)owned.release();  // X509_PUBKEY_set0_param took it on success
 }
 
 }  // namespace swarmpki

@@ -132,10 +132,7 @@ void NodeCertificateIssuer::Builder::set_alt_names(const NodeIdentity& node) {
     ossl::check(node_name != nullptr && node_name->type == GEN_DNS ? 1 : 0, "reading the node's DNS name");
     ossl::check(ASN1_STRING_set(node_name->d.dNSName, node.node_id.data(), static_cast<int>(node.node_id.size())),
                 "setting the node's DNS name");
-    int length = ossl::check(i2d_GENERAL_NAMES(alt_names_.get(), nullptr), "encoding the subject alternative names");
-    alt_names_der_.resize(static_cast<std::size_t>(length));
-    unsigned char* out = alt_names_der_.data();
-    ossl::check(i2d_GENERAL_NAMES(alt_names_.get(), &out), "encoding the subject alternative names");
+    ossl::to_der(i2d_GENERAL_NAMES, alt_names_.get(), alt_names_der_, "encoding the subject alternative names");
 
     int at = X509_get_ext_by_NID(leaf_.get(), NID_subject_alt_name, -1);
     if (at < 0) {
@@ -144,7 +141,7 @@ void NodeCertificateIssuer::Builder::set_alt_names(const NodeIdentity& node) {
         return;
     }
     ossl::check(ASN1_OCTET_STRING_set(X509_EXTENSION_get_data(X509_get_ext(leaf_.get(), at)),
-                                      alt_names_der_.data(), length),
+                                      alt_names_der_.data(), static_cast<int>(alt_names_der_.size())),
                 "setting the subject alternative names");
 }
 

@@ -81,22 +81,6 @@ ASN1_SEQUENCE(RawCert) = {
     ASN1_SIMPLE(RawCert, signature, ASN1_BIT_STRING),
 } ASN1_SEQUENCE_END(RawCert)
 
-struct RawCertDeleter {
-    void operator()(RawCert* raw) const noexcept {
-        ASN1_item_free(reinterpret_cast<ASN1_VALUE*>(raw), ASN1_ITEM_rptr(RawCert));
-    }
-};
-
-// Decoded extension values, each freed with its own OpenSSL function.
-template <typename T, void (*Free)(T*)>
-struct FreeWith {
-    void operator()(T* value) const noexcept { Free(value); }
-};
-template <typename T, void (*Free)(T*)>
-using Decoded = std::unique_ptr<T, FreeWith<T, Free>>;
-
-void free_eku(EXTENDED_KEY_USAGE* eku) { sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free); }
-
 // The extension with this NID, when it occurs exactly once (X509_get_ext_d2i treats a repeated
 // extension as absent, and so do we).
 const X509_EXTENSION* unique_extension(const STACK_OF(X509_EXTENSION)* extensions, int nid) {
@@ -106,11 +90,11 @@ const X509_EXTENSION* unique_extension(const STACK_OF(X509_EXTENSION)* extension
 }
 
 template <typename T>
-T* decode_extension(const X509_EXTENSION* extension) {
+ossl::UniquePtr<T> decode_extension(const X509_EXTENSION* extension) {
     if (extension == nullptr) return nullptr;
     void* value = X509V3_EXT_d2i(const_cast<X509_EXTENSION*>(extension));
     if (value == nullptr) ossl::drain_errors();
-    return static_cast<T*>(value);
+    return ossl::UniquePtr<T>(static_cast<T*>(value));
 }
 
 // OpenSSL's name for the form of an encoded point of this curve ("uncompressed", "compressed"),
@@ -199,10 +183,9 @@ std::string first_entry(const X509_NAME* name, int nid) {
     const ASN1_STRING* value = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index));
     unsigned char* utf8 = nullptr;
     int length = ASN1_STRING_to_UTF8(&utf8, value);
+    ossl::Buffer<> owned(utf8);
     if (length < 0) return {};
-    std::string out(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(length));
-    OPENSSL_free(utf8);
-    return out;
+    return std::string(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(length));
 }
 
 Instant to_instant(const ASN1_TIME* time) {
@@ -439,7 +422,7 @@ std::string describe_key_type(EVP_PKEY* key) {
 }
 
 struct Certificate::Parsed {
-    std::unique_ptr<RawCert, RawCertDeleter> raw;
+    ossl::ItemPtr<RawCert> raw;
     std::once_flag x509_once;
     ossl::UniquePtr<X509> x509;
     std::once_flag key_once;
@@ -452,10 +435,7 @@ Certificate::Certificate(std::shared_ptr<Parsed> parsed, Bytes der)
 }
 
 Certificate Certificate::from_handle(ossl::UniquePtr<X509> handle) {
-    unsigned char* der_out = nullptr;
-    int der_length = ossl::check(i2d_X509(handle.get(), &der_out), "encoding a certificate");
-    Bytes der(der_out, der_out + der_length);
-    OPENSSL_free(der_out);
+    Bytes der = ossl::to_der(i2d_X509, handle.get(), "encoding a certificate");
     Certificate certificate = from_der(der, "a certificate");
     std::call_once(certificate.parsed_->x509_once,
                    [&] { certificate.parsed_->x509 = std::move(handle); });
@@ -465,8 +445,8 @@ Certificate Certificate::from_handle(ossl::UniquePtr<X509> handle) {
 Certificate Certificate::from_der(const Bytes& der, const std::string& subject_for_errors) {
     const unsigned char* cursor = der.data();
     auto parsed = std::make_shared<Parsed>();
-    parsed->raw.reset(reinterpret_cast<RawCert*>(ASN1_item_d2i(
-        nullptr, &cursor, static_cast<long>(der.size()), ASN1_ITEM_rptr(RawCert))));
+    parsed->raw = ossl::decode_item<RawCert>(&cursor, static_cast<long>(der.size()),
+                                             ASN1_ITEM_rptr(RawCert));
     if (!parsed->raw) {
         std::string queue = ossl::drain_errors();
         throw Error(subject_for_errors, "not a valid X.509 certificate" +
@@ -527,9 +507,8 @@ void Certificate::read_fields() {
 
     ossl::UniquePtr<BIGNUM> serial_bn(ASN1_INTEGER_to_BN(tbs.serial, nullptr));
     if (serial_bn) {
-        char* hex = BN_bn2hex(serial_bn.get());
-        std::string text = lower(hex ? hex : "");
-        OPENSSL_free(hex);
+        ossl::Buffer<char> hex(BN_bn2hex(serial_bn.get()));
+        std::string text = lower(hex ? hex.get() : "");
         std::size_t first = text.find_first_not_of('0');
         serial_hex_ = first == std::string::npos ? "0" : text.substr(first);
         serial_bytes_ = static_cast<std::size_t>(ASN1_STRING_length(tbs.serial));
@@ -543,13 +522,7 @@ void Certificate::read_fields() {
 
 void Certificate::read_key_facts() {
     const RawSpki* spki = parsed_->raw->tbs->key;
-    unsigned char* spki_out = nullptr;
-    int spki_length = ASN1_item_i2d(reinterpret_cast<const ASN1_VALUE*>(spki), &spki_out,
-                                    ASN1_ITEM_rptr(RawSpki));
-    if (spki_length > 0) {
-        spki_der_.assign(spki_out, spki_out + spki_length);
-        OPENSSL_free(spki_out);
-    }
+    spki_der_ = ossl::to_der(spki, ASN1_ITEM_rptr(RawSpki));
     spki_sha256_ = hex_encode(sha256(spki_der_.data(), spki_der_.size()));
     if (const cert_detail::NamedCurve* curve = named_curve_of(*spki)) {
         key_type_ = curve->key_type;
@@ -564,7 +537,7 @@ void Certificate::read_key_facts() {
 
 void Certificate::read_extensions() {
     const STACK_OF(X509_EXTENSION)* extensions = parsed_->raw->tbs->extensions;
-    if (Decoded<GENERAL_NAMES, GENERAL_NAMES_free> sans{decode_extension<GENERAL_NAMES>(
+    if (ossl::UniquePtr<GENERAL_NAMES> sans{decode_extension<GENERAL_NAMES>(
             unique_extension(extensions, NID_subject_alt_name))}) {
         for (int i = 0; i < sk_GENERAL_NAME_num(sans.get()); ++i) {
             const GENERAL_NAME* name = sk_GENERAL_NAME_value(sans.get(), i);
@@ -578,7 +551,7 @@ void Certificate::read_extensions() {
         }
     }
     const X509_EXTENSION* bc_extension = unique_extension(extensions, NID_basic_constraints);
-    if (Decoded<BASIC_CONSTRAINTS, BASIC_CONSTRAINTS_free> bc{
+    if (ossl::UniquePtr<BASIC_CONSTRAINTS> bc{
             decode_extension<BASIC_CONSTRAINTS>(bc_extension)}) {
         has_basic_constraints_ = true;
         basic_constraints_critical_ = X509_EXTENSION_get_critical(bc_extension) == 1;
@@ -586,7 +559,7 @@ void Certificate::read_extensions() {
         if (bc->pathlen) path_length_ = ASN1_INTEGER_get(bc->pathlen);
     }
     const X509_EXTENSION* ku_extension = unique_extension(extensions, NID_key_usage);
-    if (Decoded<ASN1_BIT_STRING, ASN1_BIT_STRING_free> ku{
+    if (ossl::UniquePtr<ASN1_BIT_STRING> ku{
             decode_extension<ASN1_BIT_STRING>(ku_extension)}) {
         key_usage_.present = true;
         key_usage_.digital_signature = ASN1_BIT_STRING_get_bit(ku.get(), 0) == 1;
@@ -595,7 +568,7 @@ void Certificate::read_extensions() {
         key_usage_.crl_sign = ASN1_BIT_STRING_get_bit(ku.get(), 6) == 1;
         key_usage_.critical = X509_EXTENSION_get_critical(ku_extension) == 1;
     }
-    if (Decoded<EXTENDED_KEY_USAGE, free_eku> eku{decode_extension<EXTENDED_KEY_USAGE>(
+    if (ossl::UniquePtr<EXTENDED_KEY_USAGE> eku{decode_extension<EXTENDED_KEY_USAGE>(
             unique_extension(extensions, NID_ext_key_usage))}) {
         eku_.present = true;
         for (int i = 0; i < sk_ASN1_OBJECT_num(eku.get()); ++i) {
@@ -604,10 +577,10 @@ void Certificate::read_extensions() {
             eku_.client_auth = eku_.client_auth || purpose == NID_client_auth;
         }
     }
-    if (Decoded<ASN1_OCTET_STRING, ASN1_OCTET_STRING_free> ski{decode_extension<ASN1_OCTET_STRING>(
+    if (ossl::UniquePtr<ASN1_OCTET_STRING> ski{decode_extension<ASN1_OCTET_STRING>(
             unique_extension(extensions, NID_subject_key_identifier))})
         ski_ = octets_hex(ski.get());
-    if (Decoded<AUTHORITY_KEYID, AUTHORITY_KEYID_free> aki{decode_extension<AUTHORITY_KEYID>(
+    if (ossl::UniquePtr<AUTHORITY_KEYID> aki{decode_extension<AUTHORITY_KEYID>(
             unique_extension(extensions, NID_authority_key_identifier))};
         aki && aki->keyid)
         aki_ = octets_hex(aki->keyid);

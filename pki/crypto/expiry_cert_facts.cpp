@@ -65,10 +65,9 @@ std::string first_entry(const X509_NAME* name, int nid) {
     if (auto ascii = ascii_as_is(value)) return std::move(*ascii);
     unsigned char* utf8 = nullptr;
     int length = ASN1_STRING_to_UTF8(&utf8, value);
+    ossl::Buffer<> owned(utf8);
     if (length < 0) return {};
-    std::string out(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(length));
-    OPENSSL_free(utf8);
-    return out;
+    return std::string(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(length));
 }
 
 // A Name's facts: straight from the DER when it is plain, else decoded and printed by OpenSSL.

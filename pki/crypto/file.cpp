@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <random>
 #include <utility>
 
@@ -99,33 +100,6 @@ Error too_large(const std::string& path, std::uint64_t size, std::size_t limit) 
                            std::to_string(limit) + "-byte limit",
                  "a swarm PEM file is a few KiB; check the path", ReadFailure::too_large);
 }
-
-// An owned file descriptor.
-class Fd {
-public:
-    Fd() = default;
-    explicit Fd(int fd) : fd_(fd) {}
-    Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-    Fd& operator=(Fd&& other) noexcept {
-        if (this != &other) {
-            reset();
-            fd_ = std::exchange(other.fd_, -1);
-        }
-        return *this;
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    ~Fd() { reset(); }
-    int get() const { return fd_; }
-    int release() { return std::exchange(fd_, -1); }
-    void reset() {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = -1;
-    }
-
-private:
-    int fd_ = -1;
-};
 
 FileIdentity identity_of(const struct stat& st) {
     return {static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino),
@@ -254,6 +228,11 @@ std::pair<std::string, std::string> split_path(const std::string& path) {
 
 }  // namespace
 
+void Fd::reset(int fd) noexcept {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+}
+
 AtomicFile::AtomicFile(std::string path, std::uint32_t mode, Overwrite overwrite)
     : path_(std::move(path)), mode_(mode), overwrite_(overwrite) {
     auto [dir, name] = split_path(path_);
@@ -267,31 +246,30 @@ AtomicFile::AtomicFile(std::string path, std::uint32_t mode, Overwrite overwrite
     struct stat st {};
     if (overwrite_ == Overwrite::no && ::fstatat(dir_fd.get(), name_.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0)
         throw Error(path_, "already exists", "remove it or pass --force");
-    for (int attempt = 0; attempt < 16 && fd_ < 0; ++attempt) {
+    for (int attempt = 0; attempt < 16 && fd_.get() < 0; ++attempt) {
         temp_name_ = ".tmp-" + name_ + "-" + random_suffix();
-        fd_ = ::openat(dir_fd.get(), temp_name_.c_str(),
-                       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                       static_cast<mode_t>(mode_));
-        if (fd_ < 0 && errno != EEXIST) break;
+        fd_.reset(::openat(dir_fd.get(), temp_name_.c_str(),
+                           O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                           static_cast<mode_t>(mode_)));
+        if (fd_.get() < 0 && errno != EEXIST) break;
     }
-    if (fd_ < 0) {
+    if (fd_.get() < 0) {
         int err = errno;
         temp_name_.clear();
         throw Error(path_, "cannot create: " + errno_text(err));
     }
-    ::fchmod(fd_, static_cast<mode_t>(mode_));  // the umask must not widen or narrow key modes
-    dir_fd_ = dir_fd.release();
+    ::fchmod(fd_.get(), static_cast<mode_t>(mode_));  // the umask must not widen or narrow key modes
+    dir_fd_ = std::move(dir_fd);
 }
 
 AtomicFile::~AtomicFile() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!committed_ && !temp_name_.empty()) ::unlinkat(dir_fd_, temp_name_.c_str(), 0);
-    if (dir_fd_ >= 0) ::close(dir_fd_);
+    fd_.reset();
+    if (!committed_ && !temp_name_.empty()) ::unlinkat(dir_fd_.get(), temp_name_.c_str(), 0);
 }
 
 void AtomicFile::write(std::string_view bytes) {
     while (!bytes.empty()) {
-        ssize_t n = ::write(fd_, bytes.data(), bytes.size());
+        ssize_t n = ::write(fd_.get(), bytes.data(), bytes.size());
         if (n < 0) {
             if (errno == EINTR) continue;
             throw Error(path_, std::string("write failed: ") + std::strerror(errno));
@@ -301,20 +279,19 @@ void AtomicFile::write(std::string_view bytes) {
 }
 
 void AtomicFile::commit() {
-    if (::fsync(fd_) != 0) throw Error(path_, std::string("fsync failed: ") + std::strerror(errno));
-    ::close(fd_);
-    fd_ = -1;
+    if (::fsync(fd_.get()) != 0) throw Error(path_, std::string("fsync failed: ") + std::strerror(errno));
+    fd_.reset();
     if (overwrite_ == Overwrite::no) {
         // linkat fails if the target appeared meanwhile, so we never replace a file by accident.
-        if (::linkat(dir_fd_, temp_name_.c_str(), dir_fd_, name_.c_str(), 0) != 0)
+        if (::linkat(dir_fd_.get(), temp_name_.c_str(), dir_fd_.get(), name_.c_str(), 0) != 0)
             throw Error(path_, std::string("cannot create: ") + std::strerror(errno),
                         errno == EEXIST ? "remove it or pass --force" : "");
-        ::unlinkat(dir_fd_, temp_name_.c_str(), 0);
-    } else if (::renameat(dir_fd_, temp_name_.c_str(), dir_fd_, name_.c_str()) != 0) {
+        ::unlinkat(dir_fd_.get(), temp_name_.c_str(), 0);
+    } else if (::renameat(dir_fd_.get(), temp_name_.c_str(), dir_fd_.get(), name_.c_str()) != 0) {
         throw Error(path_, std::string("rename failed: ") + std::strerror(errno));
     }
     committed_ = true;
-    ::fsync(dir_fd_);
+    ::fsync(dir_fd_.get());
 }
 
 void write_file_atomically(const std::string& path, std::string_view bytes, std::uint32_t mode,
@@ -372,19 +349,16 @@ Fd open_directory_creating(const std::string& path, std::uint32_t mode) {
 // The entries of the directory `fd` but . and .., with their d_type.
 std::vector<std::pair<std::string, unsigned char>> list_entries(int fd) {
     std::vector<std::pair<std::string, unsigned char>> entries;
-    int copy = ::dup(fd);  // closedir closes what fdopendir was given
-    if (copy < 0) return entries;
-    DIR* dir = ::fdopendir(copy);
-    if (dir == nullptr) {
-        ::close(copy);
-        return entries;
-    }
-    ::rewinddir(dir);
-    while (struct dirent* entry = ::readdir(dir)) {
+    Fd copy(::dup(fd));
+    if (copy.get() < 0) return entries;
+    std::unique_ptr<DIR, int (*)(DIR*)> dir(::fdopendir(copy.get()), ::closedir);
+    if (!dir) return entries;
+    (void)copy.release();  // closedir closes what fdopendir was given
+    ::rewinddir(dir.get());
+    while (struct dirent* entry = ::readdir(dir.get())) {
         std::string name = entry->d_name;
         if (name != "." && name != "..") entries.emplace_back(std::move(name), entry->d_type);
     }
-    ::closedir(dir);
     return entries;
 }
 
@@ -464,15 +438,14 @@ StagedDirectory::StagedDirectory(std::string path, Overwrite overwrite,
     name_ = target.filename().string();
     if (name_.empty() || name_ == "." || name_ == "..")
         throw Error(path_, "is not a directory that can be replaced", "give a directory below /");
-    // Closed by this Fd if the constructor throws; the destructor's from the end on.
-    Fd parent = open_directory_creating(target.parent_path().string(), 0755);
-    parent_fd_ = parent.get();
+    // A member from here: closed whether the constructor throws or the destructor runs.
+    parent_fd_ = open_directory_creating(target.parent_path().string(), 0755);
 
-    Fd existing(::openat(parent_fd_, name_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    Fd existing(::openat(parent_fd_.get(), name_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (existing.get() < 0) {
         int err = errno;
         struct stat link {};
-        bool symlink = ::fstatat(parent_fd_, name_.c_str(), &link, AT_SYMLINK_NOFOLLOW) == 0 &&
+        bool symlink = ::fstatat(parent_fd_.get(), name_.c_str(), &link, AT_SYMLINK_NOFOLLOW) == 0 &&
                        S_ISLNK(link.st_mode);
         if (symlink)
             throw Error(path_, "is a symlink", "give the directory it points to: swarmpki never "
@@ -501,7 +474,7 @@ StagedDirectory::StagedDirectory(std::string path, Overwrite overwrite,
 
     for (int attempt = 0; attempt < 16; ++attempt) {
         staging_name_ = "." + name_ + ".swarmpki-" + random_suffix();
-        if (::mkdirat(parent_fd_, staging_name_.c_str(), 0700) == 0) break;
+        if (::mkdirat(parent_fd_.get(), staging_name_.c_str(), 0700) == 0) break;
         int err = errno;
         if (err != EEXIST || attempt == 15) {
             staging_name_.clear();
@@ -509,23 +482,21 @@ StagedDirectory::StagedDirectory(std::string path, Overwrite overwrite,
                         "make its parent writable, or choose another directory");
         }
     }
-    staging_fd_ = ::openat(parent_fd_, staging_name_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (staging_fd_ < 0) {
+    staging_fd_.reset(::openat(parent_fd_.get(), staging_name_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (staging_fd_.get() < 0) {
         int err = errno;
         remove_staging();
         throw Error(path_, "cannot open the directory being written: " + errno_text(err));
     }
-    parent.release();
 }
 
 StagedDirectory::~StagedDirectory() {
-    if (staging_fd_ >= 0) ::close(staging_fd_);
+    staging_fd_.reset();
     if (!committed_) remove_staging();
-    if (parent_fd_ >= 0) ::close(parent_fd_);
 }
 
 void StagedDirectory::remove_staging() {
-    if (!staging_name_.empty()) remove_tree_at(parent_fd_, staging_name_);
+    if (!staging_name_.empty()) remove_tree_at(parent_fd_.get(), staging_name_);
     staging_name_.clear();
 }
 
@@ -538,7 +509,7 @@ void StagedDirectory::write(const std::string& relative, std::string_view bytes,
         if (part.empty() || part == "." || part == ".." || part == "/")
             throw Error(shown, "is not a plain relative file name", "report this as a bug");
     Fd sub;
-    int dir = staging_fd_;
+    int dir = staging_fd_.get();
     for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
         sub = open_or_make_directory(dir, parts[i], 0755, shown, O_NOFOLLOW);
         dir = sub.get();
@@ -559,18 +530,18 @@ void StagedDirectory::write(const std::string& relative, std::string_view bytes,
 }
 
 void StagedDirectory::commit() {
-    fsync_tree(staging_fd_);
+    fsync_tree(staging_fd_.get());
     // The old directory's group too (a CA directory its group may read); a group we may not
     // give leaves ours, which only narrows who can read.
     if (final_group_ &&
-        ::fchown(staging_fd_, static_cast<uid_t>(-1), static_cast<gid_t>(*final_group_)) != 0) {
+        ::fchown(staging_fd_.get(), static_cast<uid_t>(-1), static_cast<gid_t>(*final_group_)) != 0) {
         // kept ours: see above
     }
-    if (::fchmod(staging_fd_, static_cast<mode_t>(final_mode_)) != 0)
+    if (::fchmod(staging_fd_.get(), static_cast<mode_t>(final_mode_)) != 0)
         throw Error(path_, "cannot set the directory's mode: " + errno_text(errno));
     swap_in();
     committed_ = true;
-    ::fsync(parent_fd_);
+    ::fsync(parent_fd_.get());
 }
 
 void StagedDirectory::swap_in() {
@@ -578,20 +549,20 @@ void StagedDirectory::swap_in() {
     const char* name = name_.c_str();
     if (!target_exists_) {
         // NOREPLACE: a directory that appeared since we looked is not silently replaced.
-        if (::renameat2(parent_fd_, staging, parent_fd_, name, RENAME_NOREPLACE) == 0) return;
+        if (::renameat2(parent_fd_.get(), staging, parent_fd_.get(), name, RENAME_NOREPLACE) == 0) return;
         int err = errno;
         if (err == EEXIST)
             throw Error(path_, "appeared while it was being written", "run again, or choose another directory");
         if (err != EINVAL && err != ENOSYS)
             throw Error(path_, "cannot move the new directory into place: " + errno_text(err));
         // A file system without renameat2 flags: rename still refuses a non-empty target.
-        if (::renameat(parent_fd_, staging, parent_fd_, name) != 0)
+        if (::renameat(parent_fd_.get(), staging, parent_fd_.get(), name) != 0)
             throw Error(path_, "cannot move the new directory into place: " + errno_text(errno));
         return;
     }
     // One atomic step where the file system has it: afterwards staging_name_ names the old set.
-    if (::renameat2(parent_fd_, staging, parent_fd_, name, RENAME_EXCHANGE) == 0) {
-        remove_tree_at(parent_fd_, staging_name_);
+    if (::renameat2(parent_fd_.get(), staging, parent_fd_.get(), name, RENAME_EXCHANGE) == 0) {
+        remove_tree_at(parent_fd_.get(), staging_name_);
         staging_name_.clear();
         return;
     }
@@ -600,14 +571,14 @@ void StagedDirectory::swap_in() {
         throw Error(path_, "cannot swap the new directory in: " + errno_text(err));
     // Old aside, new in, old removed; if the new cannot go in, the old goes back.
     std::string aside = "." + name_ + ".swarmpki-old-" + random_suffix();
-    if (::renameat(parent_fd_, name, parent_fd_, aside.c_str()) != 0)
+    if (::renameat(parent_fd_.get(), name, parent_fd_.get(), aside.c_str()) != 0)
         throw Error(path_, "cannot move the old directory aside: " + errno_text(errno));
-    if (::renameat(parent_fd_, staging, parent_fd_, name) != 0) {
+    if (::renameat(parent_fd_.get(), staging, parent_fd_.get(), name) != 0) {
         err = errno;
-        ::renameat(parent_fd_, aside.c_str(), parent_fd_, name);
+        ::renameat(parent_fd_.get(), aside.c_str(), parent_fd_.get(), name);
         throw Error(path_, "cannot move the new directory into place: " + errno_text(err));
     }
-    remove_tree_at(parent_fd_, aside);
+    remove_tree_at(parent_fd_.get(), aside);
     staging_name_.clear();
 }
 

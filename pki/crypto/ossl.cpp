@@ -1,10 +1,12 @@
-// The only place where OpenSSL objects are freed: one deleter per type (libssl's two are in
-// ossl_ssl.cpp, so that only the binary that serves TLS links libssl).
+// The only place where OpenSSL objects and buffers are freed: one deleter per type, one for
+// OpenSSL's allocations and one for template-decoded values (libssl's two are in ossl_ssl.cpp, so
+// that only the binary that serves TLS links libssl).
 #include "ossl.hpp"
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -20,6 +22,8 @@ SWARMPKI_DEFINE_DELETER(X509_NAME, X509_NAME_free)
 SWARMPKI_DEFINE_DELETER(X509_NAME_ENTRY, X509_NAME_ENTRY_free)
 SWARMPKI_DEFINE_DELETER(X509_EXTENSION, X509_EXTENSION_free)
 SWARMPKI_DEFINE_DELETER(stack_st_GENERAL_NAME, GENERAL_NAMES_free)
+SWARMPKI_DEFINE_DELETER(BASIC_CONSTRAINTS, BASIC_CONSTRAINTS_free)
+SWARMPKI_DEFINE_DELETER(AUTHORITY_KEYID, AUTHORITY_KEYID_free)
 SWARMPKI_DEFINE_DELETER(X509_STORE, X509_STORE_free)
 SWARMPKI_DEFINE_DELETER(X509_STORE_CTX, X509_STORE_CTX_free)
 SWARMPKI_DEFINE_DELETER(X509_SIG, X509_SIG_free)
@@ -40,6 +44,39 @@ SWARMPKI_DEFINE_DELETER(PKCS8_PRIV_KEY_INFO, PKCS8_PRIV_KEY_INFO_free)
 SWARMPKI_DEFINE_DELETER(OSSL_LIB_CTX, OSSL_LIB_CTX_free)
 
 #undef SWARMPKI_DEFINE_DELETER
+
+void Deleter<stack_st_ASN1_OBJECT>::operator()(stack_st_ASN1_OBJECT* handle) const noexcept {
+    sk_ASN1_OBJECT_pop_free(handle, ASN1_OBJECT_free);
+}
+
+void BufferDeleter::operator()(void* buffer) const noexcept { OPENSSL_free(buffer); }
+
+void ItemDeleter::operator()(void* value) const noexcept {
+    ASN1_item_free(static_cast<ASN1_VALUE*>(value), item);
+}
+
+namespace detail {
+Bytes take_der(unsigned char* der, int length, Contents contents, std::string_view what_we_did) {
+    // Owned before anything can throw; wiped first when it is a key.
+    auto release = [contents, length](unsigned char* buffer) {
+        if (contents == Contents::secret && length > 0)
+            OPENSSL_clear_free(buffer, static_cast<std::size_t>(length));
+        else
+            OPENSSL_free(buffer);
+    };
+    std::unique_ptr<unsigned char, decltype(release)> owned(der, release);
+    check(der != nullptr ? length : 0, what_we_did);
+    return Bytes(der, der + length);
+}
+}  // namespace detail
+
+Bytes to_der(const void* value, const ASN1_ITEM* item) {
+    unsigned char* der = nullptr;
+    int length = ASN1_item_i2d(static_cast<const ASN1_VALUE*>(value), &der, item);
+    Buffer<> owned(der);
+    if (length <= 0 || der == nullptr) return {};
+    return Bytes(der, der + length);
+}
 
 UniquePtr<X509> up_ref(X509* borrowed) {
     if (borrowed == nullptr || X509_up_ref(borrowed) != 1) return nullptr;
@@ -72,6 +109,6 @@ std::string with_queue(std::string_view what_we_did) {
 }
 }  // namespace
 
-Error::Error(std::string_view what_we_did) : std::runtime_error(with_queue(what_we_did)) {}
+Error::Error(std::string_view what_we_did) : swarmpki::Error({}, with_queue(what_we_did)) {}
 
 }  // namespace swarmpki::ossl

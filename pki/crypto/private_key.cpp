@@ -100,11 +100,7 @@ bool PrivateKey::matches(const Certificate& certificate) const {
 }
 
 Bytes PrivateKey::public_key_der() const {
-    unsigned char* der = nullptr;
-    int length = ossl::check(i2d_PUBKEY(key_.get(), &der), "encoding a public key");
-    Bytes out(der, der + length);
-    OPENSSL_free(der);
-    return out;
+    return ossl::to_der(i2d_PUBKEY, key_.get(), "encoding a public key");
 }
 
 namespace {
@@ -132,7 +128,7 @@ struct EcPrivateKeyDeleter {
     void operator()(EcPrivateKey* key) const noexcept {
         if (key != nullptr && key->private_key != nullptr)  // the secret scalar
             OPENSSL_cleanse(key->private_key->data, static_cast<std::size_t>(key->private_key->length));
-        ASN1_item_free(reinterpret_cast<ASN1_VALUE*>(key), ASN1_ITEM_rptr(EcPrivateKey));
+        ossl::ItemDeleter{ASN1_ITEM_rptr(EcPrivateKey)}(key);
     }
 };
 
@@ -250,19 +246,14 @@ namespace {
 
 // PBES2 and PBKDF2 parameters through OpenSSL's own ASN.1 items (as EcPrivateKey above).
 template <typename T>
-struct ItemDeleter {
-    const ASN1_ITEM* item;
-    void operator()(T* value) const noexcept { ASN1_item_free(reinterpret_cast<ASN1_VALUE*>(value), item); }
-};
-template <typename T>
-using Item = std::unique_ptr<T, ItemDeleter<T>>;
+using Item = ossl::ItemPtr<T>;
 
 // An AlgorithmIdentifier's SEQUENCE parameter decoded as `item`; null when it is not one.
 template <typename T>
 Item<T> unpack_parameter(int type, const void* value, const ASN1_ITEM* item) {
-    if (type != V_ASN1_SEQUENCE || value == nullptr) return Item<T>(nullptr, ItemDeleter<T>{item});
+    if (type != V_ASN1_SEQUENCE || value == nullptr) return Item<T>(nullptr, ossl::ItemDeleter{item});
     return Item<T>(static_cast<T*>(ASN1_item_unpack(static_cast<const ASN1_STRING*>(value), item)),
-                   ItemDeleter<T>{item});
+                   ossl::ItemDeleter{item});
 }
 
 std::string algorithm_name(const ASN1_OBJECT* object) {
@@ -405,10 +396,8 @@ std::string bio_text(BIO* bio) {
 std::string encode_pkcs8_pem(const PrivateKey& key, const std::vector<PemHeader>& headers) {
     ossl::UniquePtr<PKCS8_PRIV_KEY_INFO> info(
         ossl::check(EVP_PKEY2PKCS8(key.get0()), "encoding a key as PKCS#8"));
-    unsigned char* der = nullptr;
-    int length = ossl::check(i2d_PKCS8_PRIV_KEY_INFO(info.get(), &der), "encoding PKCS#8");
-    Bytes bytes(der, der + length);
-    OPENSSL_clear_free(der, static_cast<std::size_t>(length));
+    Bytes bytes = ossl::to_der(i2d_PKCS8_PRIV_KEY_INFO, info.get(), "encoding PKCS#8",
+                               ossl::Contents::secret);
     std::string pem = encode_pem("PRIVATE KEY", bytes);
     OPENSSL_cleanse(bytes.data(), bytes.size());
     return with_headers(std::move(pem), headers);
@@ -438,10 +427,7 @@ std::string encode_encrypted_pkcs8_pem(const PrivateKey& key, const SecretBytes&
                        static_cast<int>(password.size()), info.get(), scheme.get()));
     if (!sealed) throw ossl::Error("encrypting a key");
     (void)scheme.release();  // PKCS8_set0_pbe took ownership on success
-    unsigned char* der = nullptr;
-    int length = ossl::check(i2d_X509_SIG(sealed.get(), &der), "encoding an encrypted key");
-    Bytes bytes(der, der + length);
-    OPENSSL_free(der);
+    Bytes bytes = ossl::to_der(i2d_X509_SIG, sealed.get(), "encoding an encrypted key");
     return with_headers(encode_pem("ENCRYPTED PRIVATE KEY", bytes), headers);
 }
 

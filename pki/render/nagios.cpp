@@ -85,7 +85,7 @@ std::string_view nagios_word(Severity severity) {
 
 NagiosOutput render_nagios(const ExpiryReport& report) {
     NagiosOutput out;
-    out.exit_code = static_cast<int>(exit_code_for(report.status));
+    out.exit_code = exit_code_for(report.status);
     out.line = fmt::format("SWARMPKI {} - {} | {}\n", nagios_word(report.status),
                            plugin_text(summary_text(report)), perfdata(report));
     return out;

@@ -14,18 +14,6 @@
 
 namespace swarmpki::serve_detail {
 
-SocketFd& SocketFd::operator=(SocketFd&& other) noexcept {
-    if (this != &other) {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = other.release();
-    }
-    return *this;
-}
-
-SocketFd::~SocketFd() {
-    if (fd_ >= 0) ::close(fd_);
-}
-
 PeerAddress peer_address(const sockaddr_storage& address) {
     char text[INET6_ADDRSTRLEN] = {};
     PeerAddress peer;
@@ -42,7 +30,7 @@ PeerAddress peer_address(const sockaddr_storage& address) {
     return peer;
 }
 
-Connection::Connection(SocketFd socket_, PeerAddress remote_, PeerAddress local_,
+Connection::Connection(Fd socket_, PeerAddress remote_, PeerAddress local_,
                        HeadLimits limits, std::atomic<std::size_t>& open_count_)
     : socket(std::move(socket_)),
       remote(std::move(remote_)),

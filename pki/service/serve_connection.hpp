@@ -14,6 +14,7 @@
 #include "serve_head.hpp"
 #include "serve_tls.hpp"
 #include "../crypto/ossl.hpp"
+#include "swarmpki/file.hpp"
 
 #include <sys/socket.h>
 
@@ -25,21 +26,6 @@
 namespace swarmpki::serve_detail {
 
 using SteadyClock = std::chrono::steady_clock;
-
-// An owned socket descriptor.
-class SocketFd {
-public:
-    SocketFd() = default;
-    explicit SocketFd(int fd) : fd_(fd) {}
-    SocketFd(SocketFd&& other) noexcept : fd_(other.release()) {}
-    SocketFd& operator=(SocketFd&& other) noexcept;
-    ~SocketFd();
-    int get() const { return fd_; }
-    int release() { int fd = fd_; fd_ = -1; return fd; }
-
-private:
-    int fd_ = -1;
-};
 
 struct PeerAddress {
     std::string ip;  // "127.0.0.1", "::1": what logs call remote=
@@ -56,13 +42,13 @@ enum class ConnectionPhase {
 // Owned by exactly one thread at a time: the front's poll thread while it waits, a worker while
 // a request is processed; the hand-over through the front's locked queues orders the accesses.
 struct Connection {
-    Connection(SocketFd socket, PeerAddress remote, PeerAddress local, HeadLimits limits,
+    Connection(Fd socket, PeerAddress remote, PeerAddress local, HeadLimits limits,
                std::atomic<std::size_t>& open_count);
     ~Connection();  // SSL first, then the context it points into, then the descriptor
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
 
-    SocketFd socket;
+    Fd socket;
     PeerAddress remote, local;
     std::atomic<std::size_t>& open_count;  // the front's count of open connections
     std::shared_ptr<const TlsContext> tls;  // null for plain HTTP; outlives `ssl`

@@ -112,7 +112,7 @@ struct AddrInfoDeleter {
     void operator()(addrinfo* list) const { ::freeaddrinfo(list); }
 };
 
-SocketFd bind_listener(const ListenAddress& at, int& port) {
+Fd bind_listener(const ListenAddress& at, int& port) {
     auto failure = [&] {
         return Error(at.host + ":" + std::to_string(at.port), "cannot listen on this address",
                      "is another process using the port, or the address not on this host?");
@@ -126,7 +126,7 @@ SocketFd bind_listener(const ListenAddress& at, int& port) {
         throw failure();
     std::unique_ptr<addrinfo, AddrInfoDeleter> list(found);
     for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
-        SocketFd fd(::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+        Fd fd(::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
                              a->ai_protocol));
         if (fd.get() < 0) continue;
         int yes = 1, no = 0;
@@ -243,7 +243,7 @@ struct Front::State {
     std::size_t worker_count;
     std::function<void(std::string_view)> log_sink;
     RequestProcessor http;
-    SocketFd listener, wake;
+    Fd listener, wake;
     int port = -1;
     std::size_t max_connections = 0;
 
@@ -284,7 +284,7 @@ struct Front::State {
     void run();
     int poll_timeout(SteadyClock::time_point now) const;
     void accept_new(SteadyClock::time_point now);
-    void admit(SocketFd socket, const sockaddr_storage& peer, SteadyClock::time_point now);
+    void admit(Fd socket, const sockaddr_storage& peer, SteadyClock::time_point now);
     bool start_tls(Connection& c);
     bool evict_one();
     void step(Slot& slot, SteadyClock::time_point now);
@@ -352,7 +352,7 @@ void Front::State::accept_new(SteadyClock::time_point now) {
                            SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) {
             ++accepted;
-            admit(SocketFd(fd), peer, now);
+            admit(Fd(fd), peer, now);
             continue;
         }
         if (errno == EINTR || errno == ECONNABORTED) continue;
@@ -366,7 +366,7 @@ void Front::State::accept_new(SteadyClock::time_point now) {
     }
 }
 
-void Front::State::admit(SocketFd socket, const sockaddr_storage& peer,
+void Front::State::admit(Fd socket, const sockaddr_storage& peer,
                          SteadyClock::time_point now) {
     PeerAddress remote = peer_address(peer);
     if (open >= max_connections && !evict_one()) {
@@ -613,7 +613,7 @@ void Front::set_tls(std::shared_ptr<const TlsContext> context) {
 void Front::start(const ListenAddress& at) {
     State& s = *state_;
     s.listener = bind_listener(at, s.port);
-    s.wake = SocketFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    s.wake = Fd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
     if (s.wake.get() < 0)
         throw Error("serve", "cannot create an eventfd: " + errno_text(errno),
                     "raise the open-file limit (ulimit -n)");
@@ -646,7 +646,7 @@ void Front::stop() {
     s.ready.clear();
     s.returned.clear();
     s.http.set_serving_socket(INVALID_SOCKET);
-    s.listener = SocketFd();
+    s.listener = Fd();
 }
 
 FrontCounters Front::counters() const {

@@ -15,6 +15,7 @@
 #include <httplib.h>
 
 #include "swarmpki/error.hpp"
+#include "swarmpki/file.hpp"
 #include "swarmpki/utf8.hpp"
 #include "swarmpki/webhook.hpp"
 #include "../util/thread_signals.hpp"
@@ -91,7 +92,6 @@ public:
         }
         wake_.notify_all();
         thread_.join();
-        for (int fd : sockets_) ::close(fd);
     }
     AttemptGuard(const AttemptGuard&) = delete;
     AttemptGuard& operator=(const AttemptGuard&) = delete;
@@ -100,10 +100,10 @@ public:
     void adopt(int socket) {
         webhook_detail::shrink_receive_buffer(socket, kReceiveBuffer);
         std::lock_guard lock(mutex_);
-        int copy = ::fcntl(socket, F_DUPFD_CLOEXEC, 0);
+        Fd copy(::fcntl(socket, F_DUPFD_CLOEXEC, 0));
         // Without a copy the deadline could not be kept: fail the attempt instead (it is retried).
-        if (copy < 0 || cut_ != Cut::no) ::shutdown(socket, SHUT_RDWR);
-        if (copy >= 0) sockets_.push_back(copy);
+        if (copy.get() < 0 || cut_ != Cut::no) ::shutdown(socket, SHUT_RDWR);
+        if (copy.get() >= 0) sockets_.push_back(std::move(copy));
     }
     void abort() {
         std::lock_guard lock(mutex_);
@@ -130,7 +130,7 @@ private:
     }
     std::uint64_t received() const {  // mutex_ held
         std::uint64_t total = 0;
-        for (int fd : sockets_) total += webhook_detail::tcp_bytes_received(fd).value_or(0);
+        for (const Fd& fd : sockets_) total += webhook_detail::tcp_bytes_received(fd.get()).value_or(0);
         return total;
     }
     void fire(Cut why) {  // mutex_ held
@@ -139,13 +139,13 @@ private:
         shut_down_all();
     }
     void shut_down_all() {  // mutex_ held
-        for (int fd : sockets_) ::shutdown(fd, SHUT_RDWR);
+        for (const Fd& fd : sockets_) ::shutdown(fd.get(), SHUT_RDWR);
     }
 
     SteadyClock::time_point deadline_;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
-    std::vector<int> sockets_;
+    std::vector<Fd> sockets_;  // the guard's own duplicates, closed with it
     Cut cut_ = Cut::no;
     bool done_ = false;
     std::thread thread_;  // last: it starts watching once everything above exists

@@ -1,6 +1,6 @@
-// The fleet walker and loader. Trees are walked on up to `threads` workers, which share a stack
+// The fleet walker. Trees are walked on up to thread_count(threads) workers, which share a stack
 // of directories still to list (plan_scan sorts what they find, so the plan is the same for any
-// number); reading and parsing run on every core through parallel_for_workers.
+// number); reading and parsing run in the expiry scan, on parallel_for_workers (threads.hpp).
 #include "swarmpki/cert_scan.hpp"
 
 #include "swarmpki/file.hpp"
@@ -54,8 +54,6 @@ ScanReason scan_reason(ReadFailure failure) {
 
 namespace {
 
-ScanError error_from(const Error& e) { return {e.subject(), scan_reason(e.reason()), e.what()}; }
-
 ScanError error_from_errno(const std::string& path, int err, const char* doing) {
     ScanReason reason = ScanReason::read_failed;
     std::string remedy;
@@ -85,13 +83,6 @@ std::string join(const std::string& dir, const char* name) {
     return path;
 }
 
-struct FdCloser {
-    int fd;
-    ~FdCloser() {
-        if (fd >= 0) ::close(fd);
-    }
-};
-
 // What listing one directory found: a node directory and other certificate files as units,
 // subdirectories still to walk, and any error.
 struct Listing {
@@ -106,12 +97,12 @@ struct Listing {
 // and a 32 KiB allocation per directory, and a fleet tree is mostly two-file directories).
 Listing list_directory(const std::string& dir, bool explicit_path, std::vector<char>& buffer) {
     Listing out;
-    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    Fd owned(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    int fd = owned.get();
     if (fd < 0) {
         out.error = error_from_errno(dir, errno, "read directory");
         return out;
     }
-    FdCloser closer{fd};
     ScanUnit node{ScanUnit::Kind::node_directory, dir, explicit_path};
     node.listed = true;
     bool node_directory = false;
@@ -185,7 +176,7 @@ public:
     }
 
     std::vector<Root> run(unsigned threads) {
-        max_workers_ = std::max(1u, threads);
+        max_workers_ = thread_count(threads);
         {
             std::lock_guard lock(mutex_);
             add_workers();
@@ -326,59 +317,5 @@ ScanPlan plan_scan(std::span<const std::string> paths, unsigned threads) {
                 units.end());
     return std::move(walker.plan);
 }
-
-std::variant<LoadedFile, ScanError> load_certificate_bundle(const std::string& path,
-                                                            Strictness strictness) {
-    try {
-        std::string bytes = read_file(path);
-        PemBundle bundle = parse_pem_or_throw(bytes, path);
-        LoadedFile loaded;
-        loaded.path = path;
-        loaded.sha256 = sha256_hex(bytes);
-        if (strictness == Strictness::strict) {
-            loaded.certificates = certificates_from_pem(bundle, path);
-            return loaded;
-        }
-        std::size_t index = 0;
-        for (const PemBlock& block : bundle.blocks) {
-            ++index;
-            if (block.type != "CERTIFICATE") continue;
-            loaded.certificates.push_back(Certificate::from_der(
-                block.der, path + ": block " + std::to_string(index) + " (line " +
-                               std::to_string(block.line) + ")"));
-        }
-        loaded.skipped = loaded.certificates.empty();
-        return loaded;
-    } catch (const Error& e) {
-        return error_from(e);
-    } catch (const std::exception& e) {
-        // OpenSSL trouble deep in a parse: still one file's problem, not the scan's.
-        return ScanError{path, ScanReason::bad_pem, path + ": " + e.what()};
-    }
-}
-
-unsigned workers_for(std::size_t count, unsigned threads) {
-    return std::max(1u, std::min<unsigned>(
-                            threads, static_cast<unsigned>(std::min<std::size_t>(
-                                         std::max<std::size_t>(count, 1), 1u << 16))));
-}
-
-void parallel_for_workers(std::size_t count, unsigned threads,
-                          const std::function<void(std::size_t, unsigned)>& work) {
-    unsigned workers = workers_for(count, threads);
-    std::atomic<std::size_t> next{0};
-    auto worker = [&](unsigned id) {
-        for (std::size_t i = next.fetch_add(1, std::memory_order_relaxed); i < count;
-             i = next.fetch_add(1, std::memory_order_relaxed))
-            work(i, id);
-    };
-    std::vector<std::thread> pool;
-    pool.reserve(workers - 1);
-    for (unsigned t = 1; t < workers; ++t) pool.emplace_back(worker, t);
-    worker(0);
-    for (auto& t : pool) t.join();
-}
-
-unsigned default_thread_count() { return std::max(1u, std::thread::hardware_concurrency()); }
 
 }  // namespace swarmpki

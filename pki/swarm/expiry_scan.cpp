@@ -17,6 +17,7 @@
 #include "swarmpki/file.hpp"
 #include "swarmpki/node_directory.hpp"
 #include "swarmpki/pem.hpp"
+#include "swarmpki/threads.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -228,6 +229,8 @@ std::variant<ParsedFile, ScanError> load(const std::string& path, Strictness str
         if (role == FileRole::root_file) return parse_root_file(path, bytes, cache, worker);
         return parse_bytes(path, bytes, strictness, cache, worker);
     } catch (const Error& e) {
+        // An ossl::Error, the only kind without a subject, is OpenSSL trouble in a parse.
+        if (e.subject().empty()) return ScanError{path, ScanReason::bad_pem, path + ": " + e.what()};
         return ScanError{e.subject(), scan_reason(e.reason()), e.what()};
     } catch (const std::exception& e) {
         return ScanError{path, ScanReason::bad_pem, path + ": " + e.what()};
@@ -424,6 +427,8 @@ std::variant<ParsedFile, ScanError> parse_read(const std::optional<CertificateFi
             return parse_root_file(file->entry.path, file->bytes, cache, worker);
         return parse_bytes(file->entry.path, file->bytes, Strictness::strict, cache, worker);
     } catch (const Error& e) {
+        // An ossl::Error, the only kind without a subject, is OpenSSL trouble in a parse.
+        if (e.subject().empty()) return ScanError{path, ScanReason::bad_pem, path + ": " + e.what()};
         return ScanError{e.subject(), scan_reason(e.reason()), e.what()};
     } catch (const std::exception& e) {
         return ScanError{path, ScanReason::bad_pem, path + ": " + e.what()};
@@ -628,7 +633,7 @@ ExpiryReport evaluate_expiry(const ScanPlan& plan, const ExpiryOptions& options)
     CaRegistry registry;
     ExpiryReport report;
     report.evaluated_at = options.at;
-    report.threads = options.threads;
+    report.threads = thread_count(options.threads);
     report.cert_expiry = options.cert_expiry;
     report.errors = plan.errors;
     // Room for a few certificates a unit: only what is written is touched, and the records are
@@ -640,9 +645,9 @@ ExpiryReport evaluate_expiry(const ScanPlan& plan, const ExpiryOptions& options)
         })));
 
     std::size_t chunks = (plan.units.size() + kUnitsPerChunk - 1) / kUnitsPerChunk;
-    std::vector<WorkerState> workers(workers_for(chunks, options.threads));
+    std::vector<WorkerState> workers(workers_for(chunks, report.threads));
     expiry_detail::for_each_chunk_in_order<UnitResult>(
-        chunks, options.threads,
+        chunks, report.threads,
         [&](std::size_t chunk, unsigned worker) {
             UnitResult batch;
             std::size_t end = std::min(plan.units.size(), (chunk + 1) * kUnitsPerChunk);

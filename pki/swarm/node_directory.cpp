@@ -200,10 +200,10 @@ std::optional<PrivateKey> load_for_matching(const KeyFile& file, const NodeReadO
                                           file.entry.path);
         match.key_type = key.type();
         return key;
+    } catch (const ossl::Error& e) {  // no subject of its own: name the key file
+        match.key_error = Error(file.entry.path, e.what());
     } catch (const Error& e) {
         match.key_error = e;
-    } catch (const ossl::Error& e) {
-        match.key_error = Error(file.entry.path, e.what());
     }
     return std::nullopt;
 }

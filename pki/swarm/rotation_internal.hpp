@@ -8,6 +8,7 @@
 #include "swarmpki/ca.hpp"
 #include "../crypto/ca_issuing.hpp"
 #include "swarmpki/encoding.hpp"
+#include "swarmpki/threads.hpp"
 
 #include <algorithm>
 #include <array>
@@ -16,6 +17,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -129,35 +131,31 @@ struct EngineSchedule {
 EngineSchedule plan_engine_schedule(std::vector<SimNode>& nodes, bool remove_offline,
                                     std::mt19937_64& rng);
 
-// Runs body(state, i) for i in [0, count) on `threads` workers, each with its own state made by
-// make_state() on that worker (key generators and signing contexts are not thread-safe). The first
-// exception stops the others and is rethrown here.
+// Runs body(state, i) for i in [0, count) on thread_count(threads) workers (0: every core), each
+// with its own state made by make_state() on that worker (key generators and signing contexts
+// are not thread-safe). The pool is the expiry scan's (parallel_for_workers), handing out chunks
+// of kChunk indices; the first exception stops the others and is rethrown here.
 template <typename MakeState, typename Body>
 void parallel_for_each(std::size_t count, unsigned threads, MakeState make_state, Body body) {
-    threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(std::max<std::size_t>(count, 1))));
-    std::atomic<std::size_t> next{0};
+    constexpr std::size_t kChunk = 8;
+    std::size_t chunks = (count + kChunk - 1) / kChunk;
+    std::vector<std::optional<decltype(make_state())>> states(workers_for(chunks, threads));
     std::atomic<bool> stop{false};
     std::exception_ptr failure;
     std::mutex failure_lock;
-    auto worker = [&] {
+    parallel_for_workers(chunks, threads, [&](std::size_t chunk, unsigned worker) {
+        if (stop.load(std::memory_order_relaxed)) return;
         try {
-            auto state = make_state();
-            constexpr std::size_t kChunk = 8;
-            while (!stop.load(std::memory_order_relaxed)) {
-                std::size_t begin = next.fetch_add(kChunk, std::memory_order_relaxed);
-                if (begin >= count) break;
-                for (std::size_t i = begin; i < std::min(count, begin + kChunk); ++i) body(state, i);
-            }
+            auto& state = states[worker];
+            if (!state) state.emplace(make_state());
+            std::size_t begin = chunk * kChunk;
+            for (std::size_t i = begin; i < std::min(count, begin + kChunk); ++i) body(*state, i);
         } catch (...) {
             std::lock_guard<std::mutex> guard(failure_lock);
             if (!failure) failure = std::current_exception();
             stop = true;
         }
-    };
-    std::vector<std::thread> pool;
-    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
-    worker();
-    for (auto& t : pool) t.join();
+    });
     if (failure) std::rethrow_exception(failure);
 }
 

@@ -123,7 +123,7 @@ public:
     explicit Simulation(const RotationOptions& options) : options_(options) {
         if (options.seed) rng_.seed(*options.seed);
         else rng_.seed(std::random_device{}());
-        threads_ = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+        threads_ = thread_count(options.threads);
         report_.managers = options.managers;
         report_.workers = options.workers;
         report_.offline = options.offline;
@@ -415,9 +415,9 @@ std::string rotation_status(const RotationReport& report) {
     return std::string(status_word(report.severity));
 }
 
-int rotation_exit_code(const RotationReport& report) {
-    if (report.refusal) return 3;
-    return static_cast<int>(exit_code_for(report.severity));
+ExitCode rotation_exit_code(const RotationReport& report) {
+    if (report.refusal) return ExitCode::unevaluable;
+    return exit_code_for(report.severity);
 }
 
 RotationReport simulate_rotation(const RotationOptions& options) {

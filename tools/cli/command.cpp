@@ -140,6 +140,4 @@ std::optional<std::string> read_unlock_key_text(const po::variables_map& vm) {
     return std::nullopt;
 }
 
-int exit_code(Severity severity) { return static_cast<int>(exit_code_for(severity)); }
-
 }  // namespace swarmpki::cli

@@ -23,7 +23,7 @@ using Args = std::vector<std::string>;
 struct Command {
     const char* name;
     const char* summary;
-    int (*run)(const Args& args);
+    ExitCode (*run)(const Args& args);
 };
 
 // Options every command shares: --format, --at, --no-color, --quiet, --help.
@@ -70,12 +70,10 @@ void write_stdout(const std::string& document);
 void add_unlock_key_options(po::options_description& options);
 std::optional<std::string> read_unlock_key_text(const po::variables_map& vm);
 
-int exit_code(Severity severity);
-
 // The -q rule, the same in every command: nothing on success, the whole result whenever the exit
 // code is not 0 (a quiet run that fails still says why, and Nagios still gets its line).
-inline bool prints_result(const CommonOptions& common, int code) {
-    return !common.quiet || code != 0;
+inline bool prints_result(const CommonOptions& common, ExitCode code) {
+    return !common.quiet || code != ExitCode::ok;
 }
 
 }  // namespace swarmpki::cli

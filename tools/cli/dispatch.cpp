@@ -59,7 +59,7 @@ std::string misplaced_secret(std::string_view command, const Args& args) {
 
 }  // namespace
 
-int run_command(const Command& command, const Args& args) {
+ExitCode run_command(const Command& command, const Args& args) {
     // Every message below goes through redact_message: what an exception carries can quote a
     // path, a value or a word that was really a secret.
     try {
@@ -69,10 +69,10 @@ int run_command(const Command& command, const Args& args) {
     } catch (const UsageError& e) {
         std::cerr << "swarmpki " << command.name << ": " << redact_message(e.what())
                   << " (see swarmpki " << command.name << " --help)\n";
-        return 64;
+        return ExitCode::usage;
     } catch (const std::exception& e) {  // swarmpki::Error, ossl::Error and the rest: one line
         std::cerr << "swarmpki: " << redact_message(e.what()) << "\n";
-        return 3;
+        return ExitCode::unevaluable;
     }
 }
 

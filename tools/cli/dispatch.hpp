@@ -7,7 +7,7 @@
 
 namespace swarmpki::cli {
 
-int run_command(const Command& command, const Args& args);
+ExitCode run_command(const Command& command, const Args& args);
 
 // skip_crypto_exit_cleanup (swarmpki/crypto_runtime.hpp). Call first thing in main().
 void skip_openssl_exit_cleanup();

@@ -64,12 +64,12 @@ WebhookDelivery::RetryNotice report_retries(const WebhookUrl& url, bool quiet) {
 
 }  // namespace
 
-int run_notify(const Args& args) {
+ExitCode run_notify(const Args& args) {
     auto options = notify_options();
     auto vm = parse_args(args, options);
     if (wants_help(vm)) {
         print_help(kHelp, options);
-        return 0;
+        return ExitCode::ok;
     }
     CommonOptions common = read_common(vm, "text");
     if (!vm.count("test"))
@@ -117,7 +117,7 @@ int run_notify(const Args& args) {
                       << "\n";
         }
     }
-    return all_delivered ? 0 : 3;
+    return all_delivered ? ExitCode::ok : ExitCode::unevaluable;
 }
 
 }  // namespace swarmpki::cli

@@ -120,12 +120,12 @@ std::string event_source() {
 
 }  // namespace
 
-int run_serve(const Args& args) {
+ExitCode run_serve(const Args& args) {
     auto options = serve_options();
     auto vm = parse_args(args, options);
     if (wants_help(vm)) {
         print_help(kHelp, options);
-        return 0;
+        return ExitCode::ok;
     }
     CommonOptions common = read_common(vm, "text");
     if (!vm.count("dir")) throw UsageError("give at least one --dir to scan");
@@ -184,7 +184,7 @@ int run_serve(const Args& args) {
         (signal_number == SIGTERM ? "SIGTERM" : "SIGINT"));
     server.stop();
     log("level=info msg=stopped");
-    return 0;
+    return ExitCode::ok;
 }
 
 }  // namespace swarmpki::cli

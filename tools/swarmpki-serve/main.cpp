@@ -24,9 +24,10 @@ int main(int argc, char** argv) {
     if (argc >= 2) {
         for (const Command& c : kCommands)
             if (std::string_view(argv[1]) == c.name)
-                return swarmpki::cli::run_command(c, swarmpki::cli::Args(argv + 2, argv + argc));
+                return static_cast<int>(
+                    swarmpki::cli::run_command(c, swarmpki::cli::Args(argv + 2, argv + argc)));
     }
     std::cerr << "swarmpki-serve: run it as `swarmpki serve` or `swarmpki notify` (see swarmpki "
                  "--help)\n";
-    return 64;
+    return static_cast<int>(swarmpki::ExitCode::usage);
 }

@@ -63,7 +63,7 @@ std::string path_in(const std::string& dir, const char* name) {
     return (std::filesystem::path(dir) / name).string();
 }
 
-int run_init(const Args& args) {
+ExitCode run_init(const Args& args) {
     po::options_description options("ca init options");
     options.add_options()
         ("out", po::value<std::string>(), "directory to write swarm-root-ca.crt and swarm-root-ca.key into")
@@ -83,7 +83,7 @@ int run_init(const Args& args) {
                     "  swarmpki ca init --out ./operator-root --key-type rsa-3072 --cn 'Example Swarm Root'",
                     "  0  written    3  could not write (file exists, bad directory)    64  usage error"},
                    options);
-        return 0;
+        return ExitCode::ok;
     }
     CommonOptions common = read_common(vm, kFormats);
     std::string out = required(vm, "out");
@@ -98,10 +98,10 @@ int run_init(const Args& args) {
     RootCa root = create_root(root_options, common.now);
     write_ca_directory(out, root, overwrite_of(vm));
     report(common, "init", root.certificate, {path_in(out, kRootCertFile), path_in(out, kRootKeyFile)});
-    return 0;
+    return ExitCode::ok;
 }
 
-int run_issue(const Args& args) {
+ExitCode run_issue(const Args& args) {
     po::options_description options("ca issue options");
     options.add_options()
         ("ca", po::value<std::string>(), "CA directory (from `swarmpki ca init`)")
@@ -125,7 +125,7 @@ int run_issue(const Args& args) {
                     "  swarmpki ca issue --ca ./root --role worker --node-id w1 --cluster-id c1 --cert-expiry 1h --out ./w1",
                     "  0  written    3  could not issue (bad CA directory, expiry under 1h, file exists)    64  usage error"},
                    options);
-        return 0;
+        return ExitCode::ok;
     }
     CommonOptions common = read_common(vm, kFormats);
     auto role = parse_node_role(required(vm, "role"));
@@ -150,10 +150,10 @@ int run_issue(const Args& args) {
     write_node_directory(out, files, overwrite_of(vm));
     report(common, "issue", leaf,
            {path_in(out, kRootCertFile), path_in(out, kNodeCertFile), path_in(out, kNodeKeyFile)});
-    return 0;
+    return ExitCode::ok;
 }
 
-int run_cross_sign(const Args& args) {
+ExitCode run_cross_sign(const Args& args) {
     po::options_description options("ca cross-sign options");
     options.add_options()
         ("old", po::value<std::string>(), "CA directory of the current root (its key signs)")
@@ -172,7 +172,7 @@ int run_cross_sign(const Args& args) {
                     "  swarmpki ca cross-sign --old ./old-root --new ./new-root --out ./cross.crt",
                     "  0  written    3  could not cross-sign (bad directories, new root not a CA, file exists)    64  usage error"},
                    options);
-        return 0;
+        return ExitCode::ok;
     }
     CommonOptions common = read_common(vm, kFormats);
     std::string new_dir = required(vm, "new");
@@ -182,19 +182,19 @@ int run_cross_sign(const Args& args) {
     Certificate cross = cross_sign(new_ca.root, old_ca.root, old_ca.key, path_in(new_dir, kRootCertFile));
     write_file_atomically(out, cross.to_pem(), 0644, overwrite_of(vm));
     report(common, "cross-sign", cross, {out});
-    return 0;
+    return ExitCode::ok;
 }
 
 }  // namespace
 
-int run_ca(const Args& args) {
+ExitCode run_ca(const Args& args) {
     if (args.empty() || args[0] == "--help" || args[0] == "-h") {
         std::cout << "usage: swarmpki ca init|issue|cross-sign [options]\n\n"
                      "  init        create a root CA with the engine's profile\n"
                      "  issue       issue a node certificate and write a node directory\n"
                      "  cross-sign  cross-sign a new root with the old root's key\n\n"
                      "Run 'swarmpki ca <action> --help' for options.\n";
-        return args.empty() ? 64 : 0;
+        return args.empty() ? ExitCode::usage : ExitCode::ok;
     }
     Args rest(args.begin() + 1, args.end());
     if (args[0] == "init") return run_init(rest);

@@ -8,6 +8,7 @@
 #include "swarmpki/file.hpp"
 #include "swarmpki/nagios.hpp"
 #include "swarmpki/prometheus.hpp"
+#include "swarmpki/threads.hpp"
 
 #include <iostream>
 
@@ -48,7 +49,7 @@ std::optional<Threshold> threshold_option(const po::variables_map& vm, const cha
 
 }  // namespace
 
-int run_expiry(const Args& args) {
+ExitCode run_expiry(const Args& args) {
     po::options_description options("options");
     options.add_options()
         ("path", po::value<std::vector<std::string>>(), "node directory, certificate file or tree")
@@ -58,14 +59,14 @@ int run_expiry(const Args& args) {
         ("crit", po::value<std::string>(), "critical threshold: a duration or a % of lifetime")
         ("metrics-file", po::value<std::string>(),
          "also write the Prometheus text here, atomically (node-exporter textfile collector)")
-        ("threads", po::value<unsigned>(), "worker threads (default: every core)");
+        ("threads", po::value<unsigned>()->default_value(0), "worker threads (0: every core)");
     add_common_options(options, kFormats);
     po::positional_options_description positional;
     positional.add("path", -1);
     po::variables_map vm = parse_args(args, options, positional);
     if (wants_help(vm)) {
         print_help(kHelp, options);
-        return 0;
+        return ExitCode::ok;
     }
     CommonOptions common = read_common(vm, kFormats);
     if (!vm.count("path")) throw UsageError("give at least one PATH (a node directory, file or tree)");
@@ -74,8 +75,7 @@ int run_expiry(const Args& args) {
     expiry.at = common.now;
     expiry.warn = threshold_option(vm, "warn");
     expiry.crit = threshold_option(vm, "crit");
-    expiry.threads = vm.count("threads") ? vm["threads"].as<unsigned>() : default_thread_count();
-    if (expiry.threads == 0) throw UsageError("--threads must be at least 1");
+    expiry.threads = thread_count(vm["threads"].as<unsigned>());
     if (vm.count("cert-expiry")) {
         const std::string& text = vm["cert-expiry"].as<std::string>();
         expiry.cert_expiry = parse_duration(text);
@@ -92,7 +92,7 @@ int run_expiry(const Args& args) {
         write_file_atomically(vm["metrics-file"].as<std::string>(), render_prometheus(report),
                               0644, Overwrite::yes);
 
-    int code = exit_code(report.status);
+    ExitCode code = exit_code_for(report.status);
     if (!prints_result(common, code)) return code;
     if (common.format == "json") {
         write_stdout(render_expiry_json(report));

@@ -71,12 +71,12 @@ std::optional<JoinToken> read_token(const po::variables_map& vm) {
 
 }  // namespace
 
-int run_inspect(const Args& args) {
+ExitCode run_inspect(const Args& args) {
     po::options_description options = options_of_inspect();
     po::variables_map vm = parse_args(args, options);
     if (wants_help(vm)) {
         print_help(kHelp, options);
-        return 0;
+        return ExitCode::ok;
     }
     CommonOptions common = read_common(vm, "text|json");
     std::vector<std::string> dirs = vm.count("dir") ? vm["dir"].as<std::vector<std::string>>()
@@ -91,7 +91,7 @@ int run_inspect(const Args& args) {
 
     for (const NodeReport& node : report.nodes)
         if (node.error) std::cerr << "swarmpki: " << redact_message(*node.error) << "\n";
-    int code = exit_code(report.severity);
+    ExitCode code = exit_code_for(report.severity);
     if (!prints_result(common, code)) return code;
     write_stdout(common.format == "json"
                      ? render_inspect_json(report)

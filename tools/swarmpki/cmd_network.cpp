@@ -38,7 +38,7 @@ fs::path find_helper() {
                 "reinstall swarmpki, or build the swarmpki-serve target beside swarmpki");
 }
 
-int exec_helper(const char* command, const Args& args) {
+ExitCode exec_helper(const char* command, const Args& args) {
     fs::path helper = find_helper();
     std::vector<char*> argv;
     argv.push_back(const_cast<char*>(helper.c_str()));
@@ -53,7 +53,7 @@ int exec_helper(const char* command, const Args& args) {
 
 }  // namespace
 
-int exec_serve(const Args& args) { return exec_helper("serve", args); }
-int exec_notify(const Args& args) { return exec_helper("notify", args); }
+ExitCode exec_serve(const Args& args) { return exec_helper("serve", args); }
+ExitCode exec_notify(const Args& args) { return exec_helper("notify", args); }
 
 }  // namespace swarmpki::cli

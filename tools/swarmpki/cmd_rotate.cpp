@@ -6,6 +6,7 @@
 #include "swarmpki/file.hpp"
 #include "swarmpki/redact.hpp"
 #include "swarmpki/rotation.hpp"
+#include "swarmpki/threads.hpp"
 
 #include <filesystem>
 #include <iostream>
@@ -25,7 +26,7 @@ std::size_t count_option(const po::variables_map& vm, const char* name) {
     return static_cast<std::size_t>(value);
 }
 
-int run_simulate(const Args& args) {
+ExitCode run_simulate(const Args& args) {
     po::options_description options("rotate simulate options");
     options.add_options()
         ("managers", po::value<long long>()->default_value(3), "managers in the cluster (the first is the leader)")
@@ -57,7 +58,7 @@ int run_simulate(const Args& args) {
                     "  0  converged    1  converged, nodes stranded    2  blocked or a verification failed\n"
                     "  3  the engine would refuse the root, or bad input    64  usage error"},
                    options);
-        return 0;
+        return ExitCode::ok;
     }
     CommonOptions common = read_common(vm, kFormats);
     RotationOptions o;
@@ -87,7 +88,7 @@ int run_simulate(const Args& args) {
     if (vm.count("out")) o.out_dir = vm["out"].as<std::string>();
     o.overwrite = vm.count("force") ? Overwrite::yes : Overwrite::no;
     o.now = common.now;
-    o.threads = vm["threads"].as<unsigned>();
+    o.threads = thread_count(vm["threads"].as<unsigned>());
 
     RotationReport report = simulate_rotation(o);
     if (prints_result(common, rotation_exit_code(report)))
@@ -102,12 +103,12 @@ int run_simulate(const Args& args) {
 
 }  // namespace
 
-int run_rotate(const Args& args) {
+ExitCode run_rotate(const Args& args) {
     if (args.empty() || args[0] == "--help" || args[0] == "-h") {
         std::cout << "usage: swarmpki rotate simulate [options]\n\n"
                      "  simulate  run a cross-signed root rotation over a simulated cluster\n\n"
                      "Run 'swarmpki rotate simulate --help' for options.\n";
-        return args.empty() ? 64 : 0;
+        return args.empty() ? ExitCode::usage : ExitCode::ok;
     }
     if (args[0] == "simulate") return run_simulate(Args(args.begin() + 1, args.end()));
     throw UsageError("unknown action '" + args[0] + "' (simulate)");

@@ -257,7 +257,7 @@ public:
         out_.reserve(kFlushAt + 4096);
     }
 
-    int run(int fd) {
+    ExitCode run(int fd) {
         if (format_ == BatchFormat::json) out_ += "{\n  \"schema\": \"swarmpki.tokens/v1\",\n  \"tokens\": [";
         for_each_line(
             fd, [this](std::size_t line, std::string_view text) { decode(line, text); },
@@ -322,16 +322,16 @@ private:
         out_.clear();
     }
 
-    int report() const {
+    ExitCode report() const {
         std::fflush(stdout);
         if (entries_ == 0) {
             std::cerr << "swarmpki: standard input: no tokens (one join token a line)\n";
-            return 3;
+            return ExitCode::unevaluable;
         }
-        if (invalid_ == 0) return 0;
+        if (invalid_ == 0) return ExitCode::ok;
         std::cerr << "swarmpki: standard input: " << invalid_ << " of " << entries_
                   << " lines are not valid join tokens (first: " << first_bad_ << ")\n";
-        return 3;
+        return ExitCode::unevaluable;
     }
 
     BatchFormat format_;
@@ -352,7 +352,7 @@ void add_token_source_options(po::options_description& options) {
         ("token-file", po::value<std::string>(), "read the token from this file");
 }
 
-int run_token_decode(const Args& args) {
+ExitCode run_token_decode(const Args& args) {
     po::options_description options("token decode options");
     add_token_source_options(options);
     options.add_options()("show-secret", "print the secret (25 base-36 characters and hex)");
@@ -373,7 +373,7 @@ int run_token_decode(const Args& args) {
                     "  swarmpki token decode - --format jsonl < tokens.txt",
                     "  0  decoded    3  malformed token (in a batch: any line)    64  usage error"},
                    options);
-        return 0;
+        return ExitCode::ok;
     }
     CommonOptions common = read_common(vm, "text|json|jsonl");
     ShowSecret show = vm.count("show-secret") ? ShowSecret::yes : ShowSecret::no;
@@ -386,7 +386,7 @@ int run_token_decode(const Args& args) {
         return BatchDecoder(format, show, common.quiet).run(STDIN_FILENO);
     }
     JoinToken token = read_single_token(vm);
-    if (common.quiet) return 0;
+    if (common.quiet) return ExitCode::ok;
     if (common.format == "text") {
         write_stdout(token_text(token, show));
     } else if (common.format == "jsonl") {
@@ -400,7 +400,7 @@ int run_token_decode(const Args& args) {
         json.end_object();
         write_stdout(json.take() + "\n");
     }
-    return 0;
+    return ExitCode::ok;
 }
 
 std::string verify_text(const RootFileCheck& check, const JoinToken& token,
@@ -440,7 +440,7 @@ std::string verify_json(const RootFileCheck& check, const JoinToken& token,
     return json.take() + "\n";
 }
 
-int run_token_verify(const Args& args) {
+ExitCode run_token_verify(const Args& args) {
     po::options_description options("token verify options");
     add_token_source_options(options);
     options.add_options()
@@ -464,14 +464,14 @@ int run_token_verify(const Args& args) {
                     "  0  the token pins this root    2  mismatch    3  bad token or unreadable "
                     "file    64  usage error"},
                    options);
-        return 0;
+        return ExitCode::ok;
     }
     CommonOptions common = read_common(vm, "text|json");
     std::string path = root_file_path(vm);
     JoinToken token = read_single_token(vm);
     std::string bytes = read_file(path);
     RootFileCheck check = check_root_file(token, bytes, path);
-    int code = check.match ? 0 : 2;
+    ExitCode code = check.match ? ExitCode::ok : ExitCode::critical;
     if (prints_result(common, code))
         write_stdout(common.format == "json" ? verify_json(check, token, path)
                                              : verify_text(check, token, path));
@@ -496,7 +496,7 @@ void require_root_bundle(const std::string& bytes, const std::string& path) {
     }
 }
 
-int run_token_generate(const Args& args) {
+ExitCode run_token_generate(const Args& args) {
     po::options_description options("token generate options");
     options.add_options()
         ("ca", po::value<std::string>(), "the root bundle file the token pins (swarm-root-ca.crt)")
@@ -514,29 +514,29 @@ int run_token_generate(const Args& args) {
                     "  swarmpki token generate --dir ./node --fips --format json",
                     "  0  token printed    3  unreadable file or not a root bundle    64  usage error"},
                    options);
-        return 0;
+        return ExitCode::ok;
     }
     CommonOptions common = read_common(vm, "text|json");
     std::string path = root_file_path(vm);
     std::string bytes = read_file(path);
     require_root_bundle(bytes, path);
     JoinToken token = generate_join_token(bytes, vm.count("fips") > 0);
-    if (common.quiet) return 0;
+    if (common.quiet) return ExitCode::ok;
     if (common.format == "text") {
         write_stdout(token.to_string() + "\n");
-        return 0;
+        return ExitCode::ok;
     }
     JsonWriter json;
     json.begin_object().member("schema", "swarmpki.token/v1");
     write_token_members(json, token, ShowSecret::yes);
     json.member("token", token.to_string()).member("root_file", path).end_object();
     write_stdout(json.take() + "\n");
-    return 0;
+    return ExitCode::ok;
 }
 
 }  // namespace
 
-int run_token(const Args& args) {
+ExitCode run_token(const Args& args) {
     if (args.empty()) throw UsageError(std::string("a subcommand is needed: ") + kTokenHelpUsage);
     const std::string& sub = args.front();
     Args rest(args.begin() + 1, args.end());
@@ -549,7 +549,7 @@ int run_token(const Args& args) {
                      "  verify    does the token pin this root file (exact bytes)\n"
                      "  generate  a new token for a root, the engine's way\n\nEXIT CODES\n"
                   << kStandardExitCodes << "\n";
-        return 0;
+        return ExitCode::ok;
     }
     // Never echo the word: it may be a token pasted where the subcommand belongs.
     throw UsageError(std::string("unknown subcommand (expected decode, verify or generate): ") +

@@ -98,7 +98,7 @@ std::string render_text(const std::vector<PeerVerdict>& verdicts, Severity statu
 
 }  // namespace
 
-int run_verify(const Args& args) {
+ExitCode run_verify(const Args& args) {
     po::options_description options("options");
     options.add_options()
         ("dir", po::value<std::string>(), "node A's certificates directory")
@@ -107,7 +107,7 @@ int run_verify(const Args& args) {
     po::variables_map vm = parse_args(args, options);
     if (wants_help(vm)) {
         print_help(kHelp, options);
-        return 0;
+        return ExitCode::ok;
     }
     CommonOptions common = read_common(vm, kFormats);
     if (!vm.count("dir")) throw UsageError("--dir is required");
@@ -125,7 +125,7 @@ int run_verify(const Args& args) {
         verdicts.push_back(verify_peers(a, b, common.now));
         status = worst(status, verdicts.back().severity);
     }
-    int code = exit_code(status);
+    ExitCode code = exit_code_for(status);
     if (prints_result(common, code))
         write_stdout(common.format == "json" ? render_json(a, peers, verdicts, common.now, status)
                                              : render_text(verdicts, status));

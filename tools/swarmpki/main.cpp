@@ -36,25 +36,26 @@ void print_usage(std::ostream& out) {
         << swarmpki::cli::kStandardExitCodes << "\n";
 }
 
-int dispatch(int argc, char** argv) {
+swarmpki::ExitCode dispatch(int argc, char** argv) {
+    using swarmpki::ExitCode;
     if (argc < 2) {
         print_usage(std::cerr);
-        return 64;
+        return ExitCode::usage;
     }
     std::string_view name = argv[1];
     if (name == "--help" || name == "-h" || name == "help") {
         print_usage(std::cout);
-        return 0;
+        return ExitCode::ok;
     }
     if (name == "--version" || name == "version") {
         std::cout << "swarmpki " << SWARMPKI_VERSION << "\n";
-        return 0;
+        return ExitCode::ok;
     }
     for (const Command& c : kCommands)
         if (name == c.name) return swarmpki::cli::run_command(c, swarmpki::cli::Args(argv + 2, argv + argc));
     std::cerr << swarmpki::redact_message("swarmpki: unknown command '" + std::string(name) + "'")
               << " (see swarmpki --help)\n";
-    return 64;
+    return ExitCode::usage;
 }
 
 }  // namespace
@@ -62,5 +63,5 @@ int dispatch(int argc, char** argv) {
 int main(int argc, char** argv) {
     std::ios::sync_with_stdio(false);
     swarmpki::cli::skip_openssl_exit_cleanup();
-    return dispatch(argc, argv);
+    return static_cast<int>(dispatch(argc, argv));
 }
