@@ -4,6 +4,8 @@
 // (expiring) in expiry, and a root 10 days from NotAfter likewise.
 #include "support.hpp"
 #include "swarmpki/expiry.hpp"
+#include "swarmpki/inspect.hpp"
+#include "swarmpki/serve.hpp"
 #include "swarmpki/time.hpp"
 
 #include <catch2/catch.hpp>
@@ -105,4 +107,75 @@ TEST_CASE("inspect and expiry agree on a root near NotAfter", "[cli][expiry][ins
         CHECK(v.expiry_exit == c.exit);
         CHECK(has_finding(v.inspect, "root-expiring", c.severity));
     }
+}
+
+TEST_CASE("one expiry answer from inspect, every expiry format and serve, at one instant",
+          "[cli][expiry][inspect][serve][conformance]") {
+    auto fixtures = test::fixtures_dir();
+    if (!fixtures) return test::note_fixtures_missing();
+    test::TempDir tmp;
+    std::string dir = test::copy_node_dir("worker", "worker1", tmp.path()).string();
+    Instant nb = *parse_rfc3339("2026-11-28T21:54:00Z");  // lifetime 2161h = 7,779,600 s
+    struct Case {
+        double fraction;
+        int exit;
+        const char* nagios;
+        const char* status;
+    };
+    for (Case c : {Case{0.95, 2, "SWARMPKI CRITICAL", "expiring"},
+                   Case{0.85, 1, "SWARMPKI WARNING", "renewal-overdue"},
+                   Case{0.6, 0, "SWARMPKI OK", "renewal-window"}, Case{0.3, 0, "SWARMPKI OK", "ok"}}) {
+        Instant when = nb + Seconds(static_cast<std::int64_t>(7779600 * c.fraction));
+        std::string at = format_rfc3339(when);
+        INFO(at);
+        CHECK(run_swarmpki({"inspect", "--dir", dir, "--at", at}).exit_code == c.exit);
+        for (const char* format : {"text", "json", "jsonl", "prometheus", "nagios"})
+            CHECK(run_swarmpki({"expiry", dir, "--format", format, "--at", at}).exit_code == c.exit);
+        auto json = run_swarmpki({"expiry", dir, "--format", "json", "--at", at}).json();
+        CHECK(json["certificates"][0]["status"] == c.status);
+        auto prom = run_swarmpki({"expiry", dir, "--format", "prometheus", "--at", at});
+        CHECK(prom.out.find("\nswarmpki_status " + std::to_string(c.exit) + "\n") != std::string::npos);
+        auto nagios = run_swarmpki({"expiry", dir, "--format", "nagios", "--at", at});
+        CHECK(nagios.out.rfind(c.nagios, 0) == 0);
+        ScanSettings settings;
+        settings.dirs = {dir};
+        Snapshot snapshot = scan_directories(settings, when);
+        CHECK(static_cast<int>(exit_code_for(snapshot.status)) == c.exit);
+        auto served = nlohmann::json::parse(snapshot.inspect_json);
+        CHECK(served["status"] == std::string(report_status(c.exit == 2   ? Severity::critical
+                                                            : c.exit == 1 ? Severity::warning
+                                                                          : Severity::ok)));
+    }
+}
+
+TEST_CASE("the renewal window is NotBefore + 50% and + 80%, the same in inspect and expiry",
+          "[cli][expiry][inspect][conformance]") {
+    auto fixtures = test::fixtures_dir();
+    if (!fixtures) return test::note_fixtures_missing();
+    test::TempDir tmp;
+    std::string dir = test::copy_node_dir("worker", "worker1", tmp.path()).string();
+    const char* at = "2026-12-01T00:00:00Z";
+    auto inspect = run_swarmpki({"inspect", "--dir", dir, "--format", "json", "--at", at}).json();
+    auto expiry = run_swarmpki({"expiry", dir, "--format", "json", "--at", at}).json();
+    // worker1: NotBefore 2026-11-28T21:54:00Z, NotAfter 2027-02-26T22:54:00Z (90 d + 1 h backdate).
+    for (const auto& window : {inspect["nodes"][0]["node"]["renewal_window"],
+                               expiry["certificates"][0]["renewal_window"]}) {
+        CHECK(window["start"] == "2027-01-12T22:24:00Z");
+        CHECK(window["end"] == "2027-02-08T22:42:00Z");
+    }
+    Instant nb = *parse_rfc3339("2026-11-28T21:54:00Z"), na = *parse_rfc3339("2027-02-26T22:54:00Z");
+    RenewalWindow w = renewal_window(nb, na);
+    CHECK(format_rfc3339(w.start) == "2027-01-12T22:24:00Z");
+    CHECK(format_rfc3339(w.end) == "2027-02-08T22:42:00Z");
+    // The status turns at the window's edges, to the second.
+    auto status_at = [&](Instant when) {
+        ExpiryOptions options;
+        options.at = when;
+        return judge_expiry(CertKind::node, nb, na, options).status;
+    };
+    CHECK(status_at(w.start - Seconds(1)) == ExpiryStatus::ok);
+    CHECK(status_at(w.start) == ExpiryStatus::renewal_window);
+    CHECK(status_at(w.end - Seconds(1)) == ExpiryStatus::renewal_window);
+    CHECK(status_at(w.end) == ExpiryStatus::renewal_overdue);
+    CHECK(kNodeCertBackdate == Seconds(3600));
 }

@@ -2,8 +2,8 @@
 // verified paths, and the expiry scan, over the light records of its fast path (key identifiers,
 // names, a cached signature check). Operators see both (inspect's `rotation.state`, expiry's
 // `swarmpki_rotation_in_progress`), so they must not disagree. These tests hold the two side by
-// side on every engine fixture and on shapes the engine writes and does not write; the one
-// difference left is a leaf whose signature is broken, which the expiry scan does not check.
+// side on every engine fixture and on shapes the engine writes and does not write, and pin the
+// one answer (rotation_state.hpp decides for both), a leaf with a broken signature included.
 #include "support.hpp"
 #include "test_node_writer.hpp"
 
@@ -136,10 +136,9 @@ TEST_CASE("inspect and expiry agree on rotation shapes the engine writes and doe
         Node n = write_node(tmp / "reissued", new_root.certificate, new_root.certificate, new_root.key, {again});
         CHECK(agreed_state(n.dir, at) == "none");
     }
-    SECTION("a leaf whose signature is broken: the one place the two differ, by design") {
-        // The expiry scan does not check leaf signatures (a verification per node; see
-        // leaf_issued_by in expiry_scan.cpp): it places the leaf by the issuer it declares.
-        // inspect verifies, refuses the chain and claims no rotation phase.
+    SECTION("a leaf whose signature is broken: one answer, by what it declares; the chain fails") {
+        // rotation_state.hpp places a leaf by its AKI and issuer name (the expiry scan cannot pay
+        // a verification per node); inspect's chain verification refuses it, critical.
         Node n = write_node(tmp / "tampered", old_root.certificate, cross, new_root.key, {cross});
         Bytes der = n.leaf.der();
         der[der.size() - 3] ^= 0x01;  // inside the signature value
@@ -149,7 +148,7 @@ TEST_CASE("inspect and expiry agree on rotation shapes the engine writes and doe
         NodeReport inspected = inspect_node(n.dir.string(), {}, at);
         CHECK(inspected.chain_verified == false);
         CHECK(inspected.severity == Severity::critical);
-        CHECK(by_inspect(n.dir, at) == "none");
+        CHECK(by_inspect(n.dir, at) == "in-progress");
         CHECK(by_expiry(n.dir, at) == "in-progress");
     }
 }

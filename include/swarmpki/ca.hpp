@@ -19,6 +19,7 @@
 #include "swarmpki/node_files.hpp"
 #include "swarmpki/handle.hpp"
 #include "swarmpki/private_key.hpp"
+#include "swarmpki/renewal_window.hpp"  // kNodeCertBackdate
 #include "swarmpki/time.hpp"
 
 #include <array>
@@ -36,7 +37,6 @@ inline constexpr Seconds kRootLifetime{630'720'000};                   // RootCA
 inline constexpr Seconds kRootBackdate{5 * 60};                        // cfssl's default backdate
 inline constexpr Seconds kDefaultNodeCertExpiry{2160 * 3600};          // DefaultNodeCertExpiration
 inline constexpr Seconds kMinNodeCertExpiry{3600};                     // MinNodeCertExpiration
-inline constexpr Seconds kNodeCertBackdate{3600};                      // CertBackdate
 inline constexpr std::size_t kEngineIdLength = 25;                     // identity.NewID
 
 // File names in a CA directory (`ca init`); a node directory's are in node_files.hpp, and a CA

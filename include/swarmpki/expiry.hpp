@@ -16,6 +16,7 @@
 #include "swarmpki/certificate.hpp"
 #include "swarmpki/encoding.hpp"
 #include "swarmpki/renewal.hpp"
+#include "swarmpki/renewal_window.hpp"
 #include "swarmpki/severity.hpp"
 #include "swarmpki/time.hpp"
 
@@ -64,10 +65,6 @@ struct ExpiryOptions {
     std::shared_ptr<const SecretBytes> unlock_key;
 };
 
-struct RenewalWindow {
-    Instant start, end;  // NotBefore + 50% and + 80% of the lifetime
-};
-
 // The facts of one certificate as the report carries them; no OpenSSL handle is kept, so a scan
 // of 100,000 files holds only these.
 struct CertExpiry {
@@ -75,7 +72,9 @@ struct CertExpiry {
     std::size_t index = 0;  // position in its bundle, 0-based
     CertKind kind = CertKind::node;
     std::string subject, issuer_cn, serial, public_key_sha256;
+    // node_identity.hpp's: cluster_id without a "FIPS." prefix; fips null when no cluster.
     std::optional<std::string> node_id, role, cluster_id;
+    std::optional<bool> fips;
     Instant not_before{}, not_after{};
     Seconds lifetime{}, remaining{};
     std::optional<RenewalWindow> renewal_window;  // node certificates only
@@ -111,7 +110,8 @@ std::string_view to_string(RotationState state);
 // A directory that holds swarm-node.crt and/or swarm-root-ca.crt.
 struct NodeDirectory {
     std::string path;
-    std::optional<std::string> node_id, role, cluster_id;
+    std::optional<std::string> node_id, role, cluster_id;  // as in CertExpiry
+    std::optional<bool> fips;
     std::optional<std::string> root_file_sha256;
     bool node_cert_present = false, root_file_present = false, key_present = false;
     RotationState rotation = RotationState::none;
@@ -121,12 +121,13 @@ struct NodeDirectory {
 };
 
 struct ClusterSummary {
-    std::string cluster_id;
+    std::string cluster_id;  // without a "FIPS." prefix; FIPS.<id> and <id> are two clusters
     std::vector<std::string> root_digests;  // sorted SHA-256 of swarm-root-ca.crt bytes
     std::size_t directories = 0;
     bool rotation_in_progress = false;
     Severity severity = Severity::ok;
     std::string finding;  // empty when there is nothing to say
+    bool fips = false;    // the cluster's O is FIPS.<cluster_id>
 };
 
 struct ExpirySummary {

@@ -38,7 +38,8 @@ struct LeafIdentity {
     std::string id;                         // CN
     std::optional<std::string> role;        // "manager" / "worker" from OU; null otherwise
     std::string organizational_unit;        // the OU as written
-    std::string cluster_id;                 // O
+    std::string cluster_id;                 // O without a "FIPS." prefix (node_identity.hpp)
+    bool fips = false;                      // O starts with "FIPS.": a FIPS-mandatory cluster
     std::vector<std::string> sans;
     std::string serial;
     Instant not_before{}, not_after{};

@@ -37,7 +37,10 @@ struct PeerMaterial {
     std::vector<Certificate> chain;  // swarm-node.crt: leaf first
     std::vector<Certificate> roots;  // swarm-root-ca.crt
     std::string root_file_sha256;
+    // node_identity.hpp's: cluster_id without a "FIPS." prefix, which `fips` reports; all null
+    // when the leaf's OU is not a swarm role.
     std::optional<std::string> node_id, role, cluster_id;
+    std::optional<bool> fips;
     // The file `chain` came from: swarm-node.crt, or .swarm-node.crt while a renewal is in
     // flight; and what the directory reader made of a .swarm-node.crt (renewal.hpp).
     std::string certificate_file = kNodeCertFile;

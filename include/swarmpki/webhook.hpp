@@ -40,7 +40,8 @@ struct CertificateState {
     std::string path;     // the file holding the certificate
     std::string serial;   // lowercase hex
     std::string kind;     // node, intermediate, root
-    std::string node_id, role, cluster_id;
+    std::string node_id, role, cluster_id;  // cluster_id without "FIPS." (node_identity.hpp)
+    std::optional<bool> fips;               // null when the certificate names no cluster
     Instant not_after{};
     std::int64_t remaining_seconds = 0;
     std::string status;  // expiry status: ok, renewal-window, renewal-overdue, expiring, ...
@@ -49,7 +50,8 @@ struct CertificateState {
 
 struct DirectoryState {
     std::string dir;
-    std::string node_id, role, cluster_id;
+    std::string node_id, role, cluster_id;  // as in CertificateState
+    std::optional<bool> fips;
     std::string rotation_state;  // none, in-progress, completed ("" when unreadable)
     std::string root_sha256;     // SHA-256 of swarm-root-ca.crt's exact bytes
     std::optional<std::string> error;  // one line: why the directory could not be read
@@ -81,6 +83,7 @@ std::string_view to_string(EventType type);
 
 struct EventData {
     std::optional<std::string> node_id, role, cluster_id, serial;
+    std::optional<bool> fips;  // with cluster_id: the cluster's O is FIPS.<cluster_id>
     std::optional<Instant> not_after;
     std::optional<std::int64_t> remaining_seconds;
     std::optional<std::string> status, previous_status;

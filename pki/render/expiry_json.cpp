@@ -163,6 +163,11 @@ void write_record(RecordWriter& w, const CertExpiry& e) {
     w.optional_string(e.role);
     w.literal(",\n      \"cluster_id\": ");
     w.optional_string(e.cluster_id);
+    w.literal(",\n      \"fips\": ");
+    if (e.fips)
+        w.boolean(*e.fips);
+    else
+        w.literal("null");
     w.literal(",\n      \"serial\": ");
     w.string(e.serial);
     w.literal(",\n      \"issuer_cn\": ");
@@ -209,6 +214,11 @@ void write_record(RecordWriter& w, const NodeDirectory& d) {
     w.optional_string(d.role);
     w.literal(",\n      \"cluster_id\": ");
     w.optional_string(d.cluster_id);
+    w.literal(",\n      \"fips\": ");
+    if (d.fips)
+        w.boolean(*d.fips);
+    else
+        w.literal("null");
     w.literal(",\n      \"root_file_sha256\": ");
     w.optional_string(d.root_file_sha256);
     w.literal(",\n      \"rotation\": ");
@@ -301,6 +311,7 @@ void write_certificate_members(JsonWriter& w, const CertExpiry& e) {
     w.member("node_id", e.node_id);
     w.member("role", e.role);
     w.member("cluster_id", e.cluster_id);
+    w.member("fips", e.fips);
     w.member("serial", e.serial);
     w.member("issuer_cn", e.issuer_cn);
     w.member("public_key_sha256", e.public_key_sha256);
@@ -351,6 +362,7 @@ void write_summary(JsonWriter& w, const ExpiryReport& report) {
     for (const ClusterSummary& c : s.clusters) {
         w.begin_object();
         w.member("cluster_id", c.cluster_id);
+        w.member("fips", c.fips);
         w.member("root_digests", c.root_digests);
         w.member("directories", c.directories);
         w.member("rotation_in_progress", c.rotation_in_progress);

@@ -74,7 +74,8 @@ void write_summary(std::string& out, const ExpiryReport& report, Color color) {
                            format_relative(*s.earliest_not_after, report.evaluated_at),
                            s.earliest_path);
     for (const ClusterSummary& c : s.clusters) {
-        out += fmt::format("cluster {}: {} director{}, {} root{}{}", c.cluster_id, c.directories,
+        out += fmt::format("cluster {}{}: {} director{}, {} root{}{}", c.cluster_id,
+                           c.fips ? " (FIPS)" : "", c.directories,
                            c.directories == 1 ? "y" : "ies", c.root_digests.size(),
                            c.root_digests.size() == 1 ? "" : "s",
                            c.rotation_in_progress ? ", rotation in progress" : "");

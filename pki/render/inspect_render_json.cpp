@@ -37,6 +37,7 @@ void write_identity(JsonWriter& json, const std::optional<LeafIdentity>& maybe) 
     json.member("id", n.id);
     json.member("role", n.role);
     json.member("cluster_id", n.cluster_id);
+    json.member("fips", n.fips);
     json.member("sans", n.sans);
     json.member("serial", n.serial);
     write_time(json, "not_before", n.not_before);

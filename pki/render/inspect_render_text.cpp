@@ -89,7 +89,7 @@ void render_node(Card& card, const NodeReport& n) {
         const LeafIdentity& id = *n.node;
         card.line("node", id.id + "  " + (id.role ? *id.role : "role unknown (OU " +
                                                                     id.organizational_unit + ")") +
-                              "  cluster " + id.cluster_id);
+                              "  cluster " + id.cluster_id + (id.fips ? " (FIPS)" : ""));
         std::string issuer = id.issuer;
         if (id.issuer_public_key_sha256)
             issuer += ", key " + short_hash(*id.issuer_public_key_sha256);

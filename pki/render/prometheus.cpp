@@ -108,6 +108,10 @@ void scan_families(Exposition& x, const ExpiryReport& report) {
              "files linked by one).");
     for (const ClusterSummary& c : report.summary.clusters)
         x.sample({{"cluster_id", c.cluster_id}}, c.rotation_in_progress ? 1 : 0);
+    x.family("swarmpki_cluster_fips",
+             "1 when the cluster requires FIPS mode (its certificates' O is FIPS.<cluster_id>).");
+    for (const ClusterSummary& c : report.summary.clusters)
+        x.sample({{"cluster_id", c.cluster_id}}, c.fips ? 1 : 0);
     x.family("swarmpki_cluster_roots", "Distinct swarm-root-ca.crt digests seen in the cluster.");
     for (const ClusterSummary& c : report.summary.clusters)
         x.sample({{"cluster_id", c.cluster_id}}, static_cast<double>(c.root_digests.size()));

@@ -19,6 +19,7 @@ CertificateState certificate_state(const CertExpiry& c) {
     s.node_id = c.node_id.value_or("");
     s.role = c.role.value_or("");
     s.cluster_id = c.cluster_id.value_or("");
+    s.fips = c.fips;
     s.not_after = c.not_after;
     s.remaining_seconds = c.remaining.count();
     s.status = std::string(to_string(c.status));
@@ -44,6 +45,7 @@ ScanState reduce(const ExpiryReport& report, const std::vector<std::string>& con
         s.node_id = d.node_id.value_or("");
         s.role = d.role.value_or("");
         s.cluster_id = d.cluster_id.value_or("");
+        s.fips = d.fips;
         s.rotation_state = std::string(to_string(d.rotation));
         s.root_sha256 = d.root_file_sha256.value_or("");
         s.error = error_under(d.path, report);

@@ -45,6 +45,7 @@ Event sample_event(std::string_view source, Instant now) {
     event.data.node_id = "sampleexamplenodeid000000";
     event.data.role = "worker";
     event.data.cluster_id = "sampleexampleclusterid000";
+    event.data.fips = false;
     event.data.serial = "00";
     event.data.not_after = now + std::chrono::days(7);
     event.data.remaining_seconds = 7 * 24 * 3600;
@@ -73,7 +74,8 @@ namespace {
 void write_data(JsonWriter& json, const EventData& data) {
     json.begin_object();
     json.member("node_id", data.node_id).member("role", data.role);
-    json.member("cluster_id", data.cluster_id).member("serial", data.serial);
+    json.member("cluster_id", data.cluster_id).member("fips", data.fips);
+    json.member("serial", data.serial);
     json.key("not_after");
     if (data.not_after) json.value(format_rfc3339(*data.not_after));
     else json.null();
@@ -152,7 +154,9 @@ std::string slack_body(const Event& e) {
     };
     field("node", e.data.node_id);
     field("role", e.data.role);
-    field("cluster", e.data.cluster_id);
+    std::optional<std::string> cluster = e.data.cluster_id;
+    if (cluster && e.data.fips.value_or(false)) *cluster += " (FIPS)";
+    field("cluster", cluster);
     if (e.data.not_after)
         field("not after", std::optional<std::string>(format_rfc3339(*e.data.not_after)));
     json.end_array().end_object().end_array();
@@ -183,6 +187,7 @@ std::string alertmanager_body(const Event& e) {
     json.member("alertname", alert_name(e.type)).member("path", e.subject);
     json.member("severity", std::string(to_string(label_severity)));
     if (e.data.cluster_id) json.member("cluster_id", *e.data.cluster_id);
+    if (e.data.cluster_id && e.data.fips) json.member("fips", *e.data.fips ? "true" : "false");
     if (e.data.node_id) json.member("node_id", *e.data.node_id);
     if (e.data.role) json.member("role", *e.data.role);
     json.end_object();

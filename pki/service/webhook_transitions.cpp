@@ -52,6 +52,7 @@ Event cert_event(EventType type, const CertificateState& c, const CertificateSta
     e.data.node_id = c.node_id;
     e.data.role = c.role;
     e.data.cluster_id = c.cluster_id;
+    e.data.fips = c.fips;
     e.data.serial = c.serial;
     e.data.not_after = c.not_after;
     e.data.remaining_seconds = c.remaining_seconds;
@@ -76,6 +77,7 @@ Event dir_event(EventType type, const DirectoryState& d, Severity severity, std:
     if (!d.node_id.empty()) e.data.node_id = d.node_id;
     if (!d.role.empty()) e.data.role = d.role;
     if (!d.cluster_id.empty()) e.data.cluster_id = d.cluster_id;
+    e.data.fips = d.fips;
     if (!d.root_sha256.empty()) e.data.root_sha256 = d.root_sha256;
     if (d.error) e.data.error = d.error;
     return e;

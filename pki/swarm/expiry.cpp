@@ -10,7 +10,6 @@ namespace swarmpki {
 
 namespace {
 
-constexpr Seconds kBackdate{3600};          // swarmkit's CertBackdate
 constexpr Seconds kMismatchTolerance{60};   // issue times are rounded to the minute
 constexpr Seconds kDay{86400};
 
@@ -93,7 +92,7 @@ ExpiryVerdict judge_expiry(CertKind kind, Instant not_before, Instant not_after,
                            const ExpiryOptions& options) {
     const Seconds lifetime = not_after - not_before;
     const Seconds remaining = not_after - options.at;
-    const Seconds elapsed = options.at - not_before;
+    const RenewalWindow window = renewal_window(not_before, not_after);
     Seconds crit = options.crit ? options.crit->before_not_after(lifetime)
                                 : default_crit(kind, lifetime);
     std::optional<Seconds> warn = options.warn
@@ -110,9 +109,9 @@ ExpiryVerdict judge_expiry(CertKind kind, Instant not_before, Instant not_after,
         expiring = Severity::critical;
     } else if (warn && remaining <= *warn) {
         status = ExpiryStatus::expiring;
-    } else if (kind == CertKind::node && elapsed * 10 >= lifetime * 8) {
+    } else if (kind == CertKind::node && options.at >= window.end) {
         status = ExpiryStatus::renewal_overdue;
-    } else if (kind == CertKind::node && elapsed * 10 >= lifetime * 5) {
+    } else if (kind == CertKind::node && options.at >= window.start) {
         status = ExpiryStatus::renewal_window;
     }
     return {status, severity_of(status, expiring)};
@@ -137,11 +136,9 @@ CertExpiry expiry_detail::evaluate_facts(CertFacts&& cert, CertKind kind,
     e.remaining = e.not_after - options.at;
 
     if (kind == CertKind::node) {
-        // Integer arithmetic: the window edges are whole seconds, as the engine's are minutes.
-        e.renewal_window = RenewalWindow{e.not_before + e.lifetime * 5 / 10,
-                                         e.not_before + e.lifetime * 8 / 10};
+        e.renewal_window = renewal_window(e.not_before, e.not_after);
         if (options.cert_expiry) {
-            Seconds issued = e.lifetime - kBackdate;
+            Seconds issued = e.lifetime - kNodeCertBackdate;
             Seconds difference = issued > *options.cert_expiry ? issued - *options.cert_expiry
                                                                : *options.cert_expiry - issued;
             e.lifetime_mismatch = difference > kMismatchTolerance;

@@ -13,9 +13,11 @@
 
 #include "expiry_facts.hpp"
 #include "expiry_ordered.hpp"
+#include "rotation_state.hpp"
 #include "swarmpki/chain.hpp"
 #include "swarmpki/file.hpp"
 #include "swarmpki/node_directory.hpp"
+#include "swarmpki/node_identity.hpp"
 #include "swarmpki/pem.hpp"
 #include "swarmpki/threads.hpp"
 
@@ -254,19 +256,26 @@ using KindOf = CertKind (*)(const ParsedCert&, CaCache&);
 
 struct Identity {
     std::optional<std::string> node_id, role, cluster_id;
+    std::optional<bool> fips;
 };
 
-// Role and cluster from a swarm leaf: OU swarm-manager|swarm-worker, O = cluster id (a "FIPS."
-// prefix marks a FIPS-mandatory cluster and is not part of the id), CN = node id.
+// node_identity.hpp's rule; a swarm leaf with an empty O names no cluster.
 Identity identity_of(const CertFacts& leaf) {
     Identity id;
-    if (leaf.ou != "swarm-manager" && leaf.ou != "swarm-worker") return id;
-    id.node_id = leaf.cn;
-    id.role = leaf.ou.substr(6);
-    std::string cluster = leaf.o;
-    if (cluster.rfind("FIPS.", 0) == 0) cluster.erase(0, 5);
-    if (!cluster.empty()) id.cluster_id = cluster;
+    auto parsed = parse_node_identity(leaf.cn, leaf.ou, leaf.o);
+    if (!parsed) return id;
+    id.node_id = std::move(parsed->node_id);
+    id.role = std::move(parsed->role);
+    if (!parsed->cluster.id.empty()) {
+        id.cluster_id = std::move(parsed->cluster.id);
+        id.fips = parsed->cluster.fips;
+    }
     return id;
+}
+
+// Clusters are grouped by the O as written: the engine tells FIPS.<id> and <id> apart.
+std::string cluster_key(const std::string& cluster_id, std::optional<bool> fips) {
+    return fips.value_or(false) ? "FIPS." + cluster_id : cluster_id;
 }
 
 // Distinct roots and cross-signed candidates per cluster, for the cluster rule.
@@ -346,60 +355,39 @@ void add_records(UnitResult& out, ParsedFile&& file, KindOf kind_of, const Ident
         if (e.kind == CertKind::node) {
             e.node_id = std::move(own.node_id);
             e.role = std::move(own.role);
-            e.cluster_id = own.cluster_id ? std::move(own.cluster_id) : dir_id.cluster_id;
+            const Identity& cluster = own.cluster_id ? own : dir_id;
+            e.cluster_id = cluster.cluster_id;
+            e.fips = cluster.fips;
         } else {
             e.cluster_id = dir_id.cluster_id;
+            e.fips = dir_id.fips;
         }
         out.certificates.push_back(std::move(e));
     }
 }
 
-// Was `leaf` issued by `parent`'s key? By key identifier when the leaf names one (the engine
-// always sets AKI = the issuer's SKI on leaves), else by names and signature. The leaf's own
-// signature is not checked when it names its issuer: one P-256 verification (about 60 us) costs
-// four to six times what the scan spends on a whole file (10-13 us of CPU in scripts/bench
-// expiry), and after a rotation every node still bundles the cross-signed copy and would need
-// one. Judging signatures is inspect's and verify's job; a leaf whose signature is broken is
-// placed here by what it declares, where inspect says its chain does not verify.
-bool leaf_issued_by(const ParsedCert& leaf, const Certificate& parent) {
-    if (issuer_refusal(parent, 0)) return false;  // chain.hpp's rule: only a CA issues
-    const auto& aki = leaf.facts.authority_key_id;
-    if (aki && parent.subject_key_id())
-        return *aki == *parent.subject_key_id() && leaf.facts.issuer == parent.subject();
-    if (leaf.full) return leaf.full->issued_by_name(parent) && leaf.full->signature_verified_by(parent);
-    Certificate full = Certificate::from_der(leaf.der, "leaf");
-    return full.issued_by_name(parent) && full.signature_verified_by(parent);
-}
-
+// rotation_state.hpp decides; this feeds it the fast reader's records. Only CA certificates are
+// parsed in full, and only a CA can be a rotation's intermediate, so the others are left out.
 RotationState rotation_state(const ParsedFile& chain, const ParsedFile& roots, CaCache& cache) {
-    if (chain.certs.empty() || chain.certs[0].facts.is_ca) return RotationState::none;
-    // Files no chain reader accepts (certificate.hpp): not worth roots x intermediates checks.
-    if (chain.certs.size() > kMaxChainFileCertificates || roots.certs.size() > kMaxChainFileCertificates)
-        return RotationState::none;
+    if (chain.certs.empty()) return RotationState::none;
     const ParsedCert& leaf = chain.certs[0];
-    for (const ParsedCert& root : roots.certs) {
-        if (!root.full || !leaf_issued_by(leaf, *root.full)) continue;
-        // Leaf under the trust root directly; a bundled CA certificate with the root's key that
-        // another key signed is the cross-signed leftover of a finished rotation (a self-signed
-        // one is a copy or a re-issue of the root: no rotation). inspect_chain.cpp decides the
-        // same way; tests/test_rotation_state_agreement.cpp holds the two together.
-        for (std::size_t i = 1; i < chain.certs.size(); ++i) {
-            const CertPtr& middle = chain.certs[i].full;
-            if (middle && middle->is_ca() && middle->same_public_key(*root.full) &&
-                middle != root.full && !cache.signed_by(*middle, *middle))
-                return RotationState::completed;
-        }
-        return RotationState::none;
-    }
-    for (std::size_t i = 1; i < chain.certs.size(); ++i) {
-        const CertPtr& middle = chain.certs[i].full;
-        if (!middle || !middle->is_ca() || !leaf_issued_by(leaf, *middle)) continue;
-        for (const ParsedCert& root : roots.certs)
-            if (root.full && !middle->same_public_key(*root.full) &&
-                cache.issued(*middle, *root.full, 1))
-                return RotationState::in_progress;
-    }
-    return RotationState::none;
+    std::vector<const Certificate*> bundled, trusted;
+    for (std::size_t i = 1; i < chain.certs.size(); ++i)
+        if (chain.certs[i].full) bundled.push_back(chain.certs[i].full.get());
+    for (const ParsedCert& root : roots.certs)
+        if (root.full) trusted.push_back(root.full.get());
+    rotation_detail::LeafClaim claim;
+    claim.is_ca = leaf.facts.is_ca;
+    claim.issuer = &leaf.facts.issuer;
+    claim.authority_key_id = &leaf.facts.authority_key_id;
+    claim.issued_by_name_and_signature = [&](const Certificate& parent) {
+        if (leaf.full) return leaf.full->issued_by_name(parent) && leaf.full->signature_verified_by(parent);
+        Certificate full = Certificate::from_der(leaf.der, "leaf");
+        return full.issued_by_name(parent) && full.signature_verified_by(parent);
+    };
+    return rotation_detail::decide_rotation(
+        claim, bundled, trusted,
+        [&](const Certificate& child, const Certificate& parent) { return cache.signed_by(child, parent); });
 }
 
 bool exists_no_follow(const fs::path& path) {
@@ -529,18 +517,20 @@ UnitResult scan_node_directory(const ScanUnit& unit, const ExpiryOptions& option
     dir.node_id = id.node_id;
     dir.role = id.role;
     dir.cluster_id = id.cluster_id;
+    dir.fips = id.fips;
     if (roots) dir.root_file_sha256 = roots->sha256;
     if (chain && roots) dir.rotation = rotation_state(*chain, *roots, cache);
     if (id.cluster_id) {
+        std::string key = cluster_key(*id.cluster_id, id.fips);
         if (roots) {
             std::vector<CertPtr> root_certs;
             for (const ParsedCert& c : roots->certs)
                 if (c.full) root_certs.push_back(c.full);
-            registry.add_roots(*id.cluster_id, roots->sha256, std::move(root_certs));
+            registry.add_roots(key, roots->sha256, std::move(root_certs));
         }
         if (chain)
             for (std::size_t i = 1; i < chain->certs.size(); ++i)
-                if (chain->certs[i].full) registry.add_intermediate(*id.cluster_id, chain->certs[i].full);
+                if (chain->certs[i].full) registry.add_intermediate(key, chain->certs[i].full);
     }
     if (chain) add_records(out, std::move(*chain), kind_in_node_file, id, options, cache);
     if (roots) add_records(out, std::move(*roots), kind_in_root_file, id, options, cache);
@@ -592,10 +582,12 @@ std::vector<ClusterSummary> summarize_clusters(const std::vector<NodeDirectory>&
     std::map<std::string, std::set<std::string>> digests;
     for (const NodeDirectory& dir : dirs) {
         if (!dir.cluster_id) continue;
-        ClusterSummary& c = clusters[*dir.cluster_id];
+        std::string key = cluster_key(*dir.cluster_id, dir.fips);
+        ClusterSummary& c = clusters[key];
         c.cluster_id = *dir.cluster_id;
+        c.fips = dir.fips.value_or(false);
         ++c.directories;
-        if (dir.root_file_sha256) digests[c.cluster_id].insert(*dir.root_file_sha256);
+        if (dir.root_file_sha256) digests[key].insert(*dir.root_file_sha256);
         if (dir.rotation == RotationState::in_progress) c.rotation_in_progress = true;
     }
     std::vector<ClusterSummary> out;

@@ -6,6 +6,8 @@
 
 #include "inspect_checks.hpp"
 #include "swarmpki/node_directory.hpp"
+#include "swarmpki/node_identity.hpp"
+#include "swarmpki/renewal_window.hpp"
 
 #include <algorithm>
 #include <exception>
@@ -36,18 +38,14 @@ std::string_view report_status(Severity severity) { return status_word(severity)
 
 namespace {
 
-std::optional<std::string> role_of(const std::string& ou) {
-    if (ou == "swarm-manager") return "manager";
-    if (ou == "swarm-worker") return "worker";
-    return std::nullopt;
-}
-
 LeafIdentity describe_leaf(const Certificate& leaf, const Certificate* signer, Instant now) {
     LeafIdentity node;
     node.id = leaf.common_name();
     node.organizational_unit = leaf.organizational_unit();
-    node.role = role_of(node.organizational_unit);
-    node.cluster_id = leaf.organization();
+    node.role = role_of_organizational_unit(node.organizational_unit);
+    ClusterName cluster = parse_cluster_name(leaf.organization());
+    node.cluster_id = std::move(cluster.id);
+    node.fips = cluster.fips;
     node.sans = leaf.dns_names();
     node.serial = leaf.serial_hex();
     node.not_before = leaf.not_before();
@@ -56,8 +54,9 @@ LeafIdentity describe_leaf(const Certificate& leaf, const Certificate* signer, I
     node.remaining_seconds = unix_seconds(leaf.not_after()) - unix_seconds(now);
     node.issuer = leaf.issuer();
     if (signer) node.issuer_public_key_sha256 = signer->public_key_sha256();
-    node.renewal_window.start = leaf.not_before() + Seconds(node.lifetime_seconds / 2);
-    node.renewal_window.end = leaf.not_before() + Seconds(node.lifetime_seconds * 4 / 5);
+    RenewalWindow window = renewal_window(leaf.not_before(), leaf.not_after());
+    node.renewal_window.start = window.start;
+    node.renewal_window.end = window.end;
     return node;
 }
 

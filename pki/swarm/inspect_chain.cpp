@@ -7,11 +7,9 @@
 //    a trust root's key (a rotation has completed and the copy is still bundled) or the key that
 //    signed the leaf while its own signature verifies under a trust root (the engine's
 //    [leaf][cross-signed new root] shape during a rotation);
-//  - in-progress: the leaf's signing key is not a trust root's, and it reaches one through a
-//    cross-signed intermediate;
-//  - completed: the leaf is signed by a trust root's key and a cross-signed copy of that root is
-//    still bundled (it goes at the node's next renewal).
+//  - the rotation phase is rotation_state.hpp's, the one rule the expiry scan also uses.
 #include "inspect_checks.hpp"
+#include "rotation_state.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -76,6 +74,41 @@ Instant inside_validity(const Certificate& leaf, Instant now) {
     return now;
 }
 
+// rotation_state.hpp decides, fed the full reader's certificates. The signature it asks about
+// that the verified path already checked (the one intermediate under a trust root) is not
+// checked again.
+RotationPhase rotation_phase(const std::vector<Certificate>& chain,
+                             const std::vector<Certificate>& roots, const ChainVerification& path) {
+    const Certificate& leaf = chain.front();
+    std::vector<const Certificate*> bundled, trusted;
+    for (std::size_t i = 1; i < chain.size(); ++i) bundled.push_back(&chain[i]);
+    for (const Certificate& root : roots) trusted.push_back(&root);
+    const Certificate* path_middle = nullptr;
+    const Certificate* path_root = nullptr;
+    if (path.verified && path.intermediates_used.size() == 1) {
+        path_middle = &chain[1 + path.intermediates_used.front()];
+        path_root = &roots[*path.root_index];
+    }
+    rotation_detail::LeafClaim claim;
+    claim.is_ca = leaf.is_ca();
+    claim.issuer = &leaf.issuer();
+    claim.authority_key_id = &leaf.authority_key_id();
+    claim.issued_by_name_and_signature = [&](const Certificate& parent) {
+        return leaf.issued_by_name(parent) && leaf.signature_verified_by(parent);
+    };
+    RotationState state = rotation_detail::decide_rotation(
+        claim, bundled, trusted, [&](const Certificate& child, const Certificate& parent) {
+            if (&child == path_middle && &parent == path_root) return true;
+            return child.signature_verified_by(parent);
+        });
+    switch (state) {
+        case RotationState::none: return RotationPhase::none;
+        case RotationState::in_progress: return RotationPhase::in_progress;
+        case RotationState::completed: return RotationPhase::completed;
+    }
+    return RotationPhase::none;
+}
+
 }  // namespace
 
 ChainAnalysis analyze_chain(const std::vector<Certificate>& chain,
@@ -103,7 +136,6 @@ ChainAnalysis analyze_chain(const std::vector<Certificate>& chain,
     }
 
     analysis.kinds.push_back(ChainKind::leaf);
-    bool cross_carries_root_key = false;
     for (std::size_t i = 1; i < chain.size(); ++i) {
         const Certificate& cert = chain[i];
         bool cross = false;
@@ -111,7 +143,6 @@ ChainAnalysis analyze_chain(const std::vector<Certificate>& chain,
             if (has_root_key(cert, roots)) {
                 // A copy of a trust root: cross-signed when another key signed it.
                 cross = !self_signed(cert);
-                cross_carries_root_key = cross_carries_root_key || cross;
             } else if (analysis.leaf_signer == &cert) {
                 // The engine's shape mid-rotation: the leaf's signer, itself signed by a root
                 // (so not by its own key, which is not a root's).
@@ -123,14 +154,7 @@ ChainAnalysis analyze_chain(const std::vector<Certificate>& chain,
                                        : ChainKind::intermediate);
     }
 
-    if (analysis.leaf_signer && analysis.leaf_signed_by_trust_root && cross_carries_root_key) {
-        analysis.rotation = RotationPhase::completed;
-    } else if (analysis.leaf_signer && !analysis.leaf_signed_by_trust_root) {
-        for (std::size_t i = 1; i < chain.size(); ++i)
-            if (&chain[i] == analysis.leaf_signer &&
-                analysis.kinds[i] == ChainKind::cross_signed_intermediate)
-                analysis.rotation = RotationPhase::in_progress;
-    }
+    analysis.rotation = rotation_phase(chain, roots, path);
 
     // Intermediates that neither helped verify the chain nor are an expected leftover copy of
     // the trust root (they tell of a chain the engine did not write).

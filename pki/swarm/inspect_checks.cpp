@@ -97,9 +97,10 @@ void check_identity(const Certificate& leaf, const LeafIdentity& node, std::vect
         add(out, Severity::warning, "leaf-is-ca",
             "the node certificate is a CA certificate (BasicConstraints CA:TRUE)",
             "node certificates are CA:FALSE; reissue it from the swarm CA");
-    if (node.cluster_id.rfind("FIPS.", 0) == 0)
+    if (node.fips)
         add(out, Severity::info, "fips-cluster",
-            "cluster ID starts with FIPS.: the cluster requires FIPS mode on every node");
+            "the certificate's O is FIPS." + node.cluster_id +
+                ": the cluster requires FIPS mode on every node");
 }
 
 void check_trust_roots(const CertificateFile& root_file, Instant now, std::vector<Finding>& out) {

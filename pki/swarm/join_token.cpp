@@ -12,6 +12,7 @@
 #include "swarmpki/encoding.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/file.hpp"
+#include "swarmpki/node_identity.hpp"
 #include "swarmpki/pem.hpp"
 
 #include <array>
@@ -348,7 +349,7 @@ void add_certificate_variants(VariantList& list, const PemBundle& bundle) {
 // What the first certificate is, and the hint sentence that goes with it (empty for a root).
 std::string classify(const Certificate& first, std::size_t count, std::string& kind) {
     if (!first.is_ca()) {
-        bool swarm_node = first.organizational_unit().rfind("swarm-", 0) == 0;
+        bool swarm_node = role_of_organizational_unit(first.organizational_unit()).has_value();
         kind = swarm_node ? "node-certificate" : "leaf-certificate";
         std::string what = swarm_node ? "a swarm node certificate (CN=" + first.common_name() +
                                             ", OU=" + first.organizational_unit() + ")"

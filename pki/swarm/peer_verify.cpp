@@ -8,6 +8,7 @@
 #include "swarmpki/file.hpp"
 #include "swarmpki/node_directory.hpp"
 #include "swarmpki/node_files.hpp"
+#include "swarmpki/node_identity.hpp"
 #include "swarmpki/pem.hpp"
 
 #include <algorithm>
@@ -19,6 +20,14 @@ namespace {
 std::string describe(const PeerMaterial& m) {
     if (!m.node_id) return m.dir;
     return m.dir + " (" + m.role.value_or("node") + " " + *m.node_id + ")";
+}
+
+bool same_cluster(const PeerMaterial& a, const PeerMaterial& b) {
+    return a.cluster_id == b.cluster_id && a.fips == b.fips;
+}
+
+std::string cluster_words(const PeerMaterial& m) {
+    return m.cluster_id.value_or("") + (m.fips.value_or(false) ? " (FIPS)" : "");
 }
 
 std::string key_list(const std::vector<Certificate>& certs) {
@@ -129,8 +138,8 @@ void diagnose_unknown_authority(PeerCheck& check, const PeerMaterial& verifier,
     std::string reason = "different swarm: " + who + "'s certificate does not chain to " + judge +
                          "'s root (root keys differ: trusts " + key_list(verifier.roots) +
                          ", presented chain is under " + key_list(presenter.roots) + ")";
-    if (verifier.cluster_id && verifier.cluster_id == presenter.cluster_id)
-        reason += "; both name cluster " + *verifier.cluster_id +
+    if (verifier.cluster_id && same_cluster(verifier, presenter))
+        reason += "; both name cluster " + cluster_words(verifier) +
                   ", so one holds files from before a CA rotation that nothing here links";
     refuse(check, "different-swarm", std::move(reason));
 }
@@ -161,13 +170,12 @@ void check_usage(PeerCheck& check, const PeerMaterial& presenter, TlsRole role) 
 // root: two clusters made from one CA cannot talk.
 void check_organization(PeerCheck& check, const PeerMaterial& verifier,
                         const PeerMaterial& presenter) {
-    if (!verifier.cluster_id || !presenter.cluster_id ||
-        *verifier.cluster_id == *presenter.cluster_id)
-        return;
+    // The engine compares the O as written, so FIPS.<id> and <id> are two organizations.
+    if (!verifier.cluster_id || !presenter.cluster_id || same_cluster(verifier, presenter)) return;
     check.path.clear();
     refuse(check, "different-cluster",
            describe(verifier) + " refuses " + describe(presenter) + ": its certificate names "
-               "cluster " + *presenter.cluster_id + ", not " + *verifier.cluster_id +
+               "cluster " + cluster_words(presenter) + ", not " + cluster_words(verifier) +
                " (the engine refuses a peer of another organization; join it to this cluster)");
 }
 
@@ -202,11 +210,12 @@ PeerMaterial load_peer_material(const std::string& dir) {
     m.certificate_file = node.cert_file->entry.name;
     m.renewal = node.key_match.pending;
     const Certificate& leaf = m.chain[0];
-    const std::string& ou = leaf.organizational_unit();
-    if (ou == "swarm-manager" || ou == "swarm-worker") {
-        m.node_id = leaf.common_name();
-        m.role = ou.substr(6);
-        m.cluster_id = leaf.organization();
+    if (auto id = parse_node_identity(leaf.common_name(), leaf.organizational_unit(),
+                                      leaf.organization())) {
+        m.node_id = std::move(id->node_id);
+        m.role = std::move(id->role);
+        m.cluster_id = std::move(id->cluster.id);
+        m.fips = id->cluster.fips;
     }
     return m;
 }

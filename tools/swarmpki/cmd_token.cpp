@@ -12,6 +12,7 @@
 #include "swarmpki/join_token.hpp"
 #include "swarmpki/json_writer.hpp"
 #include "swarmpki/node_files.hpp"
+#include "swarmpki/node_identity.hpp"
 #include "swarmpki/pem.hpp"
 
 #include <unistd.h>
@@ -486,7 +487,7 @@ void require_root_bundle(const std::string& bytes, const std::string& path) {
         std::string which = "certificate " + std::to_string(i + 1) + " (" + cert.subject() + ")";
         if (!cert.is_ca())
             throw Error(path, which + " is not a CA" +
-                                  (cert.organizational_unit().rfind("swarm-", 0) == 0
+                                  (role_of_organizational_unit(cert.organizational_unit())
                                        ? std::string(": it is a node certificate")
                                        : std::string()),
                         "give the root bundle, swarm-root-ca.crt", ReadFailure::bad_pem);

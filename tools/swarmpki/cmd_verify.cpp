@@ -33,6 +33,7 @@ void write_node(JsonWriter& w, const PeerMaterial& m) {
     w.member("node_id", m.node_id);
     w.member("role", m.role);
     w.member("cluster_id", m.cluster_id);
+    w.member("fips", m.fips);
     w.member("root_file_sha256", m.root_file_sha256);
     w.end_object();
 }
