@@ -137,7 +137,7 @@ struct InspectReport {
     std::optional<FleetSummary> fleet;  // only for more than one directory
 };
 
-NodeReport inspect_node(const std::string& dir, const InspectOptions& options, Instant now);
+NodeReport inspect_node(const std::string& path, const InspectOptions& options, Instant now);
 InspectReport inspect_nodes(const std::vector<std::string>& dirs, const InspectOptions& options,
                             Instant now);
 

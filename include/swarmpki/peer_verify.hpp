@@ -97,7 +97,7 @@ DirectionCheck check_presented_chain(const PeerMaterial& verifier, const PeerMat
 // through its roots, so a caller judging one presenter for several verifiers that trust the same
 // roots verifies its signatures once (the rotation simulator).
 DirectionCheck judge_presented_chain(const PeerMaterial& verifier, const PeerMaterial& presenter,
-                                     Instant at, const ChainVerification& chain);
+                                     Instant at, const ChainVerification& result);
 
 // A pair's verdict from its two directions: `a` judging `b`, then `b` judging `a`.
 PeerVerdict peer_verdict(const PeerMaterial& a, const PeerMaterial& b, DirectionCheck a_judges_b,

@@ -301,7 +301,7 @@ void write_file_atomically(const std::string& path, std::string_view bytes, std:
     file.commit();
 }
 
-// ---- directories ---------------------------------------------------------------------------------
+// ---- directories -------------------------------------------------------------------------------
 
 namespace {
 
@@ -582,7 +582,7 @@ void StagedDirectory::swap_in() {
     staging_name_.clear();
 }
 
-// ---- secrets -------------------------------------------------------------------------------------
+// ---- secrets -----------------------------------------------------------------------------------
 
 namespace {
 
@@ -619,7 +619,7 @@ SecretFile read_secret_file(const std::string& path, std::size_t limit) {
         // before any writer came, would see an end of input. poll on a fresh FIFO reports no
         // hang-up until a writer has been seen, so this waits exactly as `cat FIFO` does.
         ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
-        struct pollfd ready {fd.get(), POLLIN, 0};
+        pollfd ready{fd.get(), POLLIN, 0};
         while (::poll(&ready, 1, -1) < 0 && errno == EINTR) {
         }
     }

@@ -240,7 +240,7 @@ const char* to_string(TimeoutPhase phase) {
 
 struct Front::State {
     ServeLimits limits;
-    std::size_t worker_count;
+    std::size_t worker_count = 1;
     std::function<void(std::string_view)> log_sink;
     RequestProcessor http;
     Fd listener, wake;

@@ -252,7 +252,7 @@ struct Walker {
     void add(ScanUnit unit) { plan.units.push_back(std::move(unit)); }
 
     void add_path(const std::string& path) {
-        struct stat_result {
+        struct StatResult {
             std::error_code ec;
             fs::file_status link, target;
         } st;
