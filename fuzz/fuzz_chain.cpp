@@ -26,7 +26,8 @@ std::vector<Certificate> make_pool() {
     RootCa new_root = create_root(RootOptions{}, kNow - Seconds(3600));
     Certificate cross = cross_sign(new_root.certificate, old_root.certificate, old_root.key);
     KeyGenerator keys;
-    PrivateKey worker_key = keys.generate(), manager_key = keys.generate(), forged_key = keys.generate();
+    PrivateKey worker_key = keys.generate(), manager_key = keys.generate(),
+               forged_key = keys.generate();
     NodeCertificateIssuer under_old(old_root.certificate, old_root.key, kDefaultNodeCertExpiry);
     NodeCertificateIssuer under_cross(cross, new_root.key, kDefaultNodeCertExpiry);
     NodeCertificateIssuer under_new(new_root.certificate, new_root.key, kDefaultNodeCertExpiry);
@@ -43,12 +44,23 @@ std::vector<Certificate> make_pool() {
     Certificate after_rotation = under_new.issue(
         {"managerid0000000000000000a", NodeRole::manager, cluster}, manager_key.get0(), kNow);
     // Self-issued certificates with the old root's key and name: each verifies every other.
-    Certificate copy1 = create_root_certificate(old_root.key, kDefaultRootCommonName, kRootLifetime, kNow);
-    Certificate copy2 = create_root_certificate(old_root.key, kDefaultRootCommonName, kRootLifetime, kNow);
+    Certificate copy1 = create_root_certificate(old_root.key, kDefaultRootCommonName, kRootLifetime,
+                                                kNow);
+    Certificate copy2 = create_root_certificate(old_root.key, kDefaultRootCommonName, kRootLifetime,
+                                                kNow);
     Certificate expired = create_root_certificate(old_root.key, kDefaultRootCommonName, Seconds(60),
                                                   kNow - Seconds(86400));
-    return {old_root.certificate, new_root.certificate, cross, worker,       forged,
-            mid_rotation,         after_rotation,       copy1, copy2, expired, cross};
+    return {old_root.certificate,
+            new_root.certificate,
+            cross,
+            worker,
+            forged,
+            mid_rotation,
+            after_rotation,
+            copy1,
+            copy2,
+            expired,
+            cross};
 }
 
 const std::vector<Certificate>& pool() {

@@ -2,8 +2,8 @@
 // unlock-key parser. Errors must be swarmpki::Error with one line; a loaded key must describe
 // itself. Encrypted PKCS#8 is loaded without a password only: its PBKDF2 iteration count comes
 // from the input, and a decryption with an attacker's count is a timeout, not a finding.
-#include "swarmpki/error.hpp"
 #include "ossl.hpp"
+#include "swarmpki/error.hpp"
 #include "swarmpki/pem.hpp"
 #include "swarmpki/private_key.hpp"
 
@@ -37,8 +37,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         swarmpki::KeyFileFacts facts = swarmpki::describe_key_block(block);
         bool try_password = facts.encoding == swarmpki::KeyEncoding::legacy_encrypted;
         try {
-            swarmpki::PrivateKey key =
-                swarmpki::load_private_key(block, try_password ? &password : nullptr, "fuzz.key");
+            swarmpki::PrivateKey key = swarmpki::load_private_key(
+                block, try_password ? &password : nullptr, "fuzz.key");
             if (key.type().empty()) std::abort();
             if (key.public_key_der().empty()) std::abort();
         } catch (const swarmpki::Error& e) {  // ossl::Error is one too

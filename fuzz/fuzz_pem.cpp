@@ -44,7 +44,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::string again = swarmpki::encode_pem(block.type, block.der);
         swarmpki::PemParseResult reparsed = swarmpki::parse_pem(again);
         if (!reparsed.bundle || reparsed.bundle->blocks.size() != 1 ||
-            reparsed.bundle->blocks[0].der != block.der || reparsed.bundle->blocks[0].type != block.type)
+            reparsed.bundle->blocks[0].der != block.der ||
+            reparsed.bundle->blocks[0].type != block.type)
             std::abort();
     }
     return 0;

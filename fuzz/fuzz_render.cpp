@@ -61,7 +61,9 @@ bool sample_line(std::string_view line) {
         while (p < line.size() && line[p] != '}') {
             if (!take_name(line, p, true) || line.substr(p, 2) != "=\"") return false;
             for (p += 2; p < line.size() && line[p] != '"'; ++p)
-                if (line[p] == '\\' && (++p >= line.size() || std::string_view("\\\"n").find(line[p]) == std::string_view::npos))
+                if (line[p] == '\\' &&
+                    (++p >= line.size() ||
+                     std::string_view("\\\"n").find(line[p]) == std::string_view::npos))
                     return false;
             if (p++ >= line.size()) return false;
             if (p < line.size() && line[p] == ',') ++p;
@@ -91,8 +93,9 @@ void require_exposition(const std::string& text) {
         std::size_t end = text.find('\n', start);
         if (end == std::string::npos) std::abort();  // every line ends with a newline
         std::string_view line(text.data() + start, end - start);
-        bool ok = line.rfind("# HELP ", 0) == 0 || line.rfind("# TYPE ", 0) == 0 ? true
-                                                                                 : sample_line(line);
+        bool ok = line.rfind("# HELP ", 0) == 0 || line.rfind("# TYPE ", 0) == 0
+                      ? true
+                      : sample_line(line);
         if (!ok) std::abort();
         start = end + 1;
     }

@@ -37,7 +37,9 @@ std::vector<std::string> child_environment(const std::vector<std::string>& extra
     for (char** e = environ; *e; ++e) result.emplace_back(*e);
     for (const auto& entry : extra) {
         std::string name = entry.substr(0, entry.find('='));
-        std::erase_if(result, [&](const std::string& e) { return e.compare(0, name.size() + 1, name + "=") == 0; });
+        std::erase_if(result, [&](const std::string& e) {
+            return e.compare(0, name.size() + 1, name + "=") == 0;
+        });
         if (entry.find('=') != std::string::npos) result.push_back(entry);
     }
     return result;
@@ -70,7 +72,8 @@ std::vector<char*> pointers_to(std::vector<std::string>& strings) {
 }  // namespace
 
 pid_t spawn_program(const std::string& binary, const std::vector<std::string>& args,
-                    const std::vector<std::string>& env, ChildStreams streams, bool die_with_parent) {
+                    const std::vector<std::string>& env, ChildStreams streams,
+                    bool die_with_parent) {
     std::vector<std::string> arg_strings{binary};
     arg_strings.insert(arg_strings.end(), args.begin(), args.end());
     std::vector<std::string> env_strings = child_environment(env);
@@ -96,12 +99,14 @@ std::string command_line(const std::string& binary, const std::vector<std::strin
 }
 
 // Reads both pipes to their end or until the deadline; false if the deadline came first.
-bool drain_until(int out_fd, int err_fd, RunResult& result, std::chrono::steady_clock::time_point deadline) {
+bool drain_until(int out_fd, int err_fd, RunResult& result,
+                 std::chrono::steady_clock::time_point deadline) {
     struct pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
     std::string* sinks[2] = {&result.out, &result.err};
     char buffer[65536];
     while (fds[0].fd >= 0 || fds[1].fd >= 0) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) return false;
         int ready = ::poll(fds, 2, static_cast<int>(left.count()));
         if (ready < 0 && errno == EINTR) continue;
@@ -151,8 +156,9 @@ RunResult run_program(const std::string& binary, const std::vector<std::string>&
     ::waitpid(pid, &status, 0);
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     if (!finished)
-        FAIL(command_line(binary, args) << ": still running after " << kRunDeadlineSeconds
-                                        << " s; killed\nstdout: " << result.out << "\nstderr: " << result.err);
+        FAIL(command_line(binary, args)
+             << ": still running after " << kRunDeadlineSeconds
+             << " s; killed\nstdout: " << result.out << "\nstderr: " << result.err);
     return result;
 }
 
@@ -229,7 +235,8 @@ fs::path copy_node_dir(const std::string& scenario, const std::string& node, con
         unsigned mode = name == "swarm-node.key" ? 0600 : 0644;
         auto files = truth["nodes"][node]["files"];
         if (files.contains(name) && files[name].contains("mode"))
-            mode = static_cast<unsigned>(std::stoul(files[name]["mode"].get<std::string>(), nullptr, 8));
+            mode = static_cast<unsigned>(
+                std::stoul(files[name]["mode"].get<std::string>(), nullptr, 8));
         ::chmod(dest.c_str(), mode);
     }
     return target;

@@ -27,7 +27,8 @@ namespace {
 
 std::vector<std::string> names_in(const fs::path& dir) {
     std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(dir)) names.push_back(entry.path().filename().string());
+    for (const auto& entry : fs::directory_iterator(dir))
+        names.push_back(entry.path().filename().string());
     std::sort(names.begin(), names.end());
     return names;
 }
@@ -67,7 +68,8 @@ TEST_CASE("an AtomicFile destroyed without commit leaves nothing behind", "[file
     CHECK(names_in(tmp.path()).empty());
 }
 
-TEST_CASE("an AtomicFile's file appears whole, at commit, under its own name", "[file][atomic_file]") {
+TEST_CASE("an AtomicFile's file appears whole, at commit, under its own name",
+          "[file][atomic_file]") {
     TempDir tmp;
     AtomicFile file((tmp / "out.pem").string(), 0644);
     file.write("first ");
@@ -113,7 +115,8 @@ TEST_CASE("an AtomicFile refuses an existing file without overwrite, and replace
     CHECK(names_in(tmp.path()) == std::vector<std::string>{"cross.crt"});
 }
 
-TEST_CASE("an AtomicFile does not replace a file that appeared after it was opened", "[file][atomic_file]") {
+TEST_CASE("an AtomicFile does not replace a file that appeared after it was opened",
+          "[file][atomic_file]") {
     TempDir tmp;
     AtomicFile file((tmp / "out").string(), 0644);
     file.write("ours");
@@ -130,13 +133,14 @@ TEST_CASE("ca cross-sign --out refuses an existing file without --force and repl
     REQUIRE(run_swarmpki({"ca", "init", "--out", (tmp / "old").string(), "-q"}).exit_code == 0);
     REQUIRE(run_swarmpki({"ca", "init", "--out", (tmp / "new").string(), "-q"}).exit_code == 0);
     write_text(tmp / "cross.crt", "keep me");
-    std::vector<std::string> args = {"ca", "cross-sign", "--old", (tmp / "old").string(),
-                                     "--new", (tmp / "new").string(), "--out",
-                                     (tmp / "cross.crt").string()};
+    std::vector<std::string> args = {"ca",    "cross-sign",
+                                     "--old", (tmp / "old").string(),
+                                     "--new", (tmp / "new").string(),
+                                     "--out", (tmp / "cross.crt").string()};
     auto refused = run_swarmpki(args);
     CHECK(refused.exit_code == 3);
-    CHECK(refused.err.find((tmp / "cross.crt").string() + ": already exists (remove it or pass --force)") !=
-          std::string::npos);
+    CHECK(refused.err.find((tmp / "cross.crt").string() +
+                           ": already exists (remove it or pass --force)") != std::string::npos);
     CHECK(read_text(tmp / "cross.crt") == "keep me");
 
     args.push_back("--force");

@@ -87,18 +87,21 @@ const std::vector<Case>& cases() {
          },
          3, "base64 body of the CERTIFICATE block is not valid"},
         {"binary key", "swarm-node.key",
-         [](const fs::path& d, const fs::path&) { write_text(d / "swarm-node.key", random_bytes_with_nul(300)); },
+         [](const fs::path& d, const fs::path&) {
+             write_text(d / "swarm-node.key", random_bytes_with_nul(300));
+         },
          3, "binary data, not PEM"},
         {"empty certificate", "swarm-node.crt",
-         [](const fs::path& d, const fs::path&) { write_text(d / "swarm-node.crt", ""); },
-         3, "no PEM block found"},
+         [](const fs::path& d, const fs::path&) { write_text(d / "swarm-node.crt", ""); }, 3,
+         "no PEM block found"},
         {"DER instead of PEM", "swarm-root-ca.crt",
          [](const fs::path& d, const fs::path&) {
              // The base64 body of the PEM, decoded: the DER the PEM wraps.
              std::string pem = read_text(d / "swarm-root-ca.crt");
              std::string body;
              std::size_t start = pem.find('\n') + 1, end = pem.find("-----END");
-             for (char c : pem.substr(start, end - start)) if (c != '\n') body += c;
+             for (char c : pem.substr(start, end - start))
+                 if (c != '\n') body += c;
              static const std::string alphabet =
                  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
              std::string der;
@@ -118,7 +121,8 @@ const std::vector<Case>& cases() {
          3, "binary data, not PEM (a DER file? convert it with openssl)"},
         {"5 MiB file", "swarm-node.crt",
          [](const fs::path& d, const fs::path&) {
-             write_text(d / "swarm-node.crt", read_text(d / "swarm-node.crt") + std::string(5 << 20, '\n'));
+             write_text(d / "swarm-node.crt",
+                        read_text(d / "swarm-node.crt") + std::string(5 << 20, '\n'));
          },
          3, "over the 1048576-byte limit"},
         {"dangling symlink", "swarm-node.key",
@@ -134,18 +138,22 @@ const std::vector<Case>& cases() {
          },
          3, ": is a directory, expected a file"},
         {"missing certificate", "swarm-node.crt",
-         [](const fs::path& d, const fs::path&) { fs::remove(d / "swarm-node.crt"); },
-         3, ": no such file"},
+         [](const fs::path& d, const fs::path&) { fs::remove(d / "swarm-node.crt"); }, 3,
+         ": no such file"},
         {"a certificate time that does not parse (found by fuzz_inspect)", "swarm-node.crt",
-         [](const fs::path& d, const fs::path&) { break_leaf_time(d); }, 3, "reading a certificate time"},
+         [](const fs::path& d, const fs::path&) { break_leaf_time(d); }, 3,
+         "reading a certificate time"},
         {"a private key in the certificate file", "swarm-node.crt",
          [](const fs::path& d, const fs::path&) {
-             write_text(d / "swarm-node.crt", read_text(d / "swarm-node.crt") + read_text(d / "swarm-node.key"));
+             write_text(d / "swarm-node.crt",
+                        read_text(d / "swarm-node.crt") + read_text(d / "swarm-node.key"));
          },
          3, "is a PRIVATE KEY, expected CERTIFICATE"},
         {"a certificate in the key file", "swarm-node.key",
-         [](const fs::path& d, const fs::path&) { fs::copy_file(d / "swarm-root-ca.crt", d / "swarm-node.key",
-                                                                 fs::copy_options::overwrite_existing); },
+         [](const fs::path& d, const fs::path&) {
+             fs::copy_file(d / "swarm-root-ca.crt", d / "swarm-node.key",
+                           fs::copy_options::overwrite_existing);
+         },
          3, "no private key block (found CERTIFICATE)"},
         {"NUL bytes in a header", "swarm-node.key",
          [](const fs::path& d, const fs::path&) {
@@ -157,24 +165,31 @@ const std::vector<Case>& cases() {
         {"another node's key", "",
          [](const fs::path& d, const fs::path& scratch) {
              fs::path other = copy_node_dir("rotation-in-progress", "worker1", scratch);
-             fs::copy_file(other / "swarm-node.key", d / "swarm-node.key", fs::copy_options::overwrite_existing);
+             fs::copy_file(other / "swarm-node.key", d / "swarm-node.key",
+                           fs::copy_options::overwrite_existing);
          },
          2, "key-mismatch"},
         {"another swarm's root", "",
          [](const fs::path& d, const fs::path& scratch) {
              fs::path other = copy_node_dir("external-root", "worker1", scratch);
-             fs::copy_file(other / "swarm-root-ca.crt", d / "swarm-root-ca.crt", fs::copy_options::overwrite_existing);
+             fs::copy_file(other / "swarm-root-ca.crt", d / "swarm-root-ca.crt",
+                           fs::copy_options::overwrite_existing);
          },
          2, "chain-not-verified"},
         {"CRLF line endings in the certificate", "",
-         [](const fs::path& d, const fs::path&) { write_text(d / "swarm-node.crt", crlf(read_text(d / "swarm-node.crt"))); },
+         [](const fs::path& d, const fs::path&) {
+             write_text(d / "swarm-node.crt", crlf(read_text(d / "swarm-node.crt")));
+         },
          0, "crlf-line-endings"},
         {"CRLF line endings in the root (the token digest changes)", "",
-         [](const fs::path& d, const fs::path&) { write_text(d / "swarm-root-ca.crt", crlf(read_text(d / "swarm-root-ca.crt"))); },
+         [](const fs::path& d, const fs::path&) {
+             write_text(d / "swarm-root-ca.crt", crlf(read_text(d / "swarm-root-ca.crt")));
+         },
          1, "crlf-line-endings"},
         {"text outside the PEM blocks", "",
          [](const fs::path& d, const fs::path&) {
-             write_text(d / "swarm-node.crt", "subject=whatever\n" + read_text(d / "swarm-node.crt"));
+             write_text(d / "swarm-node.crt",
+                        "subject=whatever\n" + read_text(d / "swarm-node.crt"));
          },
          0, "text-outside-pem"},
         {"symlink leading out of the directory", "",
@@ -184,7 +199,9 @@ const std::vector<Case>& cases() {
          },
          1, "symlink-outside-directory"},
         {"leftover of an interrupted write", "",
-         [](const fs::path& d, const fs::path&) { fs::copy_file(d / "swarm-node.crt", d / ".swarm-node.crt"); },
+         [](const fs::path& d, const fs::path&) {
+             fs::copy_file(d / "swarm-node.crt", d / ".swarm-node.crt");
+         },
          0, "interrupted-write"},
     };
     return all;
@@ -192,7 +209,8 @@ const std::vector<Case>& cases() {
 
 }  // namespace
 
-TEST_CASE("bad input: every breakage is a finding or one clear line with exit 3", "[cli][bad-input]") {
+TEST_CASE("bad input: every breakage is a finding or one clear line with exit 3",
+          "[cli][bad-input]") {
     if (!fixtures_dir()) return note_fixtures_missing();
     for (const Case& c : cases()) {
         INFO(c.name);
@@ -202,7 +220,8 @@ TEST_CASE("bad input: every breakage is a finding or one clear line with exit 3"
         fs::create_directory(tmp / "scratch");
         c.breakage(dir, tmp / "scratch");
 
-        RunResult run = run_swarmpki({"inspect", "--format", "json", "--dir", dir.string(), "--at", kAt});
+        RunResult run = run_swarmpki(
+            {"inspect", "--format", "json", "--dir", dir.string(), "--at", kAt});
         INFO("stderr: " << run.err);
         CHECK(run.exit_code == c.exit_code);
         auto doc = run.json();  // always one complete document
@@ -273,7 +292,8 @@ TEST_CASE("bad input: verify and token verify name the certificate whose time do
         CHECK(run.err.rfind("swarmpki: " + leaf + ": ", 0) == 0);
         CHECK(run.err.find("reading a certificate time") != std::string::npos);
     };
-    names_the_file(run_swarmpki({"verify", "--dir", bad.string(), "--peer-dir", peer.string(), "--at", kAt}));
+    names_the_file(
+        run_swarmpki({"verify", "--dir", bad.string(), "--peer-dir", peer.string(), "--at", kAt}));
     std::string token = fixture_scenario("rotation-in-progress")["join_tokens"]["worker"];
     names_the_file(run_swarmpki({"token", "verify", token, "--ca", leaf}));
 }

@@ -1,7 +1,7 @@
 // The CA engine against the real engine's certificates: every field a verifier or an operator
 // looks at must match (fixtures from dockerd 20.10.24 in ../shared/fixtures/swarm).
-#include "support.hpp"
 #include "ca_issuing.hpp"
+#include "support.hpp"
 #include "test_ca_support.hpp"
 
 #include "swarmpki/ca.hpp"
@@ -27,7 +27,8 @@ namespace {
 
 std::vector<Certificate> fixture_certs(const std::string& scenario, const std::string& node,
                                        const char* file) {
-    return load_certificate_file((*fixtures_dir() / scenario / "certificates" / node / file).string());
+    return load_certificate_file(
+        (*fixtures_dir() / scenario / "certificates" / node / file).string());
 }
 
 const Instant kFixtureInit = *parse_rfc3339("2026-11-28T22:54:07Z");
@@ -55,23 +56,30 @@ void check_same_profile(const Certificate& ours, const Certificate& engine) {
 
 }  // namespace
 
-TEST_CASE("serial shape: a leading zero byte lets the next byte's top bit lead, and that is still cfssl's shape", "[ca]") {
-    // Was a flaky check (about 1 certificate in 256): it read the top bit of OpenSSL's magnitude bytes.
+TEST_CASE("serial shape: a leading zero byte lets the next byte's top bit lead, and that is still "
+          "cfssl's shape",
+          "[ca]") {
+    // Was a flaky check (about 1 certificate in 256): it read the top bit of OpenSSL's magnitude
+    // bytes.
     auto serial_from_hex = [](const char* hex) {
         BIGNUM* value = nullptr;
         REQUIRE(BN_hex2bn(&value, hex) > 0);
         ASN1_INTEGER* serial = BN_to_ASN1_INTEGER(value, nullptr);
         BN_free(value);
         REQUIRE(serial != nullptr);
-        return std::unique_ptr<ASN1_INTEGER, decltype(&ASN1_INTEGER_free)>(serial, ASN1_INTEGER_free);
+        return std::unique_ptr<ASN1_INTEGER, decltype(&ASN1_INTEGER_free)>(serial,
+                                                                           ASN1_INTEGER_free);
     };
-    // First random byte 0x00 after masking, second 0xc5: 19 magnitude bytes, the first with 0x80 set.
+    // First random byte 0x00 after masking, second 0xc5: 19 magnitude bytes, the first with 0x80
+    // set.
     auto shortened = serial_from_hex("00c5112233445566778899aabbccddeeff001122");
     REQUIRE(ASN1_STRING_length(shortened.get()) == 19);
     REQUIRE((ASN1_STRING_get0_data(shortened.get())[0] & 0x80) != 0);
     CHECK(serial_is_cfssl_shaped(shortened.get()));
-    CHECK(serial_is_cfssl_shaped(serial_from_hex("7fffffffffffffffffffffffffffffffffffffff").get()));
-    CHECK_FALSE(serial_is_cfssl_shaped(serial_from_hex("8000000000000000000000000000000000000000").get()));
+    CHECK(
+        serial_is_cfssl_shaped(serial_from_hex("7fffffffffffffffffffffffffffffffffffffff").get()));
+    CHECK_FALSE(
+        serial_is_cfssl_shaped(serial_from_hex("8000000000000000000000000000000000000000").get()));
     CHECK_FALSE(serial_is_cfssl_shaped(serial_from_hex("-01").get()));
     CHECK_FALSE(serial_is_cfssl_shaped(serial_from_hex("0").get()));
 }
@@ -113,21 +121,27 @@ TEST_CASE("engine IDs: 17 bytes, top bit set, base 36, characters [1:26]", "[ca]
 }
 
 TEST_CASE("round_to_minute rounds half a minute up, like Go's time.Round", "[ca]") {
-    CHECK(format_rfc3339(round_to_minute(*parse_rfc3339("2026-11-28T22:54:07Z"))) == "2026-11-28T22:54:00Z");
-    CHECK(format_rfc3339(round_to_minute(*parse_rfc3339("2026-11-28T22:54:30Z"))) == "2026-11-28T22:55:00Z");
-    CHECK(format_rfc3339(round_to_minute(*parse_rfc3339("2026-11-28T22:54:29Z"))) == "2026-11-28T22:54:00Z");
+    CHECK(format_rfc3339(round_to_minute(*parse_rfc3339("2026-11-28T22:54:07Z"))) ==
+          "2026-11-28T22:54:00Z");
+    CHECK(format_rfc3339(round_to_minute(*parse_rfc3339("2026-11-28T22:54:30Z"))) ==
+          "2026-11-28T22:55:00Z");
+    CHECK(format_rfc3339(round_to_minute(*parse_rfc3339("2026-11-28T22:54:29Z"))) ==
+          "2026-11-28T22:54:00Z");
 }
 
 TEST_CASE("create_root: the engine's root profile", "[ca]") {
     RootCa root = create_root({}, *parse_rfc3339("2026-11-28T22:54:07Z"));
     const Certificate& c = root.certificate;
     CHECK(c.subject() == "CN=swarm-ca");
-    CHECK(subject_der_hex(c) == "3013311130" "0f0603550403130873776172" "6d2d6361");  // PrintableString
+    CHECK(subject_der_hex(c) == "3013311130"
+                                "0f0603550403130873776172"
+                                "6d2d6361");  // PrintableString
     CHECK(issuer_der_hex(c) == subject_der_hex(c));
     CHECK(format_rfc3339(c.not_before()) == "2026-11-28T22:49:00Z");
     CHECK(format_rfc3339(c.not_after()) == "2046-11-23T22:49:00Z");
     CHECK(c.lifetime() == kRootLifetime);
-    CHECK(c.extension_names() == std::vector<std::string>{"keyUsage", "basicConstraints", "subjectKeyIdentifier"});
+    CHECK(c.extension_names() ==
+          std::vector<std::string>{"keyUsage", "basicConstraints", "subjectKeyIdentifier"});
     CHECK(c.key_usage().cert_sign);
     CHECK(c.key_usage().crl_sign);
     CHECK_FALSE(c.key_usage().digital_signature);
@@ -152,7 +166,8 @@ TEST_CASE("create_root: other key types sign with cfssl's DefaultSigAlgo digest"
     RootCa r = create_root(rsa, now);
     CHECK(r.certificate.signature_algorithm() == "sha256WithRSAEncryption");
     CHECK(r.certificate.key_type() == "rsa-2048");
-    CHECK(subject_der_hex(r.certificate).find("0c0e") != std::string::npos);  // UTF8String, 14 bytes
+    CHECK(subject_der_hex(r.certificate).find("0c0e") !=
+          std::string::npos);  // UTF8String, 14 bytes
 }
 
 TEST_CASE("the root matches the engine's root field by field", "[ca][conformance]") {
@@ -169,17 +184,20 @@ TEST_CASE("the root matches the engine's root field by field", "[ca][conformance
 
 TEST_CASE("node certificates match the engine's manager and worker leaves", "[ca][conformance]") {
     if (!fixtures_dir()) return note_fixtures_missing();
-    for (auto [scenario, node] : {std::pair{"init-manager", "manager1"}, std::pair{"worker", "worker1"}}) {
+    for (auto [scenario, node] :
+         {std::pair{"init-manager", "manager1"}, std::pair{"worker", "worker1"}}) {
         INFO(scenario << "/" << node);
         Certificate engine = fixture_certs(scenario, node, "swarm-node.crt").at(0);
         RootCa root = create_root({}, kFixtureInit);
         NodeCertificateIssuer issuer(root.certificate, root.key, kDefaultNodeCertExpiry);
         PrivateKey key = KeyGenerator().generate();
         NodeIdentity identity{engine.common_name(),
-                              engine.organizational_unit() == "swarm-manager" ? NodeRole::manager : NodeRole::worker,
+                              engine.organizational_unit() == "swarm-manager" ? NodeRole::manager
+                                                                              : NodeRole::worker,
                               engine.organization()};
         // Issued at the same instant the engine issued: NotBefore + the 1h backdate.
-        Certificate ours = issuer.issue(identity, key.get0(), engine.not_before() + kNodeCertBackdate);
+        Certificate ours = issuer.issue(identity, key.get0(),
+                                        engine.not_before() + kNodeCertBackdate);
         check_same_profile(ours, engine);
         CHECK(subject_der_hex(ours) == subject_der_hex(engine));  // O, OU, CN; PrintableString
         CHECK(ours.dns_names() == engine.dns_names());
@@ -202,13 +220,15 @@ TEST_CASE("a reused Builder matches the engine's leaves across roles", "[ca][con
     NodeCertificateIssuer::Builder builder(issuer);
     CertificateSigner signer = issuer.make_signer();
     // Manager, worker, manager again: the subject, SANs and validity are rewritten each time.
-    for (auto [scenario, node] : {std::pair{"init-manager", "manager1"}, std::pair{"worker", "worker1"},
-                                  std::pair{"init-manager", "manager1"}}) {
+    for (auto [scenario, node] :
+         {std::pair{"init-manager", "manager1"}, std::pair{"worker", "worker1"},
+          std::pair{"init-manager", "manager1"}}) {
         INFO(scenario << "/" << node);
         Certificate engine = fixture_certs(scenario, node, "swarm-node.crt").at(0);
         PrivateKey key = KeyGenerator().generate();
         NodeIdentity identity{engine.common_name(),
-                              engine.organizational_unit() == "swarm-manager" ? NodeRole::manager : NodeRole::worker,
+                              engine.organizational_unit() == "swarm-manager" ? NodeRole::manager
+                                                                              : NodeRole::worker,
                               engine.organization()};
         X509* built = builder.build(identity, key.get0(), engine.not_before() + kNodeCertBackdate);
         Certificate ours = Certificate::from_der(signer.sign_to_der(built), "the leaf");
@@ -277,7 +297,8 @@ TEST_CASE("node certificates: cert-expiry arithmetic and the engine's minimum", 
     } catch (const Error& e) {
         CHECK(e.problem() == "minimum certificate expiry time is: 1h0m0s");
     }
-    CHECK_THROWS_AS(one_hour.issue({"bad,id", NodeRole::worker, "c1"}, key.get0(), kFixtureInit), Error);
+    CHECK_THROWS_AS(one_hour.issue({"bad,id", NodeRole::worker, "c1"}, key.get0(), kFixtureInit),
+                    Error);
 }
 
 TEST_CASE("cross_sign matches the engine's cross-signed intermediate", "[ca][conformance]") {
@@ -289,7 +310,8 @@ TEST_CASE("cross_sign matches the engine's cross-signed intermediate", "[ca][con
     RootCa new_root = create_root({}, kFixtureInit);
     Certificate cross = cross_sign(new_root.certificate, old_root.certificate, old_root.key);
     check_same_profile(cross, engine_cross);
-    CHECK(cross.extension_names() == std::vector<std::string>{"keyUsage", "basicConstraints", "subjectKeyIdentifier"});
+    CHECK(cross.extension_names() ==
+          std::vector<std::string>{"keyUsage", "basicConstraints", "subjectKeyIdentifier"});
     CHECK_FALSE(cross.authority_key_id());  // names equal: Go adds none
     CHECK(issuer_der_hex(cross) == issuer_der_hex(engine_cross));
     CHECK(cross.serial_hex() == new_root.certificate.serial_hex());
@@ -313,7 +335,8 @@ TEST_CASE("cross_sign matches the engine's cross-signed intermediate", "[ca][con
     CHECK_FALSE(verify_chain(leaf, {}, old_trust, at).verified);
 }
 
-TEST_CASE("cross_sign: different names get the old root's key ID as AKI; a non-CA is refused", "[ca]") {
+TEST_CASE("cross_sign: different names get the old root's key ID as AKI; a non-CA is refused",
+          "[ca]") {
     RootCa old_root = create_root({}, kFixtureInit);
     RootOptions operator_options;
     operator_options.common_name = "Operator Root";
@@ -322,8 +345,9 @@ TEST_CASE("cross_sign: different names get the old root's key ID as AKI; a non-C
     CHECK(cross.issuer() == "CN=swarm-ca");
     CHECK(cross.subject() == "CN=Operator Root");
     CHECK(cross.authority_key_id() == old_root.certificate.subject_key_id());
-    CHECK(cross.extension_names() ==
-          std::vector<std::string>{"keyUsage", "basicConstraints", "subjectKeyIdentifier", "authorityKeyIdentifier"});
+    CHECK(cross.extension_names() == std::vector<std::string>{"keyUsage", "basicConstraints",
+                                                              "subjectKeyIdentifier",
+                                                              "authorityKeyIdentifier"});
 
     NodeCertificateIssuer issuer(old_root.certificate, old_root.key, kDefaultNodeCertExpiry);
     PrivateKey key = KeyGenerator().generate();
@@ -342,7 +366,9 @@ TEST_CASE("CA and node directories: modes, key formats, refusal to overwrite", "
     write_ca_directory((tmp / "ca").string(), root, Overwrite::no);
     CHECK(file_facts((tmp / "ca" / "swarm-root-ca.crt").string()).mode == 0644);
     CHECK(file_facts((tmp / "ca" / "swarm-root-ca.key").string()).mode == 0600);
-    CHECK(read_text(tmp / "ca" / "swarm-root-ca.key").rfind("-----BEGIN EC PRIVATE KEY-----\n", 0) == 0);
+    CHECK(
+        read_text(tmp / "ca" / "swarm-root-ca.key").rfind("-----BEGIN EC PRIVATE KEY-----\n", 0) ==
+        0);
     CHECK_THROWS_AS(write_ca_directory((tmp / "ca").string(), root, Overwrite::no), Error);
 
     CaDirectory loaded = load_ca_directory((tmp / "ca").string());
@@ -378,10 +404,12 @@ TEST_CASE("load_ca_directory refuses a key from another root", "[ca]") {
     }
 }
 
-TEST_CASE("CertificateSigner::sign_to_der gives i2d_X509's bytes, and the signature verifies", "[ca]") {
+TEST_CASE("CertificateSigner::sign_to_der gives i2d_X509's bytes, and the signature verifies",
+          "[ca]") {
     for (CaKeyType type : {CaKeyType::ecdsa_p256, CaKeyType::ecdsa_p384, CaKeyType::rsa_2048}) {
         INFO(to_string(type));
-        RootCa root = create_root(RootOptions{type, kDefaultRootCommonName, kRootLifetime}, kFixtureInit);
+        RootCa root = create_root(RootOptions{type, kDefaultRootCommonName, kRootLifetime},
+                                  kFixtureInit);
         NodeCertificateIssuer issuer(root.certificate, root.key, kDefaultNodeCertExpiry);
         CertificateSigner signer = issuer.make_signer();
         NodeCertificateIssuer::Builder builder(issuer);
@@ -389,8 +417,8 @@ TEST_CASE("CertificateSigner::sign_to_der gives i2d_X509's bytes, and the signat
         // Several leaves through one signer and one builder: both must be reusable.
         for (int i = 0; i < 40; ++i) {
             PrivateKey key = keys.generate();
-            X509* built = builder.build({"node" + std::to_string(i), NodeRole::manager, "c1"}, key.get0(),
-                                        kFixtureInit);
+            X509* built = builder.build({"node" + std::to_string(i), NodeRole::manager, "c1"},
+                                        key.get0(), kFixtureInit);
             Bytes signed_der = signer.sign_to_der(built);
             unsigned char* encoded = nullptr;
             int length = i2d_X509(built, &encoded);
@@ -401,20 +429,22 @@ TEST_CASE("CertificateSigner::sign_to_der gives i2d_X509's bytes, and the signat
             Certificate parsed = Certificate::from_der(signed_der, "the leaf");
             CHECK(parsed.signature_verified_by(root.certificate));
             CHECK(X509_verify(parsed.get0(), X509_get0_pubkey(root.certificate.get0())) == 1);
-            CHECK(parsed.signature_algorithm() ==
-                  create_root(RootOptions{type, kDefaultRootCommonName, kRootLifetime}, kFixtureInit)
-                      .certificate.signature_algorithm());
+            CHECK(
+                parsed.signature_algorithm() ==
+                create_root(RootOptions{type, kDefaultRootCommonName, kRootLifetime}, kFixtureInit)
+                    .certificate.signature_algorithm());
             if (i == 0) {
                 // sign() alone leaves the certificate as X509_sign would: it encodes to the same
                 // structure and verifies.
-                ossl::UniquePtr<X509> again = issuer.issue({"n", NodeRole::worker, "c1"}, key.get0(),
-                                                           kFixtureInit, signer);
+                ossl::UniquePtr<X509> again = issuer.issue({"n", NodeRole::worker, "c1"},
+                                                           key.get0(), kFixtureInit, signer);
                 unsigned char* der = nullptr;
                 int n = i2d_X509(again.get(), &der);
                 REQUIRE(n > 0);
                 Bytes bytes(der, der + n);
                 OPENSSL_free(der);
-                CHECK(Certificate::from_der(bytes, "re-signed").signature_verified_by(root.certificate));
+                CHECK(Certificate::from_der(bytes, "re-signed")
+                          .signature_verified_by(root.certificate));
             }
         }
     }
@@ -434,14 +464,16 @@ struct FailingWrite {
 
 std::vector<std::string> entries_of(const std::filesystem::path& dir) {
     std::vector<std::string> names;
-    for (const auto& e : std::filesystem::directory_iterator(dir)) names.push_back(e.path().filename().string());
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        names.push_back(e.path().filename().string());
     std::sort(names.begin(), names.end());
     return names;
 }
 
 }  // namespace
 
-TEST_CASE("ca init --force that fails on the second file leaves the old certificate and key", "[ca]") {
+TEST_CASE("ca init --force that fails on the second file leaves the old certificate and key",
+          "[ca]") {
     TempDir tmp;
     RootCa old_root = create_root({}, kFixtureInit);
     write_ca_directory((tmp / "ca").string(), old_root, Overwrite::no);
@@ -471,8 +503,8 @@ TEST_CASE("a node directory that fails on any file keeps the old three", "[ca]")
     for (int which : {1, 2, 3}) {
         INFO("failing write " << which);
         FailingWrite failing(which);
-        CHECK_THROWS(write_node_directory((tmp / "node").string(), {"new root", "new leaf", "new key"},
-                                          Overwrite::yes));
+        CHECK_THROWS(write_node_directory((tmp / "node").string(),
+                                          {"new root", "new leaf", "new key"}, Overwrite::yes));
         CHECK(read_text(tmp / "node" / "swarm-root-ca.crt") == old_files.root_pem);
         CHECK(read_text(tmp / "node" / "swarm-node.crt") == "old leaf");
         CHECK(read_text(tmp / "node" / "swarm-node.key") == "old key");
@@ -485,8 +517,10 @@ TEST_CASE("load_ca_directory refuses a CA directory another user owns or may cha
     write_ca_directory((tmp / "ca").string(), create_root({}, kFixtureInit), Overwrite::no);
     std::string ca = (tmp / "ca").string();
     REQUIRE(::chmod(ca.c_str(), 0775) == 0);
-    CHECK_THROWS_WITH(load_ca_directory(ca), ca + ": has mode 0775: other users can replace the files in it (`chmod go-w " +
-                                                 ca + "`, or use a directory only you can write)");
+    CHECK_THROWS_WITH(load_ca_directory(ca),
+                      ca +
+                          ": has mode 0775: other users can replace the files in it (`chmod go-w " +
+                          ca + "`, or use a directory only you can write)");
     REQUIRE(::chmod(ca.c_str(), 0755) == 0);
     CHECK_NOTHROW(load_ca_directory(ca));
     if (::chown(ca.c_str(), 65534, 65534) != 0) {

@@ -22,7 +22,8 @@ inline std::string extension_hex(const Certificate& c, int nid) {
     const X509_EXTENSION* ext = extension_of(c, nid);
     if (ext == nullptr) return "absent";
     const ASN1_OCTET_STRING* data = X509_EXTENSION_get_data(const_cast<X509_EXTENSION*>(ext));
-    return hex_encode(ASN1_STRING_get0_data(data), static_cast<std::size_t>(ASN1_STRING_length(data)));
+    return hex_encode(ASN1_STRING_get0_data(data),
+                      static_cast<std::size_t>(ASN1_STRING_length(data)));
 }
 
 inline bool extension_critical(const Certificate& c, int nid) {
@@ -45,7 +46,8 @@ inline std::string issuer_der_hex(const Certificate& c) {
 
 // cfssl draws 20 random bytes and clears the top bit of the first, so the serial is positive and
 // below 2^159. Judge the number, not the stored bytes: OpenSSL keeps the magnitude without DER's
-// sign octet, so when the first random byte is zero the next one leads and may have its top bit set.
+// sign octet, so when the first random byte is zero the next one leads and may have its top bit
+// set.
 inline bool serial_is_cfssl_shaped(const ASN1_INTEGER* serial) {
     if (ASN1_STRING_type(serial) != V_ASN1_INTEGER) return false;  // V_ASN1_NEG_INTEGER: negative
     ossl::UniquePtr<BIGNUM> value(ASN1_INTEGER_to_BN(serial, nullptr));

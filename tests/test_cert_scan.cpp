@@ -89,7 +89,8 @@ TEST_CASE("a hostile tree: each bad file under its reason, the good ones still e
     write_text(tree / "garbage.pem", "-----BEGIN CERTIFICATE-----\nnot base64 at all!\n"
                                      "-----END CERTIFICATE-----\n");
     write_text(tree / "binary.crt", std::string("\x30\x82\x01\x00\x00\x01", 6));
-    write_text(tree / "key-only.pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+    write_text(tree / "key-only.pem",
+               "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
     REQUIRE(::mkfifo((tree / "fifo.crt").c_str(), 0644) == 0);
     bool root = ::geteuid() == 0;
     if (!root) {

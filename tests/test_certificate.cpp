@@ -33,19 +33,22 @@ Bytes leaf_signed_with_inner(X509* leaf, int inner_nid, EVP_PKEY* signer) {
     const ASN1_BIT_STRING* signature = nullptr;
     const X509_ALGOR* outer = nullptr;
     X509_get0_signature(&signature, &outer, leaf);
-    REQUIRE(X509_ALGOR_set0(const_cast<X509_ALGOR*>(X509_get0_tbs_sigalg(leaf)), OBJ_nid2obj(inner_nid),
-                            V_ASN1_UNDEF, nullptr) == 1);
+    REQUIRE(X509_ALGOR_set0(const_cast<X509_ALGOR*>(X509_get0_tbs_sigalg(leaf)),
+                            OBJ_nid2obj(inner_nid), V_ASN1_UNDEF, nullptr) == 1);
     REQUIRE(X509_ALGOR_set0(const_cast<X509_ALGOR*>(outer), OBJ_nid2obj(NID_ecdsa_with_SHA256),
                             V_ASN1_UNDEF, nullptr) == 1);
     unsigned char* tbs = nullptr;
     int tbs_length = i2d_re_X509_tbs(leaf, &tbs);
     REQUIRE(tbs_length > 0);
     ossl::UniquePtr<EVP_MD_CTX> context(EVP_MD_CTX_new());
-    REQUIRE(EVP_DigestSignInit_ex(context.get(), nullptr, "SHA256", nullptr, nullptr, signer, nullptr) == 1);
+    REQUIRE(EVP_DigestSignInit_ex(context.get(), nullptr, "SHA256", nullptr, nullptr, signer,
+                                  nullptr) == 1);
     std::size_t length = 0;
-    REQUIRE(EVP_DigestSign(context.get(), nullptr, &length, tbs, static_cast<std::size_t>(tbs_length)) == 1);
+    REQUIRE(EVP_DigestSign(context.get(), nullptr, &length, tbs,
+                           static_cast<std::size_t>(tbs_length)) == 1);
     Bytes bytes(length);
-    REQUIRE(EVP_DigestSign(context.get(), bytes.data(), &length, tbs, static_cast<std::size_t>(tbs_length)) == 1);
+    REQUIRE(EVP_DigestSign(context.get(), bytes.data(), &length, tbs,
+                           static_cast<std::size_t>(tbs_length)) == 1);
     OPENSSL_free(tbs);
     auto* bits = const_cast<ASN1_BIT_STRING*>(signature);
     REQUIRE(ASN1_BIT_STRING_set(bits, bytes.data(), static_cast<int>(length)) == 1);
@@ -104,7 +107,8 @@ TEST_CASE("signature checks refuse a certificate whose two algorithm fields disa
 }
 
 TEST_CASE("read_signed_parts: the TBS bytes as signed and both algorithm fields", "[certificate]") {
-    RootCa root = create_root(RootOptions{CaKeyType::rsa_2048, kDefaultRootCommonName, kRootLifetime}, kNow);
+    RootCa root = create_root(
+        RootOptions{CaKeyType::rsa_2048, kDefaultRootCommonName, kRootLifetime}, kNow);
     Bytes der = root.certificate.der();
     std::optional<cert_detail::SignedParts> parts = cert_detail::read_signed_parts(der);
     REQUIRE(parts);

@@ -1,7 +1,7 @@
+#include "ossl.hpp"
 #include "support.hpp"
 #include "swarmpki/certificate.hpp"
 #include "swarmpki/chain.hpp"
-#include "ossl.hpp"
 
 #include <catch2/catch.hpp>
 #include <openssl/x509_vfy.h>
@@ -89,14 +89,17 @@ TEST_CASE("Certificate reads the engine's node profile", "[certificate][conforma
     if (!fixtures_dir()) return swarmpki::test::note_fixtures_missing();
     auto certs = load("rotation-in-progress", "manager1");
     const Certificate& leaf = certs.node[0];
-    CHECK(leaf.subject() == "CN=2i2jiz7b6wivuwtazt3d7zta8,OU=swarm-manager,O=45dwjg326020dkgqtum4kdw4o");
+    CHECK(leaf.subject() ==
+          "CN=2i2jiz7b6wivuwtazt3d7zta8,OU=swarm-manager,O=45dwjg326020dkgqtum4kdw4o");
     CHECK(leaf.common_name() == "2i2jiz7b6wivuwtazt3d7zta8");
     CHECK(leaf.organizational_unit() == "swarm-manager");
-    CHECK(leaf.dns_names() == std::vector<std::string>{"swarm-manager", "2i2jiz7b6wivuwtazt3d7zta8", "swarm-ca"});
+    CHECK(leaf.dns_names() ==
+          std::vector<std::string>{"swarm-manager", "2i2jiz7b6wivuwtazt3d7zta8", "swarm-ca"});
     CHECK(leaf.serial_hex() == "1b36064009a8f81c7dfcab0de65474e57dbacb6c");
     CHECK(format_rfc3339(leaf.not_before()) == "2026-11-28T21:55:00Z");
     CHECK(leaf.lifetime().count() == 7779600);
-    CHECK(leaf.public_key_sha256() == "fc304ff87c2e8f522f87cf374db64e94ee0cf9cabadb6b366eee325b9d885549");
+    CHECK(leaf.public_key_sha256() ==
+          "fc304ff87c2e8f522f87cf374db64e94ee0cf9cabadb6b366eee325b9d885549");
     CHECK(leaf.key_type() == "ecdsa-p256");
     CHECK(leaf.extended_key_usage().server_auth);
     CHECK(leaf.extended_key_usage().client_auth);

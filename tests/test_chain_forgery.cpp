@@ -4,18 +4,18 @@
 // loopback). And the work bounds: chain building checks each (certificate, issuer key) signature
 // at most once, refuses keys too large to verify before verifying anything, and caps the
 // certificates a chain file may hold. Counts, never timings.
-#include "support.hpp"
-#include "test_serve_support.hpp"
 #include "rotation_internal.hpp"
+#include "support.hpp"
 #include "swarmpki/ca.hpp"
 #include "swarmpki/certificate.hpp"
 #include "swarmpki/chain.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/inspect.hpp"
-#include "swarmpki/pem.hpp"
 #include "swarmpki/peer_verify.hpp"
+#include "swarmpki/pem.hpp"
 #include "swarmpki/private_key.hpp"
 #include "swarmpki/serve.hpp"
+#include "test_serve_support.hpp"
 
 #include <catch2/catch.hpp>
 #include <openssl/bn.h>
@@ -43,7 +43,7 @@ PrivateKey p256() { return KeyGenerator(CaKeyType::ecdsa_p256).generate(); }
 
 struct Spec {
     std::string subject_cn;
-    std::string subject_ou;       // empty: none
+    std::string subject_ou;             // empty: none
     const X509_NAME* issuer = nullptr;  // nullptr: self-issued
     EVP_PKEY* public_key = nullptr;
     EVP_PKEY* signing_key = nullptr;
@@ -104,7 +104,7 @@ ossl::UniquePtr<EVP_PKEY> rsa_public_key(int bits, BN_ULONG exponent, int expone
         REQUIRE(BN_add_word(e.get(), 1) == 1);
     }
     std::unique_ptr<OSSL_PARAM_BLD, void (*)(OSSL_PARAM_BLD*)> build(OSSL_PARAM_BLD_new(),
-                                                                    OSSL_PARAM_BLD_free);
+                                                                     OSSL_PARAM_BLD_free);
     REQUIRE(OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) == 1);
     REQUIRE(OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) == 1);
     std::unique_ptr<OSSL_PARAM, void (*)(OSSL_PARAM*)> params(OSSL_PARAM_BLD_to_param(build.get()),
@@ -160,9 +160,9 @@ Forgery forge_manager(const test::TempDir& tmp) {
     f.manager_id = f.manager.chain.front().common_name();
     f.key.emplace(p256());
     NodeCertificateIssuer issuer(worker_leaf, *f.worker.key, kDefaultNodeCertExpiry);
-    Certificate forged = issuer.issue(
-        NodeIdentity{f.manager_id, NodeRole::manager, worker_leaf.organization()}, f.key->get0(),
-        captured_at("worker") - 1h);
+    Certificate forged = issuer.issue(NodeIdentity{f.manager_id, NodeRole::manager,
+                                                   worker_leaf.organization()},
+                                      f.key->get0(), captured_at("worker") - 1h);
     f.chain = {forged, worker_leaf};
     f.dir = test::copy_node_dir("worker", "worker1", tmp / "forged");
     test::write_text(f.dir / "swarm-node.crt", pem_of(f.chain));
@@ -171,9 +171,8 @@ Forgery forge_manager(const test::TempDir& tmp) {
 }
 
 bool has_finding(const NodeReport& node, const std::string& code, Severity severity) {
-    return std::any_of(node.findings.begin(), node.findings.end(), [&](const Finding& f) {
-        return f.code == code && f.severity == severity;
-    });
+    return std::any_of(node.findings.begin(), node.findings.end(),
+                       [&](const Finding& f) { return f.code == code && f.severity == severity; });
 }
 
 // ---- serve over TLS on loopback ----------------------------------------------------------------
@@ -236,8 +235,8 @@ TEST_CASE("inspect does not report a forged manager chain as verified", "[chain]
     auto json = cli.json();
     CHECK(json["nodes"][0]["chain_verified"] == false);
     CHECK(json["nodes"][0]["chain_failure_code"] == "issuer-not-ca");
-    auto text = test::run_swarmpki({"inspect", "--dir", f.dir.string(), "--at",
-                                    test::fixture_captured_at("worker")});
+    auto text = test::run_swarmpki(
+        {"inspect", "--dir", f.dir.string(), "--at", test::fixture_captured_at("worker")});
     CHECK(text.out.find("chain verified") == std::string::npos);
     CHECK(text.out.find("is not a CA") != std::string::npos);
 }
@@ -289,7 +288,9 @@ TEST_CASE("the rotation simulator's mutual-TLS checks refuse a forged manager ch
     for (const std::string& detail : outcome.failure_details)
         CHECK(detail.find("refuses forged") != std::string::npos);
     CHECK(std::all_of(outcome.failure_details.begin(), outcome.failure_details.end(),
-                      [](const std::string& d) { return d.find("is not a CA") != std::string::npos; }));
+                      [](const std::string& d) {
+                          return d.find("is not a CA") != std::string::npos;
+                      }));
 }
 
 TEST_CASE("serve refuses a forged manager chain in the TLS handshake and logs no manager ID",
@@ -298,8 +299,8 @@ TEST_CASE("serve refuses a forged manager chain in the TLS handshake and logs no
     test::TempDir tmp;
     Forgery f = forge_manager(tmp);
     test::LogLines logs;
-    ServeOptions options =
-        test::loopback_serve_options({f.manager.dir.string()}, captured_at("worker"), logs);
+    ServeOptions options = test::loopback_serve_options({f.manager.dir.string()},
+                                                        captured_at("worker"), logs);
     options.tls = tls_from_node_directory(f.manager.dir.string());
     Server server(std::move(options));
     server.start();
@@ -329,9 +330,16 @@ TEST_CASE("serve refuses client certificates minted by an end-entity key under t
              "critical,CA:FALSE", "critical,digitalSignature", "clientAuth", now - 1h, now + 24h});
         return std::vector<Certificate>{client, entity};
     };
-    Spec end_entity{"end-entity", "", subject_of(root.certificate), entity_key.get0(),
-                    root.key.get0(), "critical,CA:FALSE", "critical,digitalSignature",
-                    "clientAuth", now - 1h, now + 24h};
+    Spec end_entity{"end-entity",
+                    "",
+                    subject_of(root.certificate),
+                    entity_key.get0(),
+                    root.key.get0(),
+                    "critical,CA:FALSE",
+                    "critical,digitalSignature",
+                    "clientAuth",
+                    now - 1h,
+                    now + 24h};
     Spec no_constraints = end_entity;
     no_constraints.basic_constraints.clear();
     Spec ca_without_cert_sign = end_entity;
@@ -373,8 +381,8 @@ TEST_CASE("verify_chain keeps a CA's pathLenConstraint", "[chain]") {
     PrivateKey root_key = p256(), middle_key = p256(), leaf_key = p256();
     auto chain_under = [&](const std::string& root_constraints) {
         Certificate root = make_certificate({"root", "", nullptr, root_key.get0(), root_key.get0(),
-                                             root_constraints, "critical,keyCertSign", "",
-                                             now - 1h, now + 24h});
+                                             root_constraints, "critical,keyCertSign", "", now - 1h,
+                                             now + 24h});
         Certificate middle = make_certificate({"middle", "", subject_of(root), middle_key.get0(),
                                                root_key.get0(), "critical,CA:TRUE",
                                                "critical,keyCertSign", "", now - 1h, now + 24h});
@@ -393,8 +401,9 @@ TEST_CASE("verify_chain keeps a CA's pathLenConstraint", "[chain]") {
     CHECK(chain_under("critical,CA:TRUE").verified);
 }
 
-TEST_CASE("the engine's mid-rotation and completed-rotation chains still verify and inspect as such",
-          "[chain][inspect][conformance]") {
+TEST_CASE(
+    "the engine's mid-rotation and completed-rotation chains still verify and inspect as such",
+    "[chain][inspect][conformance]") {
     if (!test::fixtures_dir()) return test::note_fixtures_missing();
     fs::path base = *test::fixtures_dir();
     auto mid = base / "rotation-in-progress" / "certificates" / "manager1";
@@ -432,9 +441,9 @@ Loop self_issued_loop(std::size_t count, Instant now) {
     PrivateKey key = p256();
     std::vector<Certificate> certs;
     for (std::size_t i = 0; i < count; ++i)
-        certs.push_back(make_certificate({"loop", "", nullptr, key.get0(), key.get0(),
-                                          "critical,CA:TRUE", "critical,keyCertSign", "",
-                                          now - 1h, now + 24h}));
+        certs.push_back(
+            make_certificate({"loop", "", nullptr, key.get0(), key.get0(), "critical,CA:TRUE",
+                              "critical,keyCertSign", "", now - 1h, now + 24h}));
     PrivateKey leaf_key = p256();
     Certificate leaf = make_certificate({"leaf", "", subject_of(certs[0]), leaf_key.get0(),
                                          key.get0(), "critical,CA:FALSE",
@@ -451,9 +460,9 @@ TEST_CASE("verify_chain checks each signature once per issuer key: 8 self-issued
     // A trust root of the same name and another key: every certificate is a candidate child of
     // every other and of the root, and none reaches it.
     PrivateKey other = p256();
-    std::vector<Certificate> roots{make_certificate({"loop", "", nullptr, other.get0(), other.get0(),
-                                                     "critical,CA:TRUE", "critical,keyCertSign",
-                                                     "", now - 1h, now + 24h})};
+    std::vector<Certificate> roots{
+        make_certificate({"loop", "", nullptr, other.get0(), other.get0(), "critical,CA:TRUE",
+                          "critical,keyCertSign", "", now - 1h, now + 24h})};
     std::uint64_t before = signature_checks_performed();
     auto result = verify_chain(loop.leaf, loop.certs, roots, now);
     CHECK_FALSE(result.verified);
@@ -464,10 +473,9 @@ TEST_CASE("verify_chain checks each signature once per issuer key: 8 self-issued
     CHECK(signature_checks_performed() - before == result.signature_checks);
 
     // The same loop under a root whose key is theirs reaches it at once.
-    std::vector<Certificate> own{make_certificate({"loop", "", nullptr, loop.key.get0(),
-                                                   loop.key.get0(), "critical,CA:TRUE",
-                                                   "critical,keyCertSign", "", now - 1h,
-                                                   now + 24h})};
+    std::vector<Certificate> own{
+        make_certificate({"loop", "", nullptr, loop.key.get0(), loop.key.get0(), "critical,CA:TRUE",
+                          "critical,keyCertSign", "", now - 1h, now + 24h})};
     auto reached = verify_chain(loop.leaf, loop.certs, own, now);
     CHECK(reached.verified);
     CHECK(reached.intermediates_used.empty());
@@ -496,18 +504,16 @@ TEST_CASE("verify_chain stops at its signature budget: many keys under one name"
     for (int i = 0; i < 16; ++i) keys.push_back(p256());
     std::vector<Certificate> certs;
     for (std::size_t i = 0; i < keys.size(); ++i)
-        certs.push_back(make_certificate({"many", "", nullptr, keys[i].get0(),
-                                          keys[(i + keys.size() - 1) % keys.size()].get0(),
-                                          "critical,CA:TRUE", "critical,keyCertSign", "",
-                                          now - 1h, now + 24h}));
+        certs.push_back(make_certificate(
+            {"many", "", nullptr, keys[i].get0(), keys[(i + keys.size() - 1) % keys.size()].get0(),
+             "critical,CA:TRUE", "critical,keyCertSign", "", now - 1h, now + 24h}));
     PrivateKey root_key = p256(), leaf_key = p256();
-    std::vector<Certificate> roots{make_certificate({"many", "", nullptr, root_key.get0(),
-                                                     root_key.get0(), "critical,CA:TRUE",
-                                                     "critical,keyCertSign", "", now - 1h,
-                                                     now + 24h})};
+    std::vector<Certificate> roots{
+        make_certificate({"many", "", nullptr, root_key.get0(), root_key.get0(), "critical,CA:TRUE",
+                          "critical,keyCertSign", "", now - 1h, now + 24h})};
     Certificate leaf = make_certificate({"leaf", "", subject_of(roots[0]), leaf_key.get0(),
-                                         keys.back().get0(), "critical,CA:FALSE", "", "",
-                                         now - 1h, now + 24h});
+                                         keys.back().get0(), "critical,CA:FALSE", "", "", now - 1h,
+                                         now + 24h});
     std::uint64_t before = signature_checks_performed();
     auto result = verify_chain(leaf, certs, roots, now);
     CHECK_FALSE(result.verified);
@@ -517,7 +523,8 @@ TEST_CASE("verify_chain stops at its signature budget: many keys under one name"
 }
 
 TEST_CASE("inspect of a swarm-node.crt of 10 self-issued EC CAs checks a bounded number of "
-          "signatures", "[chain][inspect]") {
+          "signatures",
+          "[chain][inspect]") {
     test::TempDir tmp;
     Instant now = from_unix_seconds(1795906447);
     Loop loop = self_issued_loop(10, now);
@@ -553,9 +560,9 @@ TEST_CASE("keys too large to verify are refused before any signature is checked"
                                          "critical,CA:FALSE", "", "", now - 1h, now + 24h});
     std::uint64_t before = signature_checks_performed();
     std::vector<Certificate> intermediates{ca}, roots{ca};
-    std::vector<Certificate> other_roots{make_certificate({"other", "", nullptr, signer.get0(),
-                                                           signer.get0(), "critical,CA:TRUE", "",
-                                                           "", now - 1h, now + 24h})};
+    std::vector<Certificate> other_roots{
+        make_certificate({"other", "", nullptr, signer.get0(), signer.get0(), "critical,CA:TRUE",
+                          "", "", now - 1h, now + 24h})};
     auto as_intermediate = verify_chain(leaf, intermediates, other_roots, now);
     CHECK(as_intermediate.failure_code == "unsupported-key");
     CHECK(as_intermediate.failure ==
@@ -570,16 +577,18 @@ TEST_CASE("keys too large to verify are refused before any signature is checked"
 
     auto exponent_of = [&](BN_ULONG e, int shift = 0) {
         auto key = rsa_public_key(2048, e, shift);
-        return make_certificate({"e", "", nullptr, key.get(), signer.get0(), "critical,CA:TRUE",
-                                 "", "", now - 1h, now + 24h})
+        return make_certificate({"e", "", nullptr, key.get(), signer.get0(), "critical,CA:TRUE", "",
+                                 "", now - 1h, now + 24h})
             .verification_key_problem();
     };
     CHECK_FALSE(exponent_of(65537));
     CHECK_FALSE(exponent_of(3));
     CHECK(exponent_of(1, 40) ==
-          std::optional<std::string>("the RSA key's public exponent has 41 bits, over the 32-bit limit"));
+          std::optional<std::string>(
+              "the RSA key's public exponent has 41 bits, over the 32-bit limit"));
     CHECK(exponent_of(4) ==
-          std::optional<std::string>("the RSA key's public exponent 4 is not an odd number of at least 3"));
+          std::optional<std::string>(
+              "the RSA key's public exponent 4 is not an odd number of at least 3"));
     CHECK(exponent_of(1).has_value());
     auto at_limit = rsa_public_key(8192, 65537);
     CHECK_FALSE(make_certificate({"8192", "", nullptr, at_limit.get(), signer.get0(),

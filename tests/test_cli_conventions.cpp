@@ -34,8 +34,10 @@ TEST_CASE("quiet (-q) prints nothing on success and the result whenever the exit
     test::TempDir tmp;
     std::string node = node_dir(tmp, "2026-06-01T00:00:00Z");
     const std::string fine = "2026-06-01T10:00:00Z", late = "2026-06-05T02:00:00Z";
-    for (auto command : std::vector<std::vector<std::string>>{
-             {"inspect", "--dir", node}, {"expiry", node}, {"expiry", node, "--format", "nagios"}}) {
+    for (auto command :
+         std::vector<std::vector<std::string>>{{"inspect", "--dir", node},
+                                               {"expiry", node},
+                                               {"expiry", node, "--format", "nagios"}}) {
         std::vector<std::string> quiet = command;
         quiet.insert(quiet.end(), {"-q", "--at", fine});
         auto ok = run_swarmpki(quiet);
@@ -73,8 +75,8 @@ TEST_CASE("colour only on a terminal, and not with a non-empty NO_COLOR or TERM=
     CHECK(on_terminal({"TERM=xterm", "NO_COLOR="}));  // empty: no request
     CHECK_FALSE(on_terminal({"TERM=xterm", "NO_COLOR=1"}));
     CHECK_FALSE(on_terminal({"TERM=dumb"}));
-    CHECK(run_swarmpki({"inspect", "--dir", node, "--at", "2026-06-01T10:00:00Z"}).out.find(
-              "\x1b[") == std::string::npos);  // not a terminal
+    CHECK(run_swarmpki({"inspect", "--dir", node, "--at", "2026-06-01T10:00:00Z"})
+              .out.find("\x1b[") == std::string::npos);  // not a terminal
 }
 
 TEST_CASE("an unlock key is read as the engine prints it, and a cut one is named as such",
@@ -85,7 +87,8 @@ TEST_CASE("an unlock key is read as the engine prints it, and a cut one is named
     CHECK(parse_unlock_key("  \t" + key + " \r\n").size() == 32);  // both ends trimmed alike
     // `docker swarm unlock-key` without -q: the advice around the one key word.
     std::string advice = "To unlock a swarm manager after it restarts, run the `docker swarm "
-                         "unlock`\ncommand and provide the following key:\n\n    " + key +
+                         "unlock`\ncommand and provide the following key:\n\n    " +
+                         key +
                          "\n\nRemember to store this key in a password manager, since without "
                          "it you\nwill not be able to restart the manager.\n";
     SecretBytes from_advice = parse_unlock_key(advice);
@@ -114,8 +117,8 @@ TEST_CASE("a join token is read from a FIFO and from the pasted docker swarm joi
     INFO(fifo.err);
     CHECK(fifo.exit_code == 0);
     CHECK(fifo.json()["digest_base36"] == "5zu5uq3vtbq7ob0khirtyn4uysnh8a0vo5ntb6hbautbkecrws");
-    auto line = run_swarmpki(
-        {"token", "decode", "--format", "json", "docker swarm join --token " + token + " 10.0.0.5:2377"});
+    auto line = run_swarmpki({"token", "decode", "--format", "json",
+                              "docker swarm join --token " + token + " 10.0.0.5:2377"});
     CHECK(line.exit_code == 0);
     CHECK(line.out.find("55bc4v5yjsh7xbqzdvesbq1zm") == std::string::npos);  // still redacted
     test::TempDir tmp;

@@ -160,8 +160,8 @@ TEST_CASE("expiry Prometheus output and --metrics-file pass promtool", "[cli][co
         return;
     }
     std::string report = (tmp / "promtool.out").string();
-    int status = std::system(("promtool check metrics < '" + metrics + "' > '" + report +
-                              "' 2>&1").c_str());
+    int status = std::system(
+        ("promtool check metrics < '" + metrics + "' > '" + report + "' 2>&1").c_str());
     INFO(swarmpki::test::read_text(report));
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
@@ -174,7 +174,8 @@ TEST_CASE("expiry survives a hostile tree and says what it skipped", "[cli][conf
     fs::create_symlink(tmp / "missing.crt", tmp / "dangling.crt");
     swarmpki::test::write_text(tmp / "huge.pem", std::string(2 * 1024 * 1024, '-'));
     swarmpki::test::write_text(tmp / "junk.crt", "not a certificate\n");
-    auto r = run_swarmpki({"expiry", tmp.str(), "--at", "2026-12-01T00:00:00Z", "--format", "json"});
+    auto r = run_swarmpki(
+        {"expiry", tmp.str(), "--at", "2026-12-01T00:00:00Z", "--format", "json"});
     CHECK(r.exit_code == 1);
     auto doc = r.json();
     CHECK(doc["certificates"].size() == 2);
@@ -186,8 +187,8 @@ TEST_CASE("expiry survives a hostile tree and says what it skipped", "[cli][conf
         CHECK(e.contains("path"));
         CHECK(e.contains("reason"));
     }
-    auto nagios = run_swarmpki({"expiry", tmp.str(), "--at", "2026-12-01T00:00:00Z", "--format",
-                                "nagios"});
+    auto nagios = run_swarmpki(
+        {"expiry", tmp.str(), "--at", "2026-12-01T00:00:00Z", "--format", "nagios"});
     CHECK(nagios.exit_code == 1);
     CHECK(nagios.out.rfind("SWARMPKI WARNING - 2 certificates: 3 scan errors", 0) == 0);
     auto text = run_swarmpki({"expiry", tmp.str(), "--at", "2026-12-01T00:00:00Z"});

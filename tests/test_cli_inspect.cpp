@@ -32,7 +32,8 @@ fs::path write_node(const Swarm& swarm, const fs::path& dir, NodeRole role = Nod
                     const std::string& unlock_key = {}) {
     PrivateKey key = KeyGenerator().generate();
     NodeCertificateIssuer issuer(swarm.root.certificate, swarm.root.key, kDefaultNodeCertExpiry);
-    Certificate leaf = issuer.issue({new_engine_id(), role, "45dwjg326020dkgqtum4kdw4o"}, key.get0(), kNow);
+    Certificate leaf = issuer.issue({new_engine_id(), role, "45dwjg326020dkgqtum4kdw4o"},
+                                    key.get0(), kNow);
     std::string key_pem = encode_node_key(key);
     if (!unlock_key.empty()) {
         std::vector<PemHeader> headers{{"kek-version", "29"}};
@@ -48,7 +49,9 @@ std::vector<std::string> inspect_args(const fs::path& dir, std::vector<std::stri
     return args;
 }
 
-std::size_t lines(const std::string& text) { return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')); }
+std::size_t lines(const std::string& text) {
+    return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
 
 // Every file under a directory with its size and modification time.
 std::map<std::string, std::pair<std::uintmax_t, fs::file_time_type>> snapshot(const fs::path& dir) {
@@ -86,7 +89,8 @@ TEST_CASE("inspect usage errors exit 64 with one line", "[cli][inspect]") {
         CHECK(run.out.empty());
     }
     RunResult format = run_swarmpki({"inspect", "--format", "xml", "--dir", tmp.str()});
-    CHECK(format.err == "swarmpki inspect: --format must be one of text|json, not 'xml' (see swarmpki inspect --help)\n");
+    CHECK(format.err == "swarmpki inspect: --format must be one of text|json, not 'xml' (see "
+                        "swarmpki inspect --help)\n");
 }
 
 TEST_CASE("inspect a sound node: exit 0, the JSON document, text without colour off a terminal",
@@ -139,8 +143,8 @@ TEST_CASE("inspect exits with the worst severity", "[cli][inspect]") {
     CHECK(quiet.exit_code == 2);
     CHECK_FALSE(quiet.out.empty());  // quiet only on success
 
-    RunResult both = run_swarmpki({"inspect", "--format", "json", "--at", kAt, "--dir", warn.string(),
-                                   "--dir", crit.string()});
+    RunResult both = run_swarmpki({"inspect", "--format", "json", "--at", kAt, "--dir",
+                                   warn.string(), "--dir", crit.string()});
     CHECK(both.exit_code == 2);
     auto doc = both.json();
     CHECK(doc["nodes"].size() == 2);
@@ -154,8 +158,8 @@ TEST_CASE("inspect: an unevaluable directory exits 3 with one stderr line and a 
     Swarm swarm;
     fs::path good = write_node(swarm, tmp / "good");
     fs::path missing = tmp / "missing";
-    RunResult run = run_swarmpki({"inspect", "--format", "json", "--at", kAt, "--dir", good.string(),
-                                  "--dir", missing.string()});
+    RunResult run = run_swarmpki({"inspect", "--format", "json", "--at", kAt, "--dir",
+                                  good.string(), "--dir", missing.string()});
     CHECK(run.exit_code == 3);
     std::string line = missing.string() +
                        ": no such directory (give the node's certificates directory (the engine's "
@@ -190,17 +194,22 @@ TEST_CASE("inspect takes the unlock key from a file, stdin, the environment or (
     auto matches = [](const RunResult& run) {
         return run.json()["nodes"][0]["key"]["matches_certificate"] == true;
     };
-    RunResult file = run_swarmpki(inspect_args(dir, {"--format", "json", "--unlock-key-file", (tmp / "unlock").string()}));
+    RunResult file = run_swarmpki(
+        inspect_args(dir, {"--format", "json", "--unlock-key-file", (tmp / "unlock").string()}));
     CHECK(file.exit_code == 0);
     CHECK(matches(file));
     CHECK(file.err.empty());
-    RunResult stdin_key = run_swarmpki(inspect_args(dir, {"--format", "json", "--unlock-key-stdin"}), kUnlockKey + "\n");
+    RunResult stdin_key = run_swarmpki(
+        inspect_args(dir, {"--format", "json", "--unlock-key-stdin"}), kUnlockKey + "\n");
     CHECK(matches(stdin_key));
-    RunResult env = run_swarmpki(inspect_args(dir, {"--format", "json"}), {}, {"SWARMPKI_UNLOCK_KEY=" + kUnlockKey});
+    RunResult env = run_swarmpki(inspect_args(dir, {"--format", "json"}), {},
+                                 {"SWARMPKI_UNLOCK_KEY=" + kUnlockKey});
     CHECK(matches(env));
-    RunResult argv = run_swarmpki(inspect_args(dir, {"--format", "json", "--unlock-key", kUnlockKey}));
+    RunResult argv = run_swarmpki(
+        inspect_args(dir, {"--format", "json", "--unlock-key", kUnlockKey}));
     CHECK(matches(argv));
-    CHECK(argv.err.find("warning: an unlock key on the command line is visible") != std::string::npos);
+    CHECK(argv.err.find("warning: an unlock key on the command line is visible") !=
+          std::string::npos);
     for (const RunResult* run : {&file, &stdin_key, &env, &argv}) {
         CHECK(run->out.find(kUnlockKey.substr(9)) == std::string::npos);
         CHECK(run->err.find(kUnlockKey.substr(9)) == std::string::npos);
@@ -212,7 +221,8 @@ TEST_CASE("inspect: a wrong or malformed unlock key exits 3 with a clear line", 
     Swarm swarm;
     fs::path dir = write_node(swarm, tmp / "m", NodeRole::manager, kUnlockKey);
     std::string wrong = "SWMKEY-1-/Sqe/IzpNguWolrdtekgeUass9Qr5uq0gkshmsr/asI";
-    RunResult run = run_swarmpki(inspect_args(dir, {"--format", "json"}), {}, {"SWARMPKI_UNLOCK_KEY=" + wrong});
+    RunResult run = run_swarmpki(inspect_args(dir, {"--format", "json"}), {},
+                                 {"SWARMPKI_UNLOCK_KEY=" + wrong});
     CHECK(run.exit_code == 3);
     CHECK(run.err == "swarmpki: " + (dir / "swarm-node.key").string() +
                          ": the unlock key does not decrypt this key (use the current key from "
@@ -230,7 +240,8 @@ TEST_CASE("inspect: a wrong or malformed unlock key exits 3 with a clear line", 
     CHECK(malformed.out.empty());
 }
 
-TEST_CASE("inspect --token and --token-file: does the token pin this node's root", "[cli][inspect]") {
+TEST_CASE("inspect --token and --token-file: does the token pin this node's root",
+          "[cli][inspect]") {
     TempDir tmp;
     Swarm swarm;
     fs::path dir = write_node(swarm, tmp / "n");
@@ -245,7 +256,8 @@ TEST_CASE("inspect --token and --token-file: does the token pin this node's root
 
     Swarm other;
     write_text(tmp / "token", generate_join_token(other.root_pem).to_string() + "\n");
-    RunResult mismatch = run_swarmpki(inspect_args(dir, {"--format", "json", "--token-file", (tmp / "token").string()}));
+    RunResult mismatch = run_swarmpki(
+        inspect_args(dir, {"--format", "json", "--token-file", (tmp / "token").string()}));
     CHECK(mismatch.exit_code == 2);
     CHECK(mismatch.json()["nodes"][0]["token"]["pins_root"] == false);
     RunResult card = run_swarmpki(inspect_args(dir, {"--token-file", (tmp / "token").string()}));

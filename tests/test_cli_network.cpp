@@ -15,7 +15,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path helper_beside_binary() { return fs::path(SWARMPKI_BINARY).parent_path() / "swarmpki-serve"; }
+fs::path helper_beside_binary() {
+    return fs::path(SWARMPKI_BINARY).parent_path() / "swarmpki-serve";
+}
 
 }  // namespace
 
@@ -30,7 +32,8 @@ TEST_CASE("swarmpki serve and notify run in the helper beside the binary", "[cli
     CHECK(usage.err.find("(see swarmpki notify --help)") != std::string::npos);
 }
 
-TEST_CASE("a swarmpki without its swarmpki-serve helper refuses serve in one line, exit 3", "[cli]") {
+TEST_CASE("a swarmpki without its swarmpki-serve helper refuses serve in one line, exit 3",
+          "[cli]") {
     TempDir dir;
     fs::path lone = dir / "swarmpki";
     fs::copy_file(SWARMPKI_BINARY, lone);

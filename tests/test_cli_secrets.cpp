@@ -41,10 +41,18 @@ std::string secret_part(const std::string& secret) {
 }
 
 const std::vector<std::vector<std::string>>& commands() {
-    static const std::vector<std::vector<std::string>> all = {
-        {"inspect"},        {"token", "decode"}, {"token", "verify"}, {"token", "generate"},
-        {"ca", "init"},     {"ca", "issue"},     {"ca", "cross-sign"}, {"rotate", "simulate"},
-        {"expiry"},         {"verify"},          {"serve"},           {"notify"}};
+    static const std::vector<std::vector<std::string>> all = {{"inspect"},
+                                                              {"token", "decode"},
+                                                              {"token", "verify"},
+                                                              {"token", "generate"},
+                                                              {"ca", "init"},
+                                                              {"ca", "issue"},
+                                                              {"ca", "cross-sign"},
+                                                              {"rotate", "simulate"},
+                                                              {"expiry"},
+                                                              {"verify"},
+                                                              {"serve"},
+                                                              {"notify"}};
     return all;
 }
 
@@ -128,7 +136,8 @@ TEST_CASE("no fixture secret reaches stdout or stderr from any command or option
     for (const std::string& secret : secrets) {
         check_no_leak({secret}, secret);
         for (const auto& command : commands()) {
-            for (auto args : {std::vector<std::string>{secret}, std::vector<std::string>{"--dir", secret}}) {
+            for (auto args :
+                 {std::vector<std::string>{secret}, std::vector<std::string>{"--dir", secret}}) {
                 std::vector<std::string> full = command;
                 full.insert(full.end(), args.begin(), args.end());
                 check_no_leak(full, secret);

@@ -1,9 +1,9 @@
 // The serve and notify commands as an operator runs them: a real process on an ephemeral port,
 // scraped, stopped with SIGTERM; usage errors; notify --test against a receiver in the test.
 #include "support.hpp"
-#include "test_webhook_receiver.hpp"
 #include "swarmpki/time.hpp"
 #include "swarmpki/webhook.hpp"
+#include "test_webhook_receiver.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -134,8 +134,8 @@ TEST_CASE("swarmpki serve usage errors", "[cli][serve]") {
     CHECK(half_tls.exit_code == 64);
     CHECK(half_tls.err.find("--tls-cert and --tls-key go together") != std::string::npos);
 
-    auto unsigned_hook =
-        test::run_swarmpki({"serve", "--dir", "/x", "--webhook", "https://h.example/x"});
+    auto unsigned_hook = test::run_swarmpki(
+        {"serve", "--dir", "/x", "--webhook", "https://h.example/x"});
     CHECK(unsigned_hook.exit_code == 64);
     CHECK(unsigned_hook.err.find("--webhook-secret-file") != std::string::npos);
 
@@ -168,9 +168,9 @@ TEST_CASE("swarmpki serve --tls-from-dir with an autolocked key and --unlock-key
     auto m1 = test::copy_node_dir("autolock", "manager1", tmp / "m1");
     std::string unlock_key = test::fixture_scenario("autolock")["unlock_key"];
     test::write_text(tmp / "unlock", unlock_key + "\n");
-    ServeProcess serve({"serve", "--listen", "127.0.0.1:0", "--dir", m1.string(),
-                        "--tls-from-dir", m1.string(), "--unlock-key-file",
-                        (tmp / "unlock").string(), "--at", captured_at("autolock")},
+    ServeProcess serve({"serve", "--listen", "127.0.0.1:0", "--dir", m1.string(), "--tls-from-dir",
+                        m1.string(), "--unlock-key-file", (tmp / "unlock").string(), "--at",
+                        captured_at("autolock")},
                        tmp / "serve.log");
     int port = serve.wait_for_port();
     INFO(serve.log());

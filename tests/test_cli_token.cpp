@@ -89,8 +89,8 @@ TEST_CASE("token decode --show-secret prints secret and secret_hex", "[cli][toke
 TEST_CASE("token decode reads --token-file and a single '-' line", "[cli][token]") {
     TempDir dir;
     swarmpki::test::write_text(dir / "t", "  " + kToken + "\r\n");
-    RunResult file = run_swarmpki({"token", "decode", "--token-file", (dir / "t").string(),
-                                   "--format", "json"});
+    RunResult file = run_swarmpki(
+        {"token", "decode", "--token-file", (dir / "t").string(), "--format", "json"});
     CHECK(file.exit_code == 0);
     CHECK(file.json()["digest_sha256"] == kDigestHex);
     require_no_secret(file);
@@ -114,14 +114,21 @@ TEST_CASE("token decode refuses malformed tokens: one line naming part and rule,
         std::string reason;
     };
     const std::vector<Case> cases = {
-        {"SWMTKN-1-" + kDigest + "-" + kSecret.substr(1), "join token: secret: 24 characters, expected exactly 25"},
+        {"SWMTKN-1-" + kDigest + "-" + kSecret.substr(1),
+         "join token: secret: 24 characters, expected exactly 25"},
         {"SWMTKN-1-" + kDigest.substr(2) + "-" + kSecret, "join token: digest: 48 characters"},
         {"SWMTKN-2-" + kDigest + "-" + kSecret, "join token: version 2 has 5 parts"},
         {"SWMTKN-3-" + kDigest + "-" + kSecret, "join token: version: '3'"},
-        {"SWMTKN-1-" + std::string(50, 'z') + "-" + kSecret, "join token: digest: value is 2^256 or more"},
-        {"SWMTKN-1-" + kDigest + "-" + kSecret.substr(0, 24) + "G", "secret: character 25 is upper case"},
-        {"SWMTKN\xE2\x80\x93" "1-" + kDigest + "-" + kSecret, "join token: character 7 is U+2013 EN DASH"},
-        {"SWMTKN-1-" + kDigest + "-" + kSecret + std::string(100 * 1024, 'x'), "over the 200-byte limit"},
+        {"SWMTKN-1-" + std::string(50, 'z') + "-" + kSecret,
+         "join token: digest: value is 2^256 or more"},
+        {"SWMTKN-1-" + kDigest + "-" + kSecret.substr(0, 24) + "G",
+         "secret: character 25 is upper case"},
+        {"SWMTKN\xE2\x80\x93"
+         "1-" +
+             kDigest + "-" + kSecret,
+         "join token: character 7 is U+2013 EN DASH"},
+        {"SWMTKN-1-" + kDigest + "-" + kSecret + std::string(100 * 1024, 'x'),
+         "over the 200-byte limit"},
     };
     for (const Case& c : cases) {
         INFO(c.reason);
@@ -157,9 +164,9 @@ TEST_CASE("token usage errors exit 64 without echoing a token", "[cli][token]") 
 
 TEST_CASE("token decode - streams a batch and reports each bad line", "[cli][token]") {
     const std::string bad_secret = "SWMTKN-1-" + kDigest + "-" + kSecret.substr(0, 20);
-    const std::string input = kToken + "\n" + bad_secret + "\n\n" +
-                              "SWMTKN-2-1-" + kDigest + "-" + kSecret + "\r\n" +
-                              std::string(300 * 1024, 'q') + "\n" + kToken;  // no final newline
+    const std::string input = kToken + "\n" + bad_secret + "\n\n" + "SWMTKN-2-1-" + kDigest + "-" +
+                              kSecret + "\r\n" + std::string(300 * 1024, 'q') + "\n" +
+                              kToken;  // no final newline
 
     SECTION("json document") {
         RunResult r = run_swarmpki({"token", "decode", "-", "--format", "json"}, input);
@@ -272,7 +279,8 @@ TEST_CASE("token generate makes tokens that decode and verify", "[cli][token]") 
         std::string token = made.out.substr(0, made.out.size() - 1);
         CHECK(token.rfind(fips ? "SWMTKN-2-1-" : "SWMTKN-1-", 0) == 0);
         // The engine's digest for this root, from index.json.
-        CHECK_THAT(token, Catch::Matchers::Contains("66r4cjavviwup6jecjqbxm2iqbiij0qgdf0b96j4oomipfvmli"));
+        CHECK_THAT(token,
+                   Catch::Matchers::Contains("66r4cjavviwup6jecjqbxm2iqbiij0qgdf0b96j4oomipfvmli"));
         RunResult decoded = run_swarmpki({"token", "decode", token, "--format", "json"});
         CHECK(decoded.exit_code == 0);
         CHECK(decoded.json()["fips"] == fips);
@@ -280,16 +288,17 @@ TEST_CASE("token generate makes tokens that decode and verify", "[cli][token]") 
         CHECK(verified.exit_code == 0);
         require_no_secret(verified, token.substr(token.size() - 25));
     }
-    RunResult json = run_swarmpki({"token", "generate", "--dir", root.parent_path().string(),
-                                   "--format", "json"});
+    RunResult json = run_swarmpki(
+        {"token", "generate", "--dir", root.parent_path().string(), "--format", "json"});
     CHECK(json.exit_code == 0);
     auto doc = json.json();
     CHECK(doc["schema"] == "swarmpki.token/v1");
     CHECK(doc["secret"].get<std::string>().size() == 25);
-    CHECK(doc["token"].get<std::string>().find(doc["secret"].get<std::string>()) != std::string::npos);
+    CHECK(doc["token"].get<std::string>().find(doc["secret"].get<std::string>()) !=
+          std::string::npos);
 
-    RunResult leaf = run_swarmpki({"token", "generate", "--ca",
-                                   (root.parent_path() / "swarm-node.crt").string()});
+    RunResult leaf = run_swarmpki(
+        {"token", "generate", "--ca", (root.parent_path() / "swarm-node.crt").string()});
     CHECK(leaf.exit_code == 3);
     CHECK(one_line(leaf.err));
     CHECK_THAT(leaf.err, Catch::Matchers::Contains("is not a CA: it is a node certificate"));
@@ -305,7 +314,8 @@ TEST_CASE("token verify: engine tokens against node directories", "[cli][token][
     fs::path same = *fixtures / "worker" / "certificates" / "worker1";
     fs::path other = *fixtures / "external-root" / "certificates" / "worker1";
 
-    RunResult ok = run_swarmpki({"token", "verify", token, "--dir", same.string(), "--format", "json"});
+    RunResult ok = run_swarmpki(
+        {"token", "verify", token, "--dir", same.string(), "--format", "json"});
     CHECK(ok.exit_code == 0);
     auto doc = ok.json();
     CHECK(ok.out.rfind("{\n  \"schema\": \"swarmpki.token-verify/v1\"", 0) == 0);
@@ -314,7 +324,8 @@ TEST_CASE("token verify: engine tokens against node directories", "[cli][token][
     CHECK(doc["hint"].is_null());
     require_no_secret(ok, secret);
 
-    RunResult bad = run_swarmpki({"token", "verify", token, "--dir", other.string(), "--format", "json"});
+    RunResult bad = run_swarmpki(
+        {"token", "verify", token, "--dir", other.string(), "--format", "json"});
     CHECK(bad.exit_code == 2);
     auto mismatch = bad.json();
     CHECK(mismatch["match"] == false);
@@ -322,8 +333,8 @@ TEST_CASE("token verify: engine tokens against node directories", "[cli][token][
     CHECK_THAT(mismatch["hint"].get<std::string>(), Catch::Matchers::Contains("different root"));
     require_no_secret(bad, secret);
 
-    RunResult text = run_swarmpki({"token", "verify", token, "--ca",
-                                   (same / "swarm-node.crt").string()});
+    RunResult text = run_swarmpki(
+        {"token", "verify", token, "--ca", (same / "swarm-node.crt").string()});
     CHECK(text.exit_code == 2);
     CHECK_THAT(text.out, Catch::Matchers::Contains("MISMATCH"));
     CHECK_THAT(text.out, Catch::Matchers::Contains("a swarm node certificate"));
@@ -334,22 +345,24 @@ TEST_CASE("token verify: engine tokens against node directories", "[cli][token][
     std::string crlf;
     for (char c : root) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
     swarmpki::test::write_text(dir / "crlf.crt", crlf);
-    RunResult converted = run_swarmpki({"token", "verify", token, "--ca",
-                                        (dir / "crlf.crt").string(), "--format", "json"});
+    RunResult converted = run_swarmpki(
+        {"token", "verify", token, "--ca", (dir / "crlf.crt").string(), "--format", "json"});
     CHECK(converted.exit_code == 2);
-    CHECK(converted.json()["matching_variants"] == nlohmann::json::array({"lf-line-endings", "pem-reencoded"}));
+    CHECK(converted.json()["matching_variants"] ==
+          nlohmann::json::array({"lf-line-endings", "pem-reencoded"}));
 
     RunResult missing = run_swarmpki({"token", "verify", token, "--dir", (dir / "none").string()});
     CHECK(missing.exit_code == 3);
     CHECK(one_line(missing.err));
     require_no_secret(missing, secret);
 
-    RunResult malformed = run_swarmpki({"token", "verify", token.substr(0, token.size() - 1),
-                                        "--dir", same.string()});
+    RunResult malformed = run_swarmpki(
+        {"token", "verify", token.substr(0, token.size() - 1), "--dir", same.string()});
     CHECK(malformed.exit_code == 3);
     CHECK_THAT(malformed.err, Catch::Matchers::Contains("secret: 24 characters"));
     require_no_secret(malformed, secret.substr(0, 24));
 
-    RunResult from_stdin = run_swarmpki({"token", "verify", "-", "--dir", same.string()}, token + "\n");
+    RunResult from_stdin = run_swarmpki({"token", "verify", "-", "--dir", same.string()},
+                                        token + "\n");
     CHECK(from_stdin.exit_code == 0);
 }

@@ -39,14 +39,16 @@ std::string expected_rotation(const json& node) {
 
 // Which unlock key (if any) decrypts this node's key, by the index's field name.
 std::optional<std::string> unlock_key_for(const json& scenario, const json& node) {
-    if (!node["key_decrypts_with"].is_array() || node["key_decrypts_with"].empty()) return std::nullopt;
+    if (!node["key_decrypts_with"].is_array() || node["key_decrypts_with"].empty())
+        return std::nullopt;
     return scenario[node["key_decrypts_with"][0].get<std::string>()].get<std::string>();
 }
 
 // Any unlock key the scenario records (to run unencrypted nodes with one too).
 std::optional<std::string> any_unlock_key(const json& scenario) {
     for (const char* field : {"unlock_key", "new_unlock_key", "current_unlock_key"})
-        if (scenario.contains(field) && scenario[field].is_string()) return scenario[field].get<std::string>();
+        if (scenario.contains(field) && scenario[field].is_string())
+            return scenario[field].get<std::string>();
     return std::nullopt;
 }
 
@@ -77,16 +79,18 @@ void check_node(const json& scenario, const std::string& name, const json& expec
     CHECK(node["status"] != "unknown");
     CHECK(node["error"].is_null());
     const json& id = node["node"];
-    std::string expected_id = expected["node_id"].is_string() ? expected["node_id"].get<std::string>()
-                                                              : expected["leaf_cn"].get<std::string>();
+    std::string expected_id = expected["node_id"].is_string()
+                                  ? expected["node_id"].get<std::string>()
+                                  : expected["leaf_cn"].get<std::string>();
     CHECK(id["id"] == expected_id);
     CHECK(id["id"] == expected["leaf_cn"]);
     // A locked manager has no role from the engine: the leaf's OU still says it.
     std::string role = expected["node_role"].is_string() ? expected["node_role"].get<std::string>()
                                                          : role_from_ou(expected["leaf_ou"]);
     CHECK(id["role"] == role);
-    std::string cluster = scenario["cluster_id"].is_string() ? scenario["cluster_id"].get<std::string>()
-                                                             : expected["leaf_o"].get<std::string>();
+    std::string cluster = scenario["cluster_id"].is_string()
+                              ? scenario["cluster_id"].get<std::string>()
+                              : expected["leaf_o"].get<std::string>();
     CHECK(id["cluster_id"] == cluster);
     CHECK(id["sans"] == expected["leaf_san"]);
     CHECK(id["not_before"] == expected["not_before"]);
@@ -107,7 +111,8 @@ void check_node(const json& scenario, const std::string& name, const json& expec
     CHECK(node["chain"][0]["kind"] == "leaf");
     if (expected["has_cross_signed_intermediate"].get<bool>()) {
         CHECK(node["chain"][1]["kind"] == "cross-signed-intermediate");
-        CHECK(node["chain"][1]["public_key_sha256"] == expected["intermediate"]["public_key_spki_sha256"]);
+        CHECK(node["chain"][1]["public_key_sha256"] ==
+              expected["intermediate"]["public_key_spki_sha256"]);
     }
     CHECK(node["chain_verified"] == expected["leaf_chains_to_root_file"]);
     CHECK(node["rotation"]["state"] == expected_rotation(expected));
@@ -124,13 +129,13 @@ void check_node(const json& scenario, const std::string& name, const json& expec
     CHECK(key["mode"] == expected["files"]["swarm-node.key"]["mode"]);
     if (expected["key_encrypted"].get<bool>() && !unlock_key)
         CHECK(key["matches_certificate"].is_null());
-    else
-        CHECK(key["matches_certificate"] == expected["key_matches_leaf_public_key"]);
+    else CHECK(key["matches_certificate"] == expected["key_matches_leaf_public_key"]);
 }
 
 }  // namespace
 
-TEST_CASE("inspect agrees with the real engine on every fixture node directory", "[conformance][inspect]") {
+TEST_CASE("inspect agrees with the real engine on every fixture node directory",
+          "[conformance][inspect]") {
     auto fixtures = fixtures_dir();
     if (!fixtures) return note_fixtures_missing();
     TempDir tmp;
@@ -145,53 +150,61 @@ TEST_CASE("inspect agrees with the real engine on every fixture node directory",
             ++directories;
             {
                 INFO(label << " without an unlock key");
-                RunResult run = run_swarmpki({"inspect", "--format", "json", "--dir", dir.string(), "--at", at});
+                RunResult run = run_swarmpki(
+                    {"inspect", "--format", "json", "--dir", dir.string(), "--at", at});
                 INFO(run.err);
                 CHECK(run.exit_code <= 1);
                 CHECK(run.err.empty());
                 check_node(scenario, name, expected, run.json(), std::nullopt);
-                for (const std::string& secret : secrets) CHECK(run.out.find(secret) == std::string::npos);
+                for (const std::string& secret : secrets)
+                    CHECK(run.out.find(secret) == std::string::npos);
             }
             std::optional<std::string> key = unlock_key_for(scenario, expected);
             if (!key) key = any_unlock_key(scenario);
             if (key) {
                 INFO(label << " with the scenario's unlock key");
-                RunResult run = run_swarmpki({"inspect", "--format", "json", "--dir", dir.string(), "--at", at},
+                RunResult run = run_swarmpki({"inspect", "--format", "json", "--dir", dir.string(),
+                                              "--at", at},
                                              {}, {"SWARMPKI_UNLOCK_KEY=" + *key});
                 INFO(run.err);
                 CHECK(run.exit_code <= 1);
                 check_node(scenario, name, expected, run.json(), key);
                 CHECK(run.out.find(*key) == std::string::npos);
                 CHECK(run.out.find(key->substr(9)) == std::string::npos);
-                for (const std::string& secret : secrets) CHECK(run.out.find(secret) == std::string::npos);
+                for (const std::string& secret : secrets)
+                    CHECK(run.out.find(secret) == std::string::npos);
                 RunResult text = run_swarmpki({"inspect", "--dir", dir.string(), "--at", at}, {},
                                               {"SWARMPKI_UNLOCK_KEY=" + *key});
                 CHECK(text.out.find(key->substr(9)) == std::string::npos);
-                for (const std::string& secret : secrets) CHECK(text.out.find(secret) == std::string::npos);
+                for (const std::string& secret : secrets)
+                    CHECK(text.out.find(secret) == std::string::npos);
             }
         }
     }
     CHECK(directories == 23);
 }
 
-TEST_CASE("inspect --token says whether each fixture token pins each node's root", "[conformance][inspect]") {
+TEST_CASE("inspect --token says whether each fixture token pins each node's root",
+          "[conformance][inspect]") {
     auto fixtures = fixtures_dir();
     if (!fixtures) return note_fixtures_missing();
     TempDir tmp;
     auto index = load_json(*fixtures / "index.json");
     for (const json& scenario : index["scenarios"]) {
-        if (!scenario["join_tokens"].is_object()) continue;  // the locked manager could not be asked
+        if (!scenario["join_tokens"].is_object())
+            continue;  // the locked manager could not be asked
         std::string token = scenario["join_tokens"]["worker"];
         std::string secret = token.substr(token.size() - 25);
         for (const auto& [name, expected] : scenario["nodes"].items()) {
             INFO(scenario["scenario"].get<std::string>() << "/" << name);
             fs::path dir = copy_node_dir(scenario["scenario"], name, tmp.path());
-            RunResult run = run_swarmpki({"inspect", "--format", "json", "--dir", dir.string(), "--at",
-                                          scenario["captured_at"], "--token", token});
+            RunResult run = run_swarmpki({"inspect", "--format", "json", "--dir", dir.string(),
+                                          "--at", scenario["captured_at"], "--token", token});
             bool pins = expected["root_ca_sha256"] == scenario["expected_token_digest_hex"];
             auto doc = run.json();
             CHECK(doc["nodes"][0]["token"]["pins_root"] == pins);
-            CHECK(doc["nodes"][0]["token"]["digest_base36"] == scenario["expected_token_digest_base36"]);
+            CHECK(doc["nodes"][0]["token"]["digest_base36"] ==
+                  scenario["expected_token_digest_base36"]);
             CHECK(run.exit_code == (pins ? 0 : 2));
             CHECK(run.out.find(secret) == std::string::npos);
             CHECK(run.err.find(secret) == std::string::npos);

@@ -27,7 +27,8 @@ TEST_CASE("hex round trip", "[encoding]") {
 
 TEST_CASE("parse_rfc3339 takes Z, offsets and fractions", "[time]") {
     CHECK(format_rfc3339(*parse_rfc3339("2027-02-26T22:58:00Z")) == "2027-02-26T22:58:00Z");
-    CHECK(format_rfc3339(*parse_rfc3339("2027-02-26T23:58:00.123+01:00")) == "2027-02-26T22:58:00Z");
+    CHECK(format_rfc3339(*parse_rfc3339("2027-02-26T23:58:00.123+01:00")) ==
+          "2027-02-26T22:58:00Z");
     CHECK(unix_seconds(*parse_rfc3339("1970-01-01T00:00:00Z")) == 0);
     CHECK_FALSE(parse_rfc3339("2027-02-30T00:00:00Z"));
     CHECK_FALSE(parse_rfc3339("2027-02-26 22:58:00"));

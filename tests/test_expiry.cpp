@@ -18,8 +18,8 @@ std::vector<Certificate> fixture_file(const std::string& scenario, const std::st
 
 // The instant `fraction` of the way through the certificate's lifetime.
 Instant at_fraction(const Certificate& cert, double fraction) {
-    return cert.not_before() +
-           Seconds(static_cast<std::int64_t>(static_cast<double>(cert.lifetime().count()) * fraction));
+    return cert.not_before() + Seconds(static_cast<std::int64_t>(
+                                   static_cast<double>(cert.lifetime().count()) * fraction));
 }
 
 CertExpiry evaluate(const Certificate& cert, CertKind kind, Instant at,
@@ -142,6 +142,7 @@ TEST_CASE("lifetime_mismatch on the cert-expiry-1h fixture", "[expiry][conforman
     Certificate old = fixture_file("worker", "worker1", "swarm-node.crt").at(0);
     CHECK(evaluate(old, CertKind::node, old.not_before(), parse_duration("1h")).lifetime_mismatch ==
           true);
-    CHECK(evaluate(old, CertKind::node, old.not_before(), parse_duration("90d"))
-              .lifetime_mismatch == false);
+    CHECK(
+        evaluate(old, CertKind::node, old.not_before(), parse_duration("90d")).lifetime_mismatch ==
+        false);
 }

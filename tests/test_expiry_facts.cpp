@@ -2,9 +2,9 @@
 // Certificate class, on every certificate in the real-engine fixtures, on `ca`-issued ones and on
 // hostile names built with OpenSSL: the facts must be the same, byte for byte.
 #include "expiry_cert_facts.hpp"
+#include "ossl.hpp"
 #include "support.hpp"
 #include "swarmpki/certificate.hpp"
-#include "ossl.hpp"
 #include "swarmpki/pem.hpp"
 
 #include <catch2/catch.hpp>
@@ -50,7 +50,8 @@ void check_same_facts(const Bytes& der, const std::string& what) {
 
 // The subject Name's DER of a certificate.
 Bytes subject_der(const Certificate& cert) {
-    Bytes out = ossl::to_der(i2d_X509_NAME, X509_get_subject_name(cert.get0()), "encoding a test name");
+    Bytes out = ossl::to_der(i2d_X509_NAME, X509_get_subject_name(cert.get0()),
+                             "encoding a test name");
     return out;
 }
 
@@ -58,7 +59,7 @@ struct Attribute {
     const char* field;  // short name or dotted OID
     int type;           // MBSTRING_ASC, MBSTRING_UTF8, V_ASN1_xxx
     std::string value;
-    int set = 0;        // 0: a new RDN; -1: joins the previous one (multi-valued)
+    int set = 0;  // 0: a new RDN; -1: joins the previous one (multi-valued)
 };
 
 // A self-signed, non-CA certificate with exactly this subject (as given, in this order).
@@ -71,10 +72,9 @@ Bytes certificate_with_subject(const std::vector<Attribute>& subject, EVP_PKEY* 
     for (const Attribute& a : subject) {
         ossl::UniquePtr<ASN1_OBJECT> object(OBJ_txt2obj(a.field, 0));
         REQUIRE(object);
-        REQUIRE(X509_NAME_add_entry_by_OBJ(
-                    name.get(), object.get(), a.type,
-                    reinterpret_cast<const unsigned char*>(a.value.data()),
-                    static_cast<int>(a.value.size()), -1, a.set) == 1);
+        REQUIRE(X509_NAME_add_entry_by_OBJ(name.get(), object.get(), a.type,
+                                           reinterpret_cast<const unsigned char*>(a.value.data()),
+                                           static_cast<int>(a.value.size()), -1, a.set) == 1);
     }
     REQUIRE(X509_set_subject_name(cert.get(), name.get()) == 1);
     REQUIRE(X509_set_issuer_name(cert.get(), name.get()) == 1);
@@ -120,10 +120,9 @@ TEST_CASE("fast facts equal Certificate's for ca-issued certificates", "[expiry]
         REQUIRE(init.exit_code == 0);
         for (const char* role : {"manager", "worker"}) {
             std::string out = ca + "-" + role;
-            auto issue = test::run_swarmpki({"ca", "issue", "--ca", ca, "--node-id",
-                                             "abcdefghijklmnopqrstuvwxy", "--role", role,
-                                             "--cluster-id", "benchclusterid0000000000a", "--out",
-                                             out});
+            auto issue = test::run_swarmpki(
+                {"ca", "issue", "--ca", ca, "--node-id", "abcdefghijklmnopqrstuvwxy", "--role",
+                 role, "--cluster-id", "benchclusterid0000000000a", "--out", out});
             REQUIRE(issue.exit_code == 0);
             for (const char* file : {"swarm-node.crt", "swarm-root-ca.crt"}) {
                 std::string path = out + "/" + file;
@@ -153,18 +152,25 @@ TEST_CASE("hostile subject names: the fast path steps aside and the facts still 
     };
     const std::vector<Case> cases = {
         {"plain swarm leaf",
-         {{"O", MBSTRING_ASC, "cluster"}, {"OU", MBSTRING_ASC, "swarm-worker"},
+         {{"O", MBSTRING_ASC, "cluster"},
+          {"OU", MBSTRING_ASC, "swarm-worker"},
           {"CN", MBSTRING_ASC, "node"}},
          true},
         {"every plain type, '=' and '#' inside a value",
-         {{"C", MBSTRING_ASC, "DE"}, {"ST", MBSTRING_ASC, "Berlin"}, {"L", MBSTRING_ASC, "x=y"},
-          {"DC", V_ASN1_IA5STRING, "example"}, {"emailAddress", V_ASN1_IA5STRING, "a@b.c"},
-          {"serialNumber", V_ASN1_PRINTABLESTRING, "42"}, {"CN", MBSTRING_UTF8, "a#b"}},
+         {{"C", MBSTRING_ASC, "DE"},
+          {"ST", MBSTRING_ASC, "Berlin"},
+          {"L", MBSTRING_ASC, "x=y"},
+          {"DC", V_ASN1_IA5STRING, "example"},
+          {"emailAddress", V_ASN1_IA5STRING, "a@b.c"},
+          {"serialNumber", V_ASN1_PRINTABLESTRING, "42"},
+          {"CN", MBSTRING_UTF8, "a#b"}},
          true},
         {"empty value", {{"CN", V_ASN1_UTF8STRING, ""}, {"O", MBSTRING_ASC, "o"}}, true},
         {"multi-valued RDN",
-         {{"O", MBSTRING_ASC, "c1"}, {"OU", MBSTRING_ASC, "swarm-worker"},
-          {"CN", MBSTRING_ASC, "multi", -1}, {"CN", MBSTRING_ASC, "second"}},
+         {{"O", MBSTRING_ASC, "c1"},
+          {"OU", MBSTRING_ASC, "swarm-worker"},
+          {"CN", MBSTRING_ASC, "multi", -1},
+          {"CN", MBSTRING_ASC, "second"}},
          true},
         {"comma", {{"O", MBSTRING_ASC, "a,b"}, {"CN", MBSTRING_ASC, "n"}}, false},
         {"plus", {{"CN", MBSTRING_ASC, "a+b"}}, false},
@@ -175,12 +181,16 @@ TEST_CASE("hostile subject names: the fast path steps aside and the facts still 
         {"trailing space", {{"CN", MBSTRING_ASC, "trail "}}, false},
         {"control character", {{"CN", MBSTRING_ASC, "a\tb"}}, false},
         {"non-ASCII UTF8String",
-         {{"O", MBSTRING_UTF8, "cl\xc3\xbcster"}, {"CN", MBSTRING_UTF8, "n\xc3\xb6" "de"}},
+         {{"O", MBSTRING_UTF8, "cl\xc3\xbcster"},
+          {"CN", MBSTRING_UTF8,
+           "n\xc3\xb6"
+           "de"}},
          false},
         {"BMPString", {{"CN", V_ASN1_BMPSTRING, std::string("\0n\0o", 4)}}, false},
         {"T61String", {{"CN", V_ASN1_T61STRING, "t61"}}, false},
         {"unknown attribute type",
-         {{"1.2.3.4.5", MBSTRING_ASC, "value"}, {"CN", MBSTRING_ASC, "n"}}, false},
+         {{"1.2.3.4.5", MBSTRING_ASC, "value"}, {"CN", MBSTRING_ASC, "n"}},
+         false},
         {"a type printed by its long name", {{"title", MBSTRING_ASC, "boss"}}, false},
     };
     for (const Case& c : cases) {
@@ -202,8 +212,8 @@ TEST_CASE("hostile subject names: the fast path steps aside and the facts still 
 
 TEST_CASE("the plain-name reader refuses malformed DER instead of guessing", "[expiry]") {
     // SEQUENCE { SET { SEQUENCE { OID 2.5.4.3, UTF8String "ab" } } }
-    Bytes good = {0x30, 0x0d, 0x31, 0x0b, 0x30, 0x09, 0x06, 0x03, 0x55, 0x04,
-                  0x03, 0x0c, 0x02, 0x61, 0x62};
+    Bytes good = {0x30, 0x0d, 0x31, 0x0b, 0x30, 0x09, 0x06, 0x03,
+                  0x55, 0x04, 0x03, 0x0c, 0x02, 0x61, 0x62};
     auto plain = read_plain_name(good.data(), good.size());
     REQUIRE(plain);
     CHECK(plain->rfc2253 == "CN=ab");
@@ -216,8 +226,8 @@ TEST_CASE("the plain-name reader refuses malformed DER instead of guessing", "[e
     CHECK_FALSE(read_plain_name(trailing.data(), trailing.size()));
     Bytes empty_set = {0x30, 0x02, 0x31, 0x00};
     CHECK_FALSE(read_plain_name(empty_set.data(), empty_set.size()));
-    Bytes extra_field = {0x30, 0x10, 0x31, 0x0e, 0x30, 0x0c, 0x06, 0x03, 0x55, 0x04,
-                         0x03, 0x0c, 0x02, 0x61, 0x62, 0x05, 0x01, 0x00};
+    Bytes extra_field = {0x30, 0x10, 0x31, 0x0e, 0x30, 0x0c, 0x06, 0x03, 0x55,
+                         0x04, 0x03, 0x0c, 0x02, 0x61, 0x62, 0x05, 0x01, 0x00};
     CHECK_FALSE(read_plain_name(extra_field.data(), extra_field.size()));
     Bytes constructed_value = good;
     constructed_value[11] = 0x2c;  // UTF8String with the constructed bit

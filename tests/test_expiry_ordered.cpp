@@ -61,14 +61,14 @@ TEST_CASE("plan_scan walks to the same plan on one thread and on many", "[expiry
     CHECK(many.errors[0].reason == ScanReason::not_found);
 }
 
-TEST_CASE("a report of many chunks renders in order, in JsonWriter's layout", "[expiry][conformance]") {
+TEST_CASE("a report of many chunks renders in order, in JsonWriter's layout",
+          "[expiry][conformance]") {
     if (!fixtures_dir()) return swarmpki::test::note_fixtures_missing();
     ExpiryOptions options;
     options.at = *parse_rfc3339("2026-11-29T00:00:00Z");
     options.threads = 3;
-    ExpiryReport fixture = evaluate_expiry(plan_scan(std::vector<std::string>{
-                                               fixtures_dir()->string()}),
-                                           options);
+    ExpiryReport fixture = evaluate_expiry(
+        plan_scan(std::vector<std::string>{fixtures_dir()->string()}), options);
     REQUIRE(!fixture.certificates.empty());
     REQUIRE(!fixture.directories.empty());
     // Enough records for several chunks of both arrays, each numbered by its position.

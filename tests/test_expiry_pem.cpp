@@ -82,13 +82,15 @@ TEST_CASE("the PEM fast path steps aside for anything but plain certificate bloc
         {"indented body", replace(pem, body_line, "  " + body_line)},
         {"a key block", pem + "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"},
         {"no final LF", pem.substr(0, pem.size() - 1)},
-        {"padding split across lines", "-----BEGIN CERTIFICATE-----\nqw=\n=\n-----END CERTIFICATE-----\n"},
+        {"padding split across lines",
+         "-----BEGIN CERTIFICATE-----\nqw=\n=\n-----END CERTIFICATE-----\n"},
     };
     for (const auto& [what, text] : left_to_parse_pem) {
         INFO(what);
         std::vector<CertificateBlock> blocks;
         bool taken = decode_plain_certificates(text, blocks);
-        if (std::string(what) == "no final LF" || std::string(what) == "padding split across lines") {
+        if (std::string(what) == "no final LF" ||
+            std::string(what) == "padding split across lines") {
             CHECK(fast_path_agrees(text));  // still plain base64 lines: the same DER either way
             continue;
         }
@@ -100,9 +102,12 @@ TEST_CASE("the PEM fast path steps aside for anything but plain certificate bloc
     const std::vector<std::pair<const char*, std::string>> refused = {
         {"bad character", replace(pem, body_line.substr(0, 4), "AA!A")},
         {"padding in the middle", replace(pem, body_line.substr(0, 4), "AA==")},
-        {"three padding characters", "-----BEGIN CERTIFICATE-----\nq===\n-----END CERTIFICATE-----\n"},
-        {"length not a multiple of four", "-----BEGIN CERTIFICATE-----\nqwe\n-----END CERTIFICATE-----\n"},
-        {"one character left over", "-----BEGIN CERTIFICATE-----\nqwerq\n-----END CERTIFICATE-----\n"},
+        {"three padding characters",
+         "-----BEGIN CERTIFICATE-----\nq===\n-----END CERTIFICATE-----\n"},
+        {"length not a multiple of four",
+         "-----BEGIN CERTIFICATE-----\nqwe\n-----END CERTIFICATE-----\n"},
+        {"one character left over",
+         "-----BEGIN CERTIFICATE-----\nqwerq\n-----END CERTIFICATE-----\n"},
         {"empty body", "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n"},
         {"no END", pem.substr(0, pem.find("-----END"))},
         {"mismatched END", replace(pem, "END CERTIFICATE", "END X509 CRL")},

@@ -45,7 +45,8 @@ TEST_CASE("judge_expiry: node and root thresholds", "[expiry]") {
         return judge_expiry(kind, nb, na, at);
     };
     CHECK(verdict(CertKind::node, nb + Seconds(95 * 86400)).severity == Severity::critical);
-    CHECK(verdict(CertKind::node, nb + Seconds(85 * 86400)).status == ExpiryStatus::renewal_overdue);
+    CHECK(verdict(CertKind::node, nb + Seconds(85 * 86400)).status ==
+          ExpiryStatus::renewal_overdue);
     CHECK(verdict(CertKind::node, nb + Seconds(60 * 86400)).status == ExpiryStatus::renewal_window);
     CHECK(verdict(CertKind::root, nb + Seconds(80 * 86400)).severity == Severity::critical);
     CHECK(verdict(CertKind::root, nb + Seconds(10 * 86400)).severity == Severity::warning);
@@ -79,15 +80,16 @@ TEST_CASE("inspect and expiry agree on a node certificate near NotAfter",
 TEST_CASE("inspect and expiry agree on a root near NotAfter", "[cli][expiry][inspect]") {
     test::TempDir tmp;
     std::string ca = (tmp / "ca").string();
-    REQUIRE(run_swarmpki({"ca", "init", "--out", ca, "--at", "2026-01-01T00:00:00Z"}).exit_code == 0);
+    REQUIRE(run_swarmpki({"ca", "init", "--out", ca, "--at", "2026-01-01T00:00:00Z"}).exit_code ==
+            0);
     // The root's NotAfter, read back through inspect of a node issued early in its life.
     std::string probe = (tmp / "probe").string();
     REQUIRE(run_swarmpki({"ca", "issue", "--ca", ca, "--role", "worker", "--out", probe, "--at",
                           "2026-01-02T00:00:00Z"})
                 .exit_code == 0);
-    auto probe_doc =
-        run_swarmpki({"inspect", "--dir", probe, "--format", "json", "--at", "2026-01-03T00:00:00Z"})
-            .json();
+    auto probe_doc = run_swarmpki({"inspect", "--dir", probe, "--format", "json", "--at",
+                                   "2026-01-03T00:00:00Z"})
+                         .json();
     Instant root_end = *parse_rfc3339(
         probe_doc["nodes"][0]["trust_roots"][0]["not_after"].get<std::string>());
     struct Case {
@@ -122,19 +124,22 @@ TEST_CASE("one expiry answer from inspect, every expiry format and serve, at one
         const char* nagios;
         const char* status;
     };
-    for (Case c : {Case{0.95, 2, "SWARMPKI CRITICAL", "expiring"},
-                   Case{0.85, 1, "SWARMPKI WARNING", "renewal-overdue"},
-                   Case{0.6, 0, "SWARMPKI OK", "renewal-window"}, Case{0.3, 0, "SWARMPKI OK", "ok"}}) {
+    for (Case c :
+         {Case{0.95, 2, "SWARMPKI CRITICAL", "expiring"},
+          Case{0.85, 1, "SWARMPKI WARNING", "renewal-overdue"},
+          Case{0.6, 0, "SWARMPKI OK", "renewal-window"}, Case{0.3, 0, "SWARMPKI OK", "ok"}}) {
         Instant when = nb + Seconds(static_cast<std::int64_t>(7779600 * c.fraction));
         std::string at = format_rfc3339(when);
         INFO(at);
         CHECK(run_swarmpki({"inspect", "--dir", dir, "--at", at}).exit_code == c.exit);
         for (const char* format : {"text", "json", "jsonl", "prometheus", "nagios"})
-            CHECK(run_swarmpki({"expiry", dir, "--format", format, "--at", at}).exit_code == c.exit);
+            CHECK(run_swarmpki({"expiry", dir, "--format", format, "--at", at}).exit_code ==
+                  c.exit);
         auto json = run_swarmpki({"expiry", dir, "--format", "json", "--at", at}).json();
         CHECK(json["certificates"][0]["status"] == c.status);
         auto prom = run_swarmpki({"expiry", dir, "--format", "prometheus", "--at", at});
-        CHECK(prom.out.find("\nswarmpki_status " + std::to_string(c.exit) + "\n") != std::string::npos);
+        CHECK(prom.out.find("\nswarmpki_status " + std::to_string(c.exit) + "\n") !=
+              std::string::npos);
         auto nagios = run_swarmpki({"expiry", dir, "--format", "nagios", "--at", at});
         CHECK(nagios.out.rfind(c.nagios, 0) == 0);
         ScanSettings settings;
@@ -163,7 +168,8 @@ TEST_CASE("the renewal window is NotBefore + 50% and + 80%, the same in inspect 
         CHECK(window["start"] == "2027-01-12T22:24:00Z");
         CHECK(window["end"] == "2027-02-08T22:42:00Z");
     }
-    Instant nb = *parse_rfc3339("2026-11-28T21:54:00Z"), na = *parse_rfc3339("2027-02-26T22:54:00Z");
+    Instant nb = *parse_rfc3339("2026-11-28T21:54:00Z"),
+            na = *parse_rfc3339("2027-02-26T22:54:00Z");
     RenewalWindow w = renewal_window(nb, na);
     CHECK(format_rfc3339(w.start) == "2027-01-12T22:24:00Z");
     CHECK(format_rfc3339(w.end) == "2027-02-08T22:42:00Z");

@@ -236,8 +236,7 @@ TEST_CASE("a certificate's kind does not depend on the file scanned before it", 
     std::string cross_path = (tmp / "tree" / "b-cross.crt").string();
     swarmpki::test::write_text(root_path, indefinite_length_pem(swarmpki::test::read_text(
                                               fs::path(old_ca) / "swarm-root-ca.crt")));
-    swarmpki::test::write_text(cross_path,
-                               indefinite_length_pem(swarmpki::test::read_text(cross)));
+    swarmpki::test::write_text(cross_path, indefinite_length_pem(swarmpki::test::read_text(cross)));
     Instant at = *parse_rfc3339("2030-01-01T00:00:00Z");
 
     ExpiryReport alone = scan({cross_path}, at, 1);
@@ -253,7 +252,8 @@ TEST_CASE("a certificate's kind does not depend on the file scanned before it", 
     }
 }
 
-TEST_CASE("the JSON document is JsonWriter's pretty layout, byte for byte", "[expiry][conformance]") {
+TEST_CASE("the JSON document is JsonWriter's pretty layout, byte for byte",
+          "[expiry][conformance]") {
     if (!fixtures_dir()) return swarmpki::test::note_fixtures_missing();
     // The certificates array is appended directly (it is most of a fleet's document); the
     // layout must still be the pretty style every other document uses: re-serializing the
@@ -279,8 +279,8 @@ TEST_CASE("the JSON document is JsonWriter's pretty layout, byte for byte", "[ex
     // (the array's is the fast one): each must hold every member of the other, with its value.
     auto same_members = [](const ExpiryReport& report) {
         auto doc = nlohmann::json::parse(render_expiry_json(report));
-        auto line = nlohmann::json::parse(render_expiry_jsonl(report).substr(
-            0, render_expiry_jsonl(report).find('\n')));
+        auto line = nlohmann::json::parse(
+            render_expiry_jsonl(report).substr(0, render_expiry_jsonl(report).find('\n')));
         const auto& cert = doc["certificates"][0];
         for (const auto& [key, value] : cert.items()) {
             INFO("JSON member " << key);

@@ -45,7 +45,8 @@ std::uint32_t mode_of(const fs::path& path) { return file_facts(path.string()).m
 
 std::vector<std::string> names_in(const fs::path& dir) {
     std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(dir)) names.push_back(entry.path().filename().string());
+    for (const auto& entry : fs::directory_iterator(dir))
+        names.push_back(entry.path().filename().string());
     std::sort(names.begin(), names.end());
     return names;
 }
@@ -178,7 +179,8 @@ TEST_CASE("a world-writable output directory is refused and keeps its sticky bit
 TEST_CASE("a group-writable output directory is refused and left as it is", "[file]") {
     TempDir tmp;
     make_directory(tmp / "out", 0775);
-    CHECK_THROWS_WITH(write_pair(tmp / "out", Overwrite::no, "1"), Catch::Contains(": has mode 0775: other users"));
+    CHECK_THROWS_WITH(write_pair(tmp / "out", Overwrite::no, "1"),
+                      Catch::Contains(": has mode 0775: other users"));
     CHECK(mode_of(tmp / "out") == 0775);
     CHECK(names_in(tmp / "out").empty());
 }
@@ -195,9 +197,11 @@ TEST_CASE("an output directory owned by another user is refused", "[file]") {
     CHECK(error_text([&] { write_pair(out, Overwrite::no, "1"); }) ==
           out + ": is owned by " + file_facts(out).owner + ", not by " + me +
               " who runs swarmpki: its owner can replace the keys in it (use a directory of your "
-              "own, or `chown " + me + " " + out + "`)");
+              "own, or `chown " +
+              me + " " + out + "`)");
     CHECK(names_in(out).empty());
-    CHECK(error_text([&] { check_directory_is_callers(out); }).find("is owned by") != std::string::npos);
+    CHECK(error_text([&] { check_directory_is_callers(out); }).find("is owned by") !=
+          std::string::npos);
 }
 
 TEST_CASE("a symlink as output directory is refused, and nothing changes through it", "[file]") {
@@ -208,7 +212,8 @@ TEST_CASE("a symlink as output directory is refused, and nothing changes through
     std::string link = (tmp / "link").string();
     for (Overwrite overwrite : {Overwrite::no, Overwrite::yes})
         CHECK(error_text([&] { write_pair(link, overwrite, "1"); }) ==
-              link + ": is a symlink (give the directory it points to: swarmpki never writes through a link)");
+              link + ": is a symlink (give the directory it points to: swarmpki never writes "
+                     "through a link)");
     CHECK(fs::is_symlink(tmp / "link"));
     CHECK(mode_of(tmp / "real") == 0700);
     CHECK(names_in(tmp / "real") == std::vector<std::string>{"keep"});
@@ -253,7 +258,8 @@ TEST_CASE("a failed second file leaves the old set whole and no staging director
     write_pair(tmp / "out", Overwrite::no, "old");
     {
         FailingWrite second(2);
-        CHECK_THROWS_WITH(write_pair(tmp / "out", Overwrite::yes, "new"), "a.key: injected write failure");
+        CHECK_THROWS_WITH(write_pair(tmp / "out", Overwrite::yes, "new"),
+                          "a.key: injected write failure");
     }
     CHECK(read_text(tmp / "out" / "a.crt") == "certificate old");
     CHECK(read_text(tmp / "out" / "a.key") == "key old");
@@ -266,12 +272,15 @@ TEST_CASE("a failed second file leaves the old set whole and no staging director
     CHECK(names_in(tmp.path()) == std::vector<std::string>{"out"});
 }
 
-TEST_CASE("a staged directory refuses a non-empty target without --force, and foreign files with it", "[file]") {
+TEST_CASE(
+    "a staged directory refuses a non-empty target without --force, and foreign files with it",
+    "[file]") {
     TempDir tmp;
     write_pair(tmp / "out", Overwrite::no, "1");
     std::string out = (tmp / "out").string();
     CHECK(error_text([&] { write_pair(out, Overwrite::no, "2"); }) ==
-          out + ": already exists and is not empty (choose a new or empty directory, or pass --force to replace it)");
+          out + ": already exists and is not empty (choose a new or empty directory, or pass "
+                "--force to replace it)");
     write_text(tmp / "out" / "notes", "mine");
     CHECK(error_text([&] { write_pair(out, Overwrite::yes, "2"); }) ==
           (tmp / "out" / "notes").string() +
@@ -281,7 +290,8 @@ TEST_CASE("a staged directory refuses a non-empty target without --force, and fo
     CHECK(read_text(tmp / "out" / "notes") == "mine");
     write_text(tmp / "file", "x");
     CHECK(error_text([&] { write_pair(tmp / "file", Overwrite::yes, "2"); }) ==
-          (tmp / "file").string() + ": exists and is not a directory (remove it or choose another --out)");
+          (tmp / "file").string() +
+              ": exists and is not a directory (remove it or choose another --out)");
 }
 
 TEST_CASE("a staged directory writes nested files from several threads", "[file]") {
@@ -303,7 +313,8 @@ TEST_CASE("a staged directory writes nested files from several threads", "[file]
     CHECK(mode_of(tmp / "out" / "nodes" / "n42" / "key") == 0600);
 }
 
-TEST_CASE("read_secret_file reads a private file silently, and warns without the content when others can read it",
+TEST_CASE("read_secret_file reads a private file silently, and warns without the content when "
+          "others can read it",
           "[file]") {
     TempDir tmp;
     fs::path secret = tmp / "secret";
@@ -318,7 +329,8 @@ TEST_CASE("read_secret_file reads a private file silently, and warns without the
     SecretFile loud = read_secret_file(path);
     CHECK(loud.bytes.size() == quiet.bytes.size());
     REQUIRE(loud.warning);
-    CHECK(*loud.warning == path + ": mode 0644 lets other users read this secret (chmod 600 " + path + ")");
+    CHECK(*loud.warning ==
+          path + ": mode 0644 lets other users read this secret (chmod 600 " + path + ")");
     REQUIRE(::chmod(path.c_str(), 0620) == 0);
     CHECK(*read_secret_file(path).warning ==
           path + ": mode 0620 lets other users change this secret (chmod 600 " + path + ")");
@@ -329,7 +341,8 @@ TEST_CASE("read_secret_file refuses more than its cap, from a file or a FIFO", "
     std::string big = (tmp / "big").string();
     write_text(big, std::string(kSecretReadLimit + 1, 'x'));
     CHECK(error_text([&] { read_secret_file(big); }) ==
-          big + ": holds more than 4096 bytes, too many for a secret (give a file holding only the secret)");
+          big + ": holds more than 4096 bytes, too many for a secret (give a file holding only the "
+                "secret)");
     write_text(big, std::string(kSecretReadLimit, 'x'));
     CHECK(read_secret_file(big).bytes.size() == kSecretReadLimit);
 
@@ -343,7 +356,8 @@ TEST_CASE("read_secret_file refuses more than its cap, from a file or a FIFO", "
     std::string data(2 * kSecretReadLimit, 'y');
     REQUIRE(::write(held, data.data(), data.size()) == static_cast<ssize_t>(data.size()));
     CHECK(error_text([&] { read_secret_file(fifo); }) ==
-          fifo + ": holds more than 4096 bytes, too many for a secret (give a file holding only the secret)");
+          fifo + ": holds more than 4096 bytes, too many for a secret (give a file holding only "
+                 "the secret)");
     ::close(held);
 
     // And a FIFO whose writer comes after the reader opened it is waited for, not read as empty.
@@ -375,24 +389,30 @@ TEST_CASE("read_secret_line takes the first line and refuses a longer one than i
     CHECK(through_pipe("no line break") == "no line break");
     CHECK(through_pipe("").empty());
     CHECK(through_pipe(std::string(kSecretReadLimit, 'k') + "\n").size() == kSecretReadLimit);
-    std::string refusal =
-        "standard input: more than 4096 bytes before the first line break (give only the secret, on one line)";
+    std::string refusal = "standard input: more than 4096 bytes before the first line break (give "
+                          "only the secret, on one line)";
     CHECK(error_text([&] { through_pipe(std::string(65536, 'k')); }) == refusal);
-    CHECK(error_text([&] { through_pipe(std::string(kSecretReadLimit + 1, 'k') + "\n"); }) == refusal);
+    CHECK(error_text([&] { through_pipe(std::string(kSecretReadLimit + 1, 'k') + "\n"); }) ==
+          refusal);
 }
 
-TEST_CASE("keep_secrets_out_of_core_dumps makes the process non-dumpable with no core limit", "[file]") {
+TEST_CASE("keep_secrets_out_of_core_dumps makes the process non-dumpable with no core limit",
+          "[file]") {
     // In a child, so the test process keeps its own settings.
     pid_t child = ::fork();
     REQUIRE(child >= 0);
     if (child == 0) {
-        struct rlimit some {4096, RLIM_INFINITY};
-        bool before = ::setrlimit(RLIMIT_CORE, &some) == 0 && ::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) == 0 &&
+        struct rlimit some {
+            4096, RLIM_INFINITY
+        };
+        bool before = ::setrlimit(RLIMIT_CORE, &some) == 0 &&
+                      ::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) == 0 &&
                       ::prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 1;
         keep_secrets_out_of_core_dumps();
         struct rlimit after {};
         ::getrlimit(RLIMIT_CORE, &after);
-        bool hardened = ::prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0 && after.rlim_cur == 0 && after.rlim_max == 0;
+        bool hardened = ::prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0 && after.rlim_cur == 0 &&
+                        after.rlim_max == 0;
         ::_exit(!before ? 2 : hardened ? 0 : 1);
     }
     int status = 0;

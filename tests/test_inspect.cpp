@@ -2,8 +2,8 @@
 // tested from a known state: rotation state by keys (including a rotation away from an
 // operator's root, whose cross-signed certificate is not named CN=swarm-ca), validity through a
 // lifetime, key checks, file checks, tokens, the fleet summary, and what the JSON must contain.
-#include "support.hpp"
 #include "ca_issuing.hpp"
+#include "support.hpp"
 #include "test_node_writer.hpp"
 
 #include "swarmpki/ca.hpp"
@@ -28,9 +28,8 @@ namespace {
 const Instant kNow = kNodeIssuedAt;
 const char* kUnlockKey = "SWMKEY-1-PJVWSVYlMhxdEmx7RC0/t34bxRY0vgsf5UbNosU5SyQ";
 bool has_finding(const NodeReport& r, const std::string& code, Severity severity) {
-    return std::any_of(r.findings.begin(), r.findings.end(), [&](const Finding& f) {
-        return f.code == code && f.severity == severity;
-    });
+    return std::any_of(r.findings.begin(), r.findings.end(),
+                       [&](const Finding& f) { return f.code == code && f.severity == severity; });
 }
 bool has_code(const NodeReport& r, const std::string& code) {
     return std::any_of(r.findings.begin(), r.findings.end(),
@@ -38,7 +37,8 @@ bool has_code(const NodeReport& r, const std::string& code) {
 }
 std::string codes(const NodeReport& r) {
     std::string out;
-    for (const Finding& f : r.findings) out += std::string(to_string(f.severity)) + ":" + f.code + " ";
+    for (const Finding& f : r.findings)
+        out += std::string(to_string(f.severity)) + ":" + f.code + " ";
     return out;
 }
 
@@ -132,7 +132,8 @@ TEST_CASE("inspect_node: a rotation away from an operator's root is found by key
     operator_options.common_name = "Example Corp Swarm Root";
     RootCa operator_root = create_root(operator_options, kNow);
     RootCa new_root = create_root({}, kNow);
-    Certificate cross = cross_sign(new_root.certificate, operator_root.certificate, operator_root.key);
+    Certificate cross = cross_sign(new_root.certificate, operator_root.certificate,
+                                   operator_root.key);
     REQUIRE(cross.issuer() == "CN=Example Corp Swarm Root");
     Node n = write_node(tmp / "mid", operator_root.certificate, cross, new_root.key, {cross});
     NodeReport r = inspect_node(n.dir.string(), {}, kNow);
@@ -180,7 +181,8 @@ TEST_CASE("inspect_node: trust root findings", "[inspect]") {
     CHECK(has_finding(inspect_node(n.dir.string(), {}, kNow), "root-expiring", Severity::warning));
 
     RootCa second = create_root({}, kNow);
-    write_text(n.dir / "swarm-root-ca.crt", root.certificate.to_pem() + second.certificate.to_pem());
+    write_text(n.dir / "swarm-root-ca.crt",
+               root.certificate.to_pem() + second.certificate.to_pem());
     NodeReport r = inspect_node(n.dir.string(), {}, kNow);
     CHECK(has_finding(r, "multiple-trust-roots", Severity::warning));
     CHECK(r.trust_roots.size() == 2);
@@ -231,7 +233,8 @@ TEST_CASE("inspect_node: an autolocked key, with and without the unlock key", "[
     Node n = simple_node(tmp / "m", root, manager);
     SecretBytes password = parse_unlock_key(kUnlockKey);
     write_text(n.dir / "swarm-node.key",
-               encode_encrypted_pkcs8_pem(n.key, password, {{"kek-version", "29"}, {"raft-dek", kRaftDek}}));
+               encode_encrypted_pkcs8_pem(n.key, password,
+                                          {{"kek-version", "29"}, {"raft-dek", kRaftDek}}));
 
     NodeReport locked = inspect_node(n.dir.string(), {}, kNow);
     CHECK_FALSE(locked.error);
@@ -265,7 +268,8 @@ TEST_CASE("inspect_node: SANs that do not fit the role, and a leaf that is a CA"
     PrivateKey key = KeyGenerator().generate();
     NodeCertificateIssuer issuer(root.certificate, root.key, kDefaultNodeCertExpiry);
     CertificateSigner signer = issuer.make_signer();
-    ossl::UniquePtr<X509> x509 = issuer.issue({"nodeid", NodeRole::manager, "cluster"}, key.get0(), kNow, signer);
+    ossl::UniquePtr<X509> x509 = issuer.issue({"nodeid", NodeRole::manager, "cluster"}, key.get0(),
+                                              kNow, signer);
     for (int nid : {NID_subject_alt_name, NID_basic_constraints}) {
         int index = X509_get_ext_by_NID(x509.get(), nid, -1);
         REQUIRE(index >= 0);
@@ -274,13 +278,16 @@ TEST_CASE("inspect_node: SANs that do not fit the role, and a leaf that is a CA"
     // A manager without swarm-ca, and CA:TRUE.
     char sans[] = "DNS:swarm-manager,DNS:nodeid";
     char ca[] = "critical,CA:TRUE";
-    ossl::UniquePtr<X509_EXTENSION> san(X509V3_EXT_conf_nid(nullptr, nullptr, NID_subject_alt_name, sans));
-    ossl::UniquePtr<X509_EXTENSION> bc(X509V3_EXT_conf_nid(nullptr, nullptr, NID_basic_constraints, ca));
+    ossl::UniquePtr<X509_EXTENSION> san(
+        X509V3_EXT_conf_nid(nullptr, nullptr, NID_subject_alt_name, sans));
+    ossl::UniquePtr<X509_EXTENSION> bc(
+        X509V3_EXT_conf_nid(nullptr, nullptr, NID_basic_constraints, ca));
     REQUIRE(X509_add_ext(x509.get(), san.get(), -1) == 1);
     REQUIRE(X509_add_ext(x509.get(), bc.get(), -1) == 1);
     signer.sign(x509.get());
     Certificate leaf = Certificate::from_handle(std::move(x509));
-    write_node_directory((tmp / "m").string(), {root.certificate.to_pem(), leaf.to_pem(), encode_node_key(key)},
+    write_node_directory((tmp / "m").string(),
+                         {root.certificate.to_pem(), leaf.to_pem(), encode_node_key(key)},
                          Overwrite::no);
     NodeReport r = inspect_node((tmp / "m").string(), {}, kNow);
     INFO(codes(r));
@@ -338,7 +345,8 @@ TEST_CASE("inspect_node: files around the three (leftovers, legacy root key, tex
                                  [](const FileReport& f) { return f.name == "swarm-node.crt"; });
         REQUIRE(file != r.files.end());
         CHECK(file->outside_directory);
-        CHECK(file->symlink_target == std::optional<std::string>((tmp / "elsewhere" / "node.crt").string()));
+        CHECK(file->symlink_target ==
+              std::optional<std::string>((tmp / "elsewhere" / "node.crt").string()));
     }
 }
 
@@ -376,9 +384,8 @@ TEST_CASE("inspect_nodes: the fleet summary", "[inspect]") {
     InspectReport one = inspect_nodes({a.dir.string()}, {}, kNow);
     CHECK_FALSE(one.fleet);
 
-    InspectReport report = inspect_nodes({a.dir.string(), b.dir.string(), c.dir.string(),
-                                          (tmp / "missing").string()},
-                                         {}, kNow);
+    InspectReport report = inspect_nodes(
+        {a.dir.string(), b.dir.string(), c.dir.string(), (tmp / "missing").string()}, {}, kNow);
     REQUIRE(report.fleet);
     const FleetSummary& fleet = *report.fleet;
     CHECK(fleet.nodes == 4);
@@ -387,19 +394,23 @@ TEST_CASE("inspect_nodes: the fleet summary", "[inspect]") {
     CHECK(fleet.root_file_sha256s.size() == 2);
     CHECK(fleet.rotation_none == 3);
     CHECK(fleet.earliest_not_after);
-    bool roots_differ = std::any_of(fleet.findings.begin(), fleet.findings.end(), [](const Finding& f) {
-        return f.code == "fleet-trust-roots-differ" && f.severity == Severity::warning;
-    });
+    bool roots_differ = std::any_of(fleet.findings.begin(), fleet.findings.end(),
+                                    [](const Finding& f) {
+                                        return f.code == "fleet-trust-roots-differ" &&
+                                               f.severity == Severity::warning;
+                                    });
     CHECK(roots_differ);
     CHECK(report.severity == Severity::unknown);
 
     std::string card = render_inspect_text(report, TextColor::no);
-    CHECK(card.find("\nfleet\n  nodes      4: 3 ok, 0 warning, 0 critical, 1 unknown\n") != std::string::npos);
+    CHECK(card.find("\nfleet\n  nodes      4: 3 ok, 0 warning, 0 critical, 1 unknown\n") !=
+          std::string::npos);
     CHECK(card.find("\n  clusters   2, root files 2\n") != std::string::npos);
     CHECK(card.find("\n  finding    warning  fleet-trust-roots-differ: ") != std::string::npos);
 }
 
-TEST_CASE("render_inspect_json: every member SPEC section 8 names, nulls when unknown", "[inspect]") {
+TEST_CASE("render_inspect_json: every member SPEC section 8 names, nulls when unknown",
+          "[inspect]") {
     TempDir tmp;
     RootCa root = create_root({}, kNow);
     NodeSpec manager;
@@ -414,9 +425,9 @@ TEST_CASE("render_inspect_json: every member SPEC section 8 names, nulls when un
     CHECK(doc["status"] == "unknown");
     REQUIRE(doc["nodes"].size() == 2);
     const auto& node = doc["nodes"][0];
-    for (const char* member : {"dir", "status", "error", "node", "chain", "trust_roots",
-                               "root_file_sha256", "join_token_digest", "rotation",
-                               "chain_verified", "key", "findings"})
+    for (const char* member :
+         {"dir", "status", "error", "node", "chain", "trust_roots", "root_file_sha256",
+          "join_token_digest", "rotation", "chain_verified", "key", "findings"})
         CHECK(node.contains(member));
     for (const char* member : {"id", "role", "cluster_id", "sans", "serial", "not_before",
                                "not_after", "lifetime_seconds", "remaining_seconds", "issuer",
@@ -425,11 +436,11 @@ TEST_CASE("render_inspect_json: every member SPEC section 8 names, nulls when un
     CHECK(node["node"]["renewal_window"].contains("start"));
     CHECK(node["node"]["renewal_window"].contains("end"));
     CHECK(node["node"]["role"] == "manager");
-    for (const char* member : {"kind", "subject", "issuer", "serial", "not_before", "not_after",
-                               "public_key_sha256"})
+    for (const char* member :
+         {"kind", "subject", "issuer", "serial", "not_before", "not_after", "public_key_sha256"})
         CHECK(node["chain"][0].contains(member));
-    for (const char* member : {"subject", "serial", "not_before", "not_after", "public_key_sha256",
-                               "key_type"})
+    for (const char* member :
+         {"subject", "serial", "not_before", "not_after", "public_key_sha256", "key_type"})
         CHECK(node["trust_roots"][0].contains(member));
     for (const char* member : {"present", "type", "encrypted", "kek_version", "pem_headers",
                                "matches_certificate", "mode"})
@@ -466,11 +477,12 @@ TEST_CASE("render_inspect_text: a compact card, colour only when asked", "[inspe
     std::string plain = render_inspect_text(report, TextColor::no);
     CHECK(plain.find('\x1b') == std::string::npos);
     CHECK(plain.rfind(n.dir.string() + "  WARNING\n", 0) == 0);
-    for (const char* label : {"\n  node       ", "\n  issuer     ", "\n  valid      ",
-                              "\n  renewal    ", "\n  trust root ", "\n  root file  ",
-                              "\n  rotation   none\n", "\n  chain      leaf: verified\n",
-                              "\n  key        ecdsa-p256, not encrypted, matches certificate, 0640 root",
-                              "\n  findings   warning  key-permissions: "})
+    for (const char* label :
+         {"\n  node       ", "\n  issuer     ", "\n  valid      ", "\n  renewal    ",
+          "\n  trust root ", "\n  root file  ", "\n  rotation   none\n",
+          "\n  chain      leaf: verified\n",
+          "\n  key        ecdsa-p256, not encrypted, matches certificate, 0640 root",
+          "\n  findings   warning  key-permissions: "})
         CHECK(plain.find(label) != std::string::npos);
     CHECK(plain.find("(in 89 days)") != std::string::npos);  // NotAfter = round(now) + 90d
     std::string coloured = render_inspect_text(report, TextColor::yes);

@@ -54,11 +54,12 @@ TEST_CASE("parse_join_token: public vectors from DOMAIN.md section 9", "[token]"
 
     JoinToken padded = parse_ok(
         "SWMTKN-1-02wj856nejpyievagxqb58iyqejclong3lkjr6vtg59a22pphx-8flo6xx36nta2ajyyuhubzyyc");
-    CHECK(padded.digest_hex() == "033c7821dc85e2a22bdb1ec1b003dca476edf0e9d286b3e14312770a4fd6b755");
+    CHECK(padded.digest_hex() ==
+          "033c7821dc85e2a22bdb1ec1b003dca476edf0e9d286b3e14312770a4fd6b755");
     CHECK(digest_to_base36(padded.digest) == padded.digest_base36);
 
-    Sha256 docs_root =
-        digest_from_hex("05da740cf2577a25224c53019e2cce99bcc5ba09664ad6bb2a9425d9ebd1b53e");
+    Sha256 docs_root = digest_from_hex(
+        "05da740cf2577a25224c53019e2cce99bcc5ba09664ad6bb2a9425d9ebd1b53e");
     CHECK(digest_to_base36(docs_root) == kDigest50);
     std::array<std::uint8_t, 16> counting{};
     for (std::uint8_t i = 0; i < 16; ++i) counting[i] = i;
@@ -110,7 +111,8 @@ TEST_CASE("base36: encode and decode agree on every width and random values", "[
 }
 
 TEST_CASE("generate_join_token: the engine's shape, and round trips", "[token]") {
-    const std::string root = "-----BEGIN CERTIFICATE-----\nnot parsed here\n-----END CERTIFICATE-----\n";
+    const std::string root =
+        "-----BEGIN CERTIFICATE-----\nnot parsed here\n-----END CERTIFICATE-----\n";
     std::set<std::string> secrets;
     for (int i = 0; i < 500; ++i) {
         bool fips = i % 2 == 1;
@@ -181,7 +183,10 @@ TEST_CASE("parse_join_token refuses each malformed shape with the part and the r
         {std::string("SWMTKN-1-") + d + std::string(1, '\0') + "-" + s,
          "token: character 60 is a control character (NUL)"},
         {"SWMTKN-1-" + d + "\x7f-" + s, "control character (0x7f)"},
-        {"SWMTKN\xE2\x80\x93" "1-" + d + "-" + s, "character 7 is U+2013 EN DASH"},
+        {"SWMTKN\xE2\x80\x93"
+         "1-" +
+             d + "-" + s,
+         "character 7 is U+2013 EN DASH"},
         {"SWMTKN-1\xE2\x80\x94" + d + "-" + s, "character 9 is U+2014 EM DASH"},
         {"SWMTKN-1-" + d + "\xE2\x88\x92" + s, "character 60 is U+2212 MINUS SIGN"},
         {"SWMTKN-1-" + d + "\xEF\xBC\x8D" + s, "U+FF0D FULLWIDTH HYPHEN-MINUS"},
@@ -356,8 +361,8 @@ TEST_CASE("check_root_file says what would match and what the file is", "[token]
         auto parsed = parse_pem(root);
         REQUIRE(parsed.bundle);
         const Bytes& der = parsed.bundle->blocks[0].der;
-        RootFileCheck check =
-            check_root_file(token, std::string(der.begin(), der.end()), "root.der");
+        RootFileCheck check = check_root_file(token, std::string(der.begin(), der.end()),
+                                              "root.der");
         CHECK(check.kind == "der-certificate");
         CHECK_THAT(check.hint, Catch::Matchers::Contains("this file is DER"));
     }

@@ -31,7 +31,8 @@ std::string compact_number(double number) {
 
 }  // namespace
 
-TEST_CASE("append_json_string escapes quotes, backslashes and control characters", "[json_writer]") {
+TEST_CASE("append_json_string escapes quotes, backslashes and control characters",
+          "[json_writer]") {
     CHECK(json_quoted("") == R"("")");
     CHECK(json_quoted("plain /path") == R"("plain /path")");  // '/' needs no escape
     CHECK(json_quoted("a\"b") == R"("a\"b")");
@@ -42,16 +43,19 @@ TEST_CASE("append_json_string escapes quotes, backslashes and control characters
     CHECK(json_quoted("\x20~") == R"(" ~")");
 }
 
-TEST_CASE("append_json_string keeps valid UTF-8 as it is and replaces each invalid byte", "[json_writer][utf8]") {
+TEST_CASE("append_json_string keeps valid UTF-8 as it is and replaces each invalid byte",
+          "[json_writer][utf8]") {
     CHECK(json_quoted("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80") ==
           "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");  // never \u-escaped
     CHECK(json_quoted("n\xff") == "\"n\xef\xbf\xbd\"");
-    CHECK(json_quoted("\xc0\xaf") == "\"\xef\xbf\xbd\xef\xbf\xbd\"");       // overlong: two bytes, two marks
-    CHECK(json_quoted("\xed\xa0\x80") == "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");  // a surrogate
-    CHECK(json_quoted("a\xe2\x82") == "\"a\xef\xbf\xbd\xef\xbf\xbd\"");     // truncated at the end
-    CHECK(json_quoted("\xc3\"") == "\"\xef\xbf\xbd\\\"\"");                 // the quote is still escaped
-    for (const std::string& hostile : {std::string("\xff\xfe"), std::string("\x80q\"\\\n"),
-                                      std::string("\xf4\x90\x80\x80")}) {
+    CHECK(json_quoted("\xc0\xaf") ==
+          "\"\xef\xbf\xbd\xef\xbf\xbd\"");  // overlong: two bytes, two marks
+    CHECK(json_quoted("\xed\xa0\x80") ==
+          "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");                   // a surrogate
+    CHECK(json_quoted("a\xe2\x82") == "\"a\xef\xbf\xbd\xef\xbf\xbd\"");  // truncated at the end
+    CHECK(json_quoted("\xc3\"") == "\"\xef\xbf\xbd\\\"\"");  // the quote is still escaped
+    for (const std::string& hostile :
+         {std::string("\xff\xfe"), std::string("\x80q\"\\\n"), std::string("\xf4\x90\x80\x80")}) {
         nlohmann::json parsed;
         REQUIRE_NOTHROW(parsed = nlohmann::json::parse(json_quoted(hostile)));
         CHECK(parsed.is_string());
@@ -62,13 +66,22 @@ TEST_CASE("JsonWriter nests objects and arrays, compact", "[json_writer]") {
     JsonWriter json(JsonStyle::compact);
     json.begin_object()
         .member("name", "node-1")
-        .key("list").begin_array().value(true).value(false).null().begin_object().end_object()
-        .begin_array().end_array().end_array()
+        .key("list")
+        .begin_array()
+        .value(true)
+        .value(false)
+        .null()
+        .begin_object()
+        .end_object()
+        .begin_array()
+        .end_array()
+        .end_array()
         .member("tags", std::vector<std::string>{"a", "b"})
         .member("none", std::optional<std::string>())
         .member("some", std::optional<std::int64_t>(7))
         .null_member("gone")
-        .key("embedded").raw(R"({"x":1})")
+        .key("embedded")
+        .raw(R"({"x":1})")
         .end_object();
     CHECK(json.str() ==
           R"({"name":"node-1","list":[true,false,null,{},[]],"tags":["a","b"],"none":null,)"
@@ -78,20 +91,29 @@ TEST_CASE("JsonWriter nests objects and arrays, compact", "[json_writer]") {
 
 TEST_CASE("JsonWriter indents by two spaces per level, pretty", "[json_writer]") {
     JsonWriter json;  // pretty is the default
-    json.begin_object().member("a", 1).key("b").begin_array().value("x").begin_object()
-        .end_object().end_array().key("c").begin_object().member("d", false).end_object()
+    json.begin_object()
+        .member("a", 1)
+        .key("b")
+        .begin_array()
+        .value("x")
+        .begin_object()
+        .end_object()
+        .end_array()
+        .key("c")
+        .begin_object()
+        .member("d", false)
+        .end_object()
         .end_object();
-    CHECK(json.str() ==
-          "{\n"
-          "  \"a\": 1,\n"
-          "  \"b\": [\n"
-          "    \"x\",\n"
-          "    {}\n"
-          "  ],\n"
-          "  \"c\": {\n"
-          "    \"d\": false\n"
-          "  }\n"
-          "}");
+    CHECK(json.str() == "{\n"
+                        "  \"a\": 1,\n"
+                        "  \"b\": [\n"
+                        "    \"x\",\n"
+                        "    {}\n"
+                        "  ],\n"
+                        "  \"c\": {\n"
+                        "    \"d\": false\n"
+                        "  }\n"
+                        "}");
     JsonWriter empty;
     empty.begin_array().end_array();
     CHECK(empty.take() == "[]");
@@ -103,7 +125,8 @@ TEST_CASE("JsonWriter escapes keys like values", "[json_writer]") {
     CHECK(json.str() == "{\"k\\\"\\n\xef\xbf\xbd\":\"v\"}");
 }
 
-TEST_CASE("JsonWriter numbers: integers exact, doubles to six digits, no NaN or infinity", "[json_writer]") {
+TEST_CASE("JsonWriter numbers: integers exact, doubles to six digits, no NaN or infinity",
+          "[json_writer]") {
     JsonWriter ints(JsonStyle::compact);
     ints.begin_array()
         .value(std::numeric_limits<std::int64_t>::max())
@@ -122,5 +145,6 @@ TEST_CASE("JsonWriter numbers: integers exact, doubles to six digits, no NaN or 
     CHECK(compact_number(std::nan("")) == "null");
     CHECK(compact_number(std::numeric_limits<double>::infinity()) == "null");
     CHECK(compact_number(-std::numeric_limits<double>::infinity()) == "null");
-    CHECK(nlohmann::json::parse("[" + compact_number(1234567.0) + "]")[0].get<double>() == 1234570.0);
+    CHECK(nlohmann::json::parse("[" + compact_number(1234567.0) + "]")[0].get<double>() ==
+          1234570.0);
 }

@@ -30,12 +30,14 @@ ExpiryReport report_with(Severity status, std::size_t certificates) {
 }  // namespace
 
 TEST_CASE("the Nagios word and the exit code come from one severity", "[nagios]") {
-    const std::pair<Severity, const char*> cases[] = {
-        {Severity::ok, "OK"},           {Severity::notice, "OK"},
-        {Severity::warning, "WARNING"}, {Severity::critical, "CRITICAL"},
-        {Severity::unknown, "UNKNOWN"}};
+    const std::pair<Severity, const char*> cases[] = {{Severity::ok, "OK"},
+                                                      {Severity::notice, "OK"},
+                                                      {Severity::warning, "WARNING"},
+                                                      {Severity::critical, "CRITICAL"},
+                                                      {Severity::unknown, "UNKNOWN"}};
     for (auto [severity, word] : cases) {
-        NagiosOutput out = render_nagios(report_with(severity, severity == Severity::unknown ? 0 : 2));
+        NagiosOutput out = render_nagios(
+            report_with(severity, severity == Severity::unknown ? 0 : 2));
         INFO(out.line);
         CHECK(out.line.rfind(std::string("SWARMPKI ") + word + " - ", 0) == 0);
         CHECK(out.exit_code == exit_code_for(severity));

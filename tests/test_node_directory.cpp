@@ -27,14 +27,16 @@ fs::path make_worker_dir(const TempDir& tmp, const std::string& name = "node") {
     Certificate leaf = issuer.issue({new_engine_id(), NodeRole::worker, new_engine_id()},
                                     key.get0(), kNow);
     fs::path dir = tmp / name;
-    write_node_directory(dir.string(), {root.certificate.to_pem(), leaf.to_pem(), encode_node_key(key)},
+    write_node_directory(dir.string(),
+                         {root.certificate.to_pem(), leaf.to_pem(), encode_node_key(key)},
                          Overwrite::no);
     return dir;
 }
 
 }  // namespace
 
-TEST_CASE("read_node_directory reads the three files of an engine-made directory", "[node-directory]") {
+TEST_CASE("read_node_directory reads the three files of an engine-made directory",
+          "[node-directory]") {
     TempDir tmp;
     fs::path dir = make_worker_dir(tmp);
     CertificatesDirectory node = read_node_directory(dir.string());
@@ -146,8 +148,9 @@ TEST_CASE("read_node_directory reports symlinks, and which lead outside the dire
     node = read_node_directory(dir.string());
     REQUIRE(node.error);
     CHECK(node.error->reason() == ReadFailure::broken_symlink);
-    CHECK(std::string(node.error->what()) == (dir / "swarm-root-ca.crt").string() +
-                                                 ": dangling symlink (restore the file it points to)");
+    CHECK(std::string(node.error->what()) ==
+          (dir / "swarm-root-ca.crt").string() +
+              ": dangling symlink (restore the file it points to)");
 }
 
 TEST_CASE("KeyBlock wipes the key's DER and header values when moved from", "[node-directory]") {
@@ -175,8 +178,10 @@ TEST_CASE("read_node_directory on every fixture node directory", "[node-director
             fs::path dir = copy_node_dir(scenario["scenario"], name, tmp.path());
             CertificatesDirectory node = read_node_directory(dir.string());
             REQUIRE_FALSE(node.error);
-            CHECK(node.cert_file->certificates.size() == expected["node_cert_count"].get<std::size_t>());
-            CHECK(node.root_file->certificates.size() == expected["root_ca_cert_count"].get<std::size_t>());
+            CHECK(node.cert_file->certificates.size() ==
+                  expected["node_cert_count"].get<std::size_t>());
+            CHECK(node.root_file->certificates.size() ==
+                  expected["root_ca_cert_count"].get<std::size_t>());
             CHECK(node.key_file->facts.pem_type == expected["key_pem_type"].get<std::string>());
             CHECK(node.key_file->facts.encrypted == expected["key_encrypted"].get<bool>());
             CHECK(node.key_file->facts.header_names ==

@@ -28,10 +28,12 @@ struct FipsSwarm {
     std::string ca = (tmp / "ca").string(), manager = (tmp / "m").string(),
                 worker = (tmp / "w").string(), plain = (tmp / "p").string();
     FipsSwarm() {
-        REQUIRE(run_swarmpki({"ca", "init", "--out", ca, "--at", "2026-05-01T00:00:00Z"}).exit_code == 0);
+        REQUIRE(
+            run_swarmpki({"ca", "init", "--out", ca, "--at", "2026-05-01T00:00:00Z"}).exit_code ==
+            0);
         auto issue = [&](const std::string& out, const char* role, const std::string& cluster) {
-            auto r = run_swarmpki({"ca", "issue", "--ca", ca, "--role", role, "--cluster-id", cluster,
-                                   "--out", out, "--at", "2026-05-20T00:00:00Z"});
+            auto r = run_swarmpki({"ca", "issue", "--ca", ca, "--role", role, "--cluster-id",
+                                   cluster, "--out", out, "--at", "2026-05-20T00:00:00Z"});
             INFO(r.err);
             REQUIRE(r.exit_code == 0);
         };
@@ -73,7 +75,8 @@ TEST_CASE("a FIPS cluster is cluster_id <id>, fips true, in inspect, verify and 
         CHECK(fips_finding);
         auto text = run_swarmpki({"inspect", "--dir", swarm.manager, "--at", kAt});
         CHECK(contains(text.out, std::string("cluster ") + kCluster + " (FIPS)"));
-        auto plain = run_swarmpki({"inspect", "--dir", swarm.plain, "--format", "json", "--at", kAt});
+        auto plain = run_swarmpki(
+            {"inspect", "--dir", swarm.plain, "--format", "json", "--at", kAt});
         CHECK(plain.json()["nodes"][0]["node"]["cluster_id"] == kCluster);
         CHECK(plain.json()["nodes"][0]["node"]["fips"] == false);
     }
@@ -107,12 +110,14 @@ TEST_CASE("a FIPS cluster is cluster_id <id>, fips true, in inspect, verify and 
         CHECK(doc["summary"]["clusters"][0]["cluster_id"] == kCluster);
         CHECK(doc["summary"]["clusters"][0]["fips"] == true);
         auto lines = run_swarmpki({"expiry", swarm.manager, "--format", "jsonl", "--at", kAt});
-        CHECK(contains(lines.out, std::string("\"cluster_id\":\"") + kCluster + "\",\"fips\":true"));
+        CHECK(
+            contains(lines.out, std::string("\"cluster_id\":\"") + kCluster + "\",\"fips\":true"));
         auto text = run_swarmpki({"expiry", swarm.manager, "--at", kAt});
         CHECK(contains(text.out, std::string("cluster ") + kCluster + " (FIPS): 1 directory"));
         auto prom = run_swarmpki({"expiry", swarm.manager, "--format", "prometheus", "--at", kAt});
         CHECK(contains(prom.out, std::string("cluster_id=\"") + kCluster + "\""));
-        CHECK(contains(prom.out, std::string("swarmpki_cluster_fips{cluster_id=\"") + kCluster + "\"} 1"));
+        CHECK(contains(prom.out,
+                       std::string("swarmpki_cluster_fips{cluster_id=\"") + kCluster + "\"} 1"));
         auto nagios = run_swarmpki({"expiry", swarm.manager, "--format", "nagios", "--at", kAt});
         // Only `subject` (the DN as written, in json and jsonl) still shows the O with its prefix.
         for (const auto* out : {&text.out, &prom.out, &nagios.out})
@@ -129,7 +134,8 @@ TEST_CASE("a FIPS cluster is cluster_id <id>, fips true, in serve's bodies and w
     settings.dirs = {swarm.manager};
     Snapshot snapshot = scan_directories(settings, *parse_rfc3339(kAt));
     REQUIRE(snapshot.scan_succeeded);
-    CHECK(contains(snapshot.metrics, std::string("swarmpki_cluster_fips{cluster_id=\"") + kCluster + "\"} 1"));
+    CHECK(contains(snapshot.metrics,
+                   std::string("swarmpki_cluster_fips{cluster_id=\"") + kCluster + "\"} 1"));
     auto inspect = nlohmann::json::parse(snapshot.inspect_json);
     CHECK(inspect["nodes"][0]["node"]["cluster_id"] == kCluster);
     CHECK(inspect["nodes"][0]["node"]["fips"] == true);

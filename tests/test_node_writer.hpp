@@ -36,7 +36,8 @@ inline Node write_node(const std::filesystem::path& dir, const Certificate& trus
                        const std::vector<Certificate>& extra = {}, const NodeSpec& spec = {}) {
     PrivateKey key = KeyGenerator().generate();
     NodeCertificateIssuer issuer(signer, signer_key, kDefaultNodeCertExpiry);
-    Certificate leaf = issuer.issue({new_engine_id(), spec.role, spec.cluster_id}, key.get0(), spec.issued);
+    Certificate leaf = issuer.issue({new_engine_id(), spec.role, spec.cluster_id}, key.get0(),
+                                    spec.issued);
     std::string chain = leaf.to_pem();
     for (const Certificate& c : extra) chain += c.to_pem();
     std::string key_pem = encode_node_key(key);
@@ -50,7 +51,8 @@ inline Node write_node(const std::filesystem::path& dir, const Certificate& trus
     return {dir, std::move(key), leaf};
 }
 
-inline Node simple_node(const std::filesystem::path& dir, const RootCa& root, const NodeSpec& spec = {}) {
+inline Node simple_node(const std::filesystem::path& dir, const RootCa& root,
+                        const NodeSpec& spec = {}) {
     return write_node(dir, root.certificate, root.certificate, root.key, {}, spec);
 }
 

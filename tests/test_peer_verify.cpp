@@ -33,7 +33,8 @@ std::string codes(const PeerVerdict& v) {
 
 TEST_CASE("nodes of the same swarm accept each other both ways", "[peer_verify][conformance]") {
     if (!fixtures_dir()) return swarmpki::test::note_fixtures_missing();
-    for (const char* scenario : {"worker", "external-root", "second-manager", "rotation-complete"}) {
+    for (const char* scenario :
+         {"worker", "external-root", "second-manager", "rotation-complete"}) {
         INFO(scenario);
         PeerVerdict v = verify_peers(node(scenario, "manager1"), node(scenario, "worker1"),
                                      captured(scenario));

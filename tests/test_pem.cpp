@@ -7,13 +7,12 @@ using namespace swarmpki;
 
 namespace {
 // A tiny valid body: base64 of the bytes "hello world!" is not DER, but PEM does not care.
-constexpr const char* kKeyWithHeaders =
-    "-----BEGIN PRIVATE KEY-----\n"
-    "kek-version: 18\n"
-    "raft-dek: c2VjcmV0\n"
-    "\n"
-    "aGVsbG8gd29ybGQh\n"
-    "-----END PRIVATE KEY-----\n";
+constexpr const char* kKeyWithHeaders = "-----BEGIN PRIVATE KEY-----\n"
+                                        "kek-version: 18\n"
+                                        "raft-dek: c2VjcmV0\n"
+                                        "\n"
+                                        "aGVsbG8gd29ybGQh\n"
+                                        "-----END PRIVATE KEY-----\n";
 }  // namespace
 
 TEST_CASE("parse_pem reads RFC 1421 headers that OpenSSL's reader refuses", "[pem]") {
@@ -70,7 +69,8 @@ TEST_CASE("parse_pem refuses malformed input with a reason", "[pem]") {
         CHECK(parsed.problem.message == "no PEM block found");
     }
     SECTION("mismatched END") {
-        auto parsed = parse_pem("-----BEGIN CERTIFICATE-----\naGVsbG8=\n-----END PRIVATE KEY-----\n");
+        auto parsed = parse_pem(
+            "-----BEGIN CERTIFICATE-----\naGVsbG8=\n-----END PRIVATE KEY-----\n");
         CHECK_FALSE(parsed.bundle);
         CHECK(parsed.problem.message.find("does not match") != std::string::npos);
     }

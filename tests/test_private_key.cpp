@@ -1,10 +1,10 @@
-#include "support.hpp"
 #include "ossl.hpp"
-#include "test_node_writer.hpp"
+#include "support.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/file.hpp"
 #include "swarmpki/inspect.hpp"
 #include "swarmpki/private_key.hpp"
+#include "test_node_writer.hpp"
 
 #include <catch2/catch.hpp>
 #include <openssl/evp.h>
@@ -58,10 +58,12 @@ TEST_CASE("load_private_key decrypts an autolocked key with the unlock key and o
     CHECK(describe_key_block(block).encoding == KeyEncoding::pkcs8_encrypted);
     REQUIRE_THROWS_WITH(load_private_key(block, nullptr, "key"),
                         Catch::Contains("encrypted (autolock)"));
-    SecretBytes old_key = parse_unlock_key(unlock_key("autolock-unlock-key-rotated", "old_unlock_key"));
+    SecretBytes old_key = parse_unlock_key(
+        unlock_key("autolock-unlock-key-rotated", "old_unlock_key"));
     REQUIRE_THROWS_WITH(load_private_key(block, &old_key, "key"),
                         Catch::Contains("does not decrypt"));
-    SecretBytes new_key = parse_unlock_key(unlock_key("autolock-unlock-key-rotated", "new_unlock_key"));
+    SecretBytes new_key = parse_unlock_key(
+        unlock_key("autolock-unlock-key-rotated", "new_unlock_key"));
     CHECK(new_key.size() == 32);
     PrivateKey key = load_private_key(block, &new_key, "key");
     CHECK(key.matches(k.leaf));
@@ -107,17 +109,22 @@ bool signs_for(const PrivateKey& key, EVP_PKEY* public_key) {
     const std::string message = "swarmpki signs this";
     ossl::UniquePtr<EVP_MD_CTX> sign(EVP_MD_CTX_new());
     std::size_t length = 0;
-    REQUIRE(EVP_DigestSignInit_ex(sign.get(), nullptr, "SHA256", nullptr, nullptr, key.get0(), nullptr) == 1);
+    REQUIRE(EVP_DigestSignInit_ex(sign.get(), nullptr, "SHA256", nullptr, nullptr, key.get0(),
+                                  nullptr) == 1);
     REQUIRE(EVP_DigestSign(sign.get(), nullptr, &length,
-                           reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1);
+                           reinterpret_cast<const unsigned char*>(message.data()),
+                           message.size()) == 1);
     Bytes signature(length);
     REQUIRE(EVP_DigestSign(sign.get(), signature.data(), &length,
-                           reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1);
+                           reinterpret_cast<const unsigned char*>(message.data()),
+                           message.size()) == 1);
     signature.resize(length);
     ossl::UniquePtr<EVP_MD_CTX> verify(EVP_MD_CTX_new());
-    REQUIRE(EVP_DigestVerifyInit_ex(verify.get(), nullptr, "SHA256", nullptr, nullptr, public_key, nullptr) == 1);
+    REQUIRE(EVP_DigestVerifyInit_ex(verify.get(), nullptr, "SHA256", nullptr, nullptr, public_key,
+                                    nullptr) == 1);
     bool ok = EVP_DigestVerify(verify.get(), signature.data(), signature.size(),
-                               reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
+                               reinterpret_cast<const unsigned char*>(message.data()),
+                               message.size()) == 1;
     ossl::drain_errors();
     return ok;
 }
@@ -130,9 +137,11 @@ PrivateKey load_pem(const std::string& pem) {
 
 TEST_CASE("a loaded key signs what its certificate's key verifies", "[private_key][conformance]") {
     if (!fixtures_dir()) return swarmpki::test::note_fixtures_missing();
-    const std::pair<const char*, const char*> plain_keys[] = {
-        {"worker", "manager1"}, {"worker", "worker1"}, {"rotation-in-progress", "manager1"},
-        {"external-root", "worker1"}, {"init-manager", "manager1"}};
+    const std::pair<const char*, const char*> plain_keys[] = {{"worker", "manager1"},
+                                                              {"worker", "worker1"},
+                                                              {"rotation-in-progress", "manager1"},
+                                                              {"external-root", "worker1"},
+                                                              {"init-manager", "manager1"}};
     for (auto [scenario, node] : plain_keys) {
         INFO(scenario << " " << node);
         auto k = load(scenario, node);
@@ -140,7 +149,8 @@ TEST_CASE("a loaded key signs what its certificate's key verifies", "[private_ke
         CHECK(signs_for(key, k.leaf.public_key()));
     }
     auto locked = load("autolock-unlock-key-rotated", "manager1");
-    SecretBytes unlock = parse_unlock_key(unlock_key("autolock-unlock-key-rotated", "new_unlock_key"));
+    SecretBytes unlock = parse_unlock_key(
+        unlock_key("autolock-unlock-key-rotated", "new_unlock_key"));
     CHECK(signs_for(load_private_key(key_block_of(locked.bundle, "key"), &unlock, "key"),
                     locked.leaf.public_key()));
 }
@@ -162,7 +172,8 @@ TEST_CASE("a key stored with a compressed point keeps that form through load and
     for (const char* curve : {"P-256", "P-384"}) {
         INFO(curve);
         ossl::UniquePtr<EVP_PKEY> compressed(EVP_EC_gen(curve));
-        REQUIRE(EVP_PKEY_set_utf8_string_param(compressed.get(), "point-format", "compressed") == 1);
+        REQUIRE(EVP_PKEY_set_utf8_string_param(compressed.get(), "point-format", "compressed") ==
+                1);
         PrivateKey original(std::move(compressed));
         Bytes spki = original.public_key_der();
         REQUIRE(spki.size() == (std::string(curve) == "P-256" ? 59u : 72u));
@@ -176,7 +187,8 @@ TEST_CASE("a key stored with a compressed point keeps that form through load and
             CHECK(signs_for(loaded, original.get0()));
         }
         SecretBytes password(Bytes(32, 9));
-        auto sealed = parse_pem_or_throw(encode_encrypted_pkcs8_pem(original, password), "s").blocks[0];
+        auto sealed =
+            parse_pem_or_throw(encode_encrypted_pkcs8_pem(original, password), "s").blocks[0];
         PrivateKey opened = load_private_key(sealed, &password, "s");
         CHECK(opened.public_key_der() == spki);
         CHECK(encode_sec1_pem(opened) == sec1);
@@ -205,9 +217,9 @@ Pbes2Shape pbes2_shape(const Bytes& der) {
     const void* pval = nullptr;
     X509_ALGOR_get0(&oid, &ptype, &pval, alg);
     shape.pbes2 = OBJ_obj2nid(oid) == NID_pbes2;
-    PBE2PARAM* pbe2 = static_cast<PBE2PARAM*>(
-        ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), static_cast<const ASN1_TYPE*>(
-            static_cast<const void*>(alg->parameter))));
+    PBE2PARAM* pbe2 = static_cast<PBE2PARAM*>(ASN1_TYPE_unpack_sequence(
+        ASN1_ITEM_rptr(PBE2PARAM),
+        static_cast<const ASN1_TYPE*>(static_cast<const void*>(alg->parameter))));
     REQUIRE(pbe2);
     shape.cipher_nid = OBJ_obj2nid(pbe2->encryption->algorithm);
     PBKDF2PARAM* kdf = static_cast<PBKDF2PARAM*>(
@@ -225,13 +237,15 @@ Pbes2Shape pbes2_shape(const Bytes& der) {
 }
 }  // namespace
 
-TEST_CASE("encode_encrypted_pkcs8_pem uses the engine's PBES2 parameters", "[private_key][conformance]") {
+TEST_CASE("encode_encrypted_pkcs8_pem uses the engine's PBES2 parameters",
+          "[private_key][conformance]") {
     if (!fixtures_dir()) return swarmpki::test::note_fixtures_missing();
     auto engine = load("autolock", "manager1");
     Pbes2Shape theirs = pbes2_shape(key_block_of(engine.bundle, "key").der);
     PrivateKey generated(ossl::UniquePtr<EVP_PKEY>(EVP_EC_gen("P-256")));
     SecretBytes password(Bytes(32, 7));
-    auto ours_block = parse_pem_or_throw(encode_encrypted_pkcs8_pem(generated, password), "o").blocks[0];
+    auto ours_block =
+        parse_pem_or_throw(encode_encrypted_pkcs8_pem(generated, password), "o").blocks[0];
     Pbes2Shape ours = pbes2_shape(ours_block.der);
     CHECK(theirs.pbes2);
     CHECK_FALSE(theirs.prf_present);  // PBKDF2-HMAC-SHA1 by default
@@ -253,7 +267,8 @@ PemBlock sealed_with(const PrivateKey& key, const SecretBytes& password, X509_AL
     REQUIRE(scheme != nullptr);
     ossl::UniquePtr<PKCS8_PRIV_KEY_INFO> info(EVP_PKEY2PKCS8(key.get0()));
     ossl::UniquePtr<X509_SIG> sealed(PKCS8_set0_pbe(reinterpret_cast<const char*>(password.data()),
-                                                    static_cast<int>(password.size()), info.get(), scheme));
+                                                    static_cast<int>(password.size()), info.get(),
+                                                    scheme));
     REQUIRE(sealed);  // it took the scheme
     unsigned char* der = nullptr;
     int length = i2d_X509_SIG(sealed.get(), &der);
@@ -266,18 +281,21 @@ PemBlock sealed_with(const PrivateKey& key, const SecretBytes& password, X509_AL
 PemBlock sealed_pbkdf2(const PrivateKey& key, const SecretBytes& password, const EVP_CIPHER* cipher,
                        int iterations, int prf_nid = NID_hmacWithSHA1) {
     return sealed_with(key, password,
-                       PKCS5_pbe2_set_iv_ex(cipher, iterations, nullptr, 8, nullptr, prf_nid, nullptr));
+                       PKCS5_pbe2_set_iv_ex(cipher, iterations, nullptr, 8, nullptr, prf_nid,
+                                            nullptr));
 }
 
 // The same key file with its PBKDF2 iteration count rewritten through OpenSSL's ASN.1 types:
 // nothing is derived, so a count that would take minutes to apply costs nothing to write.
 std::string with_iterations(const PemBlock& block, std::int64_t count) {
     const unsigned char* cursor = block.der.data();
-    ossl::UniquePtr<X509_SIG> sig(d2i_X509_SIG(nullptr, &cursor, static_cast<long>(block.der.size())));
+    ossl::UniquePtr<X509_SIG> sig(
+        d2i_X509_SIG(nullptr, &cursor, static_cast<long>(block.der.size())));
     REQUIRE(sig);
     X509_ALGOR* scheme = nullptr;
     X509_SIG_getm(sig.get(), &scheme, nullptr);
-    auto* pbe2 = static_cast<PBE2PARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), scheme->parameter));
+    auto* pbe2 = static_cast<PBE2PARAM*>(
+        ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), scheme->parameter));
     REQUIRE(pbe2);
     auto* kdf = static_cast<PBKDF2PARAM*>(
         ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), pbe2->keyfunc->parameter));
@@ -305,18 +323,22 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
-TEST_CASE("a key with 10 million PBKDF2 iterations is refused at once, with or without the unlock key",
-          "[private_key]") {
+TEST_CASE(
+    "a key with 10 million PBKDF2 iterations is refused at once, with or without the unlock key",
+    "[private_key]") {
     PrivateKey key(ossl::UniquePtr<EVP_PKEY>(EVP_EC_gen("P-256")));
     SecretBytes password(Bytes(32, 7));
-    PemBlock engine_like = parse_pem_or_throw(encode_encrypted_pkcs8_pem(key, password), "k").blocks[0];
+    PemBlock engine_like =
+        parse_pem_or_throw(encode_encrypted_pkcs8_pem(key, password), "k").blocks[0];
     for (std::int64_t count : {std::int64_t{10'000'000}, std::int64_t{2'147'483'647}}) {
         INFO(count);
         PemBlock slow = parse_pem_or_throw(with_iterations(engine_like, count), "k").blocks[0];
-        std::string reason = "PBKDF2 with " + std::to_string(count) + " iterations, over the 100000 swarmpki accepts";
+        std::string reason = "PBKDF2 with " + std::to_string(count) +
+                             " iterations, over the 100000 swarmpki accepts";
         CHECK(refusal_of(slow) == reason);
         auto start = std::chrono::steady_clock::now();
-        for (const SecretBytes* given : std::initializer_list<const SecretBytes*>{&password, nullptr})
+        for (const SecretBytes* given :
+             std::initializer_list<const SecretBytes*>{&password, nullptr})
             CHECK_THROWS_WITH(load_private_key(slow, given, "node.key"),
                               "node.key: key encryption refused: " + reason +
                                   " (the engine writes PBKDF2-HMAC-SHA1 with 2048 iterations and "
@@ -325,22 +347,27 @@ TEST_CASE("a key with 10 million PBKDF2 iterations is refused at once, with or w
         // the review measured 2.9 s for 8.4 million); refusing costs a parse.
         CHECK(seconds_since(start) < 0.5);
     }
-    CHECK(refusal_of(parse_pem_or_throw(with_iterations(engine_like, 2048), "k").blocks[0]) == "(accepted)");
+    CHECK(refusal_of(parse_pem_or_throw(with_iterations(engine_like, 2048), "k").blocks[0]) ==
+          "(accepted)");
 }
 
-TEST_CASE("a key sealed by OpenSSL with 200,000 iterations is refused; at the bound it opens", "[private_key]") {
+TEST_CASE("a key sealed by OpenSSL with 200,000 iterations is refused; at the bound it opens",
+          "[private_key]") {
     PrivateKey key(ossl::UniquePtr<EVP_PKEY>(EVP_EC_gen("P-256")));
     SecretBytes password(Bytes(32, 9));
     PemBlock over = sealed_pbkdf2(key, password, EVP_aes_256_cbc(), 200'000);
     CHECK(refusal_of(over) == "PBKDF2 with 200000 iterations, over the 100000 swarmpki accepts");
-    CHECK_THROWS_WITH(load_private_key(over, &password, "k"), Catch::Contains("key encryption refused"));
-    PemBlock at_bound = sealed_pbkdf2(key, password, EVP_aes_256_cbc(), static_cast<int>(kMaxPbkdf2Iterations));
+    CHECK_THROWS_WITH(load_private_key(over, &password, "k"),
+                      Catch::Contains("key encryption refused"));
+    PemBlock at_bound = sealed_pbkdf2(key, password, EVP_aes_256_cbc(),
+                                      static_cast<int>(kMaxPbkdf2Iterations));
     CHECK(refusal_of(at_bound) == "(accepted)");
     CHECK(load_private_key(at_bound, &password, "k").public_key_der() == key.public_key_der());
 }
 
-TEST_CASE("encryption other than the engine's is refused by name: cipher, PRF, key derivation, scheme",
-          "[private_key]") {
+TEST_CASE(
+    "encryption other than the engine's is refused by name: cipher, PRF, key derivation, scheme",
+    "[private_key]") {
     PrivateKey key(ossl::UniquePtr<EVP_PKEY>(EVP_EC_gen("P-256")));
     SecretBytes password(Bytes(32, 3));
     CHECK(refusal_of(sealed_pbkdf2(key, password, EVP_aes_128_cbc(), 2048)) ==
@@ -348,12 +375,15 @@ TEST_CASE("encryption other than the engine's is refused by name: cipher, PRF, k
     CHECK(refusal_of(sealed_pbkdf2(key, password, EVP_aes_256_cbc(), 2048, NID_hmacWithSHA256)) ==
           "PBKDF2 with hmacWithSHA256, not hmacWithSHA1");
     CHECK(refusal_of(sealed_with(key, password,
-                                 PKCS5_pbe2_set_scrypt(EVP_aes_256_cbc(), nullptr, 8, nullptr, 1024, 8, 1))) ==
+                                 PKCS5_pbe2_set_scrypt(EVP_aes_256_cbc(), nullptr, 8, nullptr, 1024,
+                                                       8, 1))) ==
           std::string("key derivation ") + OBJ_nid2sn(NID_id_scrypt) + ", not PBKDF2");
-    ossl::UniquePtr<X509_ALGOR> pbes1(PKCS5_pbe_set(NID_pbe_WithSHA1And3_Key_TripleDES_CBC, 2048, nullptr, 8));
+    ossl::UniquePtr<X509_ALGOR> pbes1(
+        PKCS5_pbe_set(NID_pbe_WithSHA1And3_Key_TripleDES_CBC, 2048, nullptr, 8));
     PemBlock pkcs12_scheme = sealed_with(key, password, pbes1.release());
-    CHECK(refusal_of(pkcs12_scheme) ==
-          std::string("encryption scheme ") + OBJ_nid2sn(NID_pbe_WithSHA1And3_Key_TripleDES_CBC) + ", not PBES2");
+    CHECK(refusal_of(pkcs12_scheme) == std::string("encryption scheme ") +
+                                           OBJ_nid2sn(NID_pbe_WithSHA1And3_Key_TripleDES_CBC) +
+                                           ", not PBES2");
     CHECK(refusal_of(sealed_pbkdf2(key, password, EVP_aes_256_cbc(), 2048)) == "(accepted)");
 }
 
@@ -366,9 +396,10 @@ TEST_CASE("inspect reports a refused key as key-kdf-refused, not as an error, an
     manager.role = NodeRole::manager;
     Node node = simple_node(tmp / "node", root, manager);
     SecretBytes password(Bytes(32, 5));
-    PemBlock engine_like = parse_pem_or_throw(encode_encrypted_pkcs8_pem(node.key, password), "k").blocks[0];
-    write_file_atomically((tmp / "node" / "swarm-node.key").string(), with_iterations(engine_like, 10'000'000),
-                          0600, Overwrite::yes);
+    PemBlock engine_like =
+        parse_pem_or_throw(encode_encrypted_pkcs8_pem(node.key, password), "k").blocks[0];
+    write_file_atomically((tmp / "node" / "swarm-node.key").string(),
+                          with_iterations(engine_like, 10'000'000), 0600, Overwrite::yes);
     for (const SecretBytes* given : std::initializer_list<const SecretBytes*>{nullptr, &password}) {
         InspectOptions options;
         options.unlock_key = given;
@@ -381,7 +412,8 @@ TEST_CASE("inspect reports a refused key as key-kdf-refused, not as an error, an
                                     [](const Finding& f) { return f.code == "key-kdf-refused"; });
         REQUIRE(refused != report.findings.end());
         CHECK(refused->severity == Severity::warning);
-        CHECK(refused->message.find("PBKDF2 with 10000000 iterations, over the 100000 swarmpki accepts") !=
+        CHECK(refused->message.find(
+                  "PBKDF2 with 10000000 iterations, over the 100000 swarmpki accepts") !=
               std::string::npos);
         CHECK(std::none_of(report.findings.begin(), report.findings.end(),
                            [](const Finding& f) { return f.code == "key-locked"; }));

@@ -27,8 +27,8 @@ ExpiryReport sample_report() {
     for (ExpiryStatus s : kAllExpiryStatuses) r.summary.by_status[s] = 0;
     for (ScanReason reason : kAllScanReasons) r.summary.errors_by_reason[reason] = 0;
     r.summary.errors_by_reason[ScanReason::bad_pem] = 2;
-    r.summary.clusters.push_back({"45dwjg326020dkgqtum4kdw4o", {"aa", "bb"}, 3, true,
-                                  Severity::warning, "x"});
+    r.summary.clusters.push_back(
+        {"45dwjg326020dkgqtum4kdw4o", {"aa", "bb"}, 3, true, Severity::warning, "x"});
     NodeDirectory d;
     d.path = "/fleet/a";
     d.node_cert_present = true;
@@ -52,8 +52,7 @@ TEST_CASE("escape_label_value follows the exposition format", "[prometheus]") {
     CHECK(escape_label_value("cut\xc3") == "cut\xef\xbf\xbd");
 }
 
-TEST_CASE("render_prometheus writes every family once with absolute timestamps",
-          "[prometheus]") {
+TEST_CASE("render_prometheus writes every family once with absolute timestamps", "[prometheus]") {
     ExpiryReport r = sample_report();
     ExtraGauge up{"swarmpki_serve_up", "1 while serving.", {{"listen", "127.0.0.1:9323"}}, 1};
     std::string text = render_prometheus(r, std::span(&up, 1));
@@ -67,7 +66,8 @@ TEST_CASE("render_prometheus writes every family once with absolute timestamps",
         CHECK(contains(text, std::string("# TYPE ") + family + " gauge\n"));
     }
     std::string labels =
-        "{path=\"/fleet/a \\\"quoted\\\"\\\\dir\\nx/swarm-node.crt\",kind=\"node\",role=\"manager\","
+        "{path=\"/fleet/a "
+        "\\\"quoted\\\"\\\\dir\\nx/swarm-node.crt\",kind=\"node\",role=\"manager\","
         "node_id=\"2i2jiz7b6wivuwtazt3d7zta8\",cluster_id=\"45dwjg326020dkgqtum4kdw4o\","
         "serial=\"1f\",issuer_cn=\"swarm-ca\"}";
     CHECK(contains(text, "swarmpki_cert_not_after_timestamp_seconds" + labels + " 1803682440\n"));
@@ -80,8 +80,10 @@ TEST_CASE("render_prometheus writes every family once with absolute timestamps",
     CHECK(text.find("swarmpki_cert_not_after_timestamp_seconds{", first + 1) == std::string::npos);
     CHECK(contains(text, "swarmpki_scan_errors{reason=\"bad_pem\"} 2\n"));
     CHECK(contains(text, "swarmpki_scan_errors{reason=\"permission_denied\"} 0\n"));
-    CHECK(contains(text, "swarmpki_rotation_in_progress{cluster_id=\"45dwjg326020dkgqtum4kdw4o\"} 1\n"));
-    CHECK(contains(text, "swarmpki_expected_file_present{path=\"/fleet/a\",file=\"swarm-root-ca.crt\"} 0\n"));
+    CHECK(contains(text,
+                   "swarmpki_rotation_in_progress{cluster_id=\"45dwjg326020dkgqtum4kdw4o\"} 1\n"));
+    CHECK(contains(
+        text, "swarmpki_expected_file_present{path=\"/fleet/a\",file=\"swarm-root-ca.crt\"} 0\n"));
     CHECK(contains(text, "swarmpki_serve_up{listen=\"127.0.0.1:9323\"} 1\n"));
     CHECK_FALSE(contains(text, "swarmpki_cert_lifetime_mismatch"));  // no --cert-expiry
 }

@@ -76,17 +76,19 @@ bool has(const std::vector<std::string>& codes, const std::string& code) {
 
 // What every command must say after step `step` of a renewal from `old_pair` to `new_pair`.
 struct Expected {
-    std::string serial;       // the node certificate judged
-    std::string notice;       // the renewal finding, or empty
-    std::string cert_file;    // the file the node certificate comes from
-    std::string renewal;      // expiry's directories[].renewal
+    std::string serial;     // the node certificate judged
+    std::string notice;     // the renewal finding, or empty
+    std::string cert_file;  // the file the node certificate comes from
+    std::string renewal;    // expiry's directories[].renewal
 };
 
 Expected expected_after(int step, const Pair& old_pair, const Pair& new_pair) {
     switch (step) {
         case 0: return {serial_of(old_pair.cert), "", "swarm-node.crt", "absent"};
-        case 1: return {serial_of(old_pair.cert), "interrupted-write", "swarm-node.crt", "leftover"};
-        case 2: return {serial_of(new_pair.cert), "renewal-in-flight", ".swarm-node.crt", "in-flight"};
+        case 1:
+            return {serial_of(old_pair.cert), "interrupted-write", "swarm-node.crt", "leftover"};
+        case 2:
+            return {serial_of(new_pair.cert), "renewal-in-flight", ".swarm-node.crt", "in-flight"};
         default: return {serial_of(new_pair.cert), "", "swarm-node.crt", "absent"};
     }
 }
@@ -134,8 +136,8 @@ void check_verify(const fs::path& dir, const fs::path& peer, swarmpki::Instant a
     swarmpki::PeerMaterial node = swarmpki::load_peer_material(dir.string());
     CHECK(node.chain.front().serial_hex() == want.serial);
     CHECK(node.certificate_file == want.cert_file);
-    swarmpki::PeerVerdict verdict =
-        swarmpki::verify_peers(node, swarmpki::load_peer_material(peer.string()), at);
+    swarmpki::PeerVerdict verdict = swarmpki::verify_peers(
+        node, swarmpki::load_peer_material(peer.string()), at);
     CHECK(verdict.accepted);
     CHECK(verdict.severity == swarmpki::Severity::ok);
 }
@@ -219,7 +221,8 @@ TEST_CASE("a renewal replayed on ca issue output: identity comes from the new ce
           "[node-directory][cli]") {
     TempDir tmp;
     std::string at = "2026-11-28T22:54:07Z";
-    REQUIRE(run_swarmpki({"ca", "init", "--out", (tmp / "ca").string(), "--at", at}).exit_code == 0);
+    REQUIRE(run_swarmpki({"ca", "init", "--out", (tmp / "ca").string(), "--at", at}).exit_code ==
+            0);
     auto issue = [&](const std::string& out, const std::string& id) {
         // One cluster, as in a real swarm: verify refuses peers of another (different-cluster).
         auto run = run_swarmpki({"ca", "issue", "--ca", (tmp / "ca").string(), "--role", "worker",
@@ -261,7 +264,8 @@ TEST_CASE("a key that matches neither certificate stays a critical key-mismatch"
           "[node-directory][cli]") {
     TempDir tmp;
     std::string at = "2026-11-28T22:54:07Z";
-    REQUIRE(run_swarmpki({"ca", "init", "--out", (tmp / "ca").string(), "--at", at}).exit_code == 0);
+    REQUIRE(run_swarmpki({"ca", "init", "--out", (tmp / "ca").string(), "--at", at}).exit_code ==
+            0);
     for (const char* out : {"node", "node-new", "stranger"})
         REQUIRE(run_swarmpki({"ca", "issue", "--ca", (tmp / "ca").string(), "--role", "worker",
                               "--out", (tmp / out).string(), "--at", at})
@@ -284,7 +288,8 @@ TEST_CASE("a directory read while a renewal loop renames its files: no false cri
           "[node-directory][slow]") {
     TempDir tmp;
     std::string at = "2026-11-28T22:54:07Z";
-    REQUIRE(run_swarmpki({"ca", "init", "--out", (tmp / "ca").string(), "--at", at}).exit_code == 0);
+    REQUIRE(run_swarmpki({"ca", "init", "--out", (tmp / "ca").string(), "--at", at}).exit_code ==
+            0);
     for (const char* out : {"a", "b"})
         REQUIRE(run_swarmpki({"ca", "issue", "--ca", (tmp / "ca").string(), "--role", "worker",
                               "--node-id", "racingnode000000000000001", "--out",
@@ -329,7 +334,8 @@ TEST_CASE("a directory read while a renewal loop renames its files: no false cri
         if (report.severity == swarmpki::Severity::critical) {
             ++false_criticals;
             for (const auto& f : report.findings)
-                if (f.severity == swarmpki::Severity::critical) UNSCOPED_INFO(f.code << ": " << f.message);
+                if (f.severity == swarmpki::Severity::critical)
+                    UNSCOPED_INFO(f.code << ": " << f.message);
         }
         if (report.severity == swarmpki::Severity::unknown) ++unknown;
         if (report.node && report.node->serial != serials[0] && report.node->serial != serials[1])
@@ -342,11 +348,10 @@ TEST_CASE("a directory read while a renewal loop renames its files: no false cri
     stop = true;
     renewer.join();
 
-    WARN("rename race: " << kInspections << " inspections in " << seconds << " s ("
-                         << cpu_seconds << " s cpu, both threads) during "
-                         << renewals.load() << " renewals: " << false_criticals
-                         << " false criticals, " << re_reads << " re-reads, " << unknown
-                         << " still changing after " << swarmpki::kMaxDirectoryReads
+    WARN("rename race: " << kInspections << " inspections in " << seconds << " s (" << cpu_seconds
+                         << " s cpu, both threads) during " << renewals.load() << " renewals: "
+                         << false_criticals << " false criticals, " << re_reads << " re-reads, "
+                         << unknown << " still changing after " << swarmpki::kMaxDirectoryReads
                          << " reads, " << in_flight << " caught in flight");
     CHECK(false_criticals == 0);
     CHECK(other_serial == 0);
@@ -359,9 +364,10 @@ TEST_CASE("a missing swarm-node.crt with a matching .swarm-node.crt is a renewal
           "[node-directory]") {
     TempDir tmp;
     std::string at = "2026-11-28T22:54:07Z";
-    REQUIRE(run_swarmpki({"ca", "init", "--out", (tmp / "ca").string(), "--at", at}).exit_code == 0);
-    REQUIRE(run_swarmpki({"ca", "issue", "--ca", (tmp / "ca").string(), "--role", "worker",
-                          "--out", (tmp / "node").string(), "--at", at})
+    REQUIRE(run_swarmpki({"ca", "init", "--out", (tmp / "ca").string(), "--at", at}).exit_code ==
+            0);
+    REQUIRE(run_swarmpki({"ca", "issue", "--ca", (tmp / "ca").string(), "--role", "worker", "--out",
+                          (tmp / "node").string(), "--at", at})
                 .exit_code == 0);
     fs::path dir = tmp / "node";
     std::string serial = serial_of(read_text(dir / "swarm-node.crt"));
@@ -377,8 +383,8 @@ TEST_CASE("a missing swarm-node.crt with a matching .swarm-node.crt is a renewal
         REQUIRE(node.cert_file);
         CHECK(node.cert_file->entry.name == ".swarm-node.crt");
         CHECK(node.cert_file->certificates.front().serial_hex() == serial);
-        swarmpki::NodeReport report =
-            swarmpki::inspect_node(dir.string(), {}, *swarmpki::parse_rfc3339(at));
+        swarmpki::NodeReport report = swarmpki::inspect_node(dir.string(), {},
+                                                             *swarmpki::parse_rfc3339(at));
         CHECK(report.severity == swarmpki::Severity::notice);
         CHECK_FALSE(report.error.has_value());
     }

@@ -57,7 +57,8 @@ rotation_detail::SimNode sim_node(const Certificate& signer, const PrivateKey& s
 
 }  // namespace
 
-TEST_CASE("engine schedule: 30 nodes per 3 s tick, completion 0.15 s after the converged tick", "[rotation]") {
+TEST_CASE("engine schedule: 30 nodes per 3 s tick, completion 0.15 s after the converged tick",
+          "[rotation]") {
     using namespace rotation_detail;
     std::mt19937_64 rng(1);
     std::vector<SimNode> nine(9);
@@ -107,7 +108,8 @@ TEST_CASE("rotation converges with every node online", "[rotation]") {
     CHECK(r.crypto.verify >= 13);
     REQUIRE(phase(r, "trust-root-switch"));
     CHECK(phase(r, "trust-root-switch")->verifications >= 13);
-    CHECK(phase(r, "renewal-first-batch")->verifications > 13);  // per-node checks plus mTLS classes
+    CHECK(phase(r, "renewal-first-batch")->verifications >
+          13);  // per-node checks plus mTLS classes
     CHECK(r.old_root_public_key_sha256 != r.new_root_public_key_sha256);
 }
 
@@ -164,10 +166,12 @@ TEST_CASE("--remove-offline strands the down nodes and the rotation completes", 
     CHECK_FALSE(r.old_token_accepted_after);
     CHECK(total_failures(r) == 0);
     CHECK(rotation_exit_code(r) == ExitCode::warning);
-    CHECK(r.engine_seconds == Approx(6.15).margin(0.01));  // blocked at the 3 s tick, removed, done at 6
+    CHECK(r.engine_seconds ==
+          Approx(6.15).margin(0.01));  // blocked at the 3 s tick, removed, done at 6
 }
 
-TEST_CASE("--seed makes IDs, down nodes and engine time reproducible; keys stay random", "[rotation]") {
+TEST_CASE("--seed makes IDs, down nodes and engine time reproducible; keys stay random",
+          "[rotation]") {
     RotationReport a = simulate_rotation(small_cluster(2, 40, 3));
     RotationReport b = simulate_rotation(small_cluster(2, 40, 3));
     CHECK(a.cluster_id == b.cluster_id);
@@ -196,30 +200,37 @@ TEST_CASE("the engine's refusals of an operator root, in its words", "[rotation]
         return *r;
     };
 
-    Certificate short_lived = create_root_certificate(other.key, "swarm-ca", Seconds(300 * 86400), kNow);
-    CHECK(refused(pem(short_lived, "short.crt"), pem(other.key, "k")).message == "CA certificate expires too soon");
+    Certificate short_lived = create_root_certificate(other.key, "swarm-ca", Seconds(300 * 86400),
+                                                      kNow);
+    CHECK(refused(pem(short_lived, "short.crt"), pem(other.key, "k")).message ==
+          "CA certificate expires too soon");
 
-    CHECK(refused(pem(other.certificate, "a.crt"), pem(current.key, "b.key")).message == "certificate key mismatch");
+    CHECK(refused(pem(other.certificate, "a.crt"), pem(current.key, "b.key")).message ==
+          "certificate key mismatch");
 
-    RotationRefusal two = refused(PemInput{other.certificate.to_pem() + current.certificate.to_pem(), "two.crt"},
-                                  pem(other.key, "k"));
+    RotationRefusal two = refused(
+        PemInput{other.certificate.to_pem() + current.certificate.to_pem(), "two.crt"},
+        pem(other.key, "k"));
     CHECK(two.message == "the desired CA certificate cannot contain multiple certificates");
-    CHECK(two.engine_error ==
-          "Error response from daemon: rpc error: code = InvalidArgument desc = the desired CA certificate "
-          "cannot contain multiple certificates");
+    CHECK(two.engine_error == "Error response from daemon: rpc error: code = InvalidArgument desc "
+                              "= the desired CA certificate "
+                              "cannot contain multiple certificates");
 
     // Same key, same subject: newer engines refuse; 20.10 wedges (DOMAIN.md section 11).
     Certificate same_key = create_root_certificate(current.key, "swarm-ca", kRootLifetime, kNow);
     RotationRefusal wedge = refused(pem(same_key, "same.crt"), pem(current.key, "k"));
     CHECK(wedge.message == "Cannot update to a cert with an identical key");
     CHECK(wedge.hazard.find("never finishes") != std::string::npos);
-    Certificate same_key_new_name = create_root_certificate(current.key, "Other Root", kRootLifetime, kNow);
+    Certificate same_key_new_name = create_root_certificate(current.key, "Other Root",
+                                                            kRootLifetime, kNow);
     RotationRefusal renamed = refused(pem(same_key_new_name, "renamed.crt"), pem(current.key, "k"));
     CHECK(renamed.message == "Cannot update to a cert with an identical key");
     CHECK(renamed.hazard.empty());
 
-    CHECK(refused(PemInput{"not pem", "x.crt"}, pem(other.key, "k")).message == "file contents must be in PEM format");
-    CHECK(refused(pem(other.certificate, "a.crt"), PemInput{other.certificate.to_pem(), "cert-as-key.pem"})
+    CHECK(refused(PemInput{"not pem", "x.crt"}, pem(other.key, "k")).message ==
+          "file contents must be in PEM format");
+    CHECK(refused(pem(other.certificate, "a.crt"),
+                  PemInput{other.certificate.to_pem(), "cert-as-key.pem"})
               .message.rfind("malformed private key", 0) == 0);
 
     CHECK_FALSE(check_desired_root(pem(other.certificate, "ok.crt"), pem(other.key, "ok.key"),
@@ -228,7 +239,8 @@ TEST_CASE("the engine's refusals of an operator root, in its words", "[rotation]
 
 TEST_CASE("a refused root stops the simulation before any rotation work", "[rotation]") {
     RootCa desired = create_root({}, kNow);
-    Certificate short_lived = create_root_certificate(desired.key, "swarm-ca", Seconds(30 * 86400), kNow);
+    Certificate short_lived = create_root_certificate(desired.key, "swarm-ca", Seconds(30 * 86400),
+                                                      kNow);
     RotationOptions o = small_cluster(1, 2);
     o.desired_cert = pem(short_lived, "short.crt");
     o.desired_key = pem(desired.key, "short.key");
@@ -273,7 +285,8 @@ TEST_CASE("mTLS class checks count a node from another swarm as failures", "[rot
                 ++expected_checks;
                 if (!check.accepted)
                     expected.push_back(check.verifier + " refuses " + check.presenter + " as " +
-                                       std::string(to_string(check.presenter_role)) + ": " + check.reason);
+                                       std::string(to_string(check.presenter_role)) + ": " +
+                                       check.reason);
             }
     CHECK(mixed.verifications == expected_checks);
     CHECK(mixed.failure_details == expected);
@@ -323,11 +336,14 @@ TEST_CASE("crypto.verify counts every verification of a run with stranded nodes"
     CHECK(r.crypto.verify == 3 + 1 + 3 + (3 + 3 + 3 + 2));
 }
 
-TEST_CASE("a node's signature check accepts its leaf and refuses a tampered one or another issuer's", "[rotation]") {
+TEST_CASE(
+    "a node's signature check accepts its leaf and refuses a tampered one or another issuer's",
+    "[rotation]") {
     using rotation_detail::LeafSignatureCheck;
     RootCa root = create_root({}, kNow);
     RootCa other = create_root({}, kNow);
-    RootCa rsa = create_root(RootOptions{CaKeyType::rsa_2048, kDefaultRootCommonName, kRootLifetime}, kNow);
+    RootCa rsa = create_root(
+        RootOptions{CaKeyType::rsa_2048, kDefaultRootCommonName, kRootLifetime}, kNow);
     PrivateKey key = KeyGenerator().generate();
     auto leaf_der = [&](const RootCa& ca) {
         NodeCertificateIssuer issuer(ca.certificate, ca.key, kDefaultNodeCertExpiry);
@@ -342,10 +358,12 @@ TEST_CASE("a node's signature check accepts its leaf and refuses a tampered one 
 
     Bytes tampered = good;
     tampered[tampered.size() / 2] ^= 0x01;  // inside the signed part
-    CHECK(check.refusal(tampered) == "signature does not verify under the signing certificate's key");
+    CHECK(check.refusal(tampered) ==
+          "signature does not verify under the signing certificate's key");
     Bytes truncated(good.begin(), good.end() - 1);
     CHECK(check.refusal(truncated) == "the certificate's DER does not parse");
-    CHECK(check.refusal(leaf_der(other)) == "signature does not verify under the signing certificate's key");
+    CHECK(check.refusal(leaf_der(other)) ==
+          "signature does not verify under the signing certificate's key");
     // An RSA-signed leaf switches the prepared algorithm; the ECDSA key cannot verify it.
     CHECK(!check.refusal(leaf_der(rsa)).empty());
     LeafSignatureCheck rsa_check(rsa.certificate);

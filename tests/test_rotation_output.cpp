@@ -38,7 +38,8 @@ std::vector<std::string> names_in(const fs::path& dir) {
 
 }  // namespace
 
-TEST_CASE("rotate simulate --out --force that fails midway leaves the earlier run whole", "[rotation]") {
+TEST_CASE("rotate simulate --out --force that fails midway leaves the earlier run whole",
+          "[rotation]") {
     TempDir tmp;
     simulate_rotation(written_to(tmp / "out", 1, Overwrite::no));
     std::string old_root = read_text(tmp / "out" / "new-root" / "swarm-root-ca.crt");

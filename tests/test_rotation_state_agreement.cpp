@@ -91,7 +91,8 @@ TEST_CASE("inspect and expiry agree on rotation shapes the engine writes and doe
         CHECK(agreed_state(before.dir, at) == "none");
         Node mid = write_node(tmp / "mid", old_root.certificate, cross, new_root.key, {cross});
         CHECK(agreed_state(mid.dir, at) == "in-progress");
-        Node done = write_node(tmp / "done", new_root.certificate, new_root.certificate, new_root.key, {cross});
+        Node done = write_node(tmp / "done", new_root.certificate, new_root.certificate,
+                               new_root.key, {cross});
         CHECK(agreed_state(done.dir, at) == "completed");
         Node renewed = simple_node(tmp / "renewed", new_root);
         CHECK(agreed_state(renewed.dir, at) == "none");
@@ -100,15 +101,18 @@ TEST_CASE("inspect and expiry agree on rotation shapes the engine writes and doe
         RootOptions named;
         named.common_name = "Example Corp Swarm Root";
         RootCa operator_root = create_root(named, at);
-        Certificate away = cross_sign(new_root.certificate, operator_root.certificate, operator_root.key);
+        Certificate away = cross_sign(new_root.certificate, operator_root.certificate,
+                                      operator_root.key);
         Node mid = write_node(tmp / "mid", operator_root.certificate, away, new_root.key, {away});
         CHECK(agreed_state(mid.dir, at) == "in-progress");
-        Node done = write_node(tmp / "done", new_root.certificate, new_root.certificate, new_root.key, {away});
+        Node done = write_node(tmp / "done", new_root.certificate, new_root.certificate,
+                               new_root.key, {away});
         CHECK(agreed_state(done.dir, at) == "completed");
     }
     SECTION("a root file bundling the old and the new root, mid-rotation leaf") {
         Node n = write_node(tmp / "both", old_root.certificate, cross, new_root.key, {cross});
-        write_text(n.dir / "swarm-root-ca.crt", old_root.certificate.to_pem() + new_root.certificate.to_pem());
+        write_text(n.dir / "swarm-root-ca.crt",
+                   old_root.certificate.to_pem() + new_root.certificate.to_pem());
         agreed_state(n.dir, at);
     }
     SECTION("the new key's leaf without the cross-signed certificate it needs") {
@@ -116,7 +120,8 @@ TEST_CASE("inspect and expiry agree on rotation shapes the engine writes and doe
         CHECK(agreed_state(n.dir, at) == "none");
     }
     SECTION("a leaf under the old root with a stray cross-signed certificate bundled") {
-        Node n = write_node(tmp / "stray", old_root.certificate, old_root.certificate, old_root.key, {cross});
+        Node n = write_node(tmp / "stray", old_root.certificate, old_root.certificate, old_root.key,
+                            {cross});
         CHECK(agreed_state(n.dir, at) == "none");
     }
     SECTION("another swarm's trust root") {
@@ -133,7 +138,8 @@ TEST_CASE("inspect and expiry agree on rotation shapes the engine writes and doe
         Certificate again = reissued_root(new_root, at + Seconds(120));
         REQUIRE(again.same_public_key(new_root.certificate));
         REQUIRE(again.to_pem() != new_root.certificate.to_pem());
-        Node n = write_node(tmp / "reissued", new_root.certificate, new_root.certificate, new_root.key, {again});
+        Node n = write_node(tmp / "reissued", new_root.certificate, new_root.certificate,
+                            new_root.key, {again});
         CHECK(agreed_state(n.dir, at) == "none");
     }
     SECTION("a leaf whose signature is broken: one answer, by what it declares; the chain fails") {

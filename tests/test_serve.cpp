@@ -2,10 +2,10 @@
 // routes, 404/405 and limits, promtool, webhooks for an expired certificate (time injected),
 // retries, and a dead receiver that must not hold up scrapes.
 #include "support.hpp"
-#include "test_serve_support.hpp"
-#include "test_webhook_receiver.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/serve.hpp"
+#include "test_serve_support.hpp"
+#include "test_webhook_receiver.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -20,7 +20,9 @@ namespace fs = std::filesystem;
 namespace {
 
 json scenario(const std::string& name) { return test::fixture_scenario(name); }
-Instant captured_at(const std::string& name) { return *parse_rfc3339(test::fixture_captured_at(name)); }
+Instant captured_at(const std::string& name) {
+    return *parse_rfc3339(test::fixture_captured_at(name));
+}
 
 using test::LogLines;
 
@@ -93,11 +95,11 @@ TEST_CASE("Server serves /metrics, /healthz and /v1/inspect from the last scan",
     const std::string& body = metrics->body;
     CHECK(body.find("# TYPE swarmpki_cert_not_after_timestamp_seconds gauge") != std::string::npos);
     CHECK(body.find("swarmpki_rotation_in_progress{cluster_id=\"" +
-                    scenario("rotation-in-progress")["cluster_id"].get<std::string>() +
-                    "\"} 1") != std::string::npos);
+                    scenario("rotation-in-progress")["cluster_id"].get<std::string>() + "\"} 1") !=
+          std::string::npos);
     CHECK(body.find("\nswarmpki_scrape_duration_seconds ") != std::string::npos);
-    CHECK(body.find("\nswarmpki_last_scan_timestamp_seconds " +
-                    std::to_string(unix_seconds(now)) + "\n") != std::string::npos);
+    CHECK(body.find("\nswarmpki_last_scan_timestamp_seconds " + std::to_string(unix_seconds(now)) +
+                    "\n") != std::string::npos);
     CHECK(body.find("\nswarmpki_last_scan_success 1\n") != std::string::npos);
     CHECK(body.find(m1.string() + "/swarm-node.crt") != std::string::npos);
 
@@ -175,7 +177,8 @@ TEST_CASE("Server answers 405 for other methods, 404 for other paths, and 431 fo
     REQUIRE(big);
     CHECK(big->status == 405);
     CHECK(log.count("msg=\"request refused\" status=405 reason=method remote=127.0.0.1") == 4);
-    CHECK(log.count("msg=\"request refused\" status=431 reason=header_too_large remote=127.0.0.1") == 1);
+    CHECK(log.count(
+              "msg=\"request refused\" status=431 reason=header_too_large remote=127.0.0.1") == 1);
     server.stop();
 }
 

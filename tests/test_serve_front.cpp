@@ -6,9 +6,9 @@
 // latencies in the expansions.
 #include "serve_head.hpp"
 #include "support.hpp"
+#include "swarmpki/serve.hpp"
 #include "test_node_writer.hpp"
 #include "test_serve_support.hpp"
-#include "swarmpki/serve.hpp"
 
 #include <catch2/catch.hpp>
 #include <poll.h>
@@ -40,8 +40,7 @@ struct Fixture {
                      std::chrono::milliseconds header_timeout = kDeadline) {
         test::raise_open_file_limit(8192);
         dir = test::simple_node(tmp / "node", create_root({}, test::kNodeIssuedAt)).dir;
-        auto options =
-            test::loopback_serve_options({dir.string()}, test::kNodeIssuedAt + 1h, log);
+        auto options = test::loopback_serve_options({dir.string()}, test::kNodeIssuedAt + 1h, log);
         options.limits.header_timeout = header_timeout;
         options.limits.tls_handshake_timeout = kDeadline;
         options.limits.write_timeout = kDeadline;
@@ -119,7 +118,8 @@ public:
                 if (polled[j].revents == 0) continue;
                 char chunk[4096];
                 ssize_t n = ::recv(polled[j].fd, chunk, sizeof chunk, MSG_DONTWAIT);
-                bool gone = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+                bool gone = n == 0 ||
+                            (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
                 if (gone && !closed[index[j]]) {
                     closed[index[j]] = true;
                     ++count;
@@ -162,7 +162,8 @@ struct Pushed {
 void collect(int fd, std::string& into, int flags) {
     char chunk[4096];
     ssize_t n;
-    while ((n = ::recv(fd, chunk, sizeof chunk, flags)) > 0) into.append(chunk, static_cast<std::size_t>(n));
+    while ((n = ::recv(fd, chunk, sizeof chunk, flags)) > 0)
+        into.append(chunk, static_cast<std::size_t>(n));
 }
 
 // Sends `head`, then `filler` again and again until the server stops taking it (it closed the
@@ -240,7 +241,8 @@ TEST_CASE("The front's head scanner finds the end of a GET head and refuses meth
                               "Content-Length: 5", "Content-Length: ", "Content-Length: 0x0",
                               "content-length: -0", "Content-Length: 1, 1"}) {
         INFO(field);
-        CHECK(scan(std::string("GET / HTTP/1.1\r\n") + field + "\r\n\r\n") == HeadVerdict::has_body);
+        CHECK(scan(std::string("GET / HTTP/1.1\r\n") + field + "\r\n\r\n") ==
+              HeadVerdict::has_body);
     }
     CHECK(scan("GET / HTTP/1.1\r\nContent-Length: 0\r\n\r\n") == HeadVerdict::complete);
     CHECK(scan("GET / HTTP/1.1\r\nContent-Length:  00 \r\n\r\n") == HeadVerdict::complete);
@@ -254,7 +256,8 @@ TEST_CASE("The front's head scanner finds the end of a GET head and refuses meth
         std::string head = "GET /metrics HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\nGET /";
         HeadScanner scanner({16 * 1024, 64});
         std::vector<HeadVerdict> verdicts;
-        for (std::size_t n = 1; n <= head.size(); ++n) verdicts.push_back(scanner.feed(head.substr(0, n)));
+        for (std::size_t n = 1; n <= head.size(); ++n)
+            verdicts.push_back(scanner.feed(head.substr(0, n)));
         std::size_t end = head.find("\r\n\r\n") + 4;
         for (std::size_t n = 1; n < end; ++n) CHECK(verdicts[n - 1] == HeadVerdict::incomplete);
         CHECK(verdicts[end - 1] == HeadVerdict::complete);
@@ -293,8 +296,7 @@ TEST_CASE("A scrape is answered within 1 s while 500 half-sent request heads are
           kHostile);
 }
 
-TEST_CASE("Heads trickled a byte at a time are cut off at the total header deadline",
-          "[serve]") {
+TEST_CASE("Heads trickled a byte at a time are cut off at the total header deadline", "[serve]") {
     Fixture f(Transport::plain);
     Held slow;
     auto opened = std::chrono::steady_clock::now();
@@ -337,13 +339,15 @@ TEST_CASE("An endless header line, endless header fields, a chunked body and a P
                              300u << 20, "HTTP/1.1 431 ");
     }
     SECTION("a 1 GiB chunked body on a GET") {
-        check_refused_unread(f, "GET /metrics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
-                             "10000\r\n" + filler + "\r\n", gib, "HTTP/1.1 413 ");
+        check_refused_unread(
+            f, "GET /metrics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "10000\r\n" + filler + "\r\n", gib, "HTTP/1.1 413 ");
         check_up_and_counted(f, "swarmpki_serve_connections_refused_total{reason=\"body\"}", 1);
     }
     SECTION("a 1 GiB POST body") {
-        check_refused_unread(f, "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 1073741824\r\n\r\n",
-                             filler, gib, "HTTP/1.1 405 ");
+        check_refused_unread(
+            f, "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 1073741824\r\n\r\n", filler,
+            gib, "HTTP/1.1 405 ");
         check_up_and_counted(f, "swarmpki_serve_connections_refused_total{reason=\"method\"}", 1);
     }
     SECTION("a GET with a small body") {
@@ -362,7 +366,8 @@ TEST_CASE("A scrape over TLS is answered within 1 s while 500 handshakes are lef
     Held silent, partial;
     silent.open(f.port(), kHostile / 2);
     // A TLS record header and the start of a ClientHello that announces 512 bytes.
-    partial.open(f.port(), kHostile / 2, std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11));
+    partial.open(f.port(), kHostile / 2,
+                 std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11));
     check_scrape_while_held(f, kHostile);
     CHECK(silent.wait_closed(kDeadline + 3s) == kHostile / 2);
     CHECK(partial.wait_closed(1s) == kHostile / 2);
@@ -394,14 +399,14 @@ TEST_CASE("At the connection limit the connection nearest its deadline makes roo
     CHECK(s.status == 200);
     CHECK(s.seconds < kScrapeBound);
     CHECK(test::metric_value(s.body, "swarmpki_serve_connections_open") <= 32);
-    CHECK(test::metric_value(s.body, "swarmpki_serve_connections_refused_total{reason=\"evicted\"}") ==
+    CHECK(test::metric_value(s.body,
+                             "swarmpki_serve_connections_refused_total{reason=\"evicted\"}") ==
           100 - 32 + 1);
     CHECK(idle.wait_closed(500ms) == 100 - 32 + 1);  // the oldest ones, closed at once
     CHECK(f.log.count("msg=\"connection closed\" reason=evicted remote=127.0.0.1") == 100 - 32 + 1);
 }
 
-TEST_CASE("A client that does not read its responses is cut off at the write deadline",
-          "[serve]") {
+TEST_CASE("A client that does not read its responses is cut off at the write deadline", "[serve]") {
     Fixture f(Transport::plain);
     int fd = test::connect_loopback(f.port(), 4096);
     REQUIRE(fd >= 0);
@@ -427,7 +432,8 @@ TEST_CASE("The front keeps keep-alive and pipelining, and logs requests cpp-http
     Fixture f(Transport::plain);
     int fd = test::connect_loopback(f.port());
     REQUIRE(fd >= 0);
-    std::string two = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nHEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    std::string two =
+        "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nHEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
     REQUIRE(test::send_all(fd, two));
     REQUIRE(test::send_all(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
     std::string answers;

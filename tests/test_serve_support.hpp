@@ -4,13 +4,13 @@
 // that tests holding hundreds of connections reach.
 #pragma once
 
-#include "support.hpp"
-#include "test_webhook_receiver.hpp"  // ignore_sigpipe
-#include "swarmpki/certificate.hpp"
 #include "ossl.hpp"
+#include "support.hpp"
+#include "swarmpki/certificate.hpp"
 #include "swarmpki/pem.hpp"
 #include "swarmpki/private_key.hpp"
 #include "swarmpki/serve.hpp"
+#include "test_webhook_receiver.hpp"  // ignore_sigpipe
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -51,13 +51,15 @@ struct LogLines {
         std::lock_guard lock(mutex);
         std::size_t n = 0;
         for (const auto& l : lines)
-            n += std::all_of(needles.begin(), needles.end(),
-                             [&l](std::string_view needle) { return l.find(needle) != std::string::npos; });
+            n += std::all_of(needles.begin(), needles.end(), [&l](std::string_view needle) {
+                return l.find(needle) != std::string::npos;
+            });
         return n;
     }
     // The count once it reaches `expected`, else after `patience`. A request's line is written
     // after its response, so a client can hold the answer before the line exists (seen in CI).
-    std::size_t count_reaching(std::initializer_list<std::string_view> needles, std::size_t expected,
+    std::size_t count_reaching(std::initializer_list<std::string_view> needles,
+                               std::size_t expected,
                                std::chrono::milliseconds patience = std::chrono::seconds(5)) {
         auto deadline = std::chrono::steady_clock::now() + patience;
         std::size_t n = count_with(needles);
@@ -157,10 +159,10 @@ inline ossl::UniquePtr<SSL_CTX> client_context(const ClientIdentity* id = nullpt
 }
 
 struct Scrape {
-    int status = 0;          // 0: no answer (connection, handshake or read failed)
-    double seconds = 0;      // from connect to the end of the response
-    std::string body;        // the whole response, head included
-    std::string peer_serial; // over TLS: the server certificate's serial (hex)
+    int status = 0;           // 0: no answer (connection, handshake or read failed)
+    double seconds = 0;       // from connect to the end of the response
+    std::string body;         // the whole response, head included
+    std::string peer_serial;  // over TLS: the server certificate's serial (hex)
 };
 
 // One request on a fresh connection with `Connection: close`, read to the end.
@@ -170,7 +172,8 @@ inline Scrape timed_scrape(int port, SSL_CTX* tls = nullptr, const std::string& 
     int fd = connect_loopback(port);
     if (fd < 0) return result;
     ossl::UniquePtr<SSL> ssl;
-    std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    std::string request = "GET " + path +
+                          " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
     bool sent = false;
     if (tls) {
         ssl.reset(SSL_new(tls));

@@ -2,15 +2,15 @@
 // a mid-rotation chain that OpenSSL's default verifier refuses), a node of another swarm and a
 // client without a certificate are not; autolocked server keys load with the unlock key.
 #include "support.hpp"
-#include "test_node_writer.hpp"
-#include "test_serve_support.hpp"
-#include "test_webhook_receiver.hpp"
 #include "swarmpki/ca.hpp"
 #include "swarmpki/certificate.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/pem.hpp"
 #include "swarmpki/private_key.hpp"
 #include "swarmpki/serve.hpp"
+#include "test_node_writer.hpp"
+#include "test_serve_support.hpp"
+#include "test_webhook_receiver.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -24,7 +24,9 @@ namespace fs = std::filesystem;
 namespace {
 
 json scenario(const std::string& name) { return test::fixture_scenario(name); }
-Instant captured_at(const std::string& name) { return *parse_rfc3339(test::fixture_captured_at(name)); }
+Instant captured_at(const std::string& name) {
+    return *parse_rfc3339(test::fixture_captured_at(name));
+}
 
 using test::ClientIdentity;
 using test::identity_of;
@@ -86,8 +88,8 @@ TEST_CASE("mutual TLS with --tls-from-dir admits the swarm's nodes and only them
     }
     SECTION("a node of another swarm is refused") {
         std::string at = format_rfc3339(now);
-        auto init = test::run_swarmpki({"ca", "init", "--out", (tmp / "other-ca").string(),
-                                        "--at", at});
+        auto init = test::run_swarmpki(
+            {"ca", "init", "--out", (tmp / "other-ca").string(), "--at", at});
         REQUIRE(init.exit_code == 0);
         auto issue = test::run_swarmpki({"ca", "issue", "--ca", (tmp / "other-ca").string(),
                                          "--node-id", "othernode000000000000000a", "--role",
@@ -185,10 +187,10 @@ TEST_CASE("serve refuses a TLS key that does not match the certificate", "[serve
         Server server(options);
         FAIL("a mismatched key was accepted");
     } catch (const Error& e) {
-        CHECK(std::string(e.what()) ==
-              (w1 / "swarm-node.key").string() + ": the key does not match the certificate in " +
-                  (m1 / "swarm-node.crt").string() +
-                  " (give the key that belongs to that certificate)");
+        CHECK(std::string(e.what()) == (w1 / "swarm-node.key").string() +
+                                           ": the key does not match the certificate in " +
+                                           (m1 / "swarm-node.crt").string() +
+                                           " (give the key that belongs to that certificate)");
     }
 }
 
@@ -197,7 +199,9 @@ TEST_CASE("serve's TLS 1.2 offers only ECDHE with AEAD ciphers; TLS 1.3 is uncha
     auto w1 = test::simple_node(tmp / "w1", create_root({}, test::kNodeIssuedAt)).dir;
     Logs logs;
     auto options = test::loopback_serve_options({w1.string()}, test::kNodeIssuedAt + 1h, logs);
-    options.tls = TlsSettings{(w1 / "swarm-node.crt").string(), (w1 / "swarm-node.key").string(), {}};
+    options.tls = TlsSettings{(w1 / "swarm-node.crt").string(),
+                              (w1 / "swarm-node.key").string(),
+                              {}};
     Server server(options);
     server.start();
     auto status_with = [&](int version, const char* ciphers) {
@@ -231,7 +235,8 @@ TEST_CASE("serve reloads its certificate, key and client CA when a rotation repl
     auto old_ctx = test::client_context(&old_client);
     auto new_ctx = test::client_context(&new_client);
     Logs logs;
-    auto options = test::loopback_serve_options({served.dir.string()}, test::kNodeIssuedAt + 1h, logs);
+    auto options = test::loopback_serve_options({served.dir.string()}, test::kNodeIssuedAt + 1h,
+                                                logs);
     options.tls = tls_from_node_directory(served.dir.string());
     Server server(options);
     server.start();
@@ -250,7 +255,8 @@ TEST_CASE("serve reloads its certificate, key and client CA when a rotation repl
     CHECK(after.status == 200);
     CHECK(after.peer_serial == staged.leaf.serial_hex());
     CHECK(test::timed_scrape(server.port(), old_ctx.get()).status == 0);
-    CHECK(logs.count_reaching("msg=\"client certificate refused\"", 2) == 2);  // new before, old after
+    CHECK(logs.count_reaching("msg=\"client certificate refused\"", 2) ==
+          2);  // new before, old after
 
     SECTION("broken new files leave the working material in place, reported once") {
         test::write_text(served.dir / "swarm-node.key", "not a key\n");

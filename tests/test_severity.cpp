@@ -14,7 +14,8 @@ const std::vector<Severity> kScale = {Severity::ok,      Severity::info,     Sev
                                       Severity::warning, Severity::critical, Severity::unknown};
 }  // namespace
 
-TEST_CASE("severities are ordered ok < info < notice < warning < critical < unknown", "[severity]") {
+TEST_CASE("severities are ordered ok < info < notice < warning < critical < unknown",
+          "[severity]") {
     for (std::size_t i = 0; i + 1 < kScale.size(); ++i) {
         INFO(to_string(kScale[i]));
         CHECK(kScale[i] < kScale[i + 1]);
@@ -36,7 +37,8 @@ TEST_CASE("worst picks the later of two on the scale, whatever their order", "[s
 }
 
 TEST_CASE("severity names are lower case and parse back, and nothing else parses", "[severity]") {
-    const std::vector<std::string> names = {"ok", "info", "notice", "warning", "critical", "unknown"};
+    const std::vector<std::string> names = {"ok",      "info",     "notice",
+                                            "warning", "critical", "unknown"};
     for (std::size_t i = 0; i < kScale.size(); ++i) {
         CHECK(to_string(kScale[i]) == names[i]);
         CHECK(parse_severity(names[i]) == kScale[i]);

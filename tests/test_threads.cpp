@@ -22,7 +22,8 @@ TEST_CASE("thread_count: 0 is every core, at least one; anything else as asked",
     CHECK(thread_count(512) == 512);
 }
 
-TEST_CASE("expiry and rotate take --threads 0 as every core and say so in their help", "[threads][cli]") {
+TEST_CASE("expiry and rotate take --threads 0 as every core and say so in their help",
+          "[threads][cli]") {
     for (const char* command : {"expiry", "rotate simulate"}) {
         INFO(command);
         std::vector<std::string> args = {command};
@@ -35,10 +36,12 @@ TEST_CASE("expiry and rotate take --threads 0 as every core and say so in their 
     }
     TempDir tmp;
     REQUIRE(run_swarmpki({"ca", "init", "--out", (tmp / "root").string(), "-q"}).exit_code == 0);
-    auto zero = run_swarmpki({"expiry", (tmp / "root" / "swarm-root-ca.crt").string(), "--threads", "0", "--format", "json", "--at", "2027-01-01T00:00:00Z"});
+    auto zero = run_swarmpki({"expiry", (tmp / "root" / "swarm-root-ca.crt").string(), "--threads",
+                              "0", "--format", "json", "--at", "2027-01-01T00:00:00Z"});
     CHECK(zero.exit_code == 0);
     CHECK(zero.err.empty());
-    auto one = run_swarmpki({"expiry", (tmp / "root" / "swarm-root-ca.crt").string(), "--threads", "1", "--format", "json", "--at", "2027-01-01T00:00:00Z"});
+    auto one = run_swarmpki({"expiry", (tmp / "root" / "swarm-root-ca.crt").string(), "--threads",
+                             "1", "--format", "json", "--at", "2027-01-01T00:00:00Z"});
     CHECK(one.exit_code == 0);
     CHECK(zero.json()["certificates"] == one.json()["certificates"]);
 }

@@ -93,9 +93,8 @@ TEST_CASE("every escaper writes valid UTF-8 and keeps valid text", "[utf8]") {
 }
 
 TEST_CASE("Nagios output stays one valid line whatever a cluster ID holds", "[utf8][nagios]") {
-    for (const std::string& hostile :
-         {std::string("c\xff\xfe|x=1\nSWARMPKI OK"), std::string("\xed\xa0\x80"),
-          std::string("ok\x7f\x01")}) {
+    for (const std::string& hostile : {std::string("c\xff\xfe|x=1\nSWARMPKI OK"),
+                                       std::string("\xed\xa0\x80"), std::string("ok\x7f\x01")}) {
         ExpiryReport report;
         report.evaluated_at = *parse_rfc3339("2026-12-01T00:00:00Z");
         report.status = Severity::critical;
@@ -120,8 +119,7 @@ TEST_CASE("Nagios output stays one valid line whatever a cluster ID holds", "[ut
     }
 }
 
-TEST_CASE("commands write valid UTF-8 for a directory named with invalid bytes",
-          "[utf8][cli]") {
+TEST_CASE("commands write valid UTF-8 for a directory named with invalid bytes", "[utf8][cli]") {
     test::TempDir tmp;
     for (const Case& c : cases()) {
         if (c.valid) continue;
@@ -156,13 +154,14 @@ TEST_CASE("commands write valid UTF-8 for a directory named with invalid bytes",
     REQUIRE_NOTHROW(doc = nlohmann::json::parse(text.out));
 }
 
-TEST_CASE("utf8_sequence_length at each length's first and last code point, and mid-text", "[utf8]") {
+TEST_CASE("utf8_sequence_length at each length's first and last code point, and mid-text",
+          "[utf8]") {
     CHECK(utf8_sequence_length(std::string_view("\0", 1), 0) == 1);  // NUL is a code point
     CHECK(utf8_sequence_length("\x7f", 0) == 1);
-    CHECK(utf8_sequence_length("\xc2\x80", 0) == 2);          // U+0080, the first two-byte
-    CHECK(utf8_sequence_length("\xdf\xbf", 0) == 2);          // U+07FF
-    CHECK(utf8_sequence_length("\xe0\xa0\x80", 0) == 3);      // U+0800, the first three-byte
-    CHECK(utf8_sequence_length("\xef\xbf\xbf", 0) == 3);      // U+FFFF (a noncharacter, still valid)
+    CHECK(utf8_sequence_length("\xc2\x80", 0) == 2);      // U+0080, the first two-byte
+    CHECK(utf8_sequence_length("\xdf\xbf", 0) == 2);      // U+07FF
+    CHECK(utf8_sequence_length("\xe0\xa0\x80", 0) == 3);  // U+0800, the first three-byte
+    CHECK(utf8_sequence_length("\xef\xbf\xbf", 0) == 3);  // U+FFFF (a noncharacter, still valid)
     CHECK(utf8_sequence_length("\xf0\x90\x80\x80", 0) == 4);  // U+10000, the first four-byte
     CHECK(utf8_sequence_length("\xe0\x9f\xbf", 0) == 0);      // U+07FF in three bytes: overlong
     CHECK(utf8_sequence_length("\xf0\x8f\xbf\xbf", 0) == 0);  // U+FFFF in four bytes: overlong
@@ -175,7 +174,8 @@ TEST_CASE("utf8_sequence_length at each length's first and last code point, and 
     CHECK(to_valid_utf8("") == "");
 }
 
-TEST_CASE("append_utf8_sequence copies a valid sequence or writes one U+FFFD for one byte", "[utf8]") {
+TEST_CASE("append_utf8_sequence copies a valid sequence or writes one U+FFFD for one byte",
+          "[utf8]") {
     std::string out;
     CHECK(append_utf8_sequence(out, "\xf0\x9f\x98\x80!", 0) == 4);
     CHECK(out == "\xf0\x9f\x98\x80");

@@ -26,8 +26,9 @@ TEST_CASE("verify refuses two nodes of different clusters under one root as diff
     INFO(other.out << other.err);
     CHECK(other.exit_code == 2);
     CHECK(other.out.find("different-cluster") != std::string::npos);
-    CHECK(other.out.find("names cluster bbbbbbbbbbbbbbbbbbbbbbbbb, not aaaaaaaaaaaaaaaaaaaaaaaaa") !=
-          std::string::npos);
+    CHECK(
+        other.out.find("names cluster bbbbbbbbbbbbbbbbbbbbbbbbb, not aaaaaaaaaaaaaaaaaaaaaaaaa") !=
+        std::string::npos);
     auto same = run_swarmpki({"verify", "--dir", a, "--peer-dir", a2, "--at", later});
     CHECK(same.exit_code == 0);
 }

@@ -11,7 +11,9 @@ using nlohmann::json;
 
 namespace {
 
-SecretBytes secret_of(std::string_view text) { return SecretBytes(Bytes(text.begin(), text.end())); }
+SecretBytes secret_of(std::string_view text) {
+    return SecretBytes(Bytes(text.begin(), text.end()));
+}
 
 Instant at(const char* text) { return *parse_rfc3339(text); }
 
@@ -68,8 +70,7 @@ TEST_CASE("webhook_signature matches the Standard Webhooks reference vector", "[
           "v1,gCZP3KkmqaWgqp2G/o/5fJCi2yZAI5ph3vspKXxOcog=");
 }
 
-TEST_CASE("webhook_signature_valid accepts any listed v1 signature and nothing else",
-          "[webhook]") {
+TEST_CASE("webhook_signature_valid accepts any listed v1 signature and nothing else", "[webhook]") {
     SecretBytes secret = secret_of("topsecret");
     std::string good = webhook_signature(secret, "id1", 1700000000, "{}");
     CHECK(webhook_signature_valid(secret, "id1", 1700000000, "{}", good));
@@ -82,8 +83,7 @@ TEST_CASE("webhook_signature_valid accepts any listed v1 signature and nothing e
     CHECK_FALSE(webhook_signature_valid(secret, "id1", 1700000000, "{}", ""));
 }
 
-TEST_CASE("load_webhook_secret strips trailing whitespace and refuses an empty file",
-          "[webhook]") {
+TEST_CASE("load_webhook_secret strips trailing whitespace and refuses an empty file", "[webhook]") {
     test::TempDir dir;
     test::write_text(dir / "secret", "  s3cr3t value \n\r\n");
     SecretBytes secret = load_webhook_secret((dir / "secret").string());
@@ -158,9 +158,7 @@ TEST_CASE("detect_transitions on the first scan reports only problems", "[webhoo
 
 TEST_CASE("detect_transitions follows status changes, renewals and rotations", "[webhook]") {
     auto before = scan({node_cert("ok", Severity::ok)}, {dir_state("none", "aa")});
-    SECTION("no change, no event") {
-        CHECK(detect_transitions(&before, before, "s").empty());
-    }
+    SECTION("no change, no event") { CHECK(detect_transitions(&before, before, "s").empty()); }
     SECTION("ok to renewal-window is normal") {
         auto after = scan({node_cert("renewal-window", Severity::ok)}, {dir_state("none", "aa")});
         CHECK(detect_transitions(&before, after, "s").empty());
@@ -367,7 +365,8 @@ TEST_CASE("load_webhook_urls: a bad line is named by number and scheme, never it
     std::string path = (dir / "urls").string();
     std::string typo = message("https://ok.example/a\n\nhtp://hooks.example/services/SECRET\n");
     CHECK(typo.rfind(path + ":3: the webhook URL is not an http:// or https:// URL (it starts "
-                            "with 'htp://')", 0) == 0);
+                            "with 'htp://')",
+                     0) == 0);
     CHECK(typo.find("SECRET") == std::string::npos);
     CHECK(typo.find("hooks.example") == std::string::npos);
     std::string space = message("https://hooks.example/SECRET tail\n");

@@ -1,9 +1,9 @@
 // The --webhook* options as serve and notify take them: URLs from a file instead of argv (where
 // every local user reads them), the warnings for what works but leaks, and notify's retries.
 #include "support.hpp"
-#include "test_webhook_receiver.hpp"
 #include "swarmpki/time.hpp"
 #include "swarmpki/webhook.hpp"
+#include "test_webhook_receiver.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -45,8 +45,8 @@ TEST_CASE("swarmpki notify --webhook-url-file delivers to every URL in it, witho
           "[cli][webhook]") {
     test::TempDir tmp;
     test::WebhookReceiver first, second;
-    auto urls = private_file(tmp, "urls", "# receivers\n" + first.url() + "\n\n" +
-                                              second.url() + "?token=SECRET\n");
+    auto urls = private_file(
+        tmp, "urls", "# receivers\n" + first.url() + "\n\n" + second.url() + "?token=SECRET\n");
     auto secret = private_file(tmp, "secret", "notify-secret\n");
     auto sent = test::run_swarmpki({"notify", "--test", "--webhook-url-file", urls.string(),
                                     "--webhook-secret-file", secret.string()});
@@ -77,8 +77,10 @@ TEST_CASE("swarmpki notify warns about a URL path on argv and a secret file othe
     CHECK(sent.err.find("swarmpki: warning: a --webhook URL with a path or query is readable by "
                         "every local user in /proc/PID/cmdline (ps); put it in a "
                         "--webhook-url-file (chmod 600) instead\n") != std::string::npos);
-    CHECK(sent.err.find("swarmpki: warning: " + secret + ": mode 0644 lets other users read "
-                        "this secret (chmod 600 " + secret + ")\n") != std::string::npos);
+    CHECK(sent.err.find("swarmpki: warning: " + secret +
+                        ": mode 0644 lets other users read "
+                        "this secret (chmod 600 " +
+                        secret + ")\n") != std::string::npos);
     CHECK(sent.err.find("/hook") == std::string::npos);
     CHECK(sent.err.find("TOKEN") == std::string::npos);
     CHECK(sent.err.find("shared-secret-value") == std::string::npos);
@@ -96,8 +98,9 @@ TEST_CASE("swarmpki notify warns about a URL path on argv and a secret file othe
 TEST_CASE("swarmpki notify warns that plain http:// to a non-loopback host goes out unencrypted",
           "[cli][webhook]") {
     test::TempDir tmp;
-    auto urls = private_file(tmp, "urls", "http://192.0.2.7:8080/hook\nhttp://localhost:1/\n"
-                                          "http://[::1]:1/\nhttps://192.0.2.8/\n");
+    auto urls = private_file(tmp, "urls",
+                             "http://192.0.2.7:8080/hook\nhttp://localhost:1/\n"
+                             "http://[::1]:1/\nhttps://192.0.2.8/\n");
     // The secret file is missing: notify stops after the checks, before any connection.
     auto refused = test::run_swarmpki({"notify", "--test", "--webhook-url-file", urls.string(),
                                        "--webhook-secret-file", (tmp / "missing").string()});
@@ -123,20 +126,20 @@ TEST_CASE("swarmpki notify and serve refuse a bad --webhook-url-file naming file
     CHECK(notify.err.find(expected) != std::string::npos);
     CHECK(notify.err.find("SECRET") == std::string::npos);
     auto serve = test::run_swarmpki({"serve", "--dir", tmp.str(), "--listen", "127.0.0.1:0",
-                                     "--webhook-url-file", urls.string(),
-                                     "--webhook-secret-file", secret.string()});
+                                     "--webhook-url-file", urls.string(), "--webhook-secret-file",
+                                     secret.string()});
     CHECK(serve.exit_code == 3);
     CHECK(serve.err.find(expected) != std::string::npos);
     CHECK(serve.err.find("SECRET") == std::string::npos);
 
     SECTION("a URL file still needs the secret, and a secret needs a receiver") {
         auto good = private_file(tmp, "good", "http://127.0.0.1:1/\n");
-        auto unsigned_ = test::run_swarmpki({"serve", "--dir", tmp.str(), "--webhook-url-file",
-                                             good.string()});
+        auto unsigned_ = test::run_swarmpki(
+            {"serve", "--dir", tmp.str(), "--webhook-url-file", good.string()});
         CHECK(unsigned_.exit_code == 64);
         CHECK(unsigned_.err.find("--webhook needs --webhook-secret-file") != std::string::npos);
-        auto alone = test::run_swarmpki({"serve", "--dir", tmp.str(), "--webhook-secret-file",
-                                         secret.string()});
+        auto alone = test::run_swarmpki(
+            {"serve", "--dir", tmp.str(), "--webhook-secret-file", secret.string()});
         CHECK(alone.exit_code == 64);
         CHECK(alone.err.find("need --webhook URL (or --webhook-url-file)") != std::string::npos);
     }
@@ -145,9 +148,8 @@ TEST_CASE("swarmpki notify and serve refuse a bad --webhook-url-file naming file
         for (std::size_t i = 0; i <= kWebhookMaxReceivers; ++i)
             many += "http://127.0.0.1:1/" + std::to_string(i) + "\n";
         auto file = private_file(tmp, "many", many);
-        auto refused = test::run_swarmpki({"notify", "--test", "--webhook-url-file",
-                                           file.string(), "--webhook-secret-file",
-                                           secret.string()});
+        auto refused = test::run_swarmpki({"notify", "--test", "--webhook-url-file", file.string(),
+                                           "--webhook-secret-file", secret.string()});
         CHECK(refused.exit_code == 64);
         CHECK(refused.err.find("at most 16 webhook receivers, not 17") != std::string::npos);
     }
@@ -194,9 +196,9 @@ TEST_CASE("swarmpki serve posts events to the receivers of its --webhook-url-fil
     REQUIRE(err >= 0);
     REQUIRE(null >= 0);
     pid_t pid = test::spawn_program(SWARMPKI_BINARY,
-                                    {"serve", "--listen", "127.0.0.1:0", "--dir", w1.string(), "--at", at,
-                                     "--webhook-url-file", urls.string(), "--webhook-secret-file",
-                                     secret.string()},
+                                    {"serve", "--listen", "127.0.0.1:0", "--dir", w1.string(),
+                                     "--at", at, "--webhook-url-file", urls.string(),
+                                     "--webhook-secret-file", secret.string()},
                                     {}, {null, null, err}, true);  // never outlive the test binary
     ::close(err);
     ::close(null);

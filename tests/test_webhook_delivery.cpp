@@ -3,11 +3,11 @@
 // then hostile receivers: one dripping its answer, one sending a gigabyte, a dead one beside a
 // healthy one, and the signatures of retries.
 #include "support.hpp"
-#include "test_webhook_receiver.hpp"
 #include "swarmpki/certificate.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/private_key.hpp"
 #include "swarmpki/webhook.hpp"
+#include "test_webhook_receiver.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -47,7 +47,9 @@ void wait_until(const std::function<bool()>& done) {
     for (int i = 0; i < 500 && !done(); ++i) std::this_thread::sleep_for(10ms);
 }
 
-Event event() { return sample_event("swarmpki://test/serve", *parse_rfc3339("2026-11-28T23:00:00Z")); }
+Event event() {
+    return sample_event("swarmpki://test/serve", *parse_rfc3339("2026-11-28T23:00:00Z"));
+}
 
 }  // namespace
 
@@ -68,8 +70,8 @@ TEST_CASE("WebhookDelivery posts a signed native event", "[webhook]") {
     CHECK(hooks[0].content_type == "application/json");
     CHECK(hooks[0].user_agent.rfind("swarmpki/", 0) == 0);
     CHECK(hooks[0].body == render_event_body(e, WebhookFormat::native));
-    CHECK(webhook_signature_valid(*key, hooks[0].id, 1795906800, hooks[0].body,
-                                  hooks[0].signature));
+    CHECK(
+        webhook_signature_valid(*key, hooks[0].id, 1795906800, hooks[0].body, hooks[0].signature));
 }
 
 TEST_CASE("WebhookDelivery retries 500 and 429 with the same id, then succeeds", "[webhook]") {
@@ -218,7 +220,8 @@ TEST_CASE("WebhookDelivery::post_once delivers to an HTTPS receiver verified wit
     std::string cert = (dir / "receiver.crt").string(), key = (dir / "receiver.key").string();
     std::string command = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
                           "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -days 1 "
-                          "-keyout '" + key + "' -out '" + cert + "' >/dev/null 2>&1";
+                          "-keyout '" +
+                          key + "' -out '" + cert + "' >/dev/null 2>&1";
     REQUIRE(std::system(command.c_str()) == 0);
 
     httplib::SSLServer tls_receiver(cert.c_str(), key.c_str());
@@ -295,7 +298,8 @@ TEST_CASE("WebhookDelivery::post_once reads a capped part of a 1 GiB answer and 
     std::atomic<std::size_t> sent{0};
     test::RawReceiver receiver([&sent](int socket, const test::RawReceiver& self) {
         if (!self.send_all(socket, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
-                                   "Content-Length: " + std::to_string(gib) + "\r\n\r\n"))
+                                   "Content-Length: " +
+                                       std::to_string(gib) + "\r\n\r\n"))
             return;
         std::string block(64 * 1024, 'x');
         while (sent < gib && self.send_all(socket, block)) sent += block.size();

@@ -18,8 +18,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <condition_variable>
+#include <csignal>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -41,18 +41,18 @@ class WebhookReceiver {
 public:
     enum class Mode { answer, hang };
     // status(n) is the HTTP status for the n-th request (0-based).
-    explicit WebhookReceiver(std::function<int(std::size_t)> status = [](std::size_t) { return 204; },
-                             Mode mode = Mode::answer)
+    explicit WebhookReceiver(
+        std::function<int(std::size_t)> status = [](std::size_t) { return 204; },
+        Mode mode = Mode::answer)
         : status_(std::move(status)), mode_(mode) {
         ignore_sigpipe();
         server_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
             std::unique_lock lock(mutex_);
             std::size_t n = received_.size();
-            received_.push_back({req.get_header_value("webhook-id"),
-                                 req.get_header_value("webhook-timestamp"),
-                                 req.get_header_value("webhook-signature"),
-                                 req.get_header_value("User-Agent"),
-                                 req.get_header_value("Content-Type"), req.body});
+            received_.push_back(
+                {req.get_header_value("webhook-id"), req.get_header_value("webhook-timestamp"),
+                 req.get_header_value("webhook-signature"), req.get_header_value("User-Agent"),
+                 req.get_header_value("Content-Type"), req.body});
             changed_.notify_all();
             if (mode_ == Mode::hang) changed_.wait(lock, [this] { return released_; });
             res.status = status_(n);

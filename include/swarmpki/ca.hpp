@@ -16,8 +16,8 @@
 
 #include "swarmpki/certificate.hpp"
 #include "swarmpki/file.hpp"
-#include "swarmpki/node_files.hpp"
 #include "swarmpki/handle.hpp"
+#include "swarmpki/node_files.hpp"
 #include "swarmpki/private_key.hpp"
 #include "swarmpki/renewal_window.hpp"  // kNodeCertBackdate
 #include "swarmpki/time.hpp"
@@ -32,12 +32,12 @@
 namespace swarmpki {
 
 // ---- profile constants (swarmkit ca/config.go, ca/certificates.go) ----------------------------
-inline constexpr const char* kDefaultRootCommonName = "swarm-ca";      // DefaultRootCN, CARole
-inline constexpr Seconds kRootLifetime{630'720'000};                   // RootCAExpiration
-inline constexpr Seconds kRootBackdate{5 * 60};                        // cfssl's default backdate
-inline constexpr Seconds kDefaultNodeCertExpiry{2160 * 3600};          // DefaultNodeCertExpiration
-inline constexpr Seconds kMinNodeCertExpiry{3600};                     // MinNodeCertExpiration
-inline constexpr std::size_t kEngineIdLength = 25;                     // identity.NewID
+inline constexpr const char* kDefaultRootCommonName = "swarm-ca";  // DefaultRootCN, CARole
+inline constexpr Seconds kRootLifetime{630'720'000};               // RootCAExpiration
+inline constexpr Seconds kRootBackdate{5 * 60};                    // cfssl's default backdate
+inline constexpr Seconds kDefaultNodeCertExpiry{2160 * 3600};      // DefaultNodeCertExpiration
+inline constexpr Seconds kMinNodeCertExpiry{3600};                 // MinNodeCertExpiration
+inline constexpr std::size_t kEngineIdLength = 25;                 // identity.NewID
 
 // File names in a CA directory (`ca init`); a node directory's are in node_files.hpp, and a CA
 // directory shares kRootCertFile and kRootKeyFile with them.
@@ -102,8 +102,8 @@ Certificate create_root_certificate(const PrivateKey& key, const std::string& co
 enum class NodeRole { manager, worker };
 
 std::optional<NodeRole> parse_node_role(std::string_view text);  // "manager" | "worker"
-const char* to_string(NodeRole role);                             // "manager" | "worker"
-const char* organizational_unit(NodeRole role);                   // "swarm-manager" | ...
+const char* to_string(NodeRole role);                            // "manager" | "worker"
+const char* organizational_unit(NodeRole role);                  // "swarm-manager" | ...
 
 struct NodeIdentity {
     std::string node_id;
@@ -129,7 +129,8 @@ public:
     NodeCertificateIssuer(const Certificate& signing_certificate, const PrivateKey& signing_key,
                           Seconds cert_expiry);
 
-    // Builds one thread's leaves in a single X509 it rewrites: internal (pki/crypto/ca_issuing.hpp).
+    // Builds one thread's leaves in a single X509 it rewrites: internal
+    // (pki/crypto/ca_issuing.hpp).
     class Builder;
 
     CertificateSigner make_signer() const;

@@ -29,7 +29,14 @@
 namespace swarmpki {
 
 // Stable reasons used in JSON `errors[]` and the `swarmpki_scan_errors` metric.
-enum class ScanReason { permission_denied, not_found, broken_symlink, bad_pem, too_large, read_failed };
+enum class ScanReason {
+    permission_denied,
+    not_found,
+    broken_symlink,
+    bad_pem,
+    too_large,
+    read_failed
+};
 inline constexpr ScanReason kAllScanReasons[] = {
     ScanReason::permission_denied, ScanReason::not_found, ScanReason::broken_symlink,
     ScanReason::bad_pem,           ScanReason::too_large, ScanReason::read_failed};
@@ -60,13 +67,13 @@ struct ScanUnit {
     bool key_listed = false;                                    // node_directory
     // The inodes the listing gave for swarm-node.crt and swarm-root-ca.crt (d_ino): a file read
     // with the same inode is the file listed, so the two were read together without a stat.
-    std::uint64_t node_cert_inode = 0, root_file_inode = 0;     // node_directory
+    std::uint64_t node_cert_inode = 0, root_file_inode = 0;  // node_directory
     bool pending_cert_listed = false;  // a .swarm-node.crt beside them (renewal.hpp)
 };
 
 struct ScanPlan {
-    std::vector<ScanUnit> units;      // sorted by path, so reports are stable
-    std::vector<ScanError> errors;    // paths that do not exist, unreadable directories
+    std::vector<ScanUnit> units;    // sorted by path, so reports are stable
+    std::vector<ScanError> errors;  // paths that do not exist, unreadable directories
 };
 
 // A PATH is a node directory, a certificate file, or a tree searched recursively for

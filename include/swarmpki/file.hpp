@@ -69,7 +69,7 @@ std::optional<std::size_t> read_to_end(int fd, std::string& buffer, std::size_t 
 
 // What lstat/stat say about a path, without reading it.
 struct FileFacts {
-    bool exists = false;        // lstat succeeded
+    bool exists = false;  // lstat succeeded
     bool is_symlink = false;
     bool dangling = false;      // a symlink whose target does not exist
     bool is_regular = false;    // after following a symlink
@@ -78,7 +78,7 @@ struct FileFacts {
     std::uint32_t uid = 0;
     std::uint32_t gid = 0;
     std::uint64_t size = 0;
-    std::string owner;          // user name, or the uid as text
+    std::string owner;  // user name, or the uid as text
     std::string group;
     std::string symlink_target;  // as stored in the link
     std::string resolved;        // realpath, when it resolves

@@ -35,16 +35,16 @@ const char* to_string(RotationPhase state);
 
 // Who the leaf says the node is.
 struct LeafIdentity {
-    std::string id;                         // CN
-    std::optional<std::string> role;        // "manager" / "worker" from OU; null otherwise
-    std::string organizational_unit;        // the OU as written
-    std::string cluster_id;                 // O without a "FIPS." prefix (node_identity.hpp)
-    bool fips = false;                      // O starts with "FIPS.": a FIPS-mandatory cluster
+    std::string id;                   // CN
+    std::optional<std::string> role;  // "manager" / "worker" from OU; null otherwise
+    std::string organizational_unit;  // the OU as written
+    std::string cluster_id;           // O without a "FIPS." prefix (node_identity.hpp)
+    bool fips = false;                // O starts with "FIPS.": a FIPS-mandatory cluster
     std::vector<std::string> sans;
     std::string serial;
     Instant not_before{}, not_after{};
     std::int64_t lifetime_seconds = 0;
-    std::int64_t remaining_seconds = 0;     // negative once expired
+    std::int64_t remaining_seconds = 0;  // negative once expired
     std::string issuer;
     std::optional<std::string> issuer_public_key_sha256;  // null when no certificate signs it
     struct {
@@ -107,7 +107,7 @@ struct NodeReport {
     std::optional<std::string> join_token_digest;  // root_file_sha256 as 50 base-36 characters
     std::optional<RotationPhase> rotation;
     std::optional<bool> chain_verified;
-    std::string chain_failure;  // why not, when not verified
+    std::string chain_failure;       // why not, when not verified
     std::string chain_failure_code;  // ChainVerification::failure_code, when not verified
     KeyReport key;
     std::vector<FileReport> files;
@@ -122,7 +122,7 @@ struct NodeReport {
 struct FleetSummary {
     std::size_t nodes = 0;
     std::size_t ok = 0, warning = 0, critical = 0, unknown = 0;
-    std::vector<std::string> cluster_ids;       // distinct, in first-seen order
+    std::vector<std::string> cluster_ids;        // distinct, in first-seen order
     std::vector<std::string> root_file_sha256s;  // distinct, in first-seen order
     std::size_t rotation_none = 0, rotation_in_progress = 0, rotation_completed = 0;
     std::optional<Instant> earliest_not_after;

@@ -3,7 +3,8 @@
 #pragma once
 
 #if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 4
-#error "swarmpki/inspect_render.hpp is render layer (4); a lower layer (util, crypto, swarm) may not include it"
+#error \
+    "swarmpki/inspect_render.hpp is render layer (4); a lower layer (util, crypto, swarm) may not include it"
 #endif
 
 #include "swarmpki/inspect.hpp"

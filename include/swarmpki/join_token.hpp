@@ -1,4 +1,5 @@
-// Join tokens: SWMTKN-1-<digest50>-<secret25> and the FIPS form SWMTKN-2-<0|1>-<digest50>-<secret25>.
+// Join tokens: SWMTKN-1-<digest50>-<secret25> and the FIPS form
+// SWMTKN-2-<0|1>-<digest50>-<secret25>.
 //
 // The digest part is the SHA-256 of the exact bytes of the cluster's root bundle (its PEM,
 // trailing newline included), written as a base-36 number zero-padded to 50 characters; the
@@ -20,11 +21,11 @@
 namespace swarmpki {
 
 struct JoinToken {
-    int version = 1;          // 1, or 2 for the FIPS-capable form
-    bool fips = false;        // SWMTKN-2-1
-    Sha256 digest{};          // root bundle digest
-    std::string digest_base36;  // the 50 characters as given
-    std::string secret_base36;  // 25 characters: secret, never print unasked
+    int version = 1;                        // 1, or 2 for the FIPS-capable form
+    bool fips = false;                      // SWMTKN-2-1
+    Sha256 digest{};                        // root bundle digest
+    std::string digest_base36;              // the 50 characters as given
+    std::string secret_base36;              // 25 characters: secret, never print unasked
     std::array<std::uint8_t, 16> secret{};  // the secret's 16 bytes
 
     std::string digest_hex() const { return hex_encode(digest); }
@@ -64,7 +65,7 @@ inline constexpr std::size_t kMaxJoinTokenLength = 200;
 bool parse_join_token_into(std::string_view text, JoinToken& out, std::string& error);
 
 // Base 36 helpers on fixed-width big-endian numbers (the engine's big.Int.Text(36) padded).
-std::string digest_to_base36(const Sha256& digest);  // 50 chars, zero-padded
+std::string digest_to_base36(const Sha256& digest);                        // 50 chars, zero-padded
 std::string secret_to_base36(const std::array<std::uint8_t, 16>& secret);  // 25 chars
 
 // A new token for this root bundle, the way the engine makes one (16 bytes from the CSPRNG).
@@ -83,12 +84,12 @@ struct RootFileVariant {
 
 // `token verify`: the exact-bytes comparison, and on a mismatch what would have matched.
 struct RootFileCheck {
-    bool match = false;        // constant-time compare of SHA-256(file bytes) and the digest
+    bool match = false;  // constant-time compare of SHA-256(file bytes) and the digest
     Sha256 file_sha256{};
-    std::string kind;          // on mismatch: root, root-bundle, intermediate, node-certificate,
-                               // leaf-certificate, der-certificate; empty on a match
+    std::string kind;  // on mismatch: root, root-bundle, intermediate, node-certificate,
+                       // leaf-certificate, der-certificate; empty on a match
     std::vector<RootFileVariant> variants;  // tried on a mismatch only
-    std::string hint;          // one line on a mismatch, empty on a match
+    std::string hint;                       // one line on a mismatch, empty on a match
 };
 
 // Throws swarmpki::Error naming `path` when a mismatching file is neither a PEM certificate

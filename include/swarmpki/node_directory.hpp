@@ -16,14 +16,15 @@
 #pragma once
 
 #if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 3
-#error "swarmpki/node_directory.hpp is swarm layer (3); a lower layer (util, crypto) may not include it"
+#error \
+    "swarmpki/node_directory.hpp is swarm layer (3); a lower layer (util, crypto) may not include it"
 #endif
 
 #include "swarmpki/certificate.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/file.hpp"
-#include "swarmpki/pem.hpp"
 #include "swarmpki/node_files.hpp"
+#include "swarmpki/pem.hpp"
 #include "swarmpki/private_key.hpp"
 #include "swarmpki/renewal.hpp"
 
@@ -112,7 +113,7 @@ struct CertificatesDirectory {
     std::optional<Error> error;             // the first thing that stops an evaluation
     std::vector<Error> errors;              // every failure, in read order (error is the first)
     unsigned reads = 0;                     // how many times the directory was read (1 = settled)
-    bool kept_changing = false;             // still changing after kMaxDirectoryReads: `error` says so
+    bool kept_changing = false;  // still changing after kMaxDirectoryReads: `error` says so
 };
 
 // A directory whose files change this many reads in a row is reported as changing (an error of
@@ -125,7 +126,8 @@ struct NodeReadOptions {
 
 // Reads `dir`. Never throws for bad input: the first failure lands in `error`, naming the file
 // and the remedy, and everything that could still be read is filled in.
-CertificatesDirectory read_node_directory(const std::string& dir, const NodeReadOptions& options = {});
+CertificatesDirectory read_node_directory(const std::string& dir,
+                                          const NodeReadOptions& options = {});
 
 // What kept the file at `path` (dir + "/" + name) from being read: its own failure, or the
 // directory's (missing, changing) when it has none.

@@ -9,7 +9,8 @@
 #pragma once
 
 #if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 3
-#error "swarmpki/node_identity.hpp is swarm layer (3); a lower layer (util, crypto) may not include it"
+#error \
+    "swarmpki/node_identity.hpp is swarm layer (3); a lower layer (util, crypto) may not include it"
 #endif
 
 #include <optional>
@@ -40,6 +41,6 @@ struct SwarmIdentity {
 // The identity of a swarm node certificate from its subject's CN, OU and O; nullopt when the
 // OU is not a swarm role (then the certificate is not one the swarm CA issued for a node).
 std::optional<SwarmIdentity> parse_node_identity(std::string_view cn, std::string_view ou,
-                                                std::string_view o);
+                                                 std::string_view o);
 
 }  // namespace swarmpki

@@ -14,7 +14,8 @@
 #pragma once
 
 #if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 3
-#error "swarmpki/peer_verify.hpp is swarm layer (3); a lower layer (util, crypto) may not include it"
+#error \
+    "swarmpki/peer_verify.hpp is swarm layer (3); a lower layer (util, crypto) may not include it"
 #endif
 
 #include "swarmpki/certificate.hpp"
@@ -66,8 +67,8 @@ struct PeerCheck {
     // path-length-exceeded, unsupported-key, too-many-certificates, chain-too-complex; empty
     // when accepted.
     std::string code;
-    std::string reason;               // operator words; empty when accepted
-    std::vector<std::string> path;    // subjects from the leaf to the trust root, when accepted
+    std::string reason;             // operator words; empty when accepted
+    std::vector<std::string> path;  // subjects from the leaf to the trust root, when accepted
 };
 
 struct PeerVerdict {

@@ -29,8 +29,8 @@ struct PemBlock {
     std::string type;  // "CERTIFICATE", "PRIVATE KEY", ...
     std::vector<PemHeader> headers;
     Bytes der;
-    std::size_t line = 0;          // 1-based line of the BEGIN marker
-    std::string_view original;     // the block's bytes within the parsed text, BEGIN..END line
+    std::size_t line = 0;       // 1-based line of the BEGIN marker
+    std::string_view original;  // the block's bytes within the parsed text, BEGIN..END line
 
     const PemHeader* header(std::string_view name) const;
     std::vector<std::string> header_names() const;

@@ -45,7 +45,7 @@ struct RotationOptions {
     std::optional<std::uint64_t> seed;  // IDs, offline choices, engine timings; keys stay random
     std::optional<std::string> out_dir;
     Overwrite overwrite = Overwrite::no;
-    Instant now{};        // when the operator starts the rotation
+    Instant now{};         // when the operator starts the rotation
     unsigned threads = 0;  // 0: every core
 };
 
@@ -88,9 +88,10 @@ struct RotationReport {
     CryptoCounts crypto;
     double seconds = 0;
     double engine_seconds = 0;
-    Severity severity = Severity::ok;  // ok: converged; warning: stranded; critical: blocked or failures
+    Severity severity =
+        Severity::ok;  // ok: converged; warning: stranded; critical: blocked or failures
     std::optional<RotationRefusal> refusal;
-    std::vector<std::string> failure_details;  // the first few, in operator words
+    std::vector<std::string> failure_details;      // the first few, in operator words
     std::string old_root_sha256, new_root_sha256;  // root files' exact bytes
     std::string old_root_public_key_sha256, new_root_public_key_sha256;
     std::optional<std::string> out_dir;

@@ -46,18 +46,18 @@ bool is_loopback_host(std::string_view host);
 
 struct Snapshot {
     Instant scanned_at{};
-    double scan_seconds = 0;      // how long the scan took
-    bool scan_succeeded = false;  // false: the bodies are those of the last good scan
+    double scan_seconds = 0;                 // how long the scan took
+    bool scan_succeeded = false;             // false: the bodies are those of the last good scan
     std::optional<Instant> last_success_at;  // when the bodies were produced
-    std::string metrics;          // the expiry families, as `expiry --format prometheus`
-    std::string inspect_json;     // the swarmpki.inspect/v1 document
+    std::string metrics;                     // the expiry families, as `expiry --format prometheus`
+    std::string inspect_json;                // the swarmpki.inspect/v1 document
     Severity status = Severity::unknown;
-    ScanState state;              // what the webhook transition detector compares
+    ScanState state;  // what the webhook transition detector compares
 };
 
 struct ScanSettings {
     std::vector<std::string> dirs;
-    ExpiryOptions expiry;                          // `at` is overwritten with each scan's now
+    ExpiryOptions expiry;                           // `at` is overwritten with each scan's now
     std::shared_ptr<const SecretBytes> unlock_key;  // may be null
 };
 
@@ -69,9 +69,9 @@ Snapshot scan_directories(const ScanSettings& settings, Instant now);
 // ---- TLS ----
 
 struct TlsSettings {
-    std::string cert_file;                     // leaf first, then intermediates
-    std::string key_file;                      // PKCS#8/SEC1, engine headers, autolock allowed
-    std::optional<std::string> client_ca_file; // require client certificates chained to these
+    std::string cert_file;                      // leaf first, then intermediates
+    std::string key_file;                       // PKCS#8/SEC1, engine headers, autolock allowed
+    std::optional<std::string> client_ca_file;  // require client certificates chained to these
 };
 
 // --tls-from-dir DIR: the node's own certificate and key, clients chained to its trust root.

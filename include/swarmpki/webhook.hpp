@@ -15,7 +15,8 @@
 #pragma once
 
 #if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 5
-#error "swarmpki/webhook.hpp is service layer (5); a lower layer (util ... render) may not include it"
+#error \
+    "swarmpki/webhook.hpp is service layer (5); a lower layer (util ... render) may not include it"
 #endif
 
 #include "swarmpki/encoding.hpp"
@@ -37,9 +38,9 @@ namespace swarmpki {
 // ---- What a scan saw, reduced to what transitions are computed from ----
 
 struct CertificateState {
-    std::string path;     // the file holding the certificate
-    std::string serial;   // lowercase hex
-    std::string kind;     // node, intermediate, root
+    std::string path;                       // the file holding the certificate
+    std::string serial;                     // lowercase hex
+    std::string kind;                       // node, intermediate, root
     std::string node_id, role, cluster_id;  // cluster_id without "FIPS." (node_identity.hpp)
     std::optional<bool> fips;               // null when the certificate names no cluster
     Instant not_after{};
@@ -52,8 +53,8 @@ struct DirectoryState {
     std::string dir;
     std::string node_id, role, cluster_id;  // as in CertificateState
     std::optional<bool> fips;
-    std::string rotation_state;  // none, in-progress, completed ("" when unreadable)
-    std::string root_sha256;     // SHA-256 of swarm-root-ca.crt's exact bytes
+    std::string rotation_state;        // none, in-progress, completed ("" when unreadable)
+    std::string root_sha256;           // SHA-256 of swarm-root-ca.crt's exact bytes
     std::optional<std::string> error;  // one line: why the directory could not be read
 };
 
@@ -139,9 +140,8 @@ std::string webhook_signature(const SecretBytes& secret, std::string_view id,
 
 // Checks a `webhook-signature` header value (space-separated list of "v1,<sig>") in constant
 // time; used by receivers in tests and by anyone embedding the library.
-bool webhook_signature_valid(const SecretBytes& secret, std::string_view id,
-                             std::int64_t timestamp, std::string_view body,
-                             std::string_view header_value);
+bool webhook_signature_valid(const SecretBytes& secret, std::string_view id, std::int64_t timestamp,
+                             std::string_view body, std::string_view header_value);
 
 // ---- Logging ----
 
@@ -185,21 +185,19 @@ struct DeliveryOptions {
     std::chrono::milliseconds first_retry_delay{1000};  // doubles on every retry
     std::chrono::milliseconds max_retry_delay{300000};
     int max_attempts = 8;
-    std::size_t queue_capacity = 1024;  // per receiver
-    std::function<Instant()> clock;                // for webhook-timestamp
-    std::function<void(std::string_view)> log;     // one logfmt line each, no secrets
+    std::size_t queue_capacity = 1024;          // per receiver
+    std::function<Instant()> clock;             // for webhook-timestamp
+    std::function<void(std::string_view)> log;  // one logfmt line each, no secrets
 };
 
 // The result of one POST.
 struct AttemptOutcome {
-    int http_status = 0;       // 0 when no response (connection failure, timeout)
-    std::string error;         // transport error when http_status == 0
+    int http_status = 0;                  // 0 when no response (connection failure, timeout)
+    std::string error;                    // transport error when http_status == 0
     std::size_t response_body_bytes = 0;  // read and discarded; stops near the cap
     bool delivered() const { return http_status >= 200 && http_status < 300; }
     // Timeouts, connection failures, 5xx and 429 are worth retrying; other 4xx are not.
-    bool retryable() const {
-        return http_status == 0 || http_status == 429 || http_status >= 500;
-    }
+    bool retryable() const { return http_status == 0 || http_status == 429 || http_status >= 500; }
 };
 
 // How long to wait after the `attempt`-th failed attempt (1-based): first_retry_delay,
@@ -233,8 +231,7 @@ public:
     // Up to options.max_attempts signed POSTs on the caller's thread (`notify --test`), with the
     // workers' policy: the same id, a fresh timestamp (options.clock) and signature each time,
     // retry_delay() between them. `on_retry(attempt, outcome, delay)` runs before each wait.
-    using RetryNotice =
-        std::function<void(int, const AttemptOutcome&, std::chrono::milliseconds)>;
+    using RetryNotice = std::function<void(int, const AttemptOutcome&, std::chrono::milliseconds)>;
     static AttemptOutcome deliver_now(const DeliveryOptions& options, const SecretBytes& secret,
                                       const WebhookUrl& url, const std::string& id,
                                       std::string_view body, const RetryNotice& on_retry = {});

@@ -7,8 +7,8 @@
 // the template's fields, in its own order and criticality, and drops the rest; the issuer is the
 // old root's subject; and Go adds the parent's key ID as AKI only when the two names differ. With
 // the engine's default roots both are CN=swarm-ca, so the result looks self-signed but is not.
-#include "swarmpki/ca.hpp"
 #include "ca_issuing.hpp"
+#include "swarmpki/ca.hpp"
 
 #include "ca_internal.hpp"
 #include "swarmpki/error.hpp"
@@ -61,10 +61,10 @@ void add_authority_key_id(X509* cross, X509* new_root, const Certificate& old_ro
                                      X509_get_subject_name(old_root.get0())) == 0;
     if (!names_equal) {
         if (old_root.subject_key_id())
-            ca_detail::add_extension(
-                cross, ca_detail::conf_extension(NID_authority_key_identifier, "keyid:always",
-                                                 old_root.get0())
-                           .get());
+            ca_detail::add_extension(cross,
+                                     ca_detail::conf_extension(NID_authority_key_identifier,
+                                                               "keyid:always", old_root.get0())
+                                         .get());
         return;
     }
     add_copy(cross, new_root, NID_authority_key_identifier, false);
@@ -102,8 +102,7 @@ Certificate cross_sign(const Certificate& new_root, const Certificate& old_root,
     add_copy(cross.get(), template_root, NID_basic_constraints, true);
     if (new_root.subject_key_id())
         add_copy(cross.get(), template_root, NID_subject_key_identifier, false);
-    else
-        ca_detail::add_subject_key_id(cross.get());  // Go derives one for a CA without it
+    else ca_detail::add_subject_key_id(cross.get());  // Go derives one for a CA without it
     add_authority_key_id(cross.get(), template_root, old_root);
     add_copy(cross.get(), template_root, NID_info_access, false);
     add_copy(cross.get(), template_root, NID_subject_alt_name,

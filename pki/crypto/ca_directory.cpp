@@ -26,8 +26,9 @@ std::string join(const std::string& dir, const char* name) {
 Certificate single_certificate(const std::string& path) {
     std::vector<Certificate> certificates = load_certificate_file(path);
     if (certificates.size() != 1)
-        throw Error(path, "holds " + std::to_string(certificates.size()) +
-                              " certificates, expected exactly one",
+        throw Error(path,
+                    "holds " + std::to_string(certificates.size()) +
+                        " certificates, expected exactly one",
                     "keep one certificate per file in a CA directory");
     if (!certificates.front().is_ca())
         throw Error(path, "is not a CA certificate (BasicConstraints CA:TRUE is missing)",
@@ -75,9 +76,10 @@ CaDirectory load_ca_directory(const std::string& dir) {
     const Certificate& signing = cross ? *cross : root;
     if (!key.matches(signing))
         throw Error(key_path, "certificate key mismatch",
-                    cross ? "the key must be the new root's, whose cross-signed certificate is in " +
-                                cross_path
-                          : "put the key that belongs to " + root_path + " here");
+                    cross
+                        ? "the key must be the new root's, whose cross-signed certificate is in " +
+                              cross_path
+                        : "put the key that belongs to " + root_path + " here");
     return CaDirectory{std::move(root_pem), std::move(root), std::move(key), std::move(cross_pem),
                        std::move(cross)};
 }
@@ -88,7 +90,8 @@ void write_ca_directory(const std::string& dir, const RootCa& root, Overwrite ov
     std::string key_pem = ec ? encode_sec1_pem(root.key) : encode_pkcs8_pem(root.key);
     // --force replaces a CA directory, an intermediate from an earlier rotation with it: it
     // belonged to the old key.
-    write_all(dir, {{kRootCertFile, root.certificate.to_pem(), 0644}, {kRootKeyFile, key_pem, 0600}},
+    write_all(dir,
+              {{kRootCertFile, root.certificate.to_pem(), 0644}, {kRootKeyFile, key_pem, 0600}},
               {kRootCertFile, kRootKeyFile, kCrossSignedFile}, overwrite);
 }
 

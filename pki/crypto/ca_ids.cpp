@@ -30,8 +30,7 @@ std::string new_engine_id() {
 }
 
 bool looks_like_engine_id(std::string_view text) {
-    return text.size() == kEngineIdLength &&
-           std::all_of(text.begin(), text.end(), [](char c) {
+    return text.size() == kEngineIdLength && std::all_of(text.begin(), text.end(), [](char c) {
                return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z');
            });
 }

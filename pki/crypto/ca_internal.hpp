@@ -30,7 +30,7 @@ void add_name_entry(X509_NAME* name, int nid, const std::string& value);
 // A single extension from OpenSSL's config syntax ("critical,CA:TRUE"). `issuer` and `subject`
 // are borrowed and may be null.
 ossl::UniquePtr<X509_EXTENSION> conf_extension(int nid, const std::string& value,
-                                                X509* issuer = nullptr, X509* subject = nullptr);
+                                               X509* issuer = nullptr, X509* subject = nullptr);
 // Adds the extension; X509_add_ext copies it, so shared prototypes stay untouched.
 void add_extension(X509* certificate, X509_EXTENSION* extension);
 // SKI by RFC 5280 method 1: SHA-1 over the subjectPublicKey BIT STRING's bytes. Replaces an

@@ -34,7 +34,7 @@ public:
 
 private:
     struct Signed {
-        Bytes tbs;  // DER of the TBSCertificate that was signed
+        Bytes tbs;                         // DER of the TBSCertificate that was signed
         const ASN1_BIT_STRING* signature;  // borrowed from the certificate
         const X509_ALGOR* algorithm;       // borrowed from the certificate
     };

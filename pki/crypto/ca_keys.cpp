@@ -4,8 +4,8 @@
 // (EVP_PKEY_Q_keygen, X509_sign with a digest). At ten thousand nodes those lookups, and the lock
 // they take, show up next to the elliptic-curve arithmetic; so keygen keeps one EVP_PKEY_CTX and
 // signing one EVP_PKEY_sign context and one digest context.
-#include "swarmpki/ca.hpp"
 #include "ca_issuing.hpp"
+#include "swarmpki/ca.hpp"
 
 #include "certificate_internal.hpp"
 #include "swarmpki/error.hpp"
@@ -13,9 +13,9 @@
 #include <openssl/asn1.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/rsa.h>
 #include <openssl/objects.h>
 #include <openssl/params.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include <algorithm>
@@ -94,8 +94,8 @@ CertificateSigner::CertificateSigner(EVP_PKEY* key, const char* digest_name)
     // The AlgorithmIdentifier exactly as X509_sign obtains it for a provider key.
     ossl::UniquePtr<EVP_MD_CTX> probe(ossl::check(EVP_MD_CTX_new(), "EVP_MD_CTX_new"));
     EVP_PKEY_CTX* probe_key_context = nullptr;  // owned by probe
-    ossl::check(EVP_DigestSignInit_ex(probe.get(), &probe_key_context, digest_name, nullptr, nullptr,
-                                      key, nullptr),
+    ossl::check(EVP_DigestSignInit_ex(probe.get(), &probe_key_context, digest_name, nullptr,
+                                      nullptr, key, nullptr),
                 "preparing to sign");
     std::array<unsigned char, 128> identifier{};
     std::array<OSSL_PARAM, 2> params{
@@ -105,12 +105,12 @@ CertificateSigner::CertificateSigner(EVP_PKEY* key, const char* digest_name)
     ossl::check(EVP_PKEY_CTX_get_params(probe_key_context, params.data()),
                 "reading the signature algorithm identifier");
     const unsigned char* cursor = identifier.data();
-    algorithm_.reset(ossl::check(
-        d2i_X509_ALGOR(nullptr, &cursor, static_cast<long>(params[0].return_size)),
-        "decoding the signature algorithm identifier"));
+    algorithm_.reset(
+        ossl::check(d2i_X509_ALGOR(nullptr, &cursor, static_cast<long>(params[0].return_size)),
+                    "decoding the signature algorithm identifier"));
 
-    sign_context_.reset(ossl::check(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr),
-                                    "preparing to sign"));
+    sign_context_.reset(
+        ossl::check(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr), "preparing to sign"));
     ossl::check(EVP_PKEY_sign_init(sign_context_.get()), "preparing to sign");
     ossl::check(EVP_PKEY_CTX_set_signature_md(sign_context_.get(), digest), "choosing the digest");
     digest_context_.reset(ossl::check(EVP_MD_CTX_new(), "EVP_MD_CTX_new"));
@@ -136,15 +136,18 @@ CertificateSigner::Signed CertificateSigner::sign_fields(X509* certificate) {
     unsigned int digest_length = 0;
     ossl::check(EVP_DigestInit_ex2(digest_context_.get(), nullptr, nullptr) == 1 &&
                         EVP_DigestUpdate(digest_context_.get(), tbs.data(), tbs.size()) == 1 &&
-                        EVP_DigestFinal_ex(digest_context_.get(), digest.data(), &digest_length) == 1
-                    ? 1 : 0,
+                        EVP_DigestFinal_ex(digest_context_.get(), digest.data(), &digest_length) ==
+                            1
+                    ? 1
+                    : 0,
                 "hashing a certificate");
     std::size_t signature_length = signature_buffer_.size();
     ossl::check(EVP_PKEY_sign(sign_context_.get(), signature_buffer_.data(), &signature_length,
                               digest.data(), digest_length),
                 "signing a certificate");
     auto* bits = const_cast<ASN1_BIT_STRING*>(signature);
-    ossl::check(ASN1_BIT_STRING_set(bits, signature_buffer_.data(), static_cast<int>(signature_length)),
+    ossl::check(ASN1_BIT_STRING_set(bits, signature_buffer_.data(),
+                                    static_cast<int>(signature_length)),
                 "storing the signature");
     // A whole number of bytes: without this flag the encoder would drop trailing zero bits.
     bits->flags = (bits->flags & ~0x07L) | ASN1_STRING_FLAG_BITS_LEFT;
@@ -157,8 +160,10 @@ Bytes CertificateSigner::sign_to_der(X509* certificate) {
     Signed done = sign_fields(certificate);
     // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }, each part
     // written by OpenSSL's own encoders; the TBS bytes are the ones just signed.
-    int algorithm_length = ossl::check(i2d_X509_ALGOR(done.algorithm, nullptr), "encoding a certificate");
-    int signature_length = ossl::check(i2d_ASN1_BIT_STRING(done.signature, nullptr), "encoding a certificate");
+    int algorithm_length = ossl::check(i2d_X509_ALGOR(done.algorithm, nullptr),
+                                       "encoding a certificate");
+    int signature_length = ossl::check(i2d_ASN1_BIT_STRING(done.signature, nullptr),
+                                       "encoding a certificate");
     int content = static_cast<int>(done.tbs.size()) + algorithm_length + signature_length;
     Bytes der(static_cast<std::size_t>(ASN1_object_size(1, content, V_ASN1_SEQUENCE)));
     unsigned char* out = der.data();
@@ -187,7 +192,8 @@ Bytes encoded_point(EVP_PKEY* key) {
 }  // namespace
 
 void set_certificate_public_key(X509* certificate, EVP_PKEY* key) {
-    int curve = EVP_PKEY_get_base_id(key) == EVP_PKEY_EC ? cert_detail::ec_curve_nid(key) : NID_undef;
+    int curve = EVP_PKEY_get_base_id(key) == EVP_PKEY_EC ? cert_detail::ec_curve_nid(key)
+                                                         : NID_undef;
     if (curve == NID_undef) {
         ossl::check(X509_set_pubkey(certificate, key), "setting the public key");
         return;
@@ -197,7 +203,8 @@ void set_certificate_public_key(X509* certificate, EVP_PKEY* key) {
     ossl::check(owned != nullptr ? 1 : 0, "OPENSSL_memdup");
     ossl::check(X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(certificate),
                                        OBJ_nid2obj(NID_X9_62_id_ecPublicKey), V_ASN1_OBJECT,
-                                       OBJ_nid2obj(curve), owned.get(), static_cast<int>(point.size())),
+                                       OBJ_nid2obj(curve), owned.get(),
+                                       static_cast<int>(point.size())),
                 "setting the public key");
     (void)owned.release();  // X509_PUBKEY_set0_param took it on success
 }

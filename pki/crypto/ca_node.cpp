@@ -1,8 +1,8 @@
 // Node certificates as the engine's CA signs them (swarmkit ca/certificates.go PrepareCSR,
 // ca/config.go SigningPolicy, cfssl local.Signer): only the public key comes from the node; the
 // subject, SANs, usages and validity are the CA's.
-#include "swarmpki/ca.hpp"
 #include "ca_issuing.hpp"
+#include "swarmpki/ca.hpp"
 
 #include "ca_internal.hpp"
 #include "swarmpki/encoding.hpp"
@@ -36,14 +36,16 @@ void check_node_cert_expiry(Seconds expiry, const std::string& subject) {
 }
 
 void check_identifier(std::string_view id, const std::string& subject) {
-    bool ok = !id.empty() && id.size() <= 64 &&
-              std::all_of(id.begin(), id.end(), [](char c) {
-                  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                         (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
-              });
+    bool ok = !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '.' || c == '-' || c == '_';
+    });
     if (!ok)
-        throw Error(subject, "'" + std::string(id) + "' is not a usable ID (1-64 letters, digits, '.', '-', '_')",
-                    "use the engine's form (25 lowercase base-36 characters) or leave it out for a random one");
+        throw Error(subject,
+                    "'" + std::string(id) +
+                        "' is not a usable ID (1-64 letters, digits, '.', '-', '_')",
+                    "use the engine's form (25 lowercase base-36 characters) or leave it out for a "
+                    "random one");
 }
 
 NodeCertificateIssuer::NodeCertificateIssuer(const Certificate& signing_certificate,
@@ -74,7 +76,8 @@ NodeCertificateIssuer::Builder::Builder(const NodeCertificateIssuer& issuer)
     : issuer_(issuer),
       leaf_(ca_detail::new_v3_certificate()),
       serial_scratch_(ossl::check(BN_new(), "BN_new")) {
-    ossl::check(X509_set_issuer_name(leaf_.get(), X509_get_subject_name(issuer.signing_certificate_.get0())),
+    ossl::check(X509_set_issuer_name(leaf_.get(),
+                                     X509_get_subject_name(issuer.signing_certificate_.get0())),
                 "setting the issuer");
 }
 
@@ -84,7 +87,8 @@ void NodeCertificateIssuer::Builder::set_serial() {
         serial_random_used_ = 0;
     }
     std::array<std::uint8_t, 20> bytes{};
-    std::copy_n(serial_random_.begin() + static_cast<std::ptrdiff_t>(serial_random_used_), bytes.size(), bytes.begin());
+    std::copy_n(serial_random_.begin() + static_cast<std::ptrdiff_t>(serial_random_used_),
+                bytes.size(), bytes.begin());
     serial_random_used_ += bytes.size();
     ca_detail::set_serial_from(leaf_.get(), bytes, serial_scratch_.get());
 }
@@ -111,7 +115,8 @@ void NodeCertificateIssuer::Builder::set_subject(const NodeIdentity& node) {
 namespace {
 
 std::string san_list(const NodeIdentity& node) {
-    std::string sans = std::string("DNS:") + organizational_unit(node.role) + ",DNS:" + node.node_id;
+    std::string sans = std::string("DNS:") + organizational_unit(node.role) +
+                       ",DNS:" + node.node_id;
     if (node.role == NodeRole::manager) sans += std::string(",DNS:") + kDefaultRootCommonName;
     return sans;
 }
@@ -123,25 +128,31 @@ void NodeCertificateIssuer::Builder::set_alt_names(const NodeIdentity& node) {
     // The list for a role comes from the same config text as before and is decoded once; later
     // leaves of that role only rewrite the node-ID entry (the second) and encode the list.
     if (alt_names_role_ != node.role) {
-        ossl::UniquePtr<X509_EXTENSION> prototype = conf_extension(NID_subject_alt_name, san_list(node));
-        alt_names_.reset(static_cast<GENERAL_NAMES*>(
-            ossl::check(X509V3_EXT_d2i(prototype.get()), "decoding the subject alternative names")));
+        ossl::UniquePtr<X509_EXTENSION> prototype = conf_extension(NID_subject_alt_name,
+                                                                   san_list(node));
+        alt_names_.reset(static_cast<GENERAL_NAMES*>(ossl::check(
+            X509V3_EXT_d2i(prototype.get()), "decoding the subject alternative names")));
         alt_names_role_ = node.role;
     }
     GENERAL_NAME* node_name = sk_GENERAL_NAME_value(alt_names_.get(), 1);  // borrowed
-    ossl::check(node_name != nullptr && node_name->type == GEN_DNS ? 1 : 0, "reading the node's DNS name");
-    ossl::check(ASN1_STRING_set(node_name->d.dNSName, node.node_id.data(), static_cast<int>(node.node_id.size())),
+    ossl::check(node_name != nullptr && node_name->type == GEN_DNS ? 1 : 0,
+                "reading the node's DNS name");
+    ossl::check(ASN1_STRING_set(node_name->d.dNSName, node.node_id.data(),
+                                static_cast<int>(node.node_id.size())),
                 "setting the node's DNS name");
-    ossl::to_der(i2d_GENERAL_NAMES, alt_names_.get(), alt_names_der_, "encoding the subject alternative names");
+    ossl::to_der(i2d_GENERAL_NAMES, alt_names_.get(), alt_names_der_,
+                 "encoding the subject alternative names");
 
     int at = X509_get_ext_by_NID(leaf_.get(), NID_subject_alt_name, -1);
     if (at < 0) {
-        ossl::check(X509_add1_ext_i2d(leaf_.get(), NID_subject_alt_name, alt_names_.get(), 0, X509V3_ADD_APPEND),
+        ossl::check(X509_add1_ext_i2d(leaf_.get(), NID_subject_alt_name, alt_names_.get(), 0,
+                                      X509V3_ADD_APPEND),
                     "adding the subject alternative names");
         return;
     }
     ossl::check(ASN1_OCTET_STRING_set(X509_EXTENSION_get_data(X509_get_ext(leaf_.get(), at)),
-                                      alt_names_der_.data(), static_cast<int>(alt_names_der_.size())),
+                                      alt_names_der_.data(),
+                                      static_cast<int>(alt_names_der_.size())),
                 "setting the subject alternative names");
 }
 

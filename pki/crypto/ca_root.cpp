@@ -1,6 +1,6 @@
 // Root CAs with the engine's profile (swarmkit ca/certificates.go CreateRootCA -> cfssl initca).
-#include "swarmpki/ca.hpp"
 #include "ca_issuing.hpp"
+#include "swarmpki/ca.hpp"
 
 #include "ca_internal.hpp"
 
@@ -40,8 +40,8 @@ Certificate create_root_certificate(const PrivateKey& key, const std::string& co
 RootCa create_root(const RootOptions& options, Instant now) {
     KeyGenerator generator(options.key_type);
     PrivateKey key = generator.generate();
-    Certificate certificate =
-        create_root_certificate(key, options.common_name, options.lifetime, now);
+    Certificate certificate = create_root_certificate(key, options.common_name, options.lifetime,
+                                                      now);
     return RootCa{std::move(certificate), std::move(key)};
 }
 

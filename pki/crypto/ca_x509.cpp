@@ -65,7 +65,7 @@ void add_name_entry(X509_NAME* name, int nid, const std::string& value) {
 }
 
 ossl::UniquePtr<X509_EXTENSION> conf_extension(int nid, const std::string& value, X509* issuer,
-                                                X509* subject) {
+                                               X509* subject) {
     X509V3_CTX context;
     X509V3_set_ctx_nodb(&context);
     X509V3_set_ctx(&context, issuer, subject, nullptr, nullptr, 0);
@@ -82,10 +82,13 @@ void add_subject_key_id(X509* certificate) {
     const ASN1_BIT_STRING* bits = X509_get0_pubkey_bitstr(certificate);
     ossl::check(bits != nullptr ? 1 : 0, "reading the public key bits");
     std::array<unsigned char, SHA_DIGEST_LENGTH> digest{};
-    ossl::check(SHA1(ASN1_STRING_get0_data(bits), static_cast<std::size_t>(ASN1_STRING_length(bits)),
-                     digest.data()) != nullptr ? 1 : 0,
+    ossl::check(SHA1(ASN1_STRING_get0_data(bits),
+                     static_cast<std::size_t>(ASN1_STRING_length(bits)), digest.data()) != nullptr
+                    ? 1
+                    : 0,
                 "hashing the public key");
-    ossl::UniquePtr<ASN1_STRING> octets(ossl::check(ASN1_OCTET_STRING_new(), "ASN1_OCTET_STRING_new"));
+    ossl::UniquePtr<ASN1_STRING> octets(
+        ossl::check(ASN1_OCTET_STRING_new(), "ASN1_OCTET_STRING_new"));
     ossl::check(ASN1_OCTET_STRING_set(octets.get(), digest.data(), static_cast<int>(digest.size())),
                 "ASN1_OCTET_STRING_set");
     ossl::check(X509_add1_ext_i2d(certificate, NID_subject_key_identifier, octets.get(), 0,

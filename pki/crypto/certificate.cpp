@@ -116,8 +116,8 @@ const cert_detail::NamedCurve* named_curve_of(const RawSpki& spki) {
     X509_ALGOR_get0(&algorithm, &parameter_type, &parameter, spki.algorithm);
     if (OBJ_obj2nid(algorithm) != NID_X9_62_id_ecPublicKey || parameter_type != V_ASN1_OBJECT)
         return nullptr;
-    const cert_detail::NamedCurve* curve =
-        cert_detail::named_curve(OBJ_obj2nid(static_cast<const ASN1_OBJECT*>(parameter)));
+    const cert_detail::NamedCurve* curve = cert_detail::named_curve(
+        OBJ_obj2nid(static_cast<const ASN1_OBJECT*>(parameter)));
     if (curve == nullptr) return nullptr;
     return point_form(*curve, ASN1_STRING_get0_data(spki.public_key),
                       static_cast<std::size_t>(ASN1_STRING_length(spki.public_key)))
@@ -162,7 +162,8 @@ ossl::UniquePtr<X509_ALGOR> inner_algorithm(const TbsSpan& span) {
     if ((ASN1_get_object(&p, &length, &tag, &xclass, end - p) & kBadHeader) != 0) return nullptr;
     if (xclass == V_ASN1_CONTEXT_SPECIFIC && tag == 0) {
         p += length;
-        if ((ASN1_get_object(&p, &length, &tag, &xclass, end - p) & kBadHeader) != 0) return nullptr;
+        if ((ASN1_get_object(&p, &length, &tag, &xclass, end - p) & kBadHeader) != 0)
+            return nullptr;
     }
     if (xclass != V_ASN1_UNIVERSAL || tag != V_ASN1_INTEGER) return nullptr;
     p += length;
@@ -271,10 +272,11 @@ ossl::UniquePtr<EVP_PKEY> ec_key_from_parts(const NamedCurve& curve, const EcKey
     if (form == nullptr || (parts.scalar != nullptr && parts.scalar_length == 0)) return nullptr;
     std::array<OSSL_PARAM, 5> params{};
     std::size_t count = 0;
-    params[count++] = OSSL_PARAM_construct_utf8_string(
-        OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(OBJ_nid2sn(curve.nid)), 0);
-    params[count++] = OSSL_PARAM_construct_octet_string(
-        OSSL_PKEY_PARAM_PUB_KEY, const_cast<unsigned char*>(parts.point), parts.point_length);
+    params[count++] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+                                                       const_cast<char*>(OBJ_nid2sn(curve.nid)), 0);
+    params[count++] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
+                                                        const_cast<unsigned char*>(parts.point),
+                                                        parts.point_length);
     // Uncompressed is the default; a decoded key keeps the form its point was stored in.
     if (form != std::string_view(OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED))
         params[count++] = OSSL_PARAM_construct_utf8_string(
@@ -286,17 +288,19 @@ ossl::UniquePtr<EVP_PKEY> ec_key_from_parts(const NamedCurve& curve, const EcKey
     if (parts.scalar != nullptr) {
         scalar.reset(BN_secure_new());
         Bytes buffer(parts.scalar_length);
-        bool converted =
-            scalar &&
-            BN_bin2bn(parts.scalar, static_cast<int>(parts.scalar_length), scalar.get()) != nullptr &&
-            BN_bn2nativepad(scalar.get(), buffer.data(), static_cast<int>(buffer.size())) >= 0;
+        bool converted = scalar &&
+                         BN_bin2bn(parts.scalar, static_cast<int>(parts.scalar_length),
+                                   scalar.get()) != nullptr &&
+                         BN_bn2nativepad(scalar.get(), buffer.data(),
+                                         static_cast<int>(buffer.size())) >= 0;
         native = SecretBytes(std::move(buffer));  // wiped when it goes, whatever happens next
         if (!converted) {
             ossl::drain_errors();
             return nullptr;
         }
-        params[count++] = OSSL_PARAM_construct_BN(
-            OSSL_PKEY_PARAM_PRIV_KEY, const_cast<unsigned char*>(native.data()), native.size());
+        params[count++] = OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_PRIV_KEY,
+                                                  const_cast<unsigned char*>(native.data()),
+                                                  native.size());
     }
     params[count] = OSSL_PARAM_construct_end();
     ossl::UniquePtr<EVP_PKEY_CTX> context(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
@@ -379,10 +383,12 @@ Verdict verify_prepared(EVP_PKEY_CTX* verify, EVP_MD_CTX* digest, const PlainAlg
     ossl::check(EVP_DigestInit_ex2(digest, nullptr, nullptr) == 1 &&
                         EVP_DigestUpdate(digest, signed_view.tbs, signed_view.tbs_length) == 1 &&
                         EVP_DigestFinal_ex(digest, hash.data(), &hash_length) == 1
-                    ? 1 : 0,
+                    ? 1
+                    : 0,
                 "hashing a certificate");
     int verified = EVP_PKEY_verify(verify, ASN1_STRING_get0_data(signed_view.signature),
-                                   static_cast<std::size_t>(ASN1_STRING_length(signed_view.signature)),
+                                   static_cast<std::size_t>(
+                                       ASN1_STRING_length(signed_view.signature)),
                                    hash.data(), hash_length);
     ossl::drain_errors();  // a failed verify leaves errors we report as a plain "no"
     return verified == 1 ? Verdict::verified : Verdict::bad_signature;
@@ -449,9 +455,9 @@ Certificate Certificate::from_der(const Bytes& der, const std::string& subject_f
                                              ASN1_ITEM_rptr(RawCert));
     if (!parsed->raw) {
         std::string queue = ossl::drain_errors();
-        throw Error(subject_for_errors, "not a valid X.509 certificate" +
-                                            (queue.empty() ? "" : " (" + queue + ")"),
-                    {}, ReadFailure::bad_pem);
+        throw Error(subject_for_errors,
+                    "not a valid X.509 certificate" + (queue.empty() ? "" : " (" + queue + ")"), {},
+                    ReadFailure::bad_pem);
     }
     if (cursor != der.data() + der.size())
         throw Error(subject_for_errors, "trailing bytes after the certificate", {},
@@ -461,7 +467,8 @@ Certificate Certificate::from_der(const Bytes& der, const std::string& subject_f
     } catch (const ossl::Error& e) {
         // A field the ASN.1 templates accept but OpenSSL cannot read (a time with month 13):
         // the same one-line, subject-first error as DER that does not parse.
-        throw Error(subject_for_errors, std::string("not a valid X.509 certificate (") + e.what() + ")",
+        throw Error(subject_for_errors,
+                    std::string("not a valid X.509 certificate (") + e.what() + ")",
                     "replace it with an intact copy of the certificate", ReadFailure::bad_pem);
     }
 }
@@ -473,9 +480,9 @@ X509* Certificate::get0() const {
         parsed.x509.reset(d2i_X509(nullptr, &cursor, static_cast<long>(der_.size())));
     });
     if (!parsed.x509)
-        throw Error("certificate " + subject_, "OpenSSL does not decode it as X.509 (" +
-                                                   ossl::drain_errors() + ")",
-                    {}, ReadFailure::bad_pem);
+        throw Error("certificate " + subject_,
+                    "OpenSSL does not decode it as X.509 (" + ossl::drain_errors() + ")", {},
+                    ReadFailure::bad_pem);
     return parsed.x509.get();
 }
 
@@ -537,8 +544,8 @@ void Certificate::read_key_facts() {
 
 void Certificate::read_extensions() {
     const STACK_OF(X509_EXTENSION)* extensions = parsed_->raw->tbs->extensions;
-    if (ossl::UniquePtr<GENERAL_NAMES> sans{decode_extension<GENERAL_NAMES>(
-            unique_extension(extensions, NID_subject_alt_name))}) {
+    if (ossl::UniquePtr<GENERAL_NAMES> sans{
+            decode_extension<GENERAL_NAMES>(unique_extension(extensions, NID_subject_alt_name))}) {
         for (int i = 0; i < sk_GENERAL_NAME_num(sans.get()); ++i) {
             const GENERAL_NAME* name = sk_GENERAL_NAME_value(sans.get(), i);
             if (name->type == GEN_DNS) {
@@ -551,16 +558,14 @@ void Certificate::read_extensions() {
         }
     }
     const X509_EXTENSION* bc_extension = unique_extension(extensions, NID_basic_constraints);
-    if (ossl::UniquePtr<BASIC_CONSTRAINTS> bc{
-            decode_extension<BASIC_CONSTRAINTS>(bc_extension)}) {
+    if (ossl::UniquePtr<BASIC_CONSTRAINTS> bc{decode_extension<BASIC_CONSTRAINTS>(bc_extension)}) {
         has_basic_constraints_ = true;
         basic_constraints_critical_ = X509_EXTENSION_get_critical(bc_extension) == 1;
         is_ca_ = bc->ca != 0;
         if (bc->pathlen) path_length_ = ASN1_INTEGER_get(bc->pathlen);
     }
     const X509_EXTENSION* ku_extension = unique_extension(extensions, NID_key_usage);
-    if (ossl::UniquePtr<ASN1_BIT_STRING> ku{
-            decode_extension<ASN1_BIT_STRING>(ku_extension)}) {
+    if (ossl::UniquePtr<ASN1_BIT_STRING> ku{decode_extension<ASN1_BIT_STRING>(ku_extension)}) {
         key_usage_.present = true;
         key_usage_.digital_signature = ASN1_BIT_STRING_get_bit(ku.get(), 0) == 1;
         key_usage_.key_encipherment = ASN1_BIT_STRING_get_bit(ku.get(), 2) == 1;
@@ -616,8 +621,8 @@ bool Certificate::signature_verified_by(const Certificate& parent) const {
     signature_checks.fetch_add(1, std::memory_order_relaxed);
     const RawCert& raw = *parsed_->raw;
     TbsSpan span = tbs_span(der_);
-    std::optional<cert_detail::PlainAlgorithm> algorithm =
-        cert_detail::plain_algorithm(raw.signature_algorithm);
+    std::optional<cert_detail::PlainAlgorithm> algorithm = cert_detail::plain_algorithm(
+        raw.signature_algorithm);
     bool ok = false;
     if (!algorithm || span.tbs == nullptr) {
         ok = X509_verify(get0(), key) == 1;
@@ -662,8 +667,10 @@ std::vector<Certificate> chain_certificates_from_pem(const PemBundle& bundle,
                                                      const std::string& path) {
     if (bundle.blocks.size() > kMaxChainFileCertificates)
         throw Error(path,
-                    "holds " + std::to_string(bundle.blocks.size()) + " PEM blocks; a chain or "
-                    "trust-root file may hold at most " + std::to_string(kMaxChainFileCertificates),
+                    "holds " + std::to_string(bundle.blocks.size()) +
+                        " PEM blocks; a chain or "
+                        "trust-root file may hold at most " +
+                        std::to_string(kMaxChainFileCertificates),
                     "the engine writes the node certificate and at most a few intermediates, and "
                     "one root: restore the file from the node or `docker swarm ca`",
                     ReadFailure::bad_pem);

@@ -8,8 +8,8 @@
 #error "pki/crypto/certificate_internal.hpp is crypto layer (2); the util layer may not include it"
 #endif
 
-#include "swarmpki/encoding.hpp"
 #include "ossl.hpp"
+#include "swarmpki/encoding.hpp"
 
 #include <cstddef>
 #include <optional>

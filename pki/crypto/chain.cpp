@@ -9,7 +9,8 @@ namespace swarmpki {
 std::optional<IssuerRefusal> issuer_refusal(const Certificate& issuer,
                                             std::size_t intermediates_below) {
     if (const auto& problem = issuer.verification_key_problem())
-        return IssuerRefusal{"unsupported-key", "has a key that is not used to verify: " + *problem};
+        return IssuerRefusal{"unsupported-key",
+                             "has a key that is not used to verify: " + *problem};
     // Go's CheckSignatureFrom also lets a version 1 certificate without extensions sign; no swarm
     // CA is one, so here a CA says so.
     if (!issuer.has_basic_constraints())
@@ -21,10 +22,11 @@ std::optional<IssuerRefusal> issuer_refusal(const Certificate& issuer,
                              "may not sign certificates (its KeyUsage lacks keyCertSign)"};
     long limit = issuer.path_length();
     if (limit >= 0 && intermediates_below > static_cast<std::size_t>(limit))
-        return IssuerRefusal{"path-length-exceeded",
-                             "allows " + std::to_string(limit) +
-                                 " intermediate(s) below it (pathLenConstraint) and the chain has " +
-                                 std::to_string(intermediates_below)};
+        return IssuerRefusal{
+            "path-length-exceeded",
+            "allows " + std::to_string(limit) +
+                " intermediate(s) below it (pathLenConstraint) and the chain has " +
+                std::to_string(intermediates_below)};
     return std::nullopt;
 }
 
@@ -186,7 +188,7 @@ private:
     Instant at_;
     std::vector<Node> nodes_;  // the leaf, then each distinct intermediate
     std::map<std::pair<std::size_t, std::string_view>, bool> verdicts_;
-    bool too_many_ = false;  // more distinct intermediates than kMaxChainIntermediates
+    bool too_many_ = false;   // more distinct intermediates than kMaxChainIntermediates
     bool exhausted_ = false;  // kMaxChainSignatureChecks reached
     ChainVerification result_;
 };

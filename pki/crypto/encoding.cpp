@@ -27,8 +27,8 @@ int hex_value(char c) {
 }
 
 bool is_base64_char(char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '+' || c == '/';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '/';
 }
 }  // namespace
 
@@ -78,8 +78,7 @@ std::string base64_encode(const std::uint8_t* data, std::size_t size) {
 Sha256 sha256(const std::uint8_t* data, std::size_t size) {
     Sha256 digest{};
     unsigned int length = 0;
-    ossl::check(EVP_Digest(data, size, digest.data(), &length, EVP_sha256(), nullptr),
-                "SHA-256");
+    ossl::check(EVP_Digest(data, size, digest.data(), &length, EVP_sha256(), nullptr), "SHA-256");
     return digest;
 }
 

@@ -157,8 +157,7 @@ void read_extensions(const Tlv& explicit3, CertFacts& facts) {
             continue;
         const unsigned char* v = value->content;
         const unsigned char* v_end = value->end();
-        if (oid_is(*oid, NID_basic_constraints))
-            facts.is_ca = read_is_ca(v, v_end);
+        if (oid_is(*oid, NID_basic_constraints)) facts.is_ca = read_is_ca(v, v_end);
         else if (oid_is(*oid, NID_subject_key_identifier))
             facts.subject_key_id = read_ski(v, v_end);
         else if (oid_is(*oid, NID_authority_key_identifier))

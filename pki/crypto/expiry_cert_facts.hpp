@@ -13,9 +13,9 @@
 #error "pki/crypto/expiry_cert_facts.hpp is crypto layer (2); the util layer may not include it"
 #endif
 
+#include "ossl.hpp"
 #include "swarmpki/certificate.hpp"
 #include "swarmpki/encoding.hpp"
-#include "ossl.hpp"
 #include "swarmpki/time.hpp"
 
 #include <functional>
@@ -76,7 +76,9 @@ class Sha256Hasher {
 public:
     Sha256Hasher();
     Sha256 digest(const std::uint8_t* data, std::size_t size);
-    std::string hex(const std::uint8_t* data, std::size_t size) { return hex_encode(digest(data, size)); }
+    std::string hex(const std::uint8_t* data, std::size_t size) {
+        return hex_encode(digest(data, size));
+    }
     std::string hex(std::string_view bytes) {
         return hex(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
     }

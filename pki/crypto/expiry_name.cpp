@@ -23,10 +23,10 @@ namespace {
 
 // The attribute types printed by their short name; the first three are the ones a swarm leaf
 // carries and the facts keep.
-constexpr std::array kPlainTypes = {NID_commonName,      NID_organizationalUnitName,
-                                    NID_organizationName, NID_countryName,
+constexpr std::array kPlainTypes = {NID_commonName,          NID_organizationalUnitName,
+                                    NID_organizationName,    NID_countryName,
                                     NID_stateOrProvinceName, NID_localityName,
-                                    NID_domainComponent,  NID_pkcs9_emailAddress,
+                                    NID_domainComponent,     NID_pkcs9_emailAddress,
                                     NID_serialNumber};
 
 // The NID of a plain attribute type from its OID content, or NID_undef.
@@ -52,7 +52,13 @@ bool prints_as_is(const unsigned char* data, std::size_t size) {
         unsigned char c = data[i];
         if (c < 0x20 || c > 0x7e) return false;
         switch (c) {
-            case ',': case '+': case '"': case '\\': case '<': case '>': case ';': return false;
+            case ',':
+            case '+':
+            case '"':
+            case '\\':
+            case '<':
+            case '>':
+            case ';': return false;
             default: break;
         }
     }

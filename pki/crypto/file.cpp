@@ -48,8 +48,7 @@ Error open_error(const std::string& path, int err) {
         case EISDIR:
             return Error(path, "is a directory, expected a file", "remove or rename it",
                          ReadFailure::not_a_file);
-        default:
-            return Error(path, std::strerror(err), {}, ReadFailure::read_failed);
+        default: return Error(path, std::strerror(err), {}, ReadFailure::read_failed);
     }
 }
 
@@ -96,8 +95,9 @@ Error too_large(const std::string& path, std::uint64_t size, std::size_t limit) 
     if (size <= limit)  // the stat saw it within the limit: it grew while we read it
         return Error(path, "file grew over the " + std::to_string(limit) + "-byte limit", {},
                      ReadFailure::too_large);
-    return Error(path, "file is " + std::to_string(size) + " bytes, over the " +
-                           std::to_string(limit) + "-byte limit",
+    return Error(path,
+                 "file is " + std::to_string(size) + " bytes, over the " + std::to_string(limit) +
+                     "-byte limit",
                  "a swarm PEM file is a few KiB; check the path", ReadFailure::too_large);
 }
 
@@ -244,7 +244,8 @@ AtomicFile::AtomicFile(std::string path, std::uint32_t mode, Overwrite overwrite
     Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));  // closed if we throw
     if (dir_fd.get() < 0) throw Error(path_, "cannot create: " + errno_text(errno));
     struct stat st {};
-    if (overwrite_ == Overwrite::no && ::fstatat(dir_fd.get(), name_.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0)
+    if (overwrite_ == Overwrite::no &&
+        ::fstatat(dir_fd.get(), name_.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0)
         throw Error(path_, "already exists", "remove it or pass --force");
     for (int attempt = 0; attempt < 16 && fd_.get() < 0; ++attempt) {
         temp_name_ = ".tmp-" + name_ + "-" + random_suffix();
@@ -258,7 +259,8 @@ AtomicFile::AtomicFile(std::string path, std::uint32_t mode, Overwrite overwrite
         temp_name_.clear();
         throw Error(path_, "cannot create: " + errno_text(err));
     }
-    ::fchmod(fd_.get(), static_cast<mode_t>(mode_));  // the umask must not widen or narrow key modes
+    ::fchmod(fd_.get(),
+             static_cast<mode_t>(mode_));  // the umask must not widen or narrow key modes
     dir_fd_ = std::move(dir_fd);
 }
 
@@ -279,7 +281,8 @@ void AtomicFile::write(std::string_view bytes) {
 }
 
 void AtomicFile::commit() {
-    if (::fsync(fd_.get()) != 0) throw Error(path_, std::string("fsync failed: ") + std::strerror(errno));
+    if (::fsync(fd_.get()) != 0)
+        throw Error(path_, std::string("fsync failed: ") + std::strerror(errno));
     fd_.reset();
     if (overwrite_ == Overwrite::no) {
         // linkat fails if the target appeared meanwhile, so we never replace a file by accident.
@@ -317,8 +320,9 @@ Fd open_or_make_directory(int parent, const std::string& name, std::uint32_t mod
                                     : "");
     Fd fd(::openat(parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | follow));
     if (fd.get() < 0)
-        throw Error(shown, errno == ENOTDIR ? std::string("exists and is not a directory")
-                                            : "cannot open directory: " + errno_text(errno),
+        throw Error(shown,
+                    errno == ENOTDIR ? std::string("exists and is not a directory")
+                                     : "cannot open directory: " + errno_text(errno),
                     errno == ENOTDIR ? "remove it or choose another path" : "");
     if (made) ::fchmod(fd.get(), static_cast<mode_t>(mode));
     return fd;
@@ -404,12 +408,15 @@ void check_directory_is_callers(int fd, const std::string& path) {
     if (::fstat(fd, &st) != 0) throw Error(path, "cannot stat: " + errno_text(errno));
     uid_t me = ::geteuid();
     if (st.st_uid != me)
-        throw Error(path, "is owned by " + name_of_user(st.st_uid) + ", not by " + name_of_user(me) +
-                              " who runs swarmpki: its owner can replace the keys in it",
-                    "use a directory of your own, or `chown " + name_of_user(me) + " " + path + "`");
+        throw Error(path,
+                    "is owned by " + name_of_user(st.st_uid) + ", not by " + name_of_user(me) +
+                        " who runs swarmpki: its owner can replace the keys in it",
+                    "use a directory of your own, or `chown " + name_of_user(me) + " " + path +
+                        "`");
     if ((st.st_mode & 022) != 0)
-        throw Error(path, "has mode " + format_mode(st.st_mode) +
-                              ": other users can replace the files in it",
+        throw Error(path,
+                    "has mode " + format_mode(st.st_mode) +
+                        ": other users can replace the files in it",
                     "`chmod go-w " + path + "`, or use a directory only you can write");
 }
 
@@ -441,16 +448,21 @@ StagedDirectory::StagedDirectory(std::string path, Overwrite overwrite,
     // A member from here: closed whether the constructor throws or the destructor runs.
     parent_fd_ = open_directory_creating(target.parent_path().string(), 0755);
 
-    Fd existing(::openat(parent_fd_.get(), name_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    Fd existing(
+        ::openat(parent_fd_.get(), name_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (existing.get() < 0) {
         int err = errno;
         struct stat link {};
-        bool symlink = ::fstatat(parent_fd_.get(), name_.c_str(), &link, AT_SYMLINK_NOFOLLOW) == 0 &&
+        bool symlink = ::fstatat(parent_fd_.get(), name_.c_str(), &link, AT_SYMLINK_NOFOLLOW) ==
+                           0 &&
                        S_ISLNK(link.st_mode);
         if (symlink)
-            throw Error(path_, "is a symlink", "give the directory it points to: swarmpki never "
-                                               "writes through a link");
-        if (err == ENOTDIR) throw Error(path_, "exists and is not a directory", "remove it or choose another --out");
+            throw Error(path_, "is a symlink",
+                        "give the directory it points to: swarmpki never "
+                        "writes through a link");
+        if (err == ENOTDIR)
+            throw Error(path_, "exists and is not a directory",
+                        "remove it or choose another --out");
         if (err != ENOENT) throw Error(path_, "cannot open directory: " + errno_text(err));
     } else {
         check_directory_is_callers(existing.get(), path_);
@@ -478,11 +490,13 @@ StagedDirectory::StagedDirectory(std::string path, Overwrite overwrite,
         int err = errno;
         if (err != EEXIST || attempt == 15) {
             staging_name_.clear();
-            throw Error(path_, "cannot create a directory beside it to write into: " + errno_text(err),
+            throw Error(path_,
+                        "cannot create a directory beside it to write into: " + errno_text(err),
                         "make its parent writable, or choose another directory");
         }
     }
-    staging_fd_.reset(::openat(parent_fd_.get(), staging_name_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    staging_fd_.reset(::openat(parent_fd_.get(), staging_name_.c_str(),
+                               O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (staging_fd_.get() < 0) {
         int err = errno;
         remove_staging();
@@ -500,7 +514,8 @@ void StagedDirectory::remove_staging() {
     staging_name_.clear();
 }
 
-void StagedDirectory::write(const std::string& relative, std::string_view bytes, std::uint32_t mode) {
+void StagedDirectory::write(const std::string& relative, std::string_view bytes,
+                            std::uint32_t mode) {
     std::string shown = (std::filesystem::path(path_) / relative).string();
     if (file_detail::before_staged_write) file_detail::before_staged_write(relative);
     std::vector<std::string> parts;
@@ -514,7 +529,8 @@ void StagedDirectory::write(const std::string& relative, std::string_view bytes,
         sub = open_or_make_directory(dir, parts[i], 0755, shown, O_NOFOLLOW);
         dir = sub.get();
     }
-    Fd file(::openat(dir, parts.back().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+    Fd file(::openat(dir, parts.back().c_str(),
+                     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                      static_cast<mode_t>(mode)));
     if (file.get() < 0) throw Error(shown, "cannot create: " + errno_text(errno));
     ::fchmod(file.get(), static_cast<mode_t>(mode));  // exact, whatever the umask
@@ -533,8 +549,8 @@ void StagedDirectory::commit() {
     fsync_tree(staging_fd_.get());
     // The old directory's group too (a CA directory its group may read); a group we may not
     // give leaves ours, which only narrows who can read.
-    if (final_group_ &&
-        ::fchown(staging_fd_.get(), static_cast<uid_t>(-1), static_cast<gid_t>(*final_group_)) != 0) {
+    if (final_group_ && ::fchown(staging_fd_.get(), static_cast<uid_t>(-1),
+                                 static_cast<gid_t>(*final_group_)) != 0) {
         // kept ours: see above
     }
     if (::fchmod(staging_fd_.get(), static_cast<mode_t>(final_mode_)) != 0)
@@ -549,10 +565,12 @@ void StagedDirectory::swap_in() {
     const char* name = name_.c_str();
     if (!target_exists_) {
         // NOREPLACE: a directory that appeared since we looked is not silently replaced.
-        if (::renameat2(parent_fd_.get(), staging, parent_fd_.get(), name, RENAME_NOREPLACE) == 0) return;
+        if (::renameat2(parent_fd_.get(), staging, parent_fd_.get(), name, RENAME_NOREPLACE) == 0)
+            return;
         int err = errno;
         if (err == EEXIST)
-            throw Error(path_, "appeared while it was being written", "run again, or choose another directory");
+            throw Error(path_, "appeared while it was being written",
+                        "run again, or choose another directory");
         if (err != EINVAL && err != ENOSYS)
             throw Error(path_, "cannot move the new directory into place: " + errno_text(err));
         // A file system without renameat2 flags: rename still refuses a non-empty target.
@@ -587,7 +605,8 @@ void StagedDirectory::swap_in() {
 namespace {
 
 Error secret_too_large(const std::string& subject, std::size_t limit) {
-    return Error(subject, "holds more than " + std::to_string(limit) + " bytes, too many for a secret",
+    return Error(subject,
+                 "holds more than " + std::to_string(limit) + " bytes, too many for a secret",
                  "give a file holding only the secret", ReadFailure::too_large);
 }
 
@@ -623,7 +642,8 @@ SecretFile read_secret_file(const std::string& path, std::size_t limit) {
         while (::poll(&ready, 1, -1) < 0 && errno == EINTR) {
         }
     }
-    if (!pipe && static_cast<std::uint64_t>(st.st_size) > limit) throw secret_too_large(path, limit);
+    if (!pipe && static_cast<std::uint64_t>(st.st_size) > limit)
+        throw secret_too_large(path, limit);
     // Room for the cap and one byte more at once: a buffer that grew would leave copies of the
     // secret in freed memory.
     std::string buffer(limit + 1, '\0');
@@ -631,7 +651,8 @@ SecretFile read_secret_file(const std::string& path, std::size_t limit) {
     int err = errno;
     Bytes bytes(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(filled.value_or(0)));
     OPENSSL_cleanse(buffer.data(), buffer.size());
-    SecretFile secret{SecretBytes(std::move(bytes)), secret_permission_warning(path, st.st_mode & 07777)};
+    SecretFile secret{SecretBytes(std::move(bytes)),
+                      secret_permission_warning(path, st.st_mode & 07777)};
     if (!filled) throw open_error(path, err);
     if (*filled > limit) throw secret_too_large(path, limit);
     return secret;
@@ -661,7 +682,8 @@ SecretBytes read_secret_line(int fd, const std::string& subject, std::size_t lim
     }
     if (!line_end || *line_end > limit) {
         OPENSSL_cleanse(buffer.data(), buffer.size());
-        throw Error(subject, "more than " + std::to_string(limit) + " bytes before the first line break",
+        throw Error(subject,
+                    "more than " + std::to_string(limit) + " bytes before the first line break",
                     "give only the secret, on one line", ReadFailure::too_large);
     }
     std::size_t end = *line_end;

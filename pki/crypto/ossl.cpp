@@ -61,8 +61,7 @@ Bytes take_der(unsigned char* der, int length, Contents contents, std::string_vi
     auto release = [contents, length](unsigned char* buffer) {
         if (contents == Contents::secret && length > 0)
             OPENSSL_clear_free(buffer, static_cast<std::size_t>(length));
-        else
-            OPENSSL_free(buffer);
+        else OPENSSL_free(buffer);
     };
     std::unique_ptr<unsigned char, decltype(release)> owned(der, release);
     check(der != nullptr ? length : 0, what_we_did);

@@ -15,9 +15,9 @@
 #error "pki/crypto/ossl.hpp is crypto layer (2); the util layer may not include it"
 #endif
 
-#include "swarmpki/handle.hpp"
 #include "swarmpki/encoding.hpp"
 #include "swarmpki/error.hpp"
+#include "swarmpki/handle.hpp"
 
 #include <openssl/types.h>
 #include <openssl/x509.h>
@@ -36,10 +36,10 @@ namespace swarmpki::ossl {
 
 // Deleter, UniquePtr and the deleters of X509, X509_EXTENSION, EVP_PKEY and EVP_PKEY_CTX are in
 // swarmpki/handle.hpp (the handles public headers own).
-#define SWARMPKI_DECLARE_DELETER(T)                   \
-    template <>                                       \
-    struct Deleter<T> {                               \
-        void operator()(T* handle) const noexcept;   \
+#define SWARMPKI_DECLARE_DELETER(T)                \
+    template <>                                    \
+    struct Deleter<T> {                            \
+        void operator()(T* handle) const noexcept; \
     }
 
 SWARMPKI_DECLARE_DELETER(X509_NAME);

@@ -28,7 +28,7 @@ constexpr std::string_view kDashes = "-----";
 struct Line {
     std::string_view text;  // without the line ending
     std::size_t offset = 0;
-    std::size_t end = 0;    // offset just past the line ending
+    std::size_t end = 0;  // offset just past the line ending
     bool crlf = false;
 };
 
@@ -119,16 +119,16 @@ struct BlockParser {
                                                      std::string(type) + "'");
                 auto der = base64_decode(body, Padding::required);
                 if (!der || der->empty())
-                    return fail(block.line, "base64 body of the " + block.type +
-                                                " block is not valid");
+                    return fail(block.line,
+                                "base64 body of the " + block.type + " block is not valid");
                 block.der = std::move(*der);
                 block.original = text.substr(begin.offset, line.end - begin.offset);
                 bundle.blocks.push_back(std::move(block));
                 return true;
             }
             if (marker_type(line.text, kBegin))
-                return fail(reader.number(), "BEGIN inside the " + block.type +
-                                                 " block (missing END)");
+                return fail(reader.number(),
+                            "BEGIN inside the " + block.type + " block (missing END)");
             std::string_view content = trim(line.text);
             if (in_headers && content.find(':') != std::string_view::npos) {
                 if (!parse_header_line(content, block, reader.number())) return false;
@@ -177,8 +177,9 @@ PemParseResult parse_pem(std::string_view text) {
 PemBundle parse_pem_or_throw(std::string_view text, const std::string& path) {
     PemParseResult parsed = parse_pem(text);
     if (!parsed.bundle) {
-        std::string where =
-            parsed.problem.line ? "line " + std::to_string(parsed.problem.line) + ": " : "";
+        std::string where = parsed.problem.line
+                                ? "line " + std::to_string(parsed.problem.line) + ": "
+                                : "";
         throw Error(path, where + parsed.problem.message,
                     "the file must be PEM as the engine writes it", ReadFailure::bad_pem);
     }

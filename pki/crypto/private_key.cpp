@@ -85,9 +85,10 @@ SecretBytes parse_unlock_key(std::string_view text) {
     if (raw->size() != kKeyBytes) {
         std::size_t size = raw->size();
         SecretBytes wipe(std::move(*raw));
-        throw Error("the unlock key",
-                    "is malformed: decodes to " + std::to_string(size) + " bytes, 32 expected",
-                    "it was cut short or mistyped: copy it again from `docker swarm unlock-key -q`");
+        throw Error(
+            "the unlock key",
+            "is malformed: decodes to " + std::to_string(size) + " bytes, 32 expected",
+            "it was cut short or mistyped: copy it again from `docker swarm unlock-key -q`");
     }
     return SecretBytes(std::move(*raw));
 }
@@ -127,7 +128,8 @@ ASN1_SEQUENCE(EcPrivateKey) = {
 struct EcPrivateKeyDeleter {
     void operator()(EcPrivateKey* key) const noexcept {
         if (key != nullptr && key->private_key != nullptr)  // the secret scalar
-            OPENSSL_cleanse(key->private_key->data, static_cast<std::size_t>(key->private_key->length));
+            OPENSSL_cleanse(key->private_key->data,
+                            static_cast<std::size_t>(key->private_key->length));
         ossl::ItemDeleter{ASN1_ITEM_rptr(EcPrivateKey)}(key);
     }
 };
@@ -184,8 +186,7 @@ ossl::UniquePtr<EVP_PKEY> parse_plain(const Bytes& der, KeyEncoding encoding) {
     const unsigned char* cursor = der.data();
     long size = static_cast<long>(der.size());
     if (encoding == KeyEncoding::pkcs8) {
-        ossl::UniquePtr<PKCS8_PRIV_KEY_INFO> info(
-            d2i_PKCS8_PRIV_KEY_INFO(nullptr, &cursor, size));
+        ossl::UniquePtr<PKCS8_PRIV_KEY_INFO> info(d2i_PKCS8_PRIV_KEY_INFO(nullptr, &cursor, size));
         if (!info || cursor != der.data() + der.size()) return nullptr;
         return key_from_pkcs8(info.get());
     }
@@ -214,8 +215,7 @@ struct PasswordView {
 
 int password_callback(char* buffer, int size, int /*rwflag*/, void* user) {
     const auto* view = static_cast<const PasswordView*>(user);
-    if (!view || !view->secret || view->secret->size() > static_cast<std::size_t>(size))
-        return -1;
+    if (!view || !view->secret || view->secret->size() > static_cast<std::size_t>(size)) return -1;
     std::copy(view->secret->data(), view->secret->data() + view->secret->size(), buffer);
     return static_cast<int>(view->secret->size());
 }
@@ -231,8 +231,7 @@ ossl::UniquePtr<EVP_PKEY> decrypt_legacy(const PemBlock& block, const SecretByte
     Bytes data = block.der;
     long length = static_cast<long>(data.size());
     PasswordView view{&password};
-    if (PEM_do_header(&cipher, data.data(), &length, password_callback, &view) != 1)
-        return nullptr;
+    if (PEM_do_header(&cipher, data.data(), &length, password_callback, &view) != 1) return nullptr;
     data.resize(static_cast<std::size_t>(length));
     auto key = parse_plain(data, block.type == "RSA PRIVATE KEY" ? KeyEncoding::pkcs1_rsa
                                                                  : KeyEncoding::sec1);
@@ -251,7 +250,8 @@ using Item = ossl::ItemPtr<T>;
 // An AlgorithmIdentifier's SEQUENCE parameter decoded as `item`; null when it is not one.
 template <typename T>
 Item<T> unpack_parameter(int type, const void* value, const ASN1_ITEM* item) {
-    if (type != V_ASN1_SEQUENCE || value == nullptr) return Item<T>(nullptr, ossl::ItemDeleter{item});
+    if (type != V_ASN1_SEQUENCE || value == nullptr)
+        return Item<T>(nullptr, ossl::ItemDeleter{item});
     return Item<T>(static_cast<T*>(ASN1_item_unpack(static_cast<const ASN1_STRING*>(value), item)),
                    ossl::ItemDeleter{item});
 }
@@ -352,8 +352,9 @@ PrivateKey load_private_key(const PemBlock& block, const SecretBytes* password,
         key = parse_plain(block.der, facts.encoding);
         std::string queue = ossl::drain_errors();
         if (!key)
-            throw Error(path, "the " + block.type + " block does not hold a valid key" +
-                                  (queue.empty() ? "" : " (" + queue + ")"),
+            throw Error(path,
+                        "the " + block.type + " block does not hold a valid key" +
+                            (queue.empty() ? "" : " (" + queue + ")"),
                         {}, ReadFailure::bad_pem);
     }
     return PrivateKey(std::move(key));
@@ -418,13 +419,13 @@ std::string encode_encrypted_pkcs8_pem(const PrivateKey& key, const SecretBytes&
     // The engine's scheme (ca/pkcs8): PBES2, PBKDF2 with an 8-byte salt and 2048 iterations and
     // no PRF element (so HMAC-SHA1, the RFC default), AES-256-CBC. OpenSSL 3's PKCS8_encrypt
     // would pick HMAC-SHA256, so the algorithm identifier is built explicitly.
-    ossl::UniquePtr<X509_ALGOR> scheme(ossl::check(
-        PKCS5_pbe2_set_iv_ex(EVP_aes_256_cbc(), 2048, nullptr, 8, nullptr, NID_hmacWithSHA1,
-                             nullptr),
-        "building the PBES2 parameters"));
-    ossl::UniquePtr<X509_SIG> sealed(
-        PKCS8_set0_pbe(reinterpret_cast<const char*>(password.data()),
-                       static_cast<int>(password.size()), info.get(), scheme.get()));
+    ossl::UniquePtr<X509_ALGOR> scheme(
+        ossl::check(PKCS5_pbe2_set_iv_ex(EVP_aes_256_cbc(), 2048, nullptr, 8, nullptr,
+                                         NID_hmacWithSHA1, nullptr),
+                    "building the PBES2 parameters"));
+    ossl::UniquePtr<X509_SIG> sealed(PKCS8_set0_pbe(reinterpret_cast<const char*>(password.data()),
+                                                    static_cast<int>(password.size()), info.get(),
+                                                    scheme.get()));
     if (!sealed) throw ossl::Error("encrypting a key");
     (void)scheme.release();  // PKCS8_set0_pbe took ownership on success
     Bytes bytes = ossl::to_der(i2d_X509_SIG, sealed.get(), "encoding an encrypted key");

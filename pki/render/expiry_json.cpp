@@ -87,20 +87,16 @@ public:
         raw(escaped);
     }
     void optional_string(const std::optional<std::string>& text) {
-        if (text)
-            string(*text);
-        else
-            literal("null");
+        if (text) string(*text);
+        else literal("null");
     }
     void number(std::int64_t value) {
         auto [end, ec] = std::to_chars(p_, p_ + 20, value);
         p_ = end;
     }
     void boolean(bool value) {
-        if (value)
-            literal("true");
-        else
-            literal("false");
+        if (value) literal("true");
+        else literal("false");
     }
     // "2026-11-28T21:55:00Z", as format_rfc3339 writes it (which handles years past 9999).
     void time(Instant instant) {
@@ -144,7 +140,8 @@ std::size_t record_bound(const CertExpiry& e) {
 }
 std::size_t record_bound(const NodeDirectory& d) {
     return kDirectoryFixed + string_bound(d.path) + optional_bound(d.node_id) +
-           optional_bound(d.role) + optional_bound(d.cluster_id) + optional_bound(d.root_file_sha256);
+           optional_bound(d.role) + optional_bound(d.cluster_id) +
+           optional_bound(d.root_file_sha256);
 }
 
 // One element of the certificates array, in JsonWriter's pretty layout at that depth.
@@ -164,10 +161,8 @@ void write_record(RecordWriter& w, const CertExpiry& e) {
     w.literal(",\n      \"cluster_id\": ");
     w.optional_string(e.cluster_id);
     w.literal(",\n      \"fips\": ");
-    if (e.fips)
-        w.boolean(*e.fips);
-    else
-        w.literal("null");
+    if (e.fips) w.boolean(*e.fips);
+    else w.literal("null");
     w.literal(",\n      \"serial\": ");
     w.string(e.serial);
     w.literal(",\n      \"issuer_cn\": ");
@@ -197,10 +192,8 @@ void write_record(RecordWriter& w, const CertExpiry& e) {
     w.literal(",\n      \"severity\": ");
     w.string(to_string(e.severity));
     w.literal(",\n      \"lifetime_mismatch\": ");
-    if (e.lifetime_mismatch)
-        w.boolean(*e.lifetime_mismatch);
-    else
-        w.literal("null");
+    if (e.lifetime_mismatch) w.boolean(*e.lifetime_mismatch);
+    else w.literal("null");
     w.literal("\n    }");
 }
 
@@ -215,10 +208,8 @@ void write_record(RecordWriter& w, const NodeDirectory& d) {
     w.literal(",\n      \"cluster_id\": ");
     w.optional_string(d.cluster_id);
     w.literal(",\n      \"fips\": ");
-    if (d.fips)
-        w.boolean(*d.fips);
-    else
-        w.literal("null");
+    if (d.fips) w.boolean(*d.fips);
+    else w.literal("null");
     w.literal(",\n      \"root_file_sha256\": ");
     w.optional_string(d.root_file_sha256);
     w.literal(",\n      \"rotation\": ");
@@ -248,8 +239,8 @@ std::size_t size_estimate(const CertExpiry& e) {
            e.public_key_sha256.size();
 }
 std::size_t size_estimate(const NodeDirectory& d) {
-    return 320 + d.path.size() + d.node_id.value_or("").size() +
-           d.cluster_id.value_or("").size() + 64;
+    return 320 + d.path.size() + d.node_id.value_or("").size() + d.cluster_id.value_or("").size() +
+           64;
 }
 
 // Records per chunk: big enough that handing chunks out costs nothing, small enough that the
@@ -367,10 +358,8 @@ void write_summary(JsonWriter& w, const ExpiryReport& report) {
         w.member("directories", c.directories);
         w.member("rotation_in_progress", c.rotation_in_progress);
         w.member("status", status_word(c.severity));
-        if (c.finding.empty())
-            w.null_member("finding");
-        else
-            w.member("finding", c.finding);
+        if (c.finding.empty()) w.null_member("finding");
+        else w.member("finding", c.finding);
         w.end_object();
     }
     w.end_array();
@@ -390,8 +379,7 @@ void write_header(JsonWriter& w, const ExpiryReport& report) {
     w.member("status", status_word(report.status));
     if (report.cert_expiry)
         w.member("cert_expiry_seconds", static_cast<std::int64_t>(report.cert_expiry->count()));
-    else
-        w.null_member("cert_expiry_seconds");
+    else w.null_member("cert_expiry_seconds");
 }
 
 }  // namespace

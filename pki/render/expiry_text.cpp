@@ -75,12 +75,10 @@ void write_summary(std::string& out, const ExpiryReport& report, Color color) {
                            s.earliest_path);
     for (const ClusterSummary& c : s.clusters) {
         out += fmt::format("cluster {}{}: {} director{}, {} root{}{}", c.cluster_id,
-                           c.fips ? " (FIPS)" : "", c.directories,
-                           c.directories == 1 ? "y" : "ies", c.root_digests.size(),
-                           c.root_digests.size() == 1 ? "" : "s",
+                           c.fips ? " (FIPS)" : "", c.directories, c.directories == 1 ? "y" : "ies",
+                           c.root_digests.size(), c.root_digests.size() == 1 ? "" : "s",
                            c.rotation_in_progress ? ", rotation in progress" : "");
-        if (!c.finding.empty())
-            out += ": " + paint(c.finding, c.severity, color, 0);
+        if (!c.finding.empty()) out += ": " + paint(c.finding, c.severity, color, 0);
         out += "\n";
     }
     if (!report.errors.empty()) {

@@ -87,9 +87,10 @@ void render_node(Card& card, const NodeReport& n) {
     if (n.error) card.line("error", card.severity_word(Severity::unknown, *n.error));
     if (n.node) {
         const LeafIdentity& id = *n.node;
-        card.line("node", id.id + "  " + (id.role ? *id.role : "role unknown (OU " +
-                                                                    id.organizational_unit + ")") +
-                              "  cluster " + id.cluster_id + (id.fips ? " (FIPS)" : ""));
+        card.line("node",
+                  id.id + "  " +
+                      (id.role ? *id.role : "role unknown (OU " + id.organizational_unit + ")") +
+                      "  cluster " + id.cluster_id + (id.fips ? " (FIPS)" : ""));
         std::string issuer = id.issuer;
         if (id.issuer_public_key_sha256)
             issuer += ", key " + short_hash(*id.issuer_public_key_sha256);
@@ -97,10 +98,11 @@ void render_node(Card& card, const NodeReport& n) {
         card.line("valid", format_rfc3339(id.not_before) + " → " + card.at(id.not_after) +
                                ", lifetime " + format_duration(Seconds(id.lifetime_seconds)));
         const auto& window = id.renewal_window;
-        std::string state =
-            card.now() < window.start ? "opens " + format_relative(window.start, card.now())
-            : card.now() < window.end ? "open, closes " + format_relative(window.end, card.now())
-                                      : "closed " + format_relative(window.end, card.now());
+        std::string state = card.now() < window.start
+                                ? "opens " + format_relative(window.start, card.now())
+                            : card.now() < window.end
+                                ? "open, closes " + format_relative(window.end, card.now())
+                                : "closed " + format_relative(window.end, card.now());
         card.line("renewal", format_rfc3339(window.start) + " … " + format_rfc3339(window.end) +
                                  " (" + state + ")");
     }
@@ -111,18 +113,20 @@ void render_node(Card& card, const NodeReport& n) {
         card.line("root file", "sha256 " + *n.root_file_sha256 + "\n" + std::string(13, ' ') +
                                    "token digest " + n.join_token_digest.value_or("?"));
     if (n.token)
-        card.line("token", n.token->pins_root
-                               ? card.severity_word(Severity::ok, "pins this trust root")
-                               : card.severity_word(Severity::critical,
-                                                    "does NOT pin this trust root"));
+        card.line("token",
+                  n.token->pins_root
+                      ? card.severity_word(Severity::ok, "pins this trust root")
+                      : card.severity_word(Severity::critical, "does NOT pin this trust root"));
     if (n.rotation) card.line("rotation", rotation_text(*n.rotation));
     if (!n.chain.empty()) {
         std::string kinds;
-        for (const ChainEntry& c : n.chain) kinds += (kinds.empty() ? "" : " + ") + std::string(to_string(c.kind));
-        std::string verdict =
-            !n.chain_verified ? "not checked"
-            : *n.chain_verified ? card.severity_word(Severity::ok, "verified")
-                                : card.severity_word(Severity::critical, "NOT verified: " + n.chain_failure);
+        for (const ChainEntry& c : n.chain)
+            kinds += (kinds.empty() ? "" : " + ") + std::string(to_string(c.kind));
+        std::string verdict = !n.chain_verified ? "not checked"
+                              : *n.chain_verified
+                                  ? card.severity_word(Severity::ok, "verified")
+                                  : card.severity_word(Severity::critical,
+                                                       "NOT verified: " + n.chain_failure);
         card.line("chain", kinds + ": " + verdict);
     }
     if (n.key.present) {
@@ -130,11 +134,11 @@ void render_node(Card& card, const NodeReport& n) {
         std::string text = k.type.value_or("type unknown");
         text += k.encrypted ? ", encrypted (autolock)" : ", not encrypted";
         if (k.matches_certificate)
-            text += *k.matches_certificate ? ", matches certificate"
-                                           : ", " + card.severity_word(Severity::critical,
-                                                                       "DOES NOT match certificate");
-        else
-            text += ", match not checked";
+            text += *k.matches_certificate
+                        ? ", matches certificate"
+                        : ", " +
+                              card.severity_word(Severity::critical, "DOES NOT match certificate");
+        else text += ", match not checked";
         text += ", " + k.mode.value_or("?") + " " + k.owner.value_or("?");
         if (!k.pem_headers.empty()) {
             text += ", headers";
@@ -152,8 +156,8 @@ void render_node(Card& card, const NodeReport& n) {
     for (const Finding& f : n.findings) {
         std::string word(to_string(f.severity));
         word.resize(9, ' ');
-        card.line(first ? "findings" : "", card.severity_word(f.severity, word) + f.code + ": " +
-                                               f.message);
+        card.line(first ? "findings" : "",
+                  card.severity_word(f.severity, word) + f.code + ": " + f.message);
         if (!f.remedy.empty()) card.line("", std::string(9, ' ') + "→ " + f.remedy);
         first = false;
     }

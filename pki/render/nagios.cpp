@@ -42,8 +42,8 @@ std::string summary_text(const ExpiryReport& report) {
     }
     for (const ClusterSummary& c : s.clusters)
         if (c.severity >= Severity::warning)
-            parts.push_back(fmt::format("cluster {}: {} roots", c.cluster_id,
-                                        c.root_digests.size()));
+            parts.push_back(
+                fmt::format("cluster {}: {} roots", c.cluster_id, c.root_digests.size()));
     if (!report.errors.empty())
         parts.push_back(fmt::format("{} scan error{}", report.errors.size(),
                                     report.errors.size() == 1 ? "" : "s"));

@@ -16,7 +16,8 @@ double rounded(double seconds) { return std::round(seconds * 1000.0) / 1000.0; }
 std::string render_rotation_json(const RotationReport& r) {
     JsonWriter json;
     json.begin_object().member("schema", "swarmpki.rotation/v1");
-    json.key("nodes").begin_object()
+    json.key("nodes")
+        .begin_object()
         .member("managers", r.managers)
         .member("workers", r.workers)
         .member("offline", r.offline)
@@ -39,7 +40,8 @@ std::string render_rotation_json(const RotationReport& r) {
         json.begin_object().member("node", s.node).member("reason", s.reason).end_object();
     json.end_array();
     json.member("old_token_accepted_after", r.old_token_accepted_after);
-    json.key("crypto").begin_object()
+    json.key("crypto")
+        .begin_object()
         .member("keygen", static_cast<std::int64_t>(r.crypto.keygen))
         .member("sign", static_cast<std::int64_t>(r.crypto.sign))
         .member("verify", static_cast<std::int64_t>(r.crypto.verify))
@@ -48,7 +50,8 @@ std::string render_rotation_json(const RotationReport& r) {
     json.member("engine_seconds", rounded(r.engine_seconds));
     json.member("status", rotation_status(r));
     if (r.refusal) {
-        json.key("refusal").begin_object()
+        json.key("refusal")
+            .begin_object()
             .member("file", r.refusal->subject)
             .member("message", r.refusal->message)
             .member("engine_error", r.refusal->engine_error)
@@ -60,11 +63,13 @@ std::string render_rotation_json(const RotationReport& r) {
     }
     json.member("failure_details", r.failure_details);
     json.key("roots").begin_object();
-    json.key("old").begin_object()
+    json.key("old")
+        .begin_object()
         .member("file_sha256", r.old_root_sha256)
         .member("public_key_sha256", r.old_root_public_key_sha256)
         .end_object();
-    json.key("new").begin_object()
+    json.key("new")
+        .begin_object()
         .member("file_sha256", r.new_root_sha256)
         .member("public_key_sha256", r.new_root_public_key_sha256)
         .end_object();

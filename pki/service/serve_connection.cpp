@@ -30,8 +30,8 @@ PeerAddress peer_address(const sockaddr_storage& address) {
     return peer;
 }
 
-Connection::Connection(Fd socket_, PeerAddress remote_, PeerAddress local_,
-                       HeadLimits limits, std::atomic<std::size_t>& open_count_)
+Connection::Connection(Fd socket_, PeerAddress remote_, PeerAddress local_, HeadLimits limits,
+                       std::atomic<std::size_t>& open_count_)
     : socket(std::move(socket_)),
       remote(std::move(remote_)),
       local(std::move(local_)),

@@ -3,7 +3,8 @@
 #pragma once
 
 #if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 5
-#error "pki/service/serve_connection.hpp is service layer (5); a lower layer (util ... render) may not include it"
+#error \
+    "pki/service/serve_connection.hpp is service layer (5); a lower layer (util ... render) may not include it"
 #endif
 
 #ifndef CPPHTTPLIB_OPENSSL_SUPPORT  // normally set by cpp-httplib's pkg-config flags
@@ -11,9 +12,9 @@
 #endif
 #include <httplib.h>
 
+#include "../crypto/ossl.hpp"
 #include "serve_head.hpp"
 #include "serve_tls.hpp"
-#include "../crypto/ossl.hpp"
 #include "swarmpki/file.hpp"
 
 #include <sys/socket.h>
@@ -50,13 +51,13 @@ struct Connection {
 
     Fd socket;
     PeerAddress remote, local;
-    std::atomic<std::size_t>& open_count;  // the front's count of open connections
+    std::atomic<std::size_t>& open_count;   // the front's count of open connections
     std::shared_ptr<const TlsContext> tls;  // null for plain HTTP; outlives `ssl`
     ossl::UniquePtr<SSL> ssl;
     ConnectionPhase phase = ConnectionPhase::reading;
     SteadyClock::time_point deadline{};
-    short events = 0;       // what poll() should wait for
-    std::string buffer;     // the request head being read, and any bytes pipelined after it
+    short events = 0;    // what poll() should wait for
+    std::string buffer;  // the request head being read, and any bytes pipelined after it
     HeadScanner scanner;
     std::size_t requests = 0;  // served on this connection
     std::size_t drained = 0;   // bytes dropped while draining

@@ -28,9 +28,9 @@
 // copies every response, and brings back the thread-per-connection pool the front bounds.
 #include "serve_front.hpp"
 
+#include "../util/thread_signals.hpp"
 #include "serve_connection.hpp"
 #include "serve_http.hpp"
-#include "../util/thread_signals.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/webhook.hpp"
 
@@ -65,7 +65,7 @@ constexpr std::size_t kAcceptsPerRound = 64;  // then serve the connections alre
 constexpr std::size_t kReadChunk = 4096;
 constexpr std::size_t kDrainLimit = 1024 * 1024;  // dropped after a refusal before closing
 constexpr milliseconds kDrainTime{1000};
-constexpr milliseconds kAcceptPause{100};      // after EMFILE and the like: no busy loop
+constexpr milliseconds kAcceptPause{100};         // after EMFILE and the like: no busy loop
 constexpr std::size_t kReservedDescriptors = 64;  // scans, webhooks, logs
 
 // cpp-httplib's server with its request processing reachable from the workers. It never listens:
@@ -106,7 +106,9 @@ const Refusal& refusal_for(HeadVerdict verdict) {
     return large;
 }
 
-std::string errno_text(int error) { return std::error_code(error, std::system_category()).message(); }
+std::string errno_text(int error) {
+    return std::error_code(error, std::system_category()).message();
+}
 
 struct AddrInfoDeleter {
     void operator()(addrinfo* list) const { ::freeaddrinfo(list); }
@@ -126,8 +128,8 @@ Fd bind_listener(const ListenAddress& at, int& port) {
         throw failure();
     std::unique_ptr<addrinfo, AddrInfoDeleter> list(found);
     for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
-        Fd fd(::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                             a->ai_protocol));
+        Fd fd(
+            ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol));
         if (fd.get() < 0) continue;
         int yes = 1, no = 0;
         ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
@@ -151,8 +153,9 @@ std::size_t fit_to_descriptor_limit(std::size_t wanted,
     if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return wanted;
     auto available = static_cast<std::size_t>(limit.rlim_cur);
     if (available >= wanted + kReservedDescriptors) return wanted;
-    std::size_t fitted = available > 2 * kReservedDescriptors ? available - kReservedDescriptors
-                                                              : std::max<std::size_t>(available / 2, 1);
+    std::size_t fitted = available > 2 * kReservedDescriptors
+                             ? available - kReservedDescriptors
+                             : std::max<std::size_t>(available / 2, 1);
     if (log)
         log(fmt::format("level=warn msg=\"connection limit lowered to fit the open-file limit\" "
                         "max_connections={} nofile={}",
@@ -360,14 +363,14 @@ void Front::State::accept_new(SteadyClock::time_point now) {
         // Out of descriptors or memory: the connection stays queued in the kernel; retry shortly
         // instead of spinning on a listener that stays readable.
         log("level=error msg=\"cannot accept connections\" error=" +
-            logfmt_value(errno_text(errno)) + " retry_in_ms=" + std::to_string(kAcceptPause.count()));
+            logfmt_value(errno_text(errno)) +
+            " retry_in_ms=" + std::to_string(kAcceptPause.count()));
         accept_paused_until = now + kAcceptPause;
         return;
     }
 }
 
-void Front::State::admit(Fd socket, const sockaddr_storage& peer,
-                         SteadyClock::time_point now) {
+void Front::State::admit(Fd socket, const sockaddr_storage& peer, SteadyClock::time_point now) {
     PeerAddress remote = peer_address(peer);
     if (open >= max_connections && !evict_one()) {
         count(RefusalReason::max_connections);
@@ -380,8 +383,8 @@ void Front::State::admit(Fd socket, const sockaddr_storage& peer,
     sockaddr_storage local{};
     socklen_t length = sizeof local;
     ::getsockname(socket.get(), reinterpret_cast<sockaddr*>(&local), &length);
-    auto c = std::make_unique<Connection>(std::move(socket), std::move(remote),
-                                          peer_address(local), head_limits(), open);
+    auto c = std::make_unique<Connection>(std::move(socket), std::move(remote), peer_address(local),
+                                          head_limits(), open);
     c->events = POLLIN;
     c->tls = current_tls();  // the context of the accept, even if a reload follows
     c->phase = c->tls ? ConnectionPhase::handshake : ConnectionPhase::reading;
@@ -598,7 +601,8 @@ Front::Front(const ServeLimits& limits, std::size_t workers,
     s.log_sink = std::move(log);
     // Only the Keep-Alive header cpp-httplib writes comes from these: the front enforces them.
     s.http.set_keep_alive_max_count(limits.keep_alive_max_requests);
-    s.http.set_keep_alive_timeout(std::chrono::ceil<std::chrono::seconds>(limits.header_timeout).count());
+    s.http.set_keep_alive_timeout(
+        std::chrono::ceil<std::chrono::seconds>(limits.header_timeout).count());
 }
 
 Front::~Front() { stop(); }

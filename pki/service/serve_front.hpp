@@ -4,7 +4,8 @@
 #pragma once
 
 #if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 5
-#error "pki/service/serve_front.hpp is service layer (5); a lower layer (util ... render) may not include it"
+#error \
+    "pki/service/serve_front.hpp is service layer (5); a lower layer (util ... render) may not include it"
 #endif
 
 #include "serve_tls.hpp"

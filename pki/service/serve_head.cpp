@@ -25,7 +25,8 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
 // "0", "00": no body. Anything else, including a value cpp-httplib would fail to parse, may be
 // read as a length by someone, so it is refused rather than guessed at.
 bool zero_length(std::string_view value) {
-    return !value.empty() && std::all_of(value.begin(), value.end(), [](char c) { return c == '0'; });
+    return !value.empty() &&
+           std::all_of(value.begin(), value.end(), [](char c) { return c == '0'; });
 }
 
 }  // namespace

@@ -11,7 +11,8 @@
 #pragma once
 
 #if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 5
-#error "pki/service/serve_head.hpp is service layer (5); a lower layer (util ... render) may not include it"
+#error \
+    "pki/service/serve_head.hpp is service layer (5); a lower layer (util ... render) may not include it"
 #endif
 
 #include <cstddef>
@@ -20,11 +21,11 @@
 namespace swarmpki::serve_detail {
 
 enum class HeadVerdict {
-    incomplete,        // no end of head yet, and within the limits: read more
-    complete,          // `length` bytes form a GET/HEAD head without a body
-    bad_method,        // not GET or HEAD (405)
-    has_body,          // Transfer-Encoding, or a Content-Length other than 0 (413)
-    too_large,         // more than max_bytes without an end of head, or too many fields (431)
+    incomplete,  // no end of head yet, and within the limits: read more
+    complete,    // `length` bytes form a GET/HEAD head without a body
+    bad_method,  // not GET or HEAD (405)
+    has_body,    // Transfer-Encoding, or a Content-Length other than 0 (413)
+    too_large,   // more than max_bytes without an end of head, or too many fields (431)
 };
 
 struct HeadLimits {

@@ -44,19 +44,19 @@ void serve_from_snapshot(const httplib::Request& req, httplib::Response& res,
     }
     std::size_t total = body.size() + suffix.size();
     auto tail = std::make_shared<const std::string>(std::move(suffix));
-    res.set_content_provider(
-        total, content_type,
-        [snapshot = std::move(snapshot), &body, tail](std::size_t offset, std::size_t length,
-                                                      httplib::DataSink& sink) {
-            constexpr std::size_t kChunk = 64 * 1024;
-            std::size_t n = std::min(length, kChunk);
-            if (offset < body.size()) {
-                n = std::min(n, body.size() - offset);
-                return sink.write(body.data() + offset, n);
-            }
-            std::size_t at = offset - body.size();
-            return sink.write(tail->data() + at, std::min(n, tail->size() - at));
-        });
+    res.set_content_provider(total, content_type,
+                             [snapshot = std::move(snapshot), &body, tail](
+                                 std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+                                 constexpr std::size_t kChunk = 64 * 1024;
+                                 std::size_t n = std::min(length, kChunk);
+                                 if (offset < body.size()) {
+                                     n = std::min(n, body.size() - offset);
+                                     return sink.write(body.data() + offset, n);
+                                 }
+                                 std::size_t at = offset - body.size();
+                                 return sink.write(tail->data() + at,
+                                                   std::min(n, tail->size() - at));
+                             });
 }
 
 void front_families(std::string& out, const FrontCounters& front) {
@@ -148,8 +148,8 @@ void install_routes(httplib::Server& http, const RouteContext& context) {
         serve_from_snapshot(req, res, std::move(snapshot), document, {}, "application/json");
     });
 
-    http.set_error_handler(httplib::Server::HandlerWithResponse(
-        [](const httplib::Request&, httplib::Response& res) {
+    http.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&,
+                                                                   httplib::Response& res) {
         if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
         const char* text = res.status == 404 ? "not found (try /metrics, /healthz or /v1/inspect)\n"
                                              : "bad request\n";
@@ -175,16 +175,16 @@ void install_routes(httplib::Server& http, const RouteContext& context) {
         request_started = {};
         std::string line = "level=info msg=request method=" + logfmt_value(req.method) +
                            " path=" + logfmt_value(req.path) +
-                           " status=" + std::to_string(res.status) +
-                           " bytes=" + std::to_string(res.body.empty() ? res.content_length_
-                                                                       : res.body.size());
+                           " status=" + std::to_string(res.status) + " bytes=" +
+                           std::to_string(res.body.empty() ? res.content_length_ : res.body.size());
         if (started != std::chrono::steady_clock::time_point{}) {
-            double ms = std::chrono::duration<double, std::milli>(
-                            std::chrono::steady_clock::now() - started)
+            double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                                  started)
                             .count();
             line += fmt::format(" duration_ms={:.3f}", ms);
         }
-        line += " remote=" + logfmt_value(req.remote_addr.empty() ? request_remote : req.remote_addr);
+        line += " remote=" +
+                logfmt_value(req.remote_addr.empty() ? request_remote : req.remote_addr);
         if (std::string cn = peer_common_name(req.ssl); !cn.empty())
             line += " client_cn=" + logfmt_value(cn);
         context.log(line);

@@ -38,7 +38,8 @@ std::optional<std::string> error_under(const std::string& dir, const ExpiryRepor
 ScanState reduce(const ExpiryReport& report, const std::vector<std::string>& configured) {
     ScanState state;
     state.at = report.evaluated_at;
-    for (const CertExpiry& c : report.certificates) state.certificates.push_back(certificate_state(c));
+    for (const CertExpiry& c : report.certificates)
+        state.certificates.push_back(certificate_state(c));
     for (const auto& d : report.directories) {
         DirectoryState s;
         s.dir = d.path;

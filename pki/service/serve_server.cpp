@@ -6,10 +6,10 @@
 // the transition detector, reloads changed TLS files) and the webhook worker (owned by
 // WebhookDelivery). stop() stops the front, wakes the scanner, aborts any in-flight webhook, and
 // joins all of them, so sanitizer builds see no leaked thread or allocation.
+#include "../util/thread_signals.hpp"
 #include "serve_front.hpp"
 #include "serve_http.hpp"
 #include "serve_tls.hpp"
-#include "../util/thread_signals.hpp"
 #include "swarmpki/error.hpp"
 
 #include <atomic>
@@ -71,7 +71,8 @@ void Server::Impl::reload_tls_if_changed() {
         tls = load_tls();
     } catch (const std::exception& e) {
         log("level=error msg=\"tls material reload failed, serving the previous material\" "
-            "error=" + logfmt_value(e.what()));
+            "error=" +
+            logfmt_value(e.what()));
         return;
     }
     if (front) front->set_tls(tls);
@@ -96,17 +97,17 @@ void Server::Impl::rescan() {
             next.last_success_at = previous->last_success_at;
         }
     }
-    std::vector<Event> events = detect_transitions(
-        previous_state ? &*previous_state : nullptr, next.state, options.event_source);
+    std::vector<Event> events = detect_transitions(previous_state ? &*previous_state : nullptr,
+                                                   next.state, options.event_source);
     previous_state = next.state;
     {
         std::lock_guard lock(snapshot_mutex);
         current = std::make_shared<const Snapshot>(std::move(next));
     }
     for (const Event& event : events) {
-        log("level=info msg=event type=" + std::string(to_string(event.type)) + " subject=" +
-            logfmt_value(event.subject) + " severity=" + std::string(to_string(event.severity)) +
-            " id=" + event.id);
+        log("level=info msg=event type=" + std::string(to_string(event.type)) +
+            " subject=" + logfmt_value(event.subject) +
+            " severity=" + std::string(to_string(event.severity)) + " id=" + event.id);
         if (webhooks) webhooks->enqueue(event);
     }
 }
@@ -123,7 +124,9 @@ void Server::Impl::scan_loop() {
 
 void Server::Impl::create_front() {
     front = std::make_unique<serve_detail::Front>(options.limits, options.worker_threads,
-                                                  [impl = this](std::string_view line) { impl->log(line); });
+                                                  [impl = this](std::string_view line) {
+                                                      impl->log(line);
+                                                  });
     front->set_tls(tls);
     serve_detail::install_routes(front->http(), routes);
 }
@@ -147,8 +150,7 @@ Server::Server(ServeOptions options) : impl_(std::make_unique<Impl>()) {
         s.tls = s.load_tls();
     }
     if (s.options.webhooks) {
-        if (!s.options.webhook_secret)
-            throw UsageError("--webhook needs --webhook-secret-file");
+        if (!s.options.webhook_secret) throw UsageError("--webhook needs --webhook-secret-file");
         DeliveryOptions delivery = *s.options.webhooks;
         if (!delivery.clock) delivery.clock = [impl = &s] { return impl->now(); };
         if (!delivery.log) delivery.log = [impl = &s](std::string_view line) { impl->log(line); };
@@ -185,8 +187,8 @@ void Server::start() {
     });
     const ListenAddress& at = s.options.listen;
     s.log("level=info msg=listening address=" + logfmt_value(at.host) + " port=" +
-          std::to_string(s.front->port()) + " tls=" + (s.tls ? "true" : "false") +
-          " client_auth=" + (s.tls && s.tls->material.require_client_certificate ? "true" : "false") +
+          std::to_string(s.front->port()) + " tls=" + (s.tls ? "true" : "false") + " client_auth=" +
+          (s.tls && s.tls->material.require_client_certificate ? "true" : "false") +
           " dirs=" + std::to_string(s.options.scan.dirs.size()) +
           " max_connections=" + std::to_string(s.front->max_connections()));
 }

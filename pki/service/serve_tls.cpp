@@ -42,17 +42,16 @@ int verify_error_for(const std::string& failure_code) {
 
 // TLS 1.2 suites: ECDHE with an AEAD cipher only (no CBC, no static RSA key exchange), for both
 // key types a server certificate may have. TLS 1.3's suites are all AEAD and stay OpenSSL's.
-constexpr const char* kTls12Ciphers =
-    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
-    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+constexpr const char* kTls12Ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                                      "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                                      "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
 void log_refusal(const ClientVerifier& verifier, const std::string& subject,
                  const std::string& reason, const std::string& remote) {
     if (verifier.log)
-        verifier.log("level=warn msg=\"client certificate refused\" subject=" +
-                     logfmt_value(subject) + " reason=" + logfmt_value(reason) +
-                     " remote=" + logfmt_value(remote));
+        verifier.log(
+            "level=warn msg=\"client certificate refused\" subject=" + logfmt_value(subject) +
+            " reason=" + logfmt_value(reason) + " remote=" + logfmt_value(remote));
 }
 
 const SSL* ssl_of(X509_STORE_CTX* store_ctx) {
@@ -170,8 +169,8 @@ std::shared_ptr<const TlsContext> build_tls_context(const TlsSettings& settings,
                                                     const SecretBytes* unlock_key,
                                                     std::function<Instant()> clock,
                                                     std::function<void(std::string_view)> log) {
-    auto context =
-        std::make_shared<TlsContext>(TlsContext{load_tls_material(settings, unlock_key), nullptr});
+    auto context = std::make_shared<TlsContext>(
+        TlsContext{load_tls_material(settings, unlock_key), nullptr});
     if (context->material.key_warning && log)
         log("level=warn msg=\"tls key readable by other users\" detail=" +
             logfmt_value(*context->material.key_warning));

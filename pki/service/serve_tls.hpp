@@ -3,7 +3,8 @@
 #pragma once
 
 #if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 5
-#error "pki/service/serve_tls.hpp is service layer (5); a lower layer (util ... render) may not include it"
+#error \
+    "pki/service/serve_tls.hpp is service layer (5); a lower layer (util ... render) may not include it"
 #endif
 
 #include "../crypto/ossl.hpp"

@@ -14,11 +14,11 @@
 #endif
 #include <httplib.h>
 
+#include "../util/thread_signals.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/file.hpp"
 #include "swarmpki/utf8.hpp"
 #include "swarmpki/webhook.hpp"
-#include "../util/thread_signals.hpp"
 #include "webhook_socket.hpp"
 
 #include <fcntl.h>
@@ -130,7 +130,8 @@ private:
     }
     std::uint64_t received() const {  // mutex_ held
         std::uint64_t total = 0;
-        for (const Fd& fd : sockets_) total += webhook_detail::tcp_bytes_received(fd.get()).value_or(0);
+        for (const Fd& fd : sockets_)
+            total += webhook_detail::tcp_bytes_received(fd.get()).value_or(0);
         return total;
     }
     void fire(Cut why) {  // mutex_ held
@@ -173,12 +174,12 @@ void configure(httplib::Client& client, const DeliveryOptions& options, const We
 std::string describe_failure(httplib::Error error, AttemptGuard::Cut cut,
                              const DeliveryOptions& options) {
     switch (cut) {
-    case AttemptGuard::Cut::deadline:
-        return "deadline of " + std::to_string(options.timeout.count()) + " ms exceeded";
-    case AttemptGuard::Cut::oversized:
-        return "answer over " + std::to_string(kWebhookMaxAnswerBytes) + " bytes";
-    case AttemptGuard::Cut::stopping: return "aborted: stopping";
-    case AttemptGuard::Cut::no: break;
+        case AttemptGuard::Cut::deadline:
+            return "deadline of " + std::to_string(options.timeout.count()) + " ms exceeded";
+        case AttemptGuard::Cut::oversized:
+            return "answer over " + std::to_string(kWebhookMaxAnswerBytes) + " bytes";
+        case AttemptGuard::Cut::stopping: return "aborted: stopping";
+        case AttemptGuard::Cut::no: break;
     }
     return httplib::to_string(error);
 }
@@ -237,9 +238,9 @@ std::chrono::milliseconds retry_delay(const DeliveryOptions& options, int attemp
     return std::min(delay, options.max_retry_delay);
 }
 
-AttemptOutcome WebhookDelivery::post_once(const DeliveryOptions& options,
-                                          const SecretBytes& secret, const WebhookUrl& url,
-                                          const std::string& id, std::string_view body) {
+AttemptOutcome WebhookDelivery::post_once(const DeliveryOptions& options, const SecretBytes& secret,
+                                          const WebhookUrl& url, const std::string& id,
+                                          std::string_view body) {
     AttemptGuard guard(SteadyClock::now() + options.timeout);
     return post_guarded(options, secret, url, id, body, guard);
 }
@@ -333,8 +334,7 @@ void WebhookDelivery::State::finish(Receiver& receiver, Job job, const AttemptOu
     receiver.jobs.push_back(std::move(job));
 }
 
-WebhookDelivery::WebhookDelivery(DeliveryOptions options,
-                                 std::shared_ptr<const SecretBytes> secret)
+WebhookDelivery::WebhookDelivery(DeliveryOptions options, std::shared_ptr<const SecretBytes> secret)
     : state_(std::make_unique<State>()) {
     state_->options = std::move(options);
     if (!secret || secret->empty())
@@ -370,13 +370,14 @@ void WebhookDelivery::enqueue(const Event& event) {
         if (jobs.size() >= state_->options.queue_capacity && !jobs.empty()) {
             const Job& oldest = jobs.front();
             state_->log("level=warn msg=\"webhook queue full, dropping the oldest event\" "
-                        "receiver=" + logfmt_value(receiver->url.scheme_host_port) + " id=" +
-                        oldest.id + " type=" + oldest.type);
+                        "receiver=" +
+                        logfmt_value(receiver->url.scheme_host_port) + " id=" + oldest.id +
+                        " type=" + oldest.type);
             ++state_->counters.dropped;
             jobs.pop_front();
         }
-        jobs.push_back(Job{event.id, std::string(to_string(event.type)), body, 1,
-                           SteadyClock::now()});
+        jobs.push_back(
+            Job{event.id, std::string(to_string(event.type)), body, 1, SteadyClock::now()});
         receiver->wake.notify_one();
     }
 }

@@ -13,15 +13,15 @@ namespace swarmpki {
 
 std::string_view to_string(EventType type) {
     switch (type) {
-    case EventType::cert_expired: return "io.swarmpki.cert.expired";
-    case EventType::cert_expiring: return "io.swarmpki.cert.expiring";
-    case EventType::cert_renewal_overdue: return "io.swarmpki.cert.renewal_overdue";
-    case EventType::cert_not_yet_valid: return "io.swarmpki.cert.not_yet_valid";
-    case EventType::cert_ok: return "io.swarmpki.cert.ok";
-    case EventType::rotation_started: return "io.swarmpki.rotation.started";
-    case EventType::rotation_completed: return "io.swarmpki.rotation.completed";
-    case EventType::root_changed: return "io.swarmpki.root.changed";
-    case EventType::scan_failed: return "io.swarmpki.scan.failed";
+        case EventType::cert_expired: return "io.swarmpki.cert.expired";
+        case EventType::cert_expiring: return "io.swarmpki.cert.expiring";
+        case EventType::cert_renewal_overdue: return "io.swarmpki.cert.renewal_overdue";
+        case EventType::cert_not_yet_valid: return "io.swarmpki.cert.not_yet_valid";
+        case EventType::cert_ok: return "io.swarmpki.cert.ok";
+        case EventType::rotation_started: return "io.swarmpki.rotation.started";
+        case EventType::rotation_completed: return "io.swarmpki.rotation.completed";
+        case EventType::root_changed: return "io.swarmpki.root.changed";
+        case EventType::scan_failed: return "io.swarmpki.scan.failed";
     }
     return "io.swarmpki.unknown";
 }
@@ -62,9 +62,9 @@ std::optional<WebhookFormat> parse_webhook_format(std::string_view text) {
 
 std::string_view to_string(WebhookFormat format) {
     switch (format) {
-    case WebhookFormat::native: return "native";
-    case WebhookFormat::slack: return "slack";
-    case WebhookFormat::alertmanager: return "alertmanager";
+        case WebhookFormat::native: return "native";
+        case WebhookFormat::slack: return "slack";
+        case WebhookFormat::alertmanager: return "alertmanager";
     }
     return "native";
 }
@@ -87,8 +87,7 @@ void write_data(JsonWriter& json, const EventData& data) {
     if (data.previous_severity)
         json.member("previous_severity", std::string(to_string(*data.previous_severity)));
     if (data.root_sha256) json.member("root_sha256", *data.root_sha256);
-    if (data.previous_root_sha256)
-        json.member("previous_root_sha256", *data.previous_root_sha256);
+    if (data.previous_root_sha256) json.member("previous_root_sha256", *data.previous_root_sha256);
     if (data.error) json.member("error", *data.error);
     json.end_object();
 }
@@ -109,10 +108,10 @@ std::string native_body(const Event& e) {
 
 const char* slack_colour(Severity severity) {
     switch (severity) {
-    case Severity::critical:
-    case Severity::unknown: return "danger";
-    case Severity::warning: return "warning";
-    default: return "good";
+        case Severity::critical:
+        case Severity::unknown: return "danger";
+        case Severity::warning: return "warning";
+        default: return "good";
     }
 }
 
@@ -125,10 +124,10 @@ std::string slack_escape(std::string_view text) {
     out.reserve(text.size());
     for (char c : text) {
         switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        default: out += c;
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            default: out += c;
         }
     }
     return out;
@@ -168,11 +167,11 @@ std::string slack_body(const Event& e) {
 // status and numbers go into annotations. Resolving events re-send the label set with endsAt.
 std::string alert_name(EventType type) {
     switch (type) {
-    case EventType::rotation_started:
-    case EventType::rotation_completed: return "SwarmpkiRotationInProgress";
-    case EventType::root_changed: return "SwarmpkiRootChanged";
-    case EventType::scan_failed: return "SwarmpkiScanFailed";
-    default: return "SwarmpkiCertificate";
+        case EventType::rotation_started:
+        case EventType::rotation_completed: return "SwarmpkiRotationInProgress";
+        case EventType::root_changed: return "SwarmpkiRootChanged";
+        case EventType::scan_failed: return "SwarmpkiScanFailed";
+        default: return "SwarmpkiCertificate";
     }
 }
 
@@ -208,9 +207,9 @@ std::string alertmanager_body(const Event& e) {
 
 std::string render_event_body(const Event& event, WebhookFormat format) {
     switch (format) {
-    case WebhookFormat::slack: return slack_body(event);
-    case WebhookFormat::alertmanager: return alertmanager_body(event);
-    case WebhookFormat::native: break;
+        case WebhookFormat::slack: return slack_body(event);
+        case WebhookFormat::alertmanager: return alertmanager_body(event);
+        case WebhookFormat::native: break;
     }
     return native_body(event);
 }

@@ -3,9 +3,9 @@
 // The secret is used as raw bytes (the file's content without trailing whitespace); receivers
 // configured with the same file verify with any Standard Webhooks library that is given the raw
 // key. The HMAC runs through OpenSSL's EVP_MAC; comparison is constant-time.
+#include "../crypto/ossl.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/file.hpp"
-#include "../crypto/ossl.hpp"
 #include "swarmpki/webhook.hpp"
 
 #include <openssl/core_names.h>
@@ -54,8 +54,7 @@ Bytes hmac_sha256(const SecretBytes& key, std::string_view message) {
                 "computing HMAC-SHA256");
     Bytes out(EVP_MAX_MD_SIZE);
     std::size_t length = 0;
-    ossl::check(EVP_MAC_final(ctx.get(), out.data(), &length, out.size()),
-                "finishing HMAC-SHA256");
+    ossl::check(EVP_MAC_final(ctx.get(), out.data(), &length, out.size()), "finishing HMAC-SHA256");
     out.resize(length);
     return out;
 }
@@ -74,16 +73,16 @@ std::string webhook_signature(const SecretBytes& secret, std::string_view id,
     return "v1," + base64_encode(hmac_sha256(secret, signed_content(id, timestamp, body)));
 }
 
-bool webhook_signature_valid(const SecretBytes& secret, std::string_view id,
-                             std::int64_t timestamp, std::string_view body,
-                             std::string_view header_value) {
+bool webhook_signature_valid(const SecretBytes& secret, std::string_view id, std::int64_t timestamp,
+                             std::string_view body, std::string_view header_value) {
     Bytes expected = hmac_sha256(secret, signed_content(id, timestamp, body));
     bool valid = false;
     std::size_t start = 0;
     while (start < header_value.size()) {
         std::size_t space = header_value.find(' ', start);
-        std::string_view one = header_value.substr(
-            start, space == std::string_view::npos ? std::string_view::npos : space - start);
+        std::string_view one = header_value.substr(start, space == std::string_view::npos
+                                                              ? std::string_view::npos
+                                                              : space - start);
         start = space == std::string_view::npos ? header_value.size() : space + 1;
         if (one.substr(0, 3) != "v1,") continue;
         auto decoded = base64_decode(one.substr(3), Padding::required);

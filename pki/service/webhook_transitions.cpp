@@ -32,8 +32,10 @@ std::string cert_summary(const CertificateState& c, const CertificateState* befo
     if (c.status == "expired") return who + " expired at " + when;
     if (c.status == "expiring") return who + " expires at " + when;
     if (c.status == "renewal-overdue")
-        return who + " is past 80% of its lifetime and not renewed (is the node reaching a "
-                     "manager?); expires at " + when;
+        return who +
+               " is past 80% of its lifetime and not renewed (is the node reaching a "
+               "manager?); expires at " +
+               when;
     if (c.status == "not-yet-valid") return who + " is not valid yet";
     if (before) return who + " is " + c.status + " again (was " + before->status + ")";
     return who + " is " + c.status;
@@ -99,7 +101,8 @@ void certificate_events(const ScanState* previous, const ScanState& current,
         if (auto it = by_key.find({c.path, c.serial}); it != by_key.end()) before = it->second;
         else if (auto p = by_path.find(c.path); p != by_path.end()) before = p->second;
         if (!before) {
-            if (!healthy(c.status)) out.push_back(cert_event(*type, c, nullptr, source, current.at));
+            if (!healthy(c.status))
+                out.push_back(cert_event(*type, c, nullptr, source, current.at));
             continue;
         }
         bool same = before->status == c.status && before->severity == c.severity;
@@ -108,8 +111,8 @@ void certificate_events(const ScanState* previous, const ScanState& current,
     }
 }
 
-void directory_events(const ScanState* previous, const ScanState& current,
-                      std::string_view source, std::vector<Event>& out) {
+void directory_events(const ScanState* previous, const ScanState& current, std::string_view source,
+                      std::vector<Event>& out) {
     std::map<std::string, const DirectoryState*> before;
     if (previous)
         for (const auto& d : previous->directories) before[d.dir] = &d;
@@ -126,8 +129,7 @@ void directory_events(const ScanState* previous, const ScanState& current,
         bool was_rotating = was && was->rotation_state == "in-progress";
         if (rotating && !was_rotating)
             out.push_back(dir_event(EventType::rotation_started, d, Severity::notice,
-                                    d.dir + ": root CA rotation in progress", source,
-                                    current.at));
+                                    d.dir + ": root CA rotation in progress", source, current.at));
         if (!rotating && was_rotating)
             out.push_back(dir_event(EventType::rotation_completed, d, Severity::info,
                                     d.dir + ": root CA rotation completed (rotation state " +

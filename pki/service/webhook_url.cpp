@@ -20,7 +20,8 @@ std::string scheme_of(std::string_view url) {
     std::string_view scheme = url.substr(0, end);
     bool plain = end != std::string_view::npos && !scheme.empty() && scheme.size() <= 16 &&
                  std::all_of(scheme.begin(), scheme.end(), [](char c) {
-                     return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+                     return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' ||
+                            c == '.';
                  });
     return plain ? "it starts with '" + std::string(scheme) + "://'" : "it has no scheme://";
 }
@@ -62,7 +63,8 @@ std::string webhook_url_problem(std::string_view url, WebhookUrl& parsed) {
                               std::string(authority);
     // A query with no path ("host?x=1") still needs the root path in front of it. Built by
     // appending: GCC 12's -Wrestrict misfires on string::insert at -O2 and above.
-    std::string_view tail = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+    std::string_view tail = slash == std::string_view::npos ? std::string_view()
+                                                            : rest.substr(slash);
     parsed.path.clear();
     if (tail.empty() || tail.front() == '?') parsed.path.push_back('/');
     parsed.path.append(tail);

@@ -10,7 +10,7 @@ namespace swarmpki {
 
 namespace {
 
-constexpr Seconds kMismatchTolerance{60};   // issue times are rounded to the minute
+constexpr Seconds kMismatchTolerance{60};  // issue times are rounded to the minute
 constexpr Seconds kDay{86400};
 
 // Default thresholds per kind (SPEC §5).

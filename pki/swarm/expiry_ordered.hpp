@@ -8,7 +8,8 @@
 #pragma once
 
 #if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 3
-#error "pki/swarm/expiry_ordered.hpp is swarm layer (3); a lower layer (util, crypto) may not include it"
+#error \
+    "pki/swarm/expiry_ordered.hpp is swarm layer (3); a lower layer (util, crypto) may not include it"
 #endif
 
 #include "swarmpki/cert_scan.hpp"
@@ -23,8 +24,7 @@ namespace swarmpki::expiry_detail {
 // workers (worker ids as parallel_for_workers gives them); commit(Result&&) sees the results in
 // chunk order, one at a time, under a lock. Neither may throw.
 template <typename Result, typename Produce, typename Commit>
-void for_each_chunk_in_order(std::size_t count, unsigned threads, Produce produce,
-                             Commit commit) {
+void for_each_chunk_in_order(std::size_t count, unsigned threads, Produce produce, Commit commit) {
     std::mutex mutex;
     std::map<std::size_t, Result> parked;  // done, waiting for an earlier chunk
     std::size_t next = 0;

@@ -51,7 +51,8 @@ public:
             std::lock_guard lock(mutex_);
             if (auto found = certs_.find(key); found != certs_.end()) return found->second;
         }
-        auto parsed = std::make_shared<const Certificate>(Certificate::from_der(der, subject_for_errors));
+        auto parsed = std::make_shared<const Certificate>(
+            Certificate::from_der(der, subject_for_errors));
         if (!parsed->is_ca()) return parsed;
         std::lock_guard lock(mutex_);
         return certs_.try_emplace(std::string(key), std::move(parsed)).first->second;
@@ -111,8 +112,8 @@ private:
 
 struct ParsedCert {
     CertFacts facts;
-    CertPtr full;   // CA certificates only (and a leaf the facts reader could not read)
-    Bytes der;      // kept for leaves, in case a signature check needs the full parse
+    CertPtr full;  // CA certificates only (and a leaf the facts reader could not read)
+    Bytes der;     // kept for leaves, in case a signature check needs the full parse
 };
 
 struct ParsedFile {
@@ -122,8 +123,9 @@ struct ParsedFile {
 };
 
 // What one worker keeps between units, without locks: the read buffer, the issuer names its
-// leaves share with a digest context, and the root files it has already parsed (by their exact bytes: every node
-// directory of a cluster holds the same swarm-root-ca.crt; leaves are never cached).
+// leaves share with a digest context, and the root files it has already parsed (by their exact
+// bytes: every node directory of a cluster holds the same swarm-root-ca.crt; leaves are never
+// cached).
 struct WorkerState {
     std::string buffer;
     expiry_detail::FactsScratch facts;
@@ -232,7 +234,8 @@ std::variant<ParsedFile, ScanError> load(const std::string& path, Strictness str
         return parse_bytes(path, bytes, strictness, cache, worker);
     } catch (const Error& e) {
         // An ossl::Error, the only kind without a subject, is OpenSSL trouble in a parse.
-        if (e.subject().empty()) return ScanError{path, ScanReason::bad_pem, path + ": " + e.what()};
+        if (e.subject().empty())
+            return ScanError{path, ScanReason::bad_pem, path + ": " + e.what()};
         return ScanError{e.subject(), scan_reason(e.reason()), e.what()};
     } catch (const std::exception& e) {
         return ScanError{path, ScanReason::bad_pem, path + ": " + e.what()};
@@ -249,7 +252,8 @@ CertKind kind_in_root_file(const ParsedCert& cert, CaCache&) {
 }
 CertKind kind_in_other_file(const ParsedCert& cert, CaCache& cache) {
     if (!cert.facts.is_ca || !cert.full) return CertKind::node;
-    bool self_signed = cert.full->subject_equals_issuer() && cache.verified_by(*cert.full, *cert.full);
+    bool self_signed = cert.full->subject_equals_issuer() &&
+                       cache.verified_by(*cert.full, *cert.full);
     return self_signed ? CertKind::root : CertKind::intermediate;
 }
 using KindOf = CertKind (*)(const ParsedCert&, CaCache&);
@@ -306,7 +310,8 @@ public:
         };
         for (std::size_t a = 0; a < roots.size(); ++a)
             for (std::size_t b = 0; b < roots.size(); ++b)
-                if (a != b && find(a) != find(b) && cross_signed(*roots[a], *roots[b], entry, cache))
+                if (a != b && find(a) != find(b) &&
+                    cross_signed(*roots[a], *roots[b], entry, cache))
                     parent[find(b)] = find(a);
         for (std::size_t i = 0; i < roots.size(); ++i)
             if (find(i) != find(0)) return false;
@@ -381,13 +386,15 @@ RotationState rotation_state(const ParsedFile& chain, const ParsedFile& roots, C
     claim.issuer = &leaf.facts.issuer;
     claim.authority_key_id = &leaf.facts.authority_key_id;
     claim.issued_by_name_and_signature = [&](const Certificate& parent) {
-        if (leaf.full) return leaf.full->issued_by_name(parent) && leaf.full->signature_verified_by(parent);
+        if (leaf.full)
+            return leaf.full->issued_by_name(parent) && leaf.full->signature_verified_by(parent);
         Certificate full = Certificate::from_der(leaf.der, "leaf");
         return full.issued_by_name(parent) && full.signature_verified_by(parent);
     };
     return rotation_detail::decide_rotation(
-        claim, bundled, trusted,
-        [&](const Certificate& child, const Certificate& parent) { return cache.signed_by(child, parent); });
+        claim, bundled, trusted, [&](const Certificate& child, const Certificate& parent) {
+            return cache.signed_by(child, parent);
+        });
 }
 
 bool exists_no_follow(const fs::path& path) {
@@ -416,7 +423,8 @@ std::variant<ParsedFile, ScanError> parse_read(const std::optional<CertificateFi
         return parse_bytes(file->entry.path, file->bytes, Strictness::strict, cache, worker);
     } catch (const Error& e) {
         // An ossl::Error, the only kind without a subject, is OpenSSL trouble in a parse.
-        if (e.subject().empty()) return ScanError{path, ScanReason::bad_pem, path + ": " + e.what()};
+        if (e.subject().empty())
+            return ScanError{path, ScanReason::bad_pem, path + ": " + e.what()};
         return ScanError{e.subject(), scan_reason(e.reason()), e.what()};
     } catch (const std::exception& e) {
         return ScanError{path, ScanReason::bad_pem, path + ": " + e.what()};
@@ -435,8 +443,9 @@ std::optional<NodeFiles> read_with_renewal(const ScanUnit& unit, const NodePaths
     CertificatesDirectory node = read_node_directory(unit.path, {options.unlock_key.get()});
     if (node.kept_changing) return std::nullopt;
     return NodeFiles{parse_read(node.cert_file, node, paths.node, FileRole::other, cache, worker),
-            parse_read(node.root_file, node, paths.root, FileRole::root_file, cache, worker),
-            node.key_match.pending};
+                     parse_read(node.root_file, node, paths.root, FileRole::root_file, cache,
+                                worker),
+                     node.key_match.pending};
 }
 
 // What a descriptor read is still what the path names: by the listing's inode when the walk saw
@@ -463,15 +472,16 @@ std::optional<NodeFiles> read_node_files(const ScanUnit& unit, const NodePaths& 
                              FileRole::other, cache, worker, &node_read),
                         load(paths.root, Strictness::strict, listing && unit.root_file_regular,
                              FileRole::root_file, cache, worker, &root_read)};
-        if (still_in_place(files.chain, paths.node, node_read, listing ? unit.node_cert_inode : 0) &&
+        if (still_in_place(files.chain, paths.node, node_read,
+                           listing ? unit.node_cert_inode : 0) &&
             still_in_place(files.roots, paths.root, root_read, listing ? unit.root_file_inode : 0))
             return files;
     }
     return std::nullopt;
 }
 
-UnitResult scan_node_directory(const ScanUnit& unit, const ExpiryOptions& options,
-                               CaCache& cache, CaRegistry& registry, WorkerState& worker) {
+UnitResult scan_node_directory(const ScanUnit& unit, const ExpiryOptions& options, CaCache& cache,
+                               CaRegistry& registry, WorkerState& worker) {
     UnitResult out;
     NodeDirectory dir;
     dir.path = unit.path;
@@ -500,8 +510,7 @@ UnitResult scan_node_directory(const ScanUnit& unit, const ExpiryOptions& option
             if (error->reason == ScanReason::not_found)
                 error->message = path + ": no such file (a node directory holds both " +
                                  kNodeCertFile + " and " + kRootCertFile + "; collect both)";
-            else
-                mark_present(path);
+            else mark_present(path);
             out.errors.push_back(std::move(*error));
             return std::nullopt;
         }
@@ -538,8 +547,8 @@ UnitResult scan_node_directory(const ScanUnit& unit, const ExpiryOptions& option
     return out;
 }
 
-UnitResult scan_certificate_file(const ScanUnit& unit, const ExpiryOptions& options,
-                                 CaCache& cache, WorkerState& worker) {
+UnitResult scan_certificate_file(const ScanUnit& unit, const ExpiryOptions& options, CaCache& cache,
+                                 WorkerState& worker) {
     UnitResult out;
     auto loaded = load(unit.path, unit.explicit_path ? Strictness::strict : Strictness::lenient,
                        unit.regular_file, FileRole::other, cache, worker);
@@ -632,9 +641,8 @@ ExpiryReport evaluate_expiry(const ScanPlan& plan, const ExpiryOptions& options)
     // moved in once, without regrowing a 100,000-record array.
     report.certificates.reserve(plan.units.size() * 3);
     report.directories.reserve(static_cast<std::size_t>(
-        std::count_if(plan.units.begin(), plan.units.end(), [](const ScanUnit& u) {
-            return u.kind == ScanUnit::Kind::node_directory;
-        })));
+        std::count_if(plan.units.begin(), plan.units.end(),
+                      [](const ScanUnit& u) { return u.kind == ScanUnit::Kind::node_directory; })));
 
     std::size_t chunks = (plan.units.size() + kUnitsPerChunk - 1) / kUnitsPerChunk;
     std::vector<WorkerState> workers(workers_for(chunks, report.threads));

@@ -82,8 +82,9 @@ std::vector<TrustRootEntry> describe_roots(const std::vector<Certificate>& roots
 std::vector<FileReport> describe_files(const CertificatesDirectory& dir) {
     std::vector<FileReport> files;
     auto add = [&](const DirectoryEntry& e) {
-        FileReport f{e.name, e.path, format_mode(e.facts.mode), e.facts.owner, e.facts.group,
-                     e.facts.size, std::nullopt, e.outside_directory, e.facts.dangling};
+        FileReport f{
+            e.name,       e.path,       format_mode(e.facts.mode), e.facts.owner,   e.facts.group,
+            e.facts.size, std::nullopt, e.outside_directory,       e.facts.dangling};
         if (e.facts.is_symlink) f.symlink_target = e.facts.symlink_target;
         files.push_back(std::move(f));
     };
@@ -162,8 +163,8 @@ NodeReport inspect_node(const std::string& path, const InspectOptions& options, 
     }
 
     evaluate_key(dir, report);
-    check_key(dir, report.key, report.node ? &*report.node : nullptr,
-              options.unlock_key != nullptr, report.findings);
+    check_key(dir, report.key, report.node ? &*report.node : nullptr, options.unlock_key != nullptr,
+              report.findings);
     check_files(dir, report.findings);
     if (dir.legacy_root_key) check_legacy_root_key(*dir.legacy_root_key, roots, report.findings);
     if (report.token) check_token(*report.token, report.findings);
@@ -203,11 +204,12 @@ FleetSummary summarize(const std::vector<NodeReport>& nodes) {
         }
         if (!n.root_file_sha256) continue;
         auto it = std::find_if(roots_by_cluster.begin(), roots_by_cluster.end(),
-                               [&](const auto& entry) { return entry.first == n.node->cluster_id; });
+                               [&](const auto& entry) {
+                                   return entry.first == n.node->cluster_id;
+                               });
         if (it == roots_by_cluster.end())
             roots_by_cluster.push_back({n.node->cluster_id, {*n.root_file_sha256}});
-        else
-            add_distinct(it->second, *n.root_file_sha256);
+        else add_distinct(it->second, *n.root_file_sha256);
     }
     for (const auto& [cluster, digests] : roots_by_cluster)
         if (digests.size() > 1)
@@ -218,10 +220,10 @@ FleetSummary summarize(const std::vector<NodeReport>& nodes) {
                  "a node that missed a CA rotation keeps the old root: bring it back online or "
                  "`docker node rm` it, then rejoin"});
     if (fleet.cluster_ids.size() > 1)
-        fleet.findings.push_back({Severity::notice, "fleet-clusters-differ",
-                                  "the directories belong to " +
-                                      std::to_string(fleet.cluster_ids.size()) + " clusters",
-                                  "expected when inspecting several swarms at once"});
+        fleet.findings.push_back(
+            {Severity::notice, "fleet-clusters-differ",
+             "the directories belong to " + std::to_string(fleet.cluster_ids.size()) + " clusters",
+             "expected when inspecting several swarms at once"});
     return fleet;
 }
 

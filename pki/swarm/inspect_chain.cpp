@@ -117,9 +117,10 @@ ChainAnalysis analyze_chain(const std::vector<Certificate>& chain,
     const Certificate& leaf = chain.front();
     auto intermediates = std::span<const Certificate>(chain).subspan(1);
     analysis.verification = verify_chain(leaf, intermediates, roots, now);
-    analysis.verification_in_validity =
-        leaf.valid_at(now) ? analysis.verification
-                           : verify_chain(leaf, intermediates, roots, inside_validity(leaf, now));
+    analysis.verification_in_validity = leaf.valid_at(now)
+                                            ? analysis.verification
+                                            : verify_chain(leaf, intermediates, roots,
+                                                           inside_validity(leaf, now));
 
     // Signature checks are the expensive part of a run: a verified path already says who signed
     // the leaf and which root signed the first intermediate, so only a failed one searches again.
@@ -130,7 +131,8 @@ ChainAnalysis analyze_chain(const std::vector<Certificate>& chain,
         analysis.leaf_signed_by_trust_root = true;
     } else if (path.verified) {
         analysis.leaf_signer = &chain[1 + path.intermediates_used.front()];
-        if (path.intermediates_used.size() == 1) root_signed_index = 1 + path.intermediates_used.front();
+        if (path.intermediates_used.size() == 1)
+            root_signed_index = 1 + path.intermediates_used.front();
     } else {
         analysis.leaf_signer = find_signer(leaf, chain, roots, analysis.leaf_signed_by_trust_root);
     }

@@ -126,8 +126,8 @@ void check_trust_roots(const CertificateFile& root_file, Instant now, std::vecto
                 "swarm-root-ca.crt should hold the root itself, not an intermediate");
         ExpiryOptions policy;
         policy.at = now;
-        ExpiryVerdict verdict =
-            judge_expiry(CertKind::root, root.not_before(), root.not_after(), policy);
+        ExpiryVerdict verdict = judge_expiry(CertKind::root, root.not_before(), root.not_after(),
+                                             policy);
         if (verdict.status == ExpiryStatus::expired) {
             add(out, verdict.severity, "root-expired",
                 which + " expired " + when(root.not_after(), now),
@@ -202,8 +202,7 @@ void check_renewal(const CertificatesDirectory& dir, std::vector<Finding>& out) 
             "interrupted between writing the key and the rename, and its next start completes it");
     } else if (match.pending == PendingCertificate::unchecked && dir.pending_cert_file) {
         add(out, Severity::notice, "renewal-unchecked",
-            ".swarm-node.crt (serial " +
-                dir.pending_cert_file->certificates.front().serial_hex() +
+            ".swarm-node.crt (serial " + dir.pending_cert_file->certificates.front().serial_hex() +
                 ") holds another key's certificate, and the key could not be compared with it" +
                 (dir.key_file && dir.key_file->facts.encrypted ? " (it is encrypted)" : "") +
                 ": if a renewal is in flight the engine will use .swarm-node.crt; this report "
@@ -251,7 +250,8 @@ void check_key(const CertificatesDirectory& dir, const KeyReport& key, const Lea
         add(out, Severity::warning, "worker-key-encrypted",
             "a worker's key is encrypted; the engine never encrypts worker keys",
             "was this node demoted while locked? the engine expects a plain key on a worker");
-    if (file.facts.encoding == KeyEncoding::sec1 || file.facts.encoding == KeyEncoding::legacy_encrypted)
+    if (file.facts.encoding == KeyEncoding::sec1 ||
+        file.facts.encoding == KeyEncoding::legacy_encrypted)
         add(out, Severity::info, "legacy-key-format",
             "the key is in the SEC1 'EC PRIVATE KEY' format of engines before 2017",
             "nothing to do; the engine converts it to PKCS#8 at the next renewal");
@@ -269,8 +269,9 @@ void check_key(const CertificatesDirectory& dir, const KeyReport& key, const Lea
         bool rootless = facts.uid == dir.dir_facts.uid;  // rootless Docker owns its whole tree
         add(out, rootless ? Severity::notice : Severity::warning, "key-owner",
             "swarm-node.key is owned by " + facts.owner + ", not root",
-            rootless ? "expected under rootless Docker; otherwise chown root:root " + file.entry.path
-                     : "chown root:root " + file.entry.path);
+            rootless
+                ? "expected under rootless Docker; otherwise chown root:root " + file.entry.path
+                : "chown root:root " + file.entry.path);
     }
 }
 
@@ -321,9 +322,12 @@ void check_files(const CertificatesDirectory& dir, std::vector<Finding>& out) {
                 name + " has text outside its PEM blocks; the engine writes none" + digest_note,
                 "remove the extra text");
     };
-    if (dir.root_file) text_checks(kRootCertFile, dir.root_file->crlf, dir.root_file->text_outside_blocks);
-    if (dir.cert_file) text_checks(kNodeCertFile, dir.cert_file->crlf, dir.cert_file->text_outside_blocks);
-    if (dir.key_file) text_checks(kNodeKeyFile, dir.key_file->crlf, dir.key_file->text_outside_blocks);
+    if (dir.root_file)
+        text_checks(kRootCertFile, dir.root_file->crlf, dir.root_file->text_outside_blocks);
+    if (dir.cert_file)
+        text_checks(kNodeCertFile, dir.cert_file->crlf, dir.cert_file->text_outside_blocks);
+    if (dir.key_file)
+        text_checks(kNodeKeyFile, dir.key_file->crlf, dir.key_file->text_outside_blocks);
 }
 
 void check_legacy_root_key(const LegacyRootKeyFile& legacy, const std::vector<Certificate>* roots,

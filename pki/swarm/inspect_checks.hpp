@@ -6,7 +6,8 @@
 #pragma once
 
 #if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 3
-#error "pki/swarm/inspect_checks.hpp is swarm layer (3); a lower layer (util, crypto) may not include it"
+#error \
+    "pki/swarm/inspect_checks.hpp is swarm layer (3); a lower layer (util, crypto) may not include it"
 #endif
 
 #include "swarmpki/certificate.hpp"
@@ -20,11 +21,11 @@
 namespace swarmpki::inspect_detail {
 
 struct ChainAnalysis {
-    std::vector<ChainKind> kinds;                 // one per certificate in swarm-node.crt
-    const Certificate* leaf_signer = nullptr;     // borrowed: the certificate whose key signed it
+    std::vector<ChainKind> kinds;              // one per certificate in swarm-node.crt
+    const Certificate* leaf_signer = nullptr;  // borrowed: the certificate whose key signed it
     bool leaf_signed_by_trust_root = false;
     RotationPhase rotation = RotationPhase::none;
-    ChainVerification verification;               // at `now`
+    ChainVerification verification;  // at `now`
     // When the leaf is outside its validity at `now`, the chain checked at a time inside it, so
     // an expired leaf does not hide a chain that would not verify anyway.
     ChainVerification verification_in_validity;

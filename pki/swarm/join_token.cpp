@@ -69,10 +69,12 @@ bool check_characters(std::string_view text, std::string& error) {
         if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f')
             error = where + " is whitespace; a join token has none inside (copy it as one word)";
         else if (c < 0x20 || c == 0x7F)
-            error = where + " is a control character (" + (c == 0 ? std::string("NUL") : "0x" + hex_encode(&c, 1)) +
+            error = where + " is a control character (" +
+                    (c == 0 ? std::string("NUL") : "0x" + hex_encode(&c, 1)) +
                     "); a join token is printable ASCII only";
         else if (const char* dash = unicode_dash_name(text.substr(i)))
-            error = where + " is " + dash + ", not the ASCII hyphen-minus '-' that separates the "
+            error = where + " is " + dash +
+                    ", not the ASCII hyphen-minus '-' that separates the "
                     "parts (an editor or chat client replaced it; type the dashes again)";
         else
             error = where + " is not ASCII (byte 0x" + hex_encode(&c, 1) +
@@ -88,7 +90,8 @@ std::size_t split_parts(std::string_view text, std::array<std::string_view, kMax
     std::size_t start = 0;
     while (true) {
         std::size_t dash = text.find('-', start);
-        std::string_view part = text.substr(start, dash == std::string_view::npos ? dash : dash - start);
+        std::string_view part = text.substr(start,
+                                            dash == std::string_view::npos ? dash : dash - start);
         if (count < kMaxParts) parts[count] = part;
         ++count;
         if (dash == std::string_view::npos) return count;
@@ -98,8 +101,8 @@ std::size_t split_parts(std::string_view text, std::array<std::string_view, kMax
 
 // Checks length, alphabet and range of a base-36 part; `secret` keeps its characters out of the
 // message.
-bool decode_part(std::string_view name, std::string_view part, std::size_t chars,
-                 std::uint8_t* out, std::size_t bytes, bool secret, std::string& error) {
+bool decode_part(std::string_view name, std::string_view part, std::size_t chars, std::uint8_t* out,
+                 std::size_t bytes, bool secret, std::string& error) {
     if (part.size() != chars) {
         error = std::string(name) + ": " + str(part.size()) + " characters, expected exactly " +
                 str(chars);
@@ -114,15 +117,15 @@ bool decode_part(std::string_view name, std::string_view part, std::size_t chars
             if (!secret) what += std::string(" ('") + c + "')";
             if (c >= 'A' && c <= 'Z')
                 error = what + " is upper case; tokens are lower-case base 36 [0-9a-z] (the "
-                        "manager compares tokens byte for byte and would refuse it)";
-            else
-                error = what + " is not a base-36 digit [0-9a-z]";
+                               "manager compares tokens byte for byte and would refuse it)";
+            else error = what + " is not a base-36 digit [0-9a-z]";
             return false;
         }
         case Base36Decode::overflow:
-            error = std::string(name) + ": value is 2^" + str(bytes * 8) + " or more, too large for " +
-                    str(bytes) + " bytes" +
-                    (secret ? std::string() : std::string(" (the engine says 'invalid checksum digest length')"));
+            error = std::string(name) + ": value is 2^" + str(bytes * 8) +
+                    " or more, too large for " + str(bytes) + " bytes" +
+                    (secret ? std::string()
+                            : std::string(" (the engine says 'invalid checksum digest length')"));
             return false;
     }
     return false;
@@ -163,14 +166,17 @@ bool parse_join_token_into(std::string_view text, JoinToken& out, std::string& e
         out.fips = false;
         if (count != 4) {
             error = "token: version 1 has 4 parts separated by '-' (SWMTKN-1-<digest>-<secret>), "
-                    "this has " + str(count);
+                    "this has " +
+                    str(count);
             return false;
         }
     } else if (parts[1] == "2") {
         out.version = 2;
         if (count != 5) {
-            error = "token: version 2 has 5 parts separated by '-' (SWMTKN-2-<0|1>-<digest>-<secret>), "
-                    "this has " + str(count);
+            error =
+                "token: version 2 has 5 parts separated by '-' (SWMTKN-2-<0|1>-<digest>-<secret>), "
+                "this has " +
+                str(count);
             return false;
         }
         if (parts[2] != "0" && parts[2] != "1") {
@@ -183,7 +189,8 @@ bool parse_join_token_into(std::string_view text, JoinToken& out, std::string& e
         std::string_view v = parts[1];
         bool short_number = !v.empty() && v.size() <= 3 &&
                             v.find_first_not_of("0123456789") == std::string_view::npos;
-        error = "version: " + (short_number ? "'" + std::string(v) + "' is" : std::string("this is")) +
+        error = "version: " +
+                (short_number ? "'" + std::string(v) + "' is" : std::string("this is")) +
                 " not a join token version; expected 1, or 2 for the FIPS form";
         return false;
     }
@@ -258,7 +265,8 @@ std::string replace_all(std::string_view text, std::string_view from, std::strin
     std::string out;
     out.reserve(text.size() + text.size() / 32);
     std::size_t start = 0;
-    for (std::size_t at; (at = text.find(from, start)) != std::string_view::npos; start = at + from.size()) {
+    for (std::size_t at; (at = text.find(from, start)) != std::string_view::npos;
+         start = at + from.size()) {
         out.append(text, start, at - start);
         out.append(to);
     }
@@ -273,7 +281,8 @@ std::string without_trailing_newlines(std::string_view text) {
 
 class VariantList {
 public:
-    VariantList(const JoinToken& token, std::string_view original) : token_(token), original_(original) {}
+    VariantList(const JoinToken& token, std::string_view original)
+        : token_(token), original_(original) {}
 
     // Skips a variant whose bytes are the file itself: it cannot explain a mismatch.
     void add(std::string name, std::string description, std::string_view bytes) {
@@ -312,7 +321,9 @@ void add_text_variants(VariantList& list, std::string_view bytes) {
     else
         list.add("trailing-newline-removed",
                  "this file without its last line ending (an editor or a here-document added one)",
-                 bytes.substr(0, bytes.size() - (bytes.size() >= 2 && bytes[bytes.size() - 2] == '\r' ? 2 : 1)));
+                 bytes.substr(0,
+                              bytes.size() -
+                                  (bytes.size() >= 2 && bytes[bytes.size() - 2] == '\r' ? 2 : 1)));
 }
 
 void add_certificate_variants(VariantList& list, const PemBundle& bundle) {
@@ -325,8 +336,9 @@ void add_certificate_variants(VariantList& list, const PemBundle& bundle) {
         if (blocks.size() > 1) {
             std::string n = std::to_string(i + 1);
             list.add("certificate-" + n,
-                     "only certificate " + n + " of this bundle (the token was made for a root "
-                     "bundle holding that certificate alone)",
+                     "only certificate " + n +
+                         " of this bundle (the token was made for a root "
+                         "bundle holding that certificate alone)",
                      without_trailing_newlines(blocks[i].original) + "\n");
             list.add("certificate-" + n + "-reencoded",
                      "only certificate " + n + ", re-encoded as canonical PEM",
@@ -366,7 +378,8 @@ std::string classify(const Certificate& first, std::size_t count, std::string& k
     return {};
 }
 
-std::string compose_hint(const std::string& about_file, const std::vector<RootFileVariant>& variants) {
+std::string compose_hint(const std::string& about_file,
+                         const std::vector<RootFileVariant>& variants) {
     std::string matching;
     for (const RootFileVariant& v : variants)
         if (v.matches) matching += (matching.empty() ? "" : "; or ") + v.description;
@@ -404,8 +417,9 @@ RootFileCheck check_root_file(const JoinToken& token, std::string_view file_byte
         Bytes der(file_bytes.begin(), file_bytes.end());
         if (file_bytes.empty() || static_cast<unsigned char>(file_bytes.front()) != 0x30)
             throw Error(path,
-                        "not a PEM certificate bundle (line " + std::to_string(parsed.problem.line) +
-                            ": " + parsed.problem.message + ")",
+                        "not a PEM certificate bundle (line " +
+                            std::to_string(parsed.problem.line) + ": " + parsed.problem.message +
+                            ")",
                         "give the node's swarm-root-ca.crt", ReadFailure::bad_pem);
         Certificate cert = Certificate::from_der(der, path);
         std::string ignored;
@@ -413,8 +427,10 @@ RootFileCheck check_root_file(const JoinToken& token, std::string_view file_byte
         check.kind = "der-certificate";
         about_file = "this file is DER, but the engine's root file is PEM" +
                      (about_file.empty() ? std::string() : "; " + about_file);
-        list.add("pem-encoding", "the PEM encoding of this DER certificate (the engine hashes "
-                 "swarm-root-ca.crt, which is PEM)", encode_pem("CERTIFICATE", der));
+        list.add("pem-encoding",
+                 "the PEM encoding of this DER certificate (the engine hashes "
+                 "swarm-root-ca.crt, which is PEM)",
+                 encode_pem("CERTIFICATE", der));
     }
     check.variants = list.take();
     check.hint = compose_hint(about_file, check.variants);

@@ -136,7 +136,8 @@ KeyFile read_key_file(DirectoryEntry entry, ReadLog& log) {
                     "swarm-node.key must hold the node's private key", ReadFailure::bad_pem);
     if (bundle.blocks.size() > 1)
         throw Error(entry.path,
-                    "holds " + std::to_string(bundle.blocks.size()) + " PEM blocks, expected one key",
+                    "holds " + std::to_string(bundle.blocks.size()) +
+                        " PEM blocks, expected one key",
                     "swarm-node.key must hold only the node's private key", ReadFailure::bad_pem);
     file.key = KeyBlock(std::move(bundle.blocks[index]));
     file.entry = std::move(entry);

@@ -22,7 +22,7 @@ std::optional<std::string> role_of_organizational_unit(std::string_view ou) {
 }
 
 std::optional<SwarmIdentity> parse_node_identity(std::string_view cn, std::string_view ou,
-                                                std::string_view o) {
+                                                 std::string_view o) {
     std::optional<std::string> role = role_of_organizational_unit(ou);
     if (!role) return std::nullopt;
     return SwarmIdentity{std::string(cn), std::move(*role), parse_cluster_name(o)};

@@ -46,8 +46,8 @@ std::span<const Certificate> intermediates_of(const PeerMaterial& m) {
 // A cross-signed certificate in either chain that carries `new_root`'s key and is signed by
 // `old_root`: the trace a rotation from old_root to new_root leaves on the nodes. Counts the
 // signatures it checks in `verifications`.
-bool rotation_links(const Certificate& old_root, const Certificate& new_root,
-                    const PeerMaterial& a, const PeerMaterial& b, std::size_t& verifications) {
+bool rotation_links(const Certificate& old_root, const Certificate& new_root, const PeerMaterial& a,
+                    const PeerMaterial& b, std::size_t& verifications) {
     if (old_root.same_public_key(new_root)) return false;
     for (const PeerMaterial* m : {&a, &b})
         for (const Certificate& x : intermediates_of(*m)) {
@@ -174,8 +174,10 @@ void check_organization(PeerCheck& check, const PeerMaterial& verifier,
     if (!verifier.cluster_id || !presenter.cluster_id || same_cluster(verifier, presenter)) return;
     check.path.clear();
     refuse(check, "different-cluster",
-           describe(verifier) + " refuses " + describe(presenter) + ": its certificate names "
-               "cluster " + cluster_words(presenter) + ", not " + cluster_words(verifier) +
+           describe(verifier) + " refuses " + describe(presenter) +
+               ": its certificate names "
+               "cluster " +
+               cluster_words(presenter) + ", not " + cluster_words(verifier) +
                " (the engine refuses a peer of another organization; join it to this cluster)");
 }
 
@@ -222,9 +224,9 @@ PeerMaterial load_peer_material(const std::string& dir) {
 
 DirectionCheck check_presented_chain(const PeerMaterial& verifier, const PeerMaterial& presenter,
                                      Instant at) {
-    return judge_presented_chain(
-        verifier, presenter, at,
-        verify_chain(presenter.chain[0], intermediates_of(presenter), verifier.roots, at));
+    return judge_presented_chain(verifier, presenter, at,
+                                 verify_chain(presenter.chain[0], intermediates_of(presenter),
+                                              verifier.roots, at));
 }
 
 DirectionCheck judge_presented_chain(const PeerMaterial& verifier, const PeerMaterial& presenter,

@@ -5,8 +5,8 @@
 // match), one certificate only, at least a year of life, not the current key (newer engines:
 // swarmkit PR #3161), and finally cross-signing, which fails for a certificate that is not a CA.
 // DOMAIN.md sections 5.2 and 11 list the messages as a real 20.10.24 engine printed them.
-#include "swarmpki/rotation.hpp"
 #include "../crypto/certificate_checks.hpp"
+#include "swarmpki/rotation.hpp"
 
 #include "swarmpki/error.hpp"
 #include "swarmpki/pem.hpp"
@@ -20,15 +20,14 @@ constexpr Seconds kMinRootExpiration{8760 * 3600};  // minRootExpiration = 1 * h
 
 RotationRefusal refusal(const PemInput& input, std::string message, std::string remedy,
                         const char* code = "InvalidArgument") {
-    std::string engine_error =
-        code == nullptr ? message
-                        : "Error response from daemon: rpc error: code = " + std::string(code) +
-                              " desc = " + message;
-    return RotationRefusal{input.name, std::move(message), std::move(engine_error), {},
-                           std::move(remedy)};
+    std::string engine_error = code == nullptr ? message
+                                               : "Error response from daemon: rpc error: code = " +
+                                                     std::string(code) + " desc = " + message;
+    return RotationRefusal{
+        input.name, std::move(message), std::move(engine_error), {}, std::move(remedy)};
 }
 
-using cert_detail::insecure_signature_name;     // pki/crypto/certificate_checks.hpp
+using cert_detail::insecure_signature_name;  // pki/crypto/certificate_checks.hpp
 using cert_detail::unsupported_key_parameters;
 
 bool looks_like_pem(const std::string& text) { return parse_pem(text).bundle.has_value(); }
@@ -48,7 +47,8 @@ std::optional<RotationRefusal> check_desired_root(const PemInput& cert_input,
     try {
         certs = certificates_from_pem(cert_bundle, cert_input.name);
     } catch (const Error& e) {
-        return refusal(cert_input, "invalid root certificates", e.problem() + "; give PEM CERTIFICATE blocks only");
+        return refusal(cert_input, "invalid root certificates",
+                       e.problem() + "; give PEM CERTIFICATE blocks only");
     }
     for (const Certificate& cert : certs) {
         if (auto name = insecure_signature_name(cert))
@@ -56,7 +56,8 @@ std::optional<RotationRefusal> check_desired_root(const PemInput& cert_input,
                            "re-issue the root with SHA-256 or better");
         if (!cert.signature_verified_by(cert))
             return refusal(cert_input,
-                           "error while validating Root CA Certificate: x509: signature does not verify under its own key",
+                           "error while validating Root CA Certificate: x509: signature does not "
+                           "verify under its own key",
                            "the desired root must be self-signed");
     }
 
@@ -66,7 +67,8 @@ std::optional<RotationRefusal> check_desired_root(const PemInput& cert_input,
         const PemBlock& block = key_block_of(key_bundle, key_input.name);
         if (describe_key_block(block).encrypted)
             return refusal(key_input, "malformed private key: the key is encrypted",
-                           "decrypt it first (openssl pkey -in K -out K.plain); the engine takes no passphrase");
+                           "decrypt it first (openssl pkey -in K -out K.plain); the engine takes "
+                           "no passphrase");
         key = load_private_key(block, nullptr, key_input.name);
     } catch (const Error& e) {
         return refusal(key_input, "malformed private key", e.problem());
@@ -74,11 +76,14 @@ std::optional<RotationRefusal> check_desired_root(const PemInput& cert_input,
 
     const Certificate& desired = certs.front();
     if (auto problem = unsupported_key_parameters(desired))
-        return refusal(cert_input, *problem, "use RSA of 2048 bits or more, or ECDSA P-256, P-384 or P-521");
+        return refusal(cert_input, *problem,
+                       "use RSA of 2048 bits or more, or ECDSA P-256, P-384 or P-521");
     if (!key->matches(desired))
-        return refusal(key_input, "certificate key mismatch", "give the key that belongs to " + cert_input.name);
+        return refusal(key_input, "certificate key mismatch",
+                       "give the key that belongs to " + cert_input.name);
     if (certs.size() > 1)
-        return refusal(cert_input, "the desired CA certificate cannot contain multiple certificates",
+        return refusal(cert_input,
+                       "the desired CA certificate cannot contain multiple certificates",
                        "keep only the root in the file");
     if (desired.not_after() < now + kMinRootExpiration)
         return refusal(cert_input, "CA certificate expires too soon",
@@ -90,15 +95,19 @@ std::optional<RotationRefusal> check_desired_root(const PemInput& cert_input,
         if (desired.subject() == current_root.subject() &&
             cert_detail::same_subject_name(desired, current_root))
             r.hazard =
-                "same key and same subject as the current root: a 20.10 engine accepts this root, the "
-                "rotation never finishes, every node still shows TLS Ready, and every later cluster "
+                "same key and same subject as the current root: a 20.10 engine accepts this root, "
+                "the "
+                "rotation never finishes, every node still shows TLS Ready, and every later "
+                "cluster "
                 "update fails with 'error loading cluster rootCA for update' until the leader's "
                 "dockerd restarts";
         return r;
     }
     if (!desired.is_ca())
-        return refusal(cert_input, "unable to generate a cross-signed certificate for root rotation",
-                       "the certificate is not a CA (BasicConstraints CA:TRUE is missing)", "Internal");
+        return refusal(cert_input,
+                       "unable to generate a cross-signed certificate for root rotation",
+                       "the certificate is not a CA (BasicConstraints CA:TRUE is missing)",
+                       "Internal");
     return std::nullopt;
 }
 

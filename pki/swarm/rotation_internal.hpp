@@ -2,11 +2,12 @@
 #pragma once
 
 #if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 3
-#error "pki/swarm/rotation_internal.hpp is swarm layer (3); a lower layer (util, crypto) may not include it"
+#error \
+    "pki/swarm/rotation_internal.hpp is swarm layer (3); a lower layer (util, crypto) may not include it"
 #endif
 
-#include "swarmpki/ca.hpp"
 #include "../crypto/ca_issuing.hpp"
+#include "swarmpki/ca.hpp"
 #include "swarmpki/encoding.hpp"
 #include "swarmpki/threads.hpp"
 
@@ -30,16 +31,16 @@ struct SimNode {
     std::string id;
     NodeRole role = NodeRole::worker;
     bool offline = false;
-    bool removed = false;          // `docker node rm` while down: stranded
-    bool renewed = false;          // holds a leaf from the new key plus the cross-signed cert
-    std::uint8_t issuer = 0;       // index into the simulator's table of issuer public keys
-    std::uint32_t batch = 0;       // reconciler tick that marked it
-    double renewed_at = -1;        // engine seconds since the rotation started; -1: never
+    bool removed = false;     // `docker node rm` while down: stranded
+    bool renewed = false;     // holds a leaf from the new key plus the cross-signed cert
+    std::uint8_t issuer = 0;  // index into the simulator's table of issuer public keys
+    std::uint32_t batch = 0;  // reconciler tick that marked it
+    double renewed_at = -1;   // engine seconds since the rotation started; -1: never
     // The node's current leaf and key. Before it renews, both stay empty until something observes
     // its pre-rotation credentials (StartingCluster::credentials builds them): read them only
     // through that accessor.
     Bytes leaf_der;
-    std::string key_pem;           // only when the final state is written out
+    std::string key_pem;  // only when the final state is written out
 };
 
 // Keys, signatures and verifications actually computed, from every thread. A verification is one
@@ -117,8 +118,8 @@ inline constexpr double kRenewMin = 0.65, kRenewMax = 0.80;
 inline constexpr double kFinishSeconds = 0.15;
 
 struct EngineSchedule {
-    std::vector<std::size_t> first_batch;     // online nodes renewing after the first marking
-    std::vector<std::size_t> later_batches;   // the other online nodes
+    std::vector<std::size_t> first_batch;    // online nodes renewing after the first marking
+    std::vector<std::size_t> later_batches;  // the other online nodes
     double first_batch_done = 0;
     double last_renewal = 0;
     double blocked_seen_at = -1;  // the tick that found only down nodes left; -1 if never

@@ -14,12 +14,14 @@ namespace swarmpki::rotation_detail {
 LeafSignatureCheck::LeafSignatureCheck(const Certificate& issuer) : issuer_(issuer) {}
 
 void LeafSignatureCheck::prepare(int signature_nid) {
-    std::optional<cert_detail::PlainAlgorithm> algorithm = cert_detail::plain_algorithm(signature_nid);
+    std::optional<cert_detail::PlainAlgorithm> algorithm = cert_detail::plain_algorithm(
+        signature_nid);
     if (!algorithm)
         throw Error("a node certificate", "uses a signature algorithm this check does not know",
                     "sign node certificates with ECDSA or RSA PKCS#1 and SHA-2");
     EVP_PKEY* key = ossl::check(issuer_.public_key(), "reading the issuer's key");  // borrowed
-    ossl::check(cert_detail::prepare_verify(key, *algorithm, verify_context_, digest_context_) ? 1 : 0,
+    ossl::check(cert_detail::prepare_verify(key, *algorithm, verify_context_, digest_context_) ? 1
+                                                                                               : 0,
                 "preparing to verify");
     signature_nid_ = signature_nid;
 }
@@ -35,8 +37,9 @@ std::string LeafSignatureCheck::refusal(const Bytes& der) {
     if (signature_nid != signature_nid_) prepare(signature_nid);
     // prepare() succeeded for this NID, so it is a plain algorithm.
     cert_detail::PlainAlgorithm algorithm = *cert_detail::plain_algorithm(signature_nid);
-    cert_detail::Verdict verdict = cert_detail::verify_prepared(
-        verify_context_.get(), digest_context_.get(), algorithm, parts->view);
+    cert_detail::Verdict verdict = cert_detail::verify_prepared(verify_context_.get(),
+                                                                digest_context_.get(), algorithm,
+                                                                parts->view);
     if (verdict != cert_detail::Verdict::verified) return cert_detail::describe(verdict);
     return {};
 }

@@ -28,7 +28,9 @@ namespace {
 
 bool same_roots(const PeerMaterial& a, const PeerMaterial& b) {
     return std::equal(a.roots.begin(), a.roots.end(), b.roots.begin(), b.roots.end(),
-                      [](const Certificate& x, const Certificate& y) { return x.der() == y.der(); });
+                      [](const Certificate& x, const Certificate& y) {
+                          return x.der() == y.der();
+                      });
 }
 
 }  // namespace
@@ -48,7 +50,8 @@ MtlsOutcome check_mutual_tls(const std::vector<PeerMaterial>& representatives, I
                 break;
             }
     }
-    std::map<std::pair<std::size_t, std::size_t>, ChainVerification> verdicts;  // (presenter, store)
+    std::map<std::pair<std::size_t, std::size_t>, ChainVerification>
+        verdicts;  // (presenter, store)
     auto chain = [&](std::size_t verifier, std::size_t presenter) -> const ChainVerification& {
         auto key = std::make_pair(presenter, store[verifier]);
         auto found = verdicts.find(key);
@@ -80,10 +83,9 @@ MtlsOutcome check_mutual_tls(const std::vector<PeerMaterial>& representatives, I
             for (const PeerCheck& check : verdict.checks) {
                 if (check.accepted) continue;
                 ++outcome.failures;
-                outcome.failure_details.push_back(check.verifier + " refuses " + check.presenter +
-                                                  " as " +
-                                                  std::string(to_string(check.presenter_role)) +
-                                                  ": " + check.reason);
+                outcome.failure_details.push_back(
+                    check.verifier + " refuses " + check.presenter + " as " +
+                    std::string(to_string(check.presenter_role)) + ": " + check.reason);
             }
         }
     }

@@ -37,8 +37,7 @@ void write_rotation_output(const RotationOptions& options, const RotationReport&
     staged.write("join-tokens", tokens_text, 0600);
 
     rotation_detail::parallel_for_each(
-        nodes.size(), thread_count(options.threads),
-        [] { return 0; },
+        nodes.size(), thread_count(options.threads), [] { return 0; },
         [&](int&, std::size_t i) {
             // A node that never renewed is written with its starting credentials, built here if
             // nothing has looked at them yet.

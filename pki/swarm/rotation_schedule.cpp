@@ -39,14 +39,17 @@ EngineSchedule plan_engine_schedule(std::vector<SimNode>& nodes, bool remove_off
             if (remove_offline) schedule.completed_at = t + kTickSeconds + kFinishSeconds;
             break;
         }
-        for (std::size_t marked = 0; marked < kBatchSize && next_unmarked < order.size(); ++marked) {
+        for (std::size_t marked = 0; marked < kBatchSize && next_unmarked < order.size();
+             ++marked) {
             SimNode& node = nodes[order[next_unmarked++]];
             node.batch = static_cast<std::uint32_t>(tick);
             if (node.offline) continue;
             node.renewed_at = t + renew_delay(rng);
             --online_left;
-            (tick == 0 ? schedule.first_batch : schedule.later_batches).push_back(order[next_unmarked - 1]);
-            if (tick == 0) schedule.first_batch_done = std::max(schedule.first_batch_done, node.renewed_at);
+            (tick == 0 ? schedule.first_batch : schedule.later_batches)
+                .push_back(order[next_unmarked - 1]);
+            if (tick == 0)
+                schedule.first_batch_done = std::max(schedule.first_batch_done, node.renewed_at);
             schedule.last_renewal = std::max(schedule.last_renewal, node.renewed_at);
         }
     }

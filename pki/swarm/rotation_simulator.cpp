@@ -17,8 +17,8 @@
 // offline) check each other in mutual TLS with real chain verification and EKU checks.
 #include "swarmpki/rotation.hpp"
 
-#include "rotation_internal.hpp"
 #include "../crypto/certificate_checks.hpp"
+#include "rotation_internal.hpp"
 #include "swarmpki/chain.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/join_token.hpp"
@@ -82,7 +82,8 @@ Root load_root(const PemInput& cert, const PemInput& key) {
     if (certs.size() != 1 || !certs.front().is_ca())
         throw Error(cert.name, "is not a single CA certificate", "give the cluster's current root");
     PemBundle key_bundle = parse_pem_or_throw(key.text, key.name);
-    PrivateKey private_key = load_private_key(key_block_of(key_bundle, key.name), nullptr, key.name);
+    PrivateKey private_key = load_private_key(key_block_of(key_bundle, key.name), nullptr,
+                                              key.name);
     if (!private_key.matches(certs.front()))
         throw Error(key.name, "certificate key mismatch", "give the key of " + cert.name);
     return Root{cert.text, key.text, certs.front(), std::move(private_key)};
@@ -94,7 +95,8 @@ Root make_root(Instant at, OperationCounters& counters) {
     counters.sign += 1;
     std::string pem = made.certificate.to_pem();
     std::string key_pem = encode_sec1_pem(made.key);
-    return Root{std::move(pem), std::move(key_pem), std::move(made.certificate), std::move(made.key)};
+    return Root{std::move(pem), std::move(key_pem), std::move(made.certificate),
+                std::move(made.key)};
 }
 
 // The check a node makes on a freshly issued certificate before saving it (ValidateCertChain:
@@ -113,8 +115,7 @@ std::string node_refuses(X509* leaf, const Bytes& der, const Certificate& issuer
         return "issuer name does not match the signing certificate";
     counters.verify += 1;
     if (std::string refused = check.refusal(der); !refused.empty()) return refused;
-    if (!cert_detail::leaf_valid_at(leaf, at))
-        return "not valid at " + format_rfc3339(at);
+    if (!cert_detail::leaf_valid_at(leaf, at)) return "not valid at " + format_rfc3339(at);
     return {};
 }
 
@@ -177,8 +178,10 @@ private:
                 for (SimNode& n : nodes_) {
                     if (n.role != role || !member(n)) continue;
                     const Certificate* inter = n.renewed ? &*cross_ : nullptr;
-                    const Certificate& trust = switched_ && !n.removed ? new_root_->certificate : old_root_->certificate;
-                    reps.push_back(material_for(starting_->credentials(n), name, inter, trust, report_.cluster_id));
+                    const Certificate& trust = switched_ && !n.removed ? new_root_->certificate
+                                                                       : old_root_->certificate;
+                    reps.push_back(material_for(starting_->credentials(n), name, inter, trust,
+                                                report_.cluster_id));
                     break;
                 }
             }
@@ -196,7 +199,8 @@ private:
         SimulatedPhase& phase = begin_phase("initial-cluster");
         std::size_t total = options_.managers + options_.workers;
         if (options_.managers == 0)
-            throw Error("--managers", "a swarm needs at least one manager", "give --managers 1 or more");
+            throw Error("--managers", "a swarm needs at least one manager",
+                        "give --managers 1 or more");
         if (options_.offline >= total)
             throw Error("--offline " + std::to_string(options_.offline),
                         "the leader that runs the rotation must stay online",
@@ -232,7 +236,8 @@ private:
         parallel_for_each(
             batch.size(), threads_,
             [&] {
-                return RenewalWorker{KeyGenerator(), NodeCertificateIssuer::Builder(issuer), issuer.make_signer(),
+                return RenewalWorker{KeyGenerator(), NodeCertificateIssuer::Builder(issuer),
+                                     issuer.make_signer(),
                                      LeafSignatureCheck(issuer.signing_certificate())};
             },
             [&](RenewalWorker& worker, std::size_t i) {
@@ -240,12 +245,12 @@ private:
                 PrivateKey key = worker.keys.generate();
                 counters_.keygen += 1;
                 Instant at = engine_instant(options_.now, node.renewed_at);
-                X509* leaf = worker.builder.build(NodeIdentity{node.id, node.role, report_.cluster_id},
-                                                  key.get0(), at);
+                X509* leaf = worker.builder.build(
+                    NodeIdentity{node.id, node.role, report_.cluster_id}, key.get0(), at);
                 Bytes der = worker.signer.sign_to_der(leaf);
                 counters_.sign += 1;
-                std::string refusal = node_refuses(leaf, der, issuer.signing_certificate(), at, worker.check,
-                                                   counters_);
+                std::string refusal = node_refuses(leaf, der, issuer.signing_certificate(), at,
+                                                   worker.check, counters_);
                 if (!refusal.empty()) {
                     std::lock_guard<std::mutex> guard(failures_lock);
                     fail(phase, "node " + node.id + " refuses its new certificate: " + refusal);
@@ -331,8 +336,10 @@ private:
         for (const SimNode& n : nodes_) {
             if (n.removed) continue;
             ++phase.verifications;
-            if (!cross_is_new_root || !n.renewed || issuer_spkis_[n.issuer] != new_root_->certificate.spki_der())
-                fail(phase, "node " + n.id + ": new root CA does not match existing TLS credentials");
+            if (!cross_is_new_root || !n.renewed ||
+                issuer_spkis_[n.issuer] != new_root_->certificate.spki_der())
+                fail(phase,
+                     "node " + n.id + ": new root CA does not match existing TLS credentials");
         }
         switched_ = true;
         Instant at = engine_instant(options_.now, completed_at);
@@ -344,13 +351,15 @@ private:
             Certificate leaf = Certificate::from_der(starting_->credentials(n).leaf_der, n.id);
             std::array<Certificate, 1> roots{new_root_->certificate};
             ChainVerification v = verify_chain(leaf, {}, roots, at);
-            std::string why = v.verified ? "its leaf still verifies against the new root"
-                                         : "its leaf from the old root is refused by every node now (" +
-                                               v.failure_code + ")";
-            report_.stranded.push_back(StrandedNode{
-                n.id, "removed while down (docker node rm): " + why +
-                          " and it still trusts only the old root; run `docker swarm leave --force` on it "
-                          "and join again with the new token"});
+            std::string why = v.verified
+                                  ? "its leaf still verifies against the new root"
+                                  : "its leaf from the old root is refused by every node now (" +
+                                        v.failure_code + ")";
+            report_.stranded.push_back(
+                StrandedNode{n.id, "removed while down (docker node rm): " + why +
+                                       " and it still trusts only the old root; run `docker swarm "
+                                       "leave --force` on it "
+                                       "and join again with the new token"});
         }
         end_phase(phase, 0);
     }
@@ -388,9 +397,11 @@ private:
     void write_output() {
         if (!options_.out_dir) return;
         const std::array<JoinToken, 2>& tokens = switched_ ? new_tokens_ : old_tokens_;
-        std::string tokens_text = "worker " + tokens[0].to_string() + "\nmanager " + tokens[1].to_string() + "\n";
-        write_rotation_output(options_, report_, nodes_, *starting_, old_root_->pem, old_root_->key_pem, new_root_->pem,
-                              new_root_->key_pem, cross_->to_pem(), tokens_text, switched_);
+        std::string tokens_text = "worker " + tokens[0].to_string() + "\nmanager " +
+                                  tokens[1].to_string() + "\n";
+        write_rotation_output(options_, report_, nodes_, *starting_, old_root_->pem,
+                              old_root_->key_pem, new_root_->pem, new_root_->key_pem,
+                              cross_->to_pem(), tokens_text, switched_);
     }
 
     const RotationOptions& options_;
@@ -422,10 +433,12 @@ ExitCode rotation_exit_code(const RotationReport& report) {
 
 RotationReport simulate_rotation(const RotationOptions& options) {
     if (options.desired_cert.has_value() != options.desired_key.has_value())
-        throw Error("--ca-cert/--ca-key", "must provide both a signing key and a signing cert, or neither",
+        throw Error("--ca-cert/--ca-key",
+                    "must provide both a signing key and a signing cert, or neither",
                     "give both files");
     if (options.current_cert.has_value() != options.current_key.has_value())
-        throw Error("the current root", "needs both its certificate and its key", "give a CA directory");
+        throw Error("the current root", "needs both its certificate and its key",
+                    "give a CA directory");
     check_node_cert_expiry(options.cert_expiry);
     return Simulation(options).run();
 }

@@ -8,14 +8,16 @@
 namespace swarmpki::rotation_detail {
 
 struct StartingCluster::Maker {
-    explicit Maker(const NodeCertificateIssuer& issuer) : builder(issuer), signer(issuer.make_signer()) {}
+    explicit Maker(const NodeCertificateIssuer& issuer)
+        : builder(issuer), signer(issuer.make_signer()) {}
     KeyGenerator keys;
     NodeCertificateIssuer::Builder builder;
     CertificateSigner signer;
 };
 
-StartingCluster::StartingCluster(const Certificate& old_root, const PrivateKey& old_key, Instant issued_at,
-                                 std::string cluster_id, bool keep_keys, OperationCounters& counters)
+StartingCluster::StartingCluster(const Certificate& old_root, const PrivateKey& old_key,
+                                 Instant issued_at, std::string cluster_id, bool keep_keys,
+                                 OperationCounters& counters)
     : issuer_(old_root, old_key, kDefaultNodeCertExpiry),
       issued_at_(issued_at),
       cluster_id_(std::move(cluster_id)),
@@ -31,7 +33,8 @@ const SimNode& StartingCluster::credentials(SimNode& node) {
     std::unique_ptr<Maker> maker = take_maker();
     PrivateKey key = maker->keys.generate();
     counters_.keygen += 1;
-    X509* leaf = maker->builder.build(NodeIdentity{node.id, node.role, cluster_id_}, key.get0(), issued_at_);
+    X509* leaf = maker->builder.build(NodeIdentity{node.id, node.role, cluster_id_}, key.get0(),
+                                      issued_at_);
     node.leaf_der = maker->signer.sign_to_der(leaf);
     counters_.sign += 1;
     node.issuer = 0;  // the old root's key

@@ -22,7 +22,8 @@ bool may_issue(const Certificate& cert) { return !issuer_refusal(cert, 0); }
 }  // namespace
 
 RotationState decide_rotation(const LeafClaim& leaf, std::span<const Certificate* const> bundled,
-                              std::span<const Certificate* const> roots, const SignedBy& signed_by) {
+                              std::span<const Certificate* const> roots,
+                              const SignedBy& signed_by) {
     if (leaf.is_ca || bundled.empty()) return RotationState::none;
     // Files no chain reader accepts (certificate.hpp): not worth roots x intermediates checks.
     if (bundled.size() + 1 > kMaxChainFileCertificates || roots.size() > kMaxChainFileCertificates)
@@ -31,7 +32,8 @@ RotationState decide_rotation(const LeafClaim& leaf, std::span<const Certificate
         if (!leaf_issued_by(leaf, *root)) continue;
         // A self-signed copy (byte for byte, or re-issued from the root's key) is no rotation.
         for (const Certificate* middle : bundled)
-            if (may_issue(*middle) && middle->same_public_key(*root) && !signed_by(*middle, *middle))
+            if (may_issue(*middle) && middle->same_public_key(*root) &&
+                !signed_by(*middle, *middle))
                 return RotationState::completed;
         return RotationState::none;
     }
@@ -42,7 +44,8 @@ RotationState decide_rotation(const LeafClaim& leaf, std::span<const Certificate
         });
         if (root_key) continue;
         for (const Certificate* root : roots)
-            if (middle->issued_by_name(*root) && !issuer_refusal(*root, 1) && signed_by(*middle, *root))
+            if (middle->issued_by_name(*root) && !issuer_refusal(*root, 1) &&
+                signed_by(*middle, *root))
                 return RotationState::in_progress;
     }
     return RotationState::none;

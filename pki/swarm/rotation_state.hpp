@@ -18,7 +18,8 @@
 #pragma once
 
 #if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 3
-#error "pki/swarm/rotation_state.hpp is swarm layer (3); a lower layer (util, crypto) may not include it"
+#error \
+    "pki/swarm/rotation_state.hpp is swarm layer (3); a lower layer (util, crypto) may not include it"
 #endif
 
 #include "swarmpki/certificate.hpp"
@@ -34,7 +35,7 @@ namespace swarmpki::rotation_detail {
 // What the decision needs of the leaf, from either reader (borrowed).
 struct LeafClaim {
     bool is_ca = false;
-    const std::string* issuer = nullptr;                          // DN, as Certificate::subject()
+    const std::string* issuer = nullptr;  // DN, as Certificate::subject()
     const std::optional<std::string>* authority_key_id = nullptr;
     // Names and signature, for a leaf without an AKI: issued_by_name && signature_verified_by.
     std::function<bool(const Certificate& parent)> issued_by_name_and_signature;

@@ -8,7 +8,8 @@ namespace swarmpki {
 
 namespace {
 
-__extension__ typedef unsigned __int128 Uint128;  // GCC and Clang; __extension__ keeps -Wpedantic quiet
+__extension__ typedef unsigned __int128
+    Uint128;  // GCC and Clang; __extension__ keeps -Wpedantic quiet
 
 constexpr std::size_t kMaxBytes = 32;
 constexpr std::size_t kLimbs = kMaxBytes / 8;
@@ -21,7 +22,8 @@ using Limbs = std::array<std::uint64_t, kLimbs>;
 constexpr std::array<std::int8_t, 256> make_digit_table() {
     std::array<std::int8_t, 256> table{};
     for (auto& v : table) v = -1;
-    for (int i = 0; i < 36; ++i) table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<std::int8_t>(i);
+    for (int i = 0; i < 36; ++i)
+        table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<std::int8_t>(i);
     return table;
 }
 constexpr auto kDigitTable = make_digit_table();

@@ -21,7 +21,8 @@ const char* to_string(ReadFailure reason) {
 namespace {
 // An error message is one line whatever its parts contain.
 std::string one_line(std::string text) {
-    std::replace_if(text.begin(), text.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+    std::replace_if(
+        text.begin(), text.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
     return text;
 }
 

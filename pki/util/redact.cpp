@@ -51,8 +51,7 @@ std::size_t secret_end(std::string_view text, std::size_t i, const Prefix& p) {
 
 SecretShape find_secret_shape(std::string_view text) noexcept {
     for (std::size_t i = 0; i < text.size(); ++i)
-        if (const Prefix* p = prefix_at(text, i); p && secret_end(text, i, *p) > i)
-            return p->shape;
+        if (const Prefix* p = prefix_at(text, i); p && secret_end(text, i, *p) > i) return p->shape;
     return SecretShape::none;
 }
 

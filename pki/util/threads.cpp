@@ -15,9 +15,9 @@ unsigned thread_count(unsigned requested) {
 unsigned default_thread_count() { return thread_count(0); }
 
 unsigned workers_for(std::size_t count, unsigned threads) {
-    return std::max(1u, std::min<unsigned>(
-                            thread_count(threads), static_cast<unsigned>(std::min<std::size_t>(
-                                         std::max<std::size_t>(count, 1), 1u << 16))));
+    return std::max(1u, std::min<unsigned>(thread_count(threads),
+                                           static_cast<unsigned>(std::min<std::size_t>(
+                                               std::max<std::size_t>(count, 1), 1u << 16))));
 }
 
 void parallel_for_workers(std::size_t count, unsigned threads,

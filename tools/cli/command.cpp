@@ -13,20 +13,17 @@
 namespace swarmpki::cli {
 
 void add_common_options(po::options_description& options, const char* formats) {
-    options.add_options()
-        ("format", po::value<std::string>()->default_value("text"), formats)
-        ("at", po::value<std::string>(), "evaluate as of this RFC 3339 instant instead of now")
-        ("no-color", "never colour the output")
-        ("quiet,q", "print nothing on success; the exit code tells")
-        ("help,h", "show this help");
+    options.add_options()("format", po::value<std::string>()->default_value("text"), formats)(
+        "at", po::value<std::string>(), "evaluate as of this RFC 3339 instant instead of now")(
+        "no-color", "never colour the output")(
+        "quiet,q", "print nothing on success; the exit code tells")("help,h", "show this help");
 }
 
 po::variables_map parse_args(const Args& args, const po::options_description& options,
                              const po::positional_options_description& positional) {
     po::variables_map vm;
     try {
-        po::store(po::command_line_parser(args).options(options).positional(positional).run(),
-                  vm);
+        po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
         po::notify(vm);
     } catch (const po::error& e) {
         throw UsageError(e.what());
@@ -80,8 +77,10 @@ CommonOptions read_common(const po::variables_map& vm, const char* allowed_forma
 }
 
 void print_help(const HelpText& help, const po::options_description& options) {
-    std::cout << "usage: " << help.usage << "\n\n" << help.description << "\n\n"
-              << options << "\nEXAMPLES\n" << help.examples << "\n\nEXIT CODES\n"
+    std::cout << "usage: " << help.usage << "\n\n"
+              << help.description << "\n\n"
+              << options << "\nEXAMPLES\n"
+              << help.examples << "\n\nEXIT CODES\n"
               << help.exit_codes << "\n";
 }
 
@@ -93,11 +92,11 @@ void write_stdout(const std::string& document) {
 }
 
 void add_unlock_key_options(po::options_description& options) {
-    options.add_options()
-        ("unlock-key-file", po::value<std::string>(), "read the autolock unlock key from this file")
-        ("unlock-key-stdin", "read the unlock key from standard input")
-        ("unlock-key", po::value<std::string>(),
-         "the unlock key itself (visible in ps: prefer the file, stdin or SWARMPKI_UNLOCK_KEY)");
+    options.add_options()("unlock-key-file", po::value<std::string>(),
+                          "read the autolock unlock key from this file")(
+        "unlock-key-stdin", "read the unlock key from standard input")(
+        "unlock-key", po::value<std::string>(),
+        "the unlock key itself (visible in ps: prefer the file, stdin or SWARMPKI_UNLOCK_KEY)");
 }
 
 namespace {

@@ -35,10 +35,9 @@ const HelpText kHelp = {
 
 po::options_description notify_options() {
     po::options_description options("options");
-    options.add_options()
-        ("test", "send one sample event")
-        ("timeout", po::value<std::string>()->default_value("10s"), "deadline of each attempt")
-        ("attempts", po::value<int>()->default_value(3), "attempts per receiver (retries + 1)");
+    options.add_options()("test", "send one sample event")(
+        "timeout", po::value<std::string>()->default_value("10s"), "deadline of each attempt")(
+        "attempts", po::value<int>()->default_value(3), "attempts per receiver (retries + 1)");
     add_webhook_options(options);
     add_common_options(options, "text");
     return options;
@@ -46,7 +45,8 @@ po::options_description notify_options() {
 
 std::string source() {
     char host[256] = {};
-    if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') return "swarmpki://localhost/notify";
+    if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0')
+        return "swarmpki://localhost/notify";
     return std::string("swarmpki://") + host + "/notify";
 }
 
@@ -99,8 +99,8 @@ ExitCode run_notify(const Args& args) {
     std::string body = render_event_body(event, delivery.format);
     bool all_delivered = true;
     for (const WebhookUrl& url : urls) {
-        AttemptOutcome outcome = WebhookDelivery::deliver_now(
-            delivery, secret, url, event.id, body, report_retries(url, common.quiet));
+        AttemptOutcome outcome = WebhookDelivery::deliver_now(delivery, secret, url, event.id, body,
+                                                              report_retries(url, common.quiet));
         all_delivered = all_delivered && outcome.delivered();
         std::string result = outcome.http_status ? "HTTP " + std::to_string(outcome.http_status)
                                                  : outcome.error;

@@ -50,20 +50,19 @@ const HelpText kHelp = {
 
 po::options_description serve_options() {
     po::options_description options("options");
-    options.add_options()
-        ("dir", po::value<std::vector<std::string>>()->composing(),
-         "a node certificate directory (or a tree of them) to scan; repeatable")
-        ("listen", po::value<std::string>()->default_value("127.0.0.1:9323"), "ADDR:PORT to bind")
-        ("interval", po::value<std::string>()->default_value("60s"), "rescan period (30s, 5m)")
-        ("tls-cert", po::value<std::string>(), "serve HTTPS with this certificate (chain)")
-        ("tls-key", po::value<std::string>(), "its key (engine key files and autolock accepted)")
-        ("client-ca", po::value<std::string>(), "require client certificates chained to this CA")
-        ("tls-from-dir", po::value<std::string>(),
-         "TLS with DIR's swarm-node.crt/.key, clients chained to DIR's swarm-root-ca.crt")
-        ("allow-insecure-public", "allow plain HTTP on a non-loopback address")
-        ("cert-expiry", po::value<std::string>(), "the cluster's --cert-expiry (e.g. 2160h)")
-        ("warn", po::value<std::string>(), "warning threshold (duration or % of lifetime)")
-        ("crit", po::value<std::string>(), "critical threshold (duration or % of lifetime)");
+    options.add_options()("dir", po::value<std::vector<std::string>>()->composing(),
+                          "a node certificate directory (or a tree of them) to scan; repeatable")(
+        "listen", po::value<std::string>()->default_value("127.0.0.1:9323"), "ADDR:PORT to bind")(
+        "interval", po::value<std::string>()->default_value("60s"), "rescan period (30s, 5m)")(
+        "tls-cert", po::value<std::string>(), "serve HTTPS with this certificate (chain)")(
+        "tls-key", po::value<std::string>(), "its key (engine key files and autolock accepted)")(
+        "client-ca", po::value<std::string>(), "require client certificates chained to this CA")(
+        "tls-from-dir", po::value<std::string>(),
+        "TLS with DIR's swarm-node.crt/.key, clients chained to DIR's swarm-root-ca.crt")(
+        "allow-insecure-public", "allow plain HTTP on a non-loopback address")(
+        "cert-expiry", po::value<std::string>(), "the cluster's --cert-expiry (e.g. 2160h)")(
+        "warn", po::value<std::string>(), "warning threshold (duration or % of lifetime)")(
+        "crit", po::value<std::string>(), "critical threshold (duration or % of lifetime)");
     add_webhook_options(options);
     add_unlock_key_options(options);
     add_common_options(options, "text");
@@ -114,7 +113,8 @@ std::optional<DeliveryOptions> webhook_settings(const po::variables_map& vm) {
 
 std::string event_source() {
     char host[256] = {};
-    if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') return "swarmpki://localhost/serve";
+    if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0')
+        return "swarmpki://localhost/serve";
     return std::string("swarmpki://") + host + "/serve";
 }
 
@@ -136,8 +136,9 @@ ExitCode run_serve(const Args& args) {
     serve.scan.dirs = vm["dir"].as<std::vector<std::string>>();
     if (vm.count("cert-expiry")) {
         auto expiry = parse_duration(vm["cert-expiry"].as<std::string>());
-        if (!expiry) throw UsageError("--cert-expiry '" + vm["cert-expiry"].as<std::string>() +
-                                      "' is not a duration (2160h, 90d)");
+        if (!expiry)
+            throw UsageError("--cert-expiry '" + vm["cert-expiry"].as<std::string>() +
+                             "' is not a duration (2160h, 90d)");
         serve.scan.expiry.cert_expiry = *expiry;
     }
     if (vm.count("warn")) serve.scan.expiry.warn = threshold_option(vm, "warn");

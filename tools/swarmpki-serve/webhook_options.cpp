@@ -35,15 +35,16 @@ void warn_about_leaks(const std::vector<std::string>& argv_urls,
 }  // namespace
 
 void add_webhook_options(po::options_description& options) {
-    options.add_options()
-        ("webhook", po::value<std::vector<std::string>>()->composing(),
-         "POST events to this http(s) URL; repeatable (visible in ps: prefer --webhook-url-file)")
-        ("webhook-url-file", po::value<std::string>(),
-         "POST events to the URLs in this file, one per line")
-        ("webhook-secret-file", po::value<std::string>(), "HMAC-SHA256 signing secret (file)")
-        ("webhook-ca", po::value<std::string>(), "verify HTTPS receivers against this CA bundle")
-        ("webhook-format", po::value<std::string>()->default_value("native"),
-         "native|slack|alertmanager");
+    options.add_options()(
+        "webhook", po::value<std::vector<std::string>>()->composing(),
+        "POST events to this http(s) URL; repeatable (visible in ps: prefer --webhook-url-file)")(
+        "webhook-url-file", po::value<std::string>(),
+        "POST events to the URLs in this file, one per line")("webhook-secret-file",
+                                                              po::value<std::string>(),
+                                                              "HMAC-SHA256 signing secret (file)")(
+        "webhook-ca", po::value<std::string>(), "verify HTTPS receivers against this CA bundle")(
+        "webhook-format", po::value<std::string>()->default_value("native"),
+        "native|slack|alertmanager");
 }
 
 bool webhooks_requested(const po::variables_map& vm) {

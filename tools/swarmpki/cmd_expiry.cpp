@@ -51,15 +51,15 @@ std::optional<Threshold> threshold_option(const po::variables_map& vm, const cha
 
 ExitCode run_expiry(const Args& args) {
     po::options_description options("options");
-    options.add_options()
-        ("path", po::value<std::vector<std::string>>(), "node directory, certificate file or tree")
-        ("cert-expiry", po::value<std::string>(),
-         "the cluster's --cert-expiry (2160h, 90d, 7776000s): flag certificates issued otherwise")
-        ("warn", po::value<std::string>(), "warning threshold: a duration or a % of lifetime")
-        ("crit", po::value<std::string>(), "critical threshold: a duration or a % of lifetime")
-        ("metrics-file", po::value<std::string>(),
-         "also write the Prometheus text here, atomically (node-exporter textfile collector)")
-        ("threads", po::value<unsigned>()->default_value(0), "worker threads (0: every core)");
+    options.add_options()("path", po::value<std::vector<std::string>>(),
+                          "node directory, certificate file or tree")(
+        "cert-expiry", po::value<std::string>(),
+        "the cluster's --cert-expiry (2160h, 90d, 7776000s): flag certificates issued otherwise")(
+        "warn", po::value<std::string>(), "warning threshold: a duration or a % of lifetime")(
+        "crit", po::value<std::string>(), "critical threshold: a duration or a % of lifetime")(
+        "metrics-file", po::value<std::string>(),
+        "also write the Prometheus text here, atomically (node-exporter textfile collector)")(
+        "threads", po::value<unsigned>()->default_value(0), "worker threads (0: every core)");
     add_common_options(options, kFormats);
     po::positional_options_description positional;
     positional.add("path", -1);
@@ -69,7 +69,8 @@ ExitCode run_expiry(const Args& args) {
         return ExitCode::ok;
     }
     CommonOptions common = read_common(vm, kFormats);
-    if (!vm.count("path")) throw UsageError("give at least one PATH (a node directory, file or tree)");
+    if (!vm.count("path"))
+        throw UsageError("give at least one PATH (a node directory, file or tree)");
 
     ExpiryOptions expiry;
     expiry.at = common.now;
@@ -89,8 +90,8 @@ ExitCode run_expiry(const Args& args) {
     ExpiryReport report = evaluate_expiry(plan_scan(paths, expiry.threads), expiry);
 
     if (vm.count("metrics-file"))
-        write_file_atomically(vm["metrics-file"].as<std::string>(), render_prometheus(report),
-                              0644, Overwrite::yes);
+        write_file_atomically(vm["metrics-file"].as<std::string>(), render_prometheus(report), 0644,
+                              Overwrite::yes);
 
     ExitCode code = exit_code_for(report.status);
     if (!prints_result(common, code)) return code;

@@ -14,7 +14,6 @@
 #include "swarmpki/private_key.hpp"
 #include "swarmpki/redact.hpp"
 
-
 #include <iostream>
 
 namespace swarmpki::cli {
@@ -37,11 +36,11 @@ const HelpText kHelp{
 
 po::options_description options_of_inspect() {
     po::options_description options("options");
-    options.add_options()
-        ("dir", po::value<std::vector<std::string>>()->composing(),
-         "a node's certificates directory (repeatable; default /var/lib/docker/swarm/certificates)")
-        ("token", po::value<std::string>(), "a join token: does it pin this node's trust root?")
-        ("token-file", po::value<std::string>(), "read the join token from this file");
+    options.add_options()(
+        "dir", po::value<std::vector<std::string>>()->composing(),
+        "a node's certificates directory (repeatable; default /var/lib/docker/swarm/certificates)")(
+        "token", po::value<std::string>(), "a join token: does it pin this node's trust root?")(
+        "token-file", po::value<std::string>(), "read the join token from this file");
     add_unlock_key_options(options);
     add_common_options(options, "output format: text or json");
     return options;
@@ -79,8 +78,9 @@ ExitCode run_inspect(const Args& args) {
         return ExitCode::ok;
     }
     CommonOptions common = read_common(vm, "text|json");
-    std::vector<std::string> dirs = vm.count("dir") ? vm["dir"].as<std::vector<std::string>>()
-                                                    : std::vector<std::string>{kDefaultCertificatesDir};
+    std::vector<std::string> dirs = vm.count("dir")
+                                        ? vm["dir"].as<std::vector<std::string>>()
+                                        : std::vector<std::string>{kDefaultCertificatesDir};
     std::optional<JoinToken> token = read_token(vm);
     std::optional<SecretBytes> unlock_key = read_unlock_key(vm);
 

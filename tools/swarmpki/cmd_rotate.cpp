@@ -28,36 +28,45 @@ std::size_t count_option(const po::variables_map& vm, const char* name) {
 
 ExitCode run_simulate(const Args& args) {
     po::options_description options("rotate simulate options");
-    options.add_options()
-        ("managers", po::value<long long>()->default_value(3), "managers in the cluster (the first is the leader)")
-        ("workers", po::value<long long>()->default_value(0), "workers in the cluster")
-        ("offline", po::value<long long>()->default_value(0), "nodes down during the whole rotation")
-        ("remove-offline", "model `docker node rm` of the down nodes once they block the rotation")
-        ("ca-cert", po::value<std::string>(), "the operator's desired root (docker swarm ca --rotate --ca-cert)")
-        ("ca-key", po::value<std::string>(), "its key (--ca-key)")
-        ("current-ca", po::value<std::string>(), "CA directory of the cluster's current root (default: a new one)")
-        ("cert-expiry", po::value<std::string>()->default_value("2160h"), "node certificate expiry set with the rotation")
-        ("seed", po::value<unsigned long long>(), "make IDs, down nodes and engine timings reproducible")
-        ("out", po::value<std::string>(), "write the final state: every node's directory, roots, tokens")
-        ("force", "write into a non-empty --out directory, replacing files")
-        ("threads", po::value<unsigned>()->default_value(0), "worker threads (0: every core)");
+    options.add_options()("managers", po::value<long long>()->default_value(3),
+                          "managers in the cluster (the first is the leader)")(
+        "workers", po::value<long long>()->default_value(0),
+        "workers in the cluster")("offline", po::value<long long>()->default_value(0),
+                                  "nodes down during the whole rotation")(
+        "remove-offline", "model `docker node rm` of the down nodes once they block the rotation")(
+        "ca-cert", po::value<std::string>(),
+        "the operator's desired root (docker swarm ca --rotate --ca-cert)")(
+        "ca-key", po::value<std::string>(),
+        "its key (--ca-key)")("current-ca", po::value<std::string>(),
+                              "CA directory of the cluster's current root (default: a new one)")(
+        "cert-expiry", po::value<std::string>()->default_value("2160h"),
+        "node certificate expiry set with the rotation")(
+        "seed", po::value<unsigned long long>(),
+        "make IDs, down nodes and engine timings reproducible")(
+        "out", po::value<std::string>(),
+        "write the final state: every node's directory, roots, tokens")(
+        "force", "write into a non-empty --out directory, replacing files")(
+        "threads", po::value<unsigned>()->default_value(0), "worker threads (0: every core)");
     add_common_options(options, kFormats);
     auto vm = parse_args(args, options);
     if (wants_help(vm)) {
-        print_help({"swarmpki rotate simulate --managers M --workers W [--offline K] [--remove-offline] "
-                    "[--ca-cert F --ca-key F] [--cert-expiry D] [--seed S] [--out DIR]",
-                    "Runs `docker swarm ca --rotate` the way the engine does over a simulated cluster, "
-                    "with real keys,\ncertificates and signature checks: the new root (or yours, with "
-                    "the engine's refusals), the\ncross-signed intermediate, renewals 30 nodes per 3 s "
-                    "tick, convergence on every node's issuer key,\nthe trust-root switch and new join "
-                    "tokens. Every phase checks mutual TLS between every class of node.",
-                    "  swarmpki rotate simulate --managers 3 --workers 50 --offline 2\n"
-                    "  swarmpki rotate simulate --managers 3 --workers 50 --offline 2 --remove-offline --format json\n"
-                    "  swarmpki rotate simulate --ca-cert new.crt --ca-key new.key --current-ca ./root\n"
-                    "  swarmpki rotate simulate --managers 3 --workers 10 --seed 7 --out ./after-rotation",
-                    "  0  converged    1  converged, nodes stranded    2  blocked or a verification failed\n"
-                    "  3  the engine would refuse the root, or bad input    64  usage error"},
-                   options);
+        print_help(
+            {"swarmpki rotate simulate --managers M --workers W [--offline K] [--remove-offline] "
+             "[--ca-cert F --ca-key F] [--cert-expiry D] [--seed S] [--out DIR]",
+             "Runs `docker swarm ca --rotate` the way the engine does over a simulated cluster, "
+             "with real keys,\ncertificates and signature checks: the new root (or yours, with "
+             "the engine's refusals), the\ncross-signed intermediate, renewals 30 nodes per 3 s "
+             "tick, convergence on every node's issuer key,\nthe trust-root switch and new join "
+             "tokens. Every phase checks mutual TLS between every class of node.",
+             "  swarmpki rotate simulate --managers 3 --workers 50 --offline 2\n"
+             "  swarmpki rotate simulate --managers 3 --workers 50 --offline 2 --remove-offline "
+             "--format json\n"
+             "  swarmpki rotate simulate --ca-cert new.crt --ca-key new.key --current-ca ./root\n"
+             "  swarmpki rotate simulate --managers 3 --workers 10 --seed 7 --out ./after-rotation",
+             "  0  converged    1  converged, nodes stranded    2  blocked or a verification "
+             "failed\n"
+             "  3  the engine would refuse the root, or bad input    64  usage error"},
+            options);
         return ExitCode::ok;
     }
     CommonOptions common = read_common(vm, kFormats);
@@ -67,9 +76,11 @@ ExitCode run_simulate(const Args& args) {
     o.offline = count_option(vm, "offline");
     o.remove_offline = vm.count("remove-offline") > 0;
     if (vm.count("ca-cert") && !vm.count("ca-key"))
-        throw UsageError("the --ca-cert flag requires that a --ca-key flag and/or --external-ca flag be provided as well");
+        throw UsageError("the --ca-cert flag requires that a --ca-key flag and/or --external-ca "
+                         "flag be provided as well");
     if (vm.count("ca-key") && !vm.count("ca-cert"))
-        throw UsageError("if a signing CA key is provided, the signing CA cert must also be provided");
+        throw UsageError(
+            "if a signing CA key is provided, the signing CA cert must also be provided");
     if (vm.count("ca-cert")) {
         o.desired_cert = read_input(vm["ca-cert"].as<std::string>());
         o.desired_key = read_input(vm["ca-key"].as<std::string>());
@@ -81,7 +92,9 @@ ExitCode run_simulate(const Args& args) {
     }
     std::string expiry_text = vm["cert-expiry"].as<std::string>();
     auto expiry = parse_duration(expiry_text);
-    if (!expiry) throw UsageError("--cert-expiry '" + expiry_text + "' is not a duration (like 2160h or 90d)");
+    if (!expiry)
+        throw UsageError("--cert-expiry '" + expiry_text +
+                         "' is not a duration (like 2160h or 90d)");
     check_node_cert_expiry(*expiry, "--cert-expiry " + expiry_text);
     o.cert_expiry = *expiry;
     if (vm.count("seed")) o.seed = vm["seed"].as<unsigned long long>();
@@ -92,7 +105,8 @@ ExitCode run_simulate(const Args& args) {
 
     RotationReport report = simulate_rotation(o);
     if (prints_result(common, rotation_exit_code(report)))
-        write_stdout(common.format == "json" ? render_rotation_json(report) : render_rotation_text(report));
+        write_stdout(common.format == "json" ? render_rotation_json(report)
+                                             : render_rotation_text(report));
     if (report.refusal)
         std::cerr << "swarmpki: "
                   << redact_message(report.refusal->subject + ": the engine refuses this root: " +

@@ -179,8 +179,9 @@ JoinToken read_single_token(const po::variables_map& vm) {
     bool positional = vm.count("token") > 0;
     bool file = vm.count("token-file") > 0;
     if (positional == file)
-        throw UsageError(positional ? "give the token or --token-file, not both"
-                                    : "give a join token, '-' for standard input, or --token-file F");
+        throw UsageError(positional
+                             ? "give the token or --token-file, not both"
+                             : "give a join token, '-' for standard input, or --token-file F");
     if (file) return read_join_token_file(vm["token-file"].as<std::string>());
     const std::string& text = vm["token"].as<std::string>();
     if (text == "-") return token_from_stdin();
@@ -191,7 +192,8 @@ JoinToken read_single_token(const po::variables_map& vm) {
 std::string root_file_path(const po::variables_map& vm) {
     bool ca = vm.count("ca") > 0;
     bool dir = vm.count("dir") > 0;
-    if (ca == dir) throw UsageError(ca ? "give --ca or --dir, not both" : "give --ca FILE or --dir DIR");
+    if (ca == dir)
+        throw UsageError(ca ? "give --ca or --dir, not both" : "give --ca FILE or --dir DIR");
     if (ca) return vm["ca"].as<std::string>();
     std::string d = vm["dir"].as<std::string>();
     return d + (d.empty() || d.back() == '/' ? "" : "/") + kRootCertFile;
@@ -259,7 +261,8 @@ public:
     }
 
     ExitCode run(int fd) {
-        if (format_ == BatchFormat::json) out_ += "{\n  \"schema\": \"swarmpki.tokens/v1\",\n  \"tokens\": [";
+        if (format_ == BatchFormat::json)
+            out_ += "{\n  \"schema\": \"swarmpki.tokens/v1\",\n  \"tokens\": [";
         for_each_line(
             fd, [this](std::size_t line, std::string_view text) { decode(line, text); },
             [this](std::size_t line, std::size_t bytes) {
@@ -348,9 +351,10 @@ private:
 // ---- subcommands --------------------------------------------------------------------------
 
 void add_token_source_options(po::options_description& options) {
-    options.add_options()
-        ("token", po::value<std::string>(), "the join token ('-': standard input)")
-        ("token-file", po::value<std::string>(), "read the token from this file");
+    options.add_options()("token", po::value<std::string>(),
+                          "the join token ('-': standard input)")("token-file",
+                                                                  po::value<std::string>(),
+                                                                  "read the token from this file");
 }
 
 ExitCode run_token_decode(const Args& args) {
@@ -362,18 +366,19 @@ ExitCode run_token_decode(const Args& args) {
     positional.add("token", 1);
     po::variables_map vm = parse_args(args, options, positional);
     if (wants_help(vm)) {
-        print_help({"swarmpki token decode [TOKEN | -] [--token-file F] [--show-secret] "
-                    "[--format text|json|jsonl]",
-                    "Splits a join token into version, FIPS flag, the root digest (hex SHA-256 and "
-                    "its 50 base-36 characters) and the secret, which stays redacted unless "
-                    "--show-secret. Refuses a malformed token with the part and the rule it breaks. "
-                    "With '-', decodes one token a line from standard input (blank lines skipped), "
-                    "streaming: json gives one swarmpki.tokens/v1 document, jsonl one entry a line.",
-                    "  swarmpki token decode SWMTKN-1-3hdplcks...son25-5kca0q...eabg\n"
-                    "  docker swarm join-token -q worker | swarmpki token decode - --format json\n"
-                    "  swarmpki token decode - --format jsonl < tokens.txt",
-                    "  0  decoded    3  malformed token (in a batch: any line)    64  usage error"},
-                   options);
+        print_help(
+            {"swarmpki token decode [TOKEN | -] [--token-file F] [--show-secret] "
+             "[--format text|json|jsonl]",
+             "Splits a join token into version, FIPS flag, the root digest (hex SHA-256 and "
+             "its 50 base-36 characters) and the secret, which stays redacted unless "
+             "--show-secret. Refuses a malformed token with the part and the rule it breaks. "
+             "With '-', decodes one token a line from standard input (blank lines skipped), "
+             "streaming: json gives one swarmpki.tokens/v1 document, jsonl one entry a line.",
+             "  swarmpki token decode SWMTKN-1-3hdplcks...son25-5kca0q...eabg\n"
+             "  docker swarm join-token -q worker | swarmpki token decode - --format json\n"
+             "  swarmpki token decode - --format jsonl < tokens.txt",
+             "  0  decoded    3  malformed token (in a batch: any line)    64  usage error"},
+            options);
         return ExitCode::ok;
     }
     CommonOptions common = read_common(vm, "text|json|jsonl");
@@ -407,10 +412,11 @@ ExitCode run_token_decode(const Args& args) {
 std::string verify_text(const RootFileCheck& check, const JoinToken& token,
                         const std::string& path) {
     if (check.match)
-        return "match: the token pins " + path + " (sha256 " + hex_encode(check.file_sha256) + ")\n";
-    return "MISMATCH: a node joining with this token would refuse " + path +
-           "\n  token digest  " + token.digest_hex() + "\n  file sha256   " +
-           hex_encode(check.file_sha256) + "\n  hint: " + check.hint + "\n";
+        return "match: the token pins " + path + " (sha256 " + hex_encode(check.file_sha256) +
+               ")\n";
+    return "MISMATCH: a node joining with this token would refuse " + path + "\n  token digest  " +
+           token.digest_hex() + "\n  file sha256   " + hex_encode(check.file_sha256) +
+           "\n  hint: " + check.hint + "\n";
 }
 
 std::string verify_json(const RootFileCheck& check, const JoinToken& token,
@@ -444,9 +450,9 @@ std::string verify_json(const RootFileCheck& check, const JoinToken& token,
 ExitCode run_token_verify(const Args& args) {
     po::options_description options("token verify options");
     add_token_source_options(options);
-    options.add_options()
-        ("ca", po::value<std::string>(), "the root bundle file (swarm-root-ca.crt)")
-        ("dir", po::value<std::string>(), "a node's certificate directory (its swarm-root-ca.crt)");
+    options.add_options()("ca", po::value<std::string>(),
+                          "the root bundle file (swarm-root-ca.crt)")(
+        "dir", po::value<std::string>(), "a node's certificate directory (its swarm-root-ca.crt)");
     add_common_options(options, "output format: text or json");
     po::positional_options_description positional;
     positional.add("token", 1);
@@ -486,10 +492,11 @@ void require_root_bundle(const std::string& bytes, const std::string& path) {
         const Certificate& cert = certs[i];
         std::string which = "certificate " + std::to_string(i + 1) + " (" + cert.subject() + ")";
         if (!cert.is_ca())
-            throw Error(path, which + " is not a CA" +
-                                  (role_of_organizational_unit(cert.organizational_unit())
-                                       ? std::string(": it is a node certificate")
-                                       : std::string()),
+            throw Error(path,
+                        which + " is not a CA" +
+                            (role_of_organizational_unit(cert.organizational_unit())
+                                 ? std::string(": it is a node certificate")
+                                 : std::string()),
                         "give the root bundle, swarm-root-ca.crt", ReadFailure::bad_pem);
         if (!cert.subject_equals_issuer() || !cert.signature_verified_by(cert))
             throw Error(path, which + " is not a self-signed root",
@@ -499,22 +506,23 @@ void require_root_bundle(const std::string& bytes, const std::string& path) {
 
 ExitCode run_token_generate(const Args& args) {
     po::options_description options("token generate options");
-    options.add_options()
-        ("ca", po::value<std::string>(), "the root bundle file the token pins (swarm-root-ca.crt)")
-        ("dir", po::value<std::string>(), "a node's certificate directory (its swarm-root-ca.crt)")
-        ("fips", "make a FIPS token (SWMTKN-2-1-...)");
+    options.add_options()("ca", po::value<std::string>(),
+                          "the root bundle file the token pins (swarm-root-ca.crt)")(
+        "dir", po::value<std::string>(), "a node's certificate directory (its swarm-root-ca.crt)")(
+        "fips", "make a FIPS token (SWMTKN-2-1-...)");
     add_common_options(options, "output format: text or json");
     po::variables_map vm = parse_args(args, options);
     if (wants_help(vm)) {
-        print_help({"swarmpki token generate (--ca FILE | --dir DIR) [--fips] [--format text|json]",
-                    "Makes a new join token for that root the way the engine does: the SHA-256 of "
-                    "the file's exact bytes as 50 base-36 characters, and 16 bytes from OpenSSL's "
-                    "CSPRNG as 25. The token (with its secret) is printed: that is the point. A "
-                    "cluster only accepts tokens it stores itself; this is for tests and labs.",
-                    "  swarmpki token generate --ca swarm-root-ca.crt\n"
-                    "  swarmpki token generate --dir ./node --fips --format json",
-                    "  0  token printed    3  unreadable file or not a root bundle    64  usage error"},
-                   options);
+        print_help(
+            {"swarmpki token generate (--ca FILE | --dir DIR) [--fips] [--format text|json]",
+             "Makes a new join token for that root the way the engine does: the SHA-256 of "
+             "the file's exact bytes as 50 base-36 characters, and 16 bytes from OpenSSL's "
+             "CSPRNG as 25. The token (with its secret) is printed: that is the point. A "
+             "cluster only accepts tokens it stores itself; this is for tests and labs.",
+             "  swarmpki token generate --ca swarm-root-ca.crt\n"
+             "  swarmpki token generate --dir ./node --fips --format json",
+             "  0  token printed    3  unreadable file or not a root bundle    64  usage error"},
+            options);
         return ExitCode::ok;
     }
     CommonOptions common = read_common(vm, "text|json");

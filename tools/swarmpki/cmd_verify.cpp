@@ -23,7 +23,8 @@ const HelpText kHelp{
     "why: different swarm, expired, not yet valid, still on the old root after a rotation, or a\n"
     "missing intermediate. Reference: docs/verify.md.",
     "  swarmpki verify --dir /var/lib/docker/swarm/certificates --peer-dir /srv/collected/w1\n"
-    "  swarmpki verify --dir m1 --peer-dir w1 --peer-dir w2 --format json --at 2027-01-01T00:00:00Z",
+    "  swarmpki verify --dir m1 --peer-dir w1 --peer-dir w2 --format json --at "
+    "2027-01-01T00:00:00Z",
     "  0  every pair accepts both ways    2  a refusal    3  bad input (unreadable directory)\n"
     "  64  usage error"};
 
@@ -101,9 +102,8 @@ std::string render_text(const std::vector<PeerVerdict>& verdicts, Severity statu
 
 ExitCode run_verify(const Args& args) {
     po::options_description options("options");
-    options.add_options()
-        ("dir", po::value<std::string>(), "node A's certificates directory")
-        ("peer-dir", po::value<std::vector<std::string>>(), "a peer B's certificates directory");
+    options.add_options()("dir", po::value<std::string>(), "node A's certificates directory")(
+        "peer-dir", po::value<std::vector<std::string>>(), "a peer B's certificates directory");
     add_common_options(options, kFormats);
     po::variables_map vm = parse_args(args, options);
     if (wants_help(vm)) {

@@ -52,7 +52,8 @@ swarmpki::ExitCode dispatch(int argc, char** argv) {
         return ExitCode::ok;
     }
     for (const Command& c : kCommands)
-        if (name == c.name) return swarmpki::cli::run_command(c, swarmpki::cli::Args(argv + 2, argv + argc));
+        if (name == c.name)
+            return swarmpki::cli::run_command(c, swarmpki::cli::Args(argv + 2, argv + argc));
     std::cerr << swarmpki::redact_message("swarmpki: unknown command '" + std::string(name) + "'")
               << " (see swarmpki --help)\n";
     return ExitCode::usage;
