@@ -34,7 +34,7 @@ std::optional<std::string> unsupported_key_parameters(const Certificate& cert) {
         return std::nullopt;
     }
     if (EVP_PKEY_get_base_id(key) == EVP_PKEY_EC) {
-        std::string type = cert.key_type();
+        const std::string& type = cert.key_type();
         if (type != "ecdsa-p256" && type != "ecdsa-p384" && type != "ecdsa-p521")
             return "unsupported ECDSA key parameters";
         return std::nullopt;

@@ -9,11 +9,11 @@
 namespace swarmpki {
 
 std::string hex_encode(const std::uint8_t* data, std::size_t size) {
-    static constexpr char digits[] = "0123456789abcdef";
+    static constexpr char kDigits[] = "0123456789abcdef";
     std::string out(size * 2, '0');
     for (std::size_t i = 0; i < size; ++i) {
-        out[2 * i] = digits[data[i] >> 4];
-        out[2 * i + 1] = digits[data[i] & 0x0f];
+        out[2 * i] = kDigits[data[i] >> 4];
+        out[2 * i + 1] = kDigits[data[i] & 0x0f];
     }
     return out;
 }

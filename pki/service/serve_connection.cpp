@@ -30,12 +30,12 @@ PeerAddress peer_address(const sockaddr_storage& address) {
     return peer;
 }
 
-Connection::Connection(Fd socket_, PeerAddress remote_, PeerAddress local_, HeadLimits limits,
-                       std::atomic<std::size_t>& open_count_)
-    : socket(std::move(socket_)),
-      remote(std::move(remote_)),
-      local(std::move(local_)),
-      open_count(open_count_),
+Connection::Connection(Fd accepted, PeerAddress remote_address, PeerAddress local_address,
+                       HeadLimits limits, std::atomic<std::size_t>& open_counter)
+    : socket(std::move(accepted)),
+      remote(std::move(remote_address)),
+      local(std::move(local_address)),
+      open_count(open_counter),
       scanner(limits) {
     ++open_count;
 }

@@ -43,8 +43,8 @@ enum class ConnectionPhase {
 // Owned by exactly one thread at a time: the front's poll thread while it waits, a worker while
 // a request is processed; the hand-over through the front's locked queues orders the accesses.
 struct Connection {
-    Connection(Fd socket, PeerAddress remote, PeerAddress local, HeadLimits limits,
-               std::atomic<std::size_t>& open_count);
+    Connection(Fd accepted, PeerAddress remote_address, PeerAddress local_address,
+               HeadLimits limits, std::atomic<std::size_t>& open_counter);
     ~Connection();  // SSL first, then the context it points into, then the descriptor
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;

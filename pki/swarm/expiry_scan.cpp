@@ -286,9 +286,9 @@ std::string cluster_key(const std::string& cluster_id, std::optional<bool> fips)
 class CaRegistry {
 public:
     void add_roots(const std::string& cluster, const std::string& digest,
-                   std::vector<CertPtr> roots) {
+                   const std::vector<CertPtr>& roots) {
         std::lock_guard lock(mutex_);
-        clusters_[cluster].roots.try_emplace(digest, std::move(roots));
+        clusters_[cluster].roots.try_emplace(digest, roots);
     }
     void add_intermediate(const std::string& cluster, CertPtr cert) {
         std::lock_guard lock(mutex_);
@@ -535,7 +535,7 @@ UnitResult scan_node_directory(const ScanUnit& unit, const ExpiryOptions& option
             std::vector<CertPtr> root_certs;
             for (const ParsedCert& c : roots->certs)
                 if (c.full) root_certs.push_back(c.full);
-            registry.add_roots(key, roots->sha256, std::move(root_certs));
+            registry.add_roots(key, roots->sha256, root_certs);
         }
         if (chain)
             for (std::size_t i = 1; i < chain->certs.size(); ++i)

@@ -73,6 +73,7 @@ std::vector<ChainEntry> describe_chain(const std::vector<Certificate>& chain,
 
 std::vector<TrustRootEntry> describe_roots(const std::vector<Certificate>& roots) {
     std::vector<TrustRootEntry> entries;
+    entries.reserve(roots.size());
     for (const Certificate& c : roots)
         entries.push_back({c.subject(), c.serial_hex(), c.not_before(), c.not_after(),
                            c.public_key_sha256(), c.key_type()});

@@ -477,7 +477,7 @@ JoinToken read_join_token_file(const std::string& path) {
     if (!parsed.token)
         throw Error(path, "not a valid join token: " + parsed.error,
                     "give the token `docker swarm join-token -q worker` prints");
-    return std::move(*parsed.token);
+    return *parsed.token;  // a copy either way: JoinToken wipes its secret, so it has no move
 }
 
 }  // namespace swarmpki
