@@ -658,7 +658,8 @@ std::vector<Certificate> certificates_from_pem(const PemBundle& bundle, const st
                             ? "a private key does not belong in a certificate file: remove it"
                             : "the file must hold certificates only",
                         ReadFailure::bad_pem);
-        certs.push_back(Certificate::from_der(block.der, path + ": " + where));
+        certs.push_back(
+            Certificate::from_der(block.der, std::string(path).append(": ").append(where)));
     }
     return certs;
 }

@@ -72,13 +72,13 @@ std::string_view unlock_key_word(std::string_view text, std::string_view prefix)
 }  // namespace
 
 SecretBytes parse_unlock_key(std::string_view text) {
-    constexpr std::string_view prefix = "SWMKEY-1-";
+    constexpr std::string_view kPrefix = "SWMKEY-1-";
     constexpr std::size_t kKeyBytes = 32;  // swarmkit: 32 random bytes, raw base64
-    std::string_view word = unlock_key_word(text, prefix);
-    if (word.substr(0, prefix.size()) != prefix)
+    std::string_view word = unlock_key_word(text, kPrefix);
+    if (word.substr(0, kPrefix.size()) != kPrefix)
         throw Error("the unlock key", "does not start with SWMKEY-1-",
                     "give the key `docker swarm unlock-key -q` prints");
-    auto raw = base64_decode(word.substr(prefix.size()), Padding::optional);
+    auto raw = base64_decode(word.substr(kPrefix.size()), Padding::optional);
     if (!raw || raw->empty())
         throw Error("the unlock key", "is not valid base64 after SWMKEY-1-",
                     "give the key `docker swarm unlock-key -q` prints");

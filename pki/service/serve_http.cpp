@@ -156,19 +156,19 @@ void install_routes(httplib::Server& http, const RouteContext& context) {
         res.set_content(text, "text/plain");
         return httplib::Server::HandlerResponse::Handled;
     }));
-    http.set_exception_handler(
-        [&context](const httplib::Request&, httplib::Response& res, std::exception_ptr error) {
-            std::string what = "unknown";
-            try {
-                if (error) std::rethrow_exception(error);
-            } catch (const std::exception& e) {
-                what = e.what();
-            } catch (...) {
-            }
-            context.log("level=error msg=\"request handler failed\" error=" + logfmt_value(what));
-            res.status = 500;
-            res.set_content("internal error\n", "text/plain");
-        });
+    http.set_exception_handler([&context](const httplib::Request&, httplib::Response& res,
+                                          const std::exception_ptr& error) {
+        std::string what = "unknown";
+        try {
+            if (error) std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+            what = e.what();
+        } catch (...) {
+        }
+        context.log("level=error msg=\"request handler failed\" error=" + logfmt_value(what));
+        res.status = 500;
+        res.set_content("internal error\n", "text/plain");
+    });
 
     http.set_logger([&context](const httplib::Request& req, const httplib::Response& res) {
         auto started = request_started;
