@@ -10,6 +10,8 @@
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -419,4 +421,31 @@ TEST_CASE("keep_secrets_out_of_core_dumps makes the process non-dumpable with no
     REQUIRE(::waitpid(child, &status, 0) == child);
     REQUIRE(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE("AccountNames asks the name service once per id and names an unknown id by number",
+          "[file]") {
+    AccountNames names;
+    struct passwd* root = ::getpwuid(0);
+    REQUIRE(root != nullptr);
+    const std::string& first = names.user(0);
+    CHECK(first == root->pw_name);
+    CHECK(&names.user(0) == &first);  // the remembered name, not a second lookup
+    CHECK(names.user(4000000000U) == "4000000000");
+    CHECK(names.group(4000000001U) == "4000000001");
+    struct group* wheel = ::getgrgid(0);
+    REQUIRE(wheel != nullptr);
+    CHECK(names.group(0) == wheel->gr_name);
+}
+
+TEST_CASE("file_facts with shared names reports the same owner as a one-off lookup", "[file]") {
+    TempDir dir;
+    std::string path = (dir.path() / "f").string();
+    write_text(path, "x");
+    AccountNames names;
+    FileFacts shared = file_facts(path, names);
+    FileFacts alone = file_facts(path);
+    CHECK(shared.owner == alone.owner);
+    CHECK(shared.group == alone.group);
+    CHECK(shared.uid == alone.uid);
 }

@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace swarmpki {
@@ -84,7 +85,21 @@ struct FileFacts {
     std::string resolved;        // realpath, when it resolves
 };
 
-FileFacts file_facts(const std::string& path);
+// User and group names, each looked up once: every lookup asks the name service afresh (it opens
+// /etc/passwd and /etc/group, tries nscd, maybe asks LDAP), and a directory's files share one
+// owner. One per directory read; not shared between threads.
+class AccountNames {
+public:
+    const std::string& user(std::uint32_t uid);   // the name, or the uid as text
+    const std::string& group(std::uint32_t gid);  // the name, or the gid as text
+
+private:
+    std::vector<std::pair<std::uint32_t, std::string>> users_;
+    std::vector<std::pair<std::uint32_t, std::string>> groups_;
+};
+
+FileFacts file_facts(const std::string& path, AccountNames& names);
+FileFacts file_facts(const std::string& path);  // a one-off lookup, with names of its own
 
 // "0644"
 std::string format_mode(std::uint32_t mode);

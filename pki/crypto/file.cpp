@@ -171,7 +171,31 @@ std::string read_file(const std::string& path, std::size_t limit) {
     return bytes;
 }
 
+namespace {
+
+const std::string& remembered(std::vector<std::pair<std::uint32_t, std::string>>& known,
+                              std::uint32_t id, std::string (*look_up)(std::uint32_t)) {
+    for (const auto& [known_id, name] : known)
+        if (known_id == id) return name;
+    return known.emplace_back(id, look_up(id)).second;
+}
+
+}  // namespace
+
+const std::string& AccountNames::user(std::uint32_t uid) {
+    return remembered(users_, uid, name_of_user);
+}
+
+const std::string& AccountNames::group(std::uint32_t gid) {
+    return remembered(groups_, gid, name_of_group);
+}
+
 FileFacts file_facts(const std::string& path) {
+    AccountNames names;
+    return file_facts(path, names);
+}
+
+FileFacts file_facts(const std::string& path, AccountNames& names) {
     FileFacts facts;
     struct stat link {};
     if (::lstat(path.c_str(), &link) != 0) return facts;
@@ -193,8 +217,8 @@ FileFacts file_facts(const std::string& path) {
     facts.uid = st.st_uid;
     facts.gid = st.st_gid;
     facts.size = static_cast<std::uint64_t>(st.st_size);
-    facts.owner = name_of_user(st.st_uid);
-    facts.group = name_of_group(st.st_gid);
+    facts.owner = names.user(st.st_uid);
+    facts.group = names.group(st.st_gid);
     if (char* real = ::realpath(path.c_str(), nullptr)) {
         facts.resolved = real;
         std::free(real);  // NOLINT(cppcoreguidelines-no-malloc): realpath allocates with malloc

@@ -66,11 +66,11 @@ bool is_under(const std::string& path, const std::string& dir) {
 }
 
 DirectoryEntry describe_entry(const std::string& dir, const std::string& resolved_dir,
-                              const std::string& name) {
+                              const std::string& name, AccountNames& names) {
     DirectoryEntry entry;
     entry.name = name;
     entry.path = dir.empty() || dir.back() == '/' ? dir + name : dir + "/" + name;
-    entry.facts = file_facts(entry.path);
+    entry.facts = file_facts(entry.path, names);
     if (entry.facts.is_symlink && !entry.facts.resolved.empty() && !resolved_dir.empty())
         entry.outside_directory = !is_under(entry.facts.resolved, resolved_dir);
     return entry;
@@ -248,16 +248,16 @@ void decide_pair(CertificatesDirectory& node, bool cert_replaceable, bool key_ex
 
 // One read of every file the judgement depends on; `log` records what each path held.
 CertificatesDirectory read_once(const std::string& dir, const FileFacts& dir_facts,
-                                const NodeReadOptions& options, ReadLog& log) {
+                                const NodeReadOptions& options, ReadLog& log, AccountNames& names) {
     CertificatesDirectory node;
     node.dir = dir;
     node.dir_facts = dir_facts;
     const std::string& resolved = node.dir_facts.resolved;
 
-    DirectoryEntry root = describe_entry(dir, resolved, kRootCertFile);
-    DirectoryEntry cert = describe_entry(dir, resolved, kNodeCertFile);
-    DirectoryEntry key = describe_entry(dir, resolved, kNodeKeyFile);
-    DirectoryEntry pending = describe_entry(dir, resolved, kPendingNodeCertFile);
+    DirectoryEntry root = describe_entry(dir, resolved, kRootCertFile, names);
+    DirectoryEntry cert = describe_entry(dir, resolved, kNodeCertFile, names);
+    DirectoryEntry key = describe_entry(dir, resolved, kNodeKeyFile, names);
+    DirectoryEntry pending = describe_entry(dir, resolved, kPendingNodeCertFile, names);
     for (const DirectoryEntry* entry : {&root, &cert, &key})
         if (entry->facts.exists) node.entries.push_back(*entry);
     attempt(node, [&] { node.root_file = read_certificate_file(std::move(root), log); });
@@ -278,9 +278,10 @@ CertificatesDirectory read_once(const std::string& dir, const FileFacts& dir_fac
     }
 
     for (const std::string& name : list_names(dir)) {
-        if (is_leftover(name)) node.leftovers.push_back(describe_entry(dir, resolved, name));
+        if (is_leftover(name)) node.leftovers.push_back(describe_entry(dir, resolved, name, names));
         if (name == kRootKeyFile)
-            node.legacy_root_key = read_legacy_root_key(describe_entry(dir, resolved, name), log);
+            node.legacy_root_key = read_legacy_root_key(describe_entry(dir, resolved, name, names),
+                                                        log);
     }
     bool cert_replaceable = !cert_error || cert_error->reason() == ReadFailure::not_found ||
                             cert_error->reason() == ReadFailure::bad_pem;
@@ -310,7 +311,8 @@ std::string_view to_string(PendingCertificate state) {
 CertificatesDirectory read_node_directory(const std::string& dir, const NodeReadOptions& options) {
     CertificatesDirectory node;
     node.dir = dir;
-    node.dir_facts = file_facts(dir);
+    AccountNames names;  // the directory and its files mostly share one owner
+    node.dir_facts = file_facts(dir, names);
     if (!node.dir_facts.exists || node.dir_facts.dangling) {
         node.error = Error(dir, node.dir_facts.dangling ? "dangling symlink" : "no such directory",
                            std::string("give the node's certificates directory (the engine's is ") +
@@ -328,7 +330,7 @@ CertificatesDirectory read_node_directory(const std::string& dir, const NodeRead
     }
     for (unsigned read = 1; read <= kMaxDirectoryReads; ++read) {
         ReadLog log;
-        CertificatesDirectory once = read_once(dir, node.dir_facts, options, log);
+        CertificatesDirectory once = read_once(dir, node.dir_facts, options, log, names);
         once.reads = read;
         if (log.unchanged()) return once;
     }
