@@ -93,6 +93,9 @@ public:
             throw;
         }
     }
+    // Records `path` as absent without reading it: the stat just before saw nothing there, and
+    // unchanged() will notice if something appears. Cheaper than a read that throws not_found.
+    void absent(const std::string& path) { seen_.push_back({path, std::nullopt}); }
     // Every path still names what was read from it.
     bool unchanged() const {
         return std::all_of(seen_.begin(), seen_.end(),
@@ -270,11 +273,14 @@ CertificatesDirectory read_once(const std::string& dir, const FileFacts& dir_fac
     bool key_exists = key.facts.exists;
     if (key_exists)  // an absent key is a finding, not a reason to stop
         attempt(node, [&] { node.key_file = read_key_file(std::move(key), log); });
-    try {
-        // Always tried, even when the stat above saw nothing: the log must know it was absent.
-        node.pending_cert_file = read_certificate_file(std::move(pending), log);
-    } catch (const Error& e) {
-        if (e.reason() != ReadFailure::not_found) node.key_match.pending_problem = e.problem();
+    if (!pending.facts.exists) {
+        log.absent(pending.path);  // the usual case: no renewal in flight
+    } else {
+        try {
+            node.pending_cert_file = read_certificate_file(std::move(pending), log);
+        } catch (const Error& e) {
+            if (e.reason() != ReadFailure::not_found) node.key_match.pending_problem = e.problem();
+        }
     }
 
     for (const std::string& name : list_names(dir)) {
