@@ -66,9 +66,53 @@ struct SimulatedPhase {
     std::size_t failures = 0;
 };
 
+// A node the report names, with its role: what the operator can do to a down node depends on it.
+struct NodeRef {
+    std::string node;
+    NodeRole role = NodeRole::worker;
+    bool operator==(const NodeRef&) const = default;
+};
+
 struct StrandedNode {
     std::string node;
+    NodeRole role = NodeRole::worker;
     std::string reason;
+};
+
+// Raft among the managers: a leader needs more than half of them reachable. Without one every
+// control-API call fails, `docker swarm ca --rotate`, `docker node demote` and `docker node rm`
+// included (swarmkit raft.go lostQuorumMessage).
+struct RaftQuorum {
+    std::size_t managers = 0;   // raft members
+    std::size_t reachable = 0;  // of them up
+    std::size_t needed() const { return managers / 2 + 1; }
+    bool has_leader() const { return reachable >= needed(); }
+};
+
+// The rotation never started: no leader to take `docker swarm ca --rotate`.
+struct RotationNotStarted {
+    std::string reason;        // "no-leader"
+    std::string message;       // the engine's text
+    std::string engine_error;  // as the docker CLI prints it
+    std::string remedy;
+    std::vector<std::string> down_managers;
+};
+
+// One command of the operator's removal of the down nodes that hold a rotation up. A down
+// manager is a raft member, which `docker node rm` refuses: it is demoted first, and each
+// demotion shrinks the raft, so the steps run in an order the engine's quorum check accepts.
+struct RemovalStep {
+    std::string node;
+    NodeRole role = NodeRole::worker;
+    std::string command;                  // "docker node demote ID" or "docker node rm ID"
+    std::size_t raft_managers_after = 0;  // raft members once this step is done
+};
+
+struct RemovalPlan {
+    std::vector<RemovalStep> steps;
+    bool keeps_quorum = true;  // every step passes the engine's checks
+    std::string refusal;       // the engine's words for the first step it would refuse; or empty
+    bool performed = false;    // --remove-offline: the steps were run
 };
 
 struct CryptoCounts {
@@ -81,15 +125,18 @@ struct RotationReport {
     std::size_t managers = 0, workers = 0, offline = 0;
     std::string cluster_id;
     std::vector<SimulatedPhase> phases;
+    RaftQuorum quorum;
+    std::optional<RotationNotStarted> not_started;  // set: nothing of the rotation happened
     bool converged = false;
-    std::vector<std::string> blocked_by;
+    std::vector<NodeRef> blocked_by;
+    RemovalPlan removal;  // how the down nodes in blocked_by (or removed) leave the store
     std::vector<StrandedNode> stranded;
     bool old_token_accepted_after = true;
     CryptoCounts crypto;
     double seconds = 0;
     double engine_seconds = 0;
-    Severity severity =
-        Severity::ok;  // ok: converged; warning: stranded; critical: blocked or failures
+    // ok: converged; warning: stranded; critical: blocked, no leader, or failures
+    Severity severity = Severity::ok;
     std::optional<RotationRefusal> refusal;
     std::vector<std::string> failure_details;      // the first few, in operator words
     std::string old_root_sha256, new_root_sha256;  // root files' exact bytes
@@ -107,6 +154,12 @@ ExitCode rotation_exit_code(const RotationReport& report);
 // the refusal, or nothing when the engine would start the rotation.
 std::optional<RotationRefusal> check_desired_root(const PemInput& cert, const PemInput& key,
                                                   const Certificate& current_root, Instant now);
+
+// The operator's commands that take the down nodes out of the store, managers first (each
+// demoted, then removed), each checked as the engine checks it: a leader must exist, and a
+// demotion must leave a raft in which the reachable managers are still a quorum (swarmkit
+// CanRemoveMember). Stops at the first manager step the engine would refuse.
+RemovalPlan plan_removals(const RaftQuorum& quorum, const std::vector<NodeRef>& down);
 
 // Runs the rotation. Bad options (sizes, unreadable current root) throw swarmpki::Error; an
 // engine refusal of the desired root comes back as report.refusal.

@@ -11,6 +11,39 @@ namespace {
 
 double rounded(double seconds) { return std::round(seconds * 1000.0) / 1000.0; }
 
+void write_not_started(JsonWriter& json, const std::optional<RotationNotStarted>& n) {
+    if (!n) {
+        json.null_member("not_started");
+        return;
+    }
+    json.key("not_started")
+        .begin_object()
+        .member("reason", n->reason)
+        .member("message", n->message)
+        .member("engine_error", n->engine_error)
+        .member("remedy", n->remedy)
+        .member("down_managers", n->down_managers)
+        .end_object();
+}
+
+void write_removal(JsonWriter& json, const RemovalPlan& plan) {
+    json.key("removal")
+        .begin_object()
+        .member("performed", plan.performed)
+        .member("keeps_quorum", plan.keeps_quorum);
+    if (plan.refusal.empty()) json.null_member("refusal");
+    else json.member("refusal", plan.refusal);
+    json.key("steps").begin_array();
+    for (const RemovalStep& s : plan.steps)
+        json.begin_object()
+            .member("node", s.node)
+            .member("role", to_string(s.role))
+            .member("command", s.command)
+            .member("raft_managers_after", s.raft_managers_after)
+            .end_object();
+    json.end_array().end_object();
+}
+
 }  // namespace
 
 std::string render_rotation_json(const RotationReport& r) {
@@ -33,11 +66,27 @@ std::string render_rotation_json(const RotationReport& r) {
             .member("failures", p.failures)
             .end_object();
     json.end_array();
+    json.key("quorum")
+        .begin_object()
+        .member("managers", r.quorum.managers)
+        .member("reachable", r.quorum.reachable)
+        .member("needed", r.quorum.needed())
+        .member("leader", r.quorum.has_leader())
+        .end_object();
+    write_not_started(json, r.not_started);
     json.member("converged", r.converged);
-    json.member("blocked_by", r.blocked_by);
+    json.key("blocked_by").begin_array();
+    for (const NodeRef& n : r.blocked_by)
+        json.begin_object().member("node", n.node).member("role", to_string(n.role)).end_object();
+    json.end_array();
+    write_removal(json, r.removal);
     json.key("stranded").begin_array();
     for (const StrandedNode& s : r.stranded)
-        json.begin_object().member("node", s.node).member("reason", s.reason).end_object();
+        json.begin_object()
+            .member("node", s.node)
+            .member("role", to_string(s.role))
+            .member("reason", s.reason)
+            .end_object();
     json.end_array();
     json.member("old_token_accepted_after", r.old_token_accepted_after);
     json.key("crypto")

@@ -3,17 +3,100 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace swarmpki {
 
+namespace {
+
+constexpr std::size_t kListed = 10;       // nodes listed by name in each list
+constexpr std::size_t kStepsListed = 20;  // removal commands listed
+
+std::string header(const RotationReport& r) {
+    std::size_t down_managers = r.quorum.managers - r.quorum.reachable;
+    return fmt::format(
+        "rotation of {} managers and {} workers ({} offline: {} manager(s), {} worker(s)), "
+        "cluster {}\n"
+        "raft quorum: {} of {} managers reachable, {} needed: {}\n",
+        r.managers, r.workers, r.offline, down_managers, r.offline - down_managers, r.cluster_id,
+        r.quorum.reachable, r.quorum.managers, r.quorum.needed(),
+        r.quorum.has_leader() ? "the swarm has a leader" : "NO LEADER");
+}
+
+std::string not_started(const RotationNotStarted& n) {
+    std::string out = fmt::format("\nNOT STARTED ({}): {}\n  {}\n", n.reason, n.message,
+                                  n.engine_error);
+    for (std::size_t i = 0; i < n.down_managers.size() && i < kListed; ++i)
+        out += "  down manager " + n.down_managers[i] + "\n";
+    if (n.down_managers.size() > kListed)
+        out += fmt::format("  ... and {} more\n", n.down_managers.size() - kListed);
+    out += "  remedy: " + n.remedy + "\n";
+    return out;
+}
+
+bool is_demotion(const RemovalStep& step) {
+    return step.command.rfind("docker node demote ", 0) == 0;
+}
+
+std::string removal(const RemovalPlan& plan) {
+    if (plan.steps.empty() && plan.keeps_quorum) return {};
+    bool managers = std::any_of(plan.steps.begin(), plan.steps.end(), is_demotion);
+    std::string out = plan.performed ? "removed while down" : "to remove them";
+    out += managers ? ", keeping raft quorum at each step (a manager is demoted first: `docker "
+                      "node rm` refuses a raft member):\n"
+                    : ":\n";
+    for (std::size_t i = 0; i < plan.steps.size() && i < kStepsListed; ++i) {
+        const RemovalStep& s = plan.steps[i];
+        out += "  " + s.command;
+        if (is_demotion(s))
+            out += fmt::format("    # raft: {} managers, {} needed for a leader",
+                               s.raft_managers_after, s.raft_managers_after / 2 + 1);
+        out += "\n";
+    }
+    if (plan.steps.size() > kStepsListed)
+        out += fmt::format("  ... and {} more commands\n", plan.steps.size() - kStepsListed);
+    if (!plan.keeps_quorum) out += "  the engine refuses the next step: " + plan.refusal + "\n";
+    return out;
+}
+
+std::string verdict(const RotationReport& r) {
+    std::string out;
+    if (r.converged)
+        out += fmt::format("converged: the cluster now trusts only the new root (sha256 {})\n",
+                           r.new_root_sha256);
+    else
+        out += fmt::format(
+            "NOT converged: {} down node(s) block the rotation forever; remove them (then they "
+            "must rejoin) or bring them back\n",
+            r.blocked_by.size());
+    for (std::size_t i = 0; i < r.blocked_by.size() && i < kListed; ++i)
+        out += fmt::format("  blocked by {} ({})\n", r.blocked_by[i].node,
+                           to_string(r.blocked_by[i].role));
+    if (r.blocked_by.size() > kListed)
+        out += fmt::format("  ... and {} more\n", r.blocked_by.size() - kListed);
+    out += removal(r.removal);
+    for (std::size_t i = 0; i < r.stranded.size() && i < kListed; ++i)
+        out += fmt::format("  stranded {} ({}): {}\n", r.stranded[i].node,
+                           to_string(r.stranded[i].role), r.stranded[i].reason);
+    if (r.stranded.size() > kListed)
+        out += fmt::format("  ... and {} more stranded\n", r.stranded.size() - kListed);
+    return out;
+}
+
+}  // namespace
+
 std::string render_rotation_text(const RotationReport& r) {
-    std::string out = fmt::format(
-        "rotation of {} managers and {} workers ({} offline), cluster {}\n", r.managers, r.workers,
-        r.offline, r.cluster_id);
+    std::string out = header(r);
     if (r.refusal) {
         out += fmt::format("\nREFUSED by the engine: {}\n  {}\n  file: {}\n", r.refusal->message,
                            r.refusal->engine_error, r.refusal->subject);
         if (!r.refusal->hazard.empty()) out += "  hazard: " + r.refusal->hazard + "\n";
         out += "  remedy: " + r.refusal->remedy + "\n";
+        return out;
+    }
+    if (r.not_started) {
+        out += not_started(*r.not_started);
+        out += "status: " + rotation_status(r) + "\n";
         return out;
     }
     out += fmt::format("\n  {:<24} {:>10} {:>10} {:>13} {:>9}\n", "phase", "engine s", "real s",
@@ -22,22 +105,7 @@ std::string render_rotation_text(const RotationReport& r) {
         out += fmt::format("  {:<24} {:>10.2f} {:>10.3f} {:>13} {:>9}\n", p.name, p.engine_seconds,
                            p.seconds, p.verifications, p.failures);
     out += fmt::format("  {:<24} {:>10.2f} {:>10.3f}\n\n", "total", r.engine_seconds, r.seconds);
-    if (r.converged)
-        out += fmt::format("converged: the cluster now trusts only the new root (sha256 {})\n",
-                           r.new_root_sha256);
-    else
-        out += fmt::format(
-            "NOT converged: {} down node(s) block the rotation forever; remove them with "
-            "`docker node rm` (then they must rejoin) or bring them back\n",
-            r.blocked_by.size());
-    for (std::size_t i = 0; i < r.blocked_by.size() && i < 10; ++i)
-        out += "  blocked by " + r.blocked_by[i] + "\n";
-    if (r.blocked_by.size() > 10)
-        out += fmt::format("  ... and {} more\n", r.blocked_by.size() - 10);
-    for (std::size_t i = 0; i < r.stranded.size() && i < 10; ++i)
-        out += "  stranded " + r.stranded[i].node + ": " + r.stranded[i].reason + "\n";
-    if (r.stranded.size() > 10)
-        out += fmt::format("  ... and {} more stranded\n", r.stranded.size() - 10);
+    out += verdict(r);
     out += fmt::format("old join tokens accepted afterwards: {}\n",
                        r.old_token_accepted_after ? "yes" : "no");
     for (const std::string& f : r.failure_details) out += "  FAILURE " + f + "\n";

@@ -9,6 +9,7 @@
 #include "../crypto/ca_issuing.hpp"
 #include "swarmpki/ca.hpp"
 #include "swarmpki/encoding.hpp"
+#include "swarmpki/rotation.hpp"
 #include "swarmpki/threads.hpp"
 
 #include <algorithm>
@@ -131,6 +132,14 @@ struct EngineSchedule {
 // batch on each online node; down nodes take a batch slot and never renew.
 EngineSchedule plan_engine_schedule(std::vector<SimNode>& nodes, bool remove_offline,
                                     std::mt19937_64& rng);
+
+// swarmkit raft.go lostQuorumMessage: every control-API call on a swarm without a leader.
+inline constexpr const char* kNoLeaderMessage =
+    "The swarm does not have a leader. It's possible that too few managers are online. Make sure "
+    "more than half of the managers are online.";
+
+// The report's reason when `docker swarm ca --rotate` cannot start: no leader.
+RotationNotStarted no_leader(const RaftQuorum& quorum, std::vector<std::string> down_managers);
 
 // Runs body(state, i) for i in [0, count) on thread_count(threads) workers (0: every core), each
 // with its own state made by make_state() on that worker (key generators and signing contexts

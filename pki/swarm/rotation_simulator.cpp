@@ -25,6 +25,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <unordered_set>
 
 namespace swarmpki {
 
@@ -119,6 +120,16 @@ std::string node_refuses(X509* leaf, const Bytes& der, const Certificate& issuer
     return {};
 }
 
+// Why a removed node cannot come back by itself, and how it rejoins in its role.
+std::string stranded_reason(NodeRole role, const std::string& why) {
+    bool manager = role == NodeRole::manager;
+    return std::string("removed while down (") +
+           (manager ? "docker node demote, then docker node rm" : "docker node rm") + "): " + why +
+           " and it still trusts only the old root; run `docker swarm leave --force` on it and "
+           "join again with the new " +
+           to_string(role) + " token";
+}
+
 class Simulation {
 public:
     explicit Simulation(const RotationOptions& options) : options_(options) {
@@ -135,7 +146,9 @@ public:
     RotationReport run() {
         Clock::time_point start = Clock::now();
         initial_cluster();
-        if (desired_root()) {
+        if (!report_.quorum.has_leader()) {
+            not_started();
+        } else if (desired_root()) {
             cross_sign_phase();
             EngineSchedule schedule = plan_engine_schedule(nodes_, options_.remove_offline, rng_);
             renewal("renewal-first-batch", schedule.first_batch, 0, schedule.first_batch_done);
@@ -219,6 +232,9 @@ private:
         for (std::size_t i = 1; i < total; ++i) candidates.push_back(i);
         std::shuffle(candidates.begin(), candidates.end(), rng_);
         for (std::size_t k = 0; k < options_.offline; ++k) nodes_[candidates[k]].offline = true;
+        report_.quorum.managers = options_.managers;
+        for (std::size_t i = 0; i < options_.managers; ++i)
+            if (!nodes_[i].offline) ++report_.quorum.reachable;
 
         old_tokens_ = {generate_join_token(old_root_->pem), generate_join_token(old_root_->pem)};
         starting_.emplace(old_root_->certificate, old_root_->key, birth, report_.cluster_id,
@@ -308,15 +324,45 @@ private:
         end_phase(phase, std::max(0.0, to - from));
     }
 
+    // No leader: `docker swarm ca --rotate` fails before anything of the rotation exists. The
+    // cluster stays as it was: old root, old tokens.
+    void not_started() {
+        std::vector<std::string> down_managers;
+        for (std::size_t i = 0; i < options_.managers; ++i)
+            if (nodes_[i].offline) down_managers.push_back(nodes_[i].id);
+        report_.not_started = no_leader(report_.quorum, std::move(down_managers));
+        report_.removal = plan_removals(report_.quorum, {});
+        report_.old_token_accepted_after = true;
+        report_.old_root_sha256 = sha256_hex(old_root_->pem);
+        report_.old_root_public_key_sha256 = old_root_->certificate.public_key_sha256();
+        report_.severity = Severity::critical;
+        report_.out_dir.reset();  // nothing happened, nothing is written
+    }
+
     void convergence(const EngineSchedule& schedule) {
         SimulatedPhase& phase = begin_phase("convergence");
         // hasIssuer: the issuer's public key of every node in the store against the new root's.
+        // Only down nodes stay unconverged; the operator's way to take them out of the store
+        // depends on their role and on quorum (plan_removals).
         const Bytes& desired = new_root_->certificate.spki_der();
+        std::vector<NodeRef> unconverged;
+        std::vector<SimNode*> unconverged_nodes;
         for (SimNode& n : nodes_) {
             ++phase.verifications;
             if (issuer_spkis_[n.issuer] == desired) continue;
-            if (options_.remove_offline && n.offline) n.removed = true;
-            else report_.blocked_by.push_back(n.id);
+            unconverged.push_back(NodeRef{n.id, n.role});
+            unconverged_nodes.push_back(&n);
+        }
+        report_.removal = plan_removals(report_.quorum, unconverged);
+        report_.removal.performed = options_.remove_offline;
+        std::unordered_set<std::string> removable;
+        for (const RemovalStep& step : report_.removal.steps)
+            if (step.command.rfind("docker node rm ", 0) == 0) removable.insert(step.node);
+        for (std::size_t i = 0; i < unconverged.size(); ++i) {
+            if (options_.remove_offline && unconverged_nodes[i]->offline &&
+                removable.count(unconverged[i].node) > 0)
+                unconverged_nodes[i]->removed = true;
+            else report_.blocked_by.push_back(unconverged[i]);
         }
         report_.converged = report_.blocked_by.empty() && schedule.completed_at >= 0;
         double end = report_.converged ? schedule.completed_at : schedule.blocked_seen_at;
@@ -355,11 +401,7 @@ private:
                                   ? "its leaf still verifies against the new root"
                                   : "its leaf from the old root is refused by every node now (" +
                                         v.failure_code + ")";
-            report_.stranded.push_back(
-                StrandedNode{n.id, "removed while down (docker node rm): " + why +
-                                       " and it still trusts only the old root; run `docker swarm "
-                                       "leave --force` on it "
-                                       "and join again with the new token"});
+            report_.stranded.push_back(StrandedNode{n.id, n.role, stranded_reason(n.role, why)});
         }
         end_phase(phase, 0);
     }
