@@ -296,7 +296,7 @@ TEST_CASE("rotate simulate --out: down nodes that never renew hold their real ol
         CHECK(doc["crypto"]["sign"] == 2 + 3 + 2 + 3 + 1);
         REQUIRE(doc["blocked_by"].size() == 3);
         for (const auto& blocked : doc["blocked_by"])
-            expect_old_root_leaf(tmp / "blocked" / "nodes" / blocked["node"].get<std::string>(),
+            expect_old_root_leaf(tmp / "blocked" / "nodes" / blocked.get<std::string>(),
                                  tmp / "blocked" / "old-root" / "swarm-root-ca.crt");
         CHECK(reproducible_part(doc)["phases"] == reproducible_part(without_out.json())["phases"]);
     }

@@ -254,7 +254,8 @@ TEST_CASE("rotation report names roles and quorum in text and JSON", "[rotation]
                             id + "\n") != std::string::npos);
     auto blocked_doc = nlohmann::json::parse(render_rotation_json(blocked));
     CHECK(blocked_doc["not_started"].is_null());
-    CHECK(blocked_doc["blocked_by"] ==
+    CHECK(blocked_doc["blocked_by"] == nlohmann::json::array({id}));
+    CHECK(blocked_doc["blocked_by_nodes"] ==
           nlohmann::json::array({{{"node", id}, {"role", "manager"}}}));
     CHECK(blocked_doc["removal"]["steps"][0] ==
           nlohmann::json({{"node", id},

@@ -75,7 +75,11 @@ std::string render_rotation_json(const RotationReport& r) {
         .end_object();
     write_not_started(json, r.not_started);
     json.member("converged", r.converged);
+    // v1 promised node IDs here; each node's role is in blocked_by_nodes beside it.
     json.key("blocked_by").begin_array();
+    for (const NodeRef& n : r.blocked_by) json.value(n.node);
+    json.end_array();
+    json.key("blocked_by_nodes").begin_array();
     for (const NodeRef& n : r.blocked_by)
         json.begin_object().member("node", n.node).member("role", to_string(n.role)).end_object();
     json.end_array();
