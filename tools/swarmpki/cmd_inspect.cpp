@@ -1,8 +1,9 @@
 // swarmpki inspect: flags in, one InspectReport out, rendered once and written whole.
 //
-// Exit code = the worst severity found (0 ok, 1 warning, 2 critical), 3 when a directory could
-// not be evaluated (its one-line reason also goes to stderr; stdout still gets the complete
-// document), 64 for usage errors. The unlock key and the token's secret stay in memory.
+// Exit code = run_verdict (verdict.hpp): the worst severity found (0 ok, 1 warning, 2 critical),
+// 3 when a directory could not be evaluated and nothing worse was found (each of its one-line
+// reasons also goes to stderr; stdout still gets the complete document), 64 for usage errors.
+// The unlock key and the token's secret stay in memory.
 #include "commands.hpp"
 
 #include "swarmpki/error.hpp"
