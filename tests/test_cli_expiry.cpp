@@ -176,8 +176,10 @@ TEST_CASE("expiry survives a hostile tree and says what it skipped", "[cli][conf
     swarmpki::test::write_text(tmp / "junk.crt", "not a certificate\n");
     auto r = run_swarmpki(
         {"expiry", tmp.str(), "--at", "2026-12-01T00:00:00Z", "--format", "json"});
-    CHECK(r.exit_code == 1);
+    // What was read is ok; what was not makes the run unknown (run_verdict, as in inspect).
+    CHECK(r.exit_code == 3);
     auto doc = r.json();
+    CHECK(doc["status"] == "unknown");
     CHECK(doc["certificates"].size() == 2);
     CHECK(doc["errors"].size() == 3);
     CHECK(doc["summary"]["scan_errors"]["broken_symlink"] == 1);
@@ -189,14 +191,15 @@ TEST_CASE("expiry survives a hostile tree and says what it skipped", "[cli][conf
     }
     auto nagios = run_swarmpki(
         {"expiry", tmp.str(), "--at", "2026-12-01T00:00:00Z", "--format", "nagios"});
-    CHECK(nagios.exit_code == 1);
-    CHECK(nagios.out.rfind("SWARMPKI WARNING - 2 certificates: 3 scan errors", 0) == 0);
+    CHECK(nagios.exit_code == 3);
+    CHECK(nagios.out.rfind("SWARMPKI UNKNOWN - 2 certificates: 3 scan errors", 0) == 0);
     auto text = run_swarmpki({"expiry", tmp.str(), "--at", "2026-12-01T00:00:00Z"});
     CHECK(text.out.find("broken_symlink") != std::string::npos);
     CHECK(text.out.find("\033[") == std::string::npos);  // not a terminal: no colour
 }
 
-TEST_CASE("expiry exits 3 only when nothing could be evaluated", "[cli]") {
+TEST_CASE("expiry exits 3 when something could not be evaluated and nothing worse was found",
+          "[cli]") {
     swarmpki::test::TempDir tmp;
     swarmpki::test::write_text(tmp / "junk.crt", "nothing here\n");
     auto r = run_swarmpki({"expiry", tmp.str(), (tmp / "absent").string(), "--format", "json"});
@@ -231,4 +234,50 @@ TEST_CASE("expiry --format jsonl writes one record a line", "[cli][conformance]"
     CHECK(lines[0]["kind"] == "node");
     CHECK(lines[2]["record"] == "summary");
     CHECK(lines[2]["status"] == "ok");
+}
+
+TEST_CASE("expiry reports both of a node directory's unreadable files, in every format",
+          "[cli][conformance]") {
+    if (!fixtures_dir()) return swarmpki::test::note_fixtures_missing();
+    swarmpki::test::TempDir tmp;
+    fs::path dir = swarmpki::test::copy_node_dir("worker", "worker1", tmp.path());
+    swarmpki::test::write_text(dir / "swarm-node.crt", "not a certificate\n");
+    swarmpki::test::write_text(dir / "swarm-root-ca.crt", "-----BEGIN CERTIFICATE-----\nAAAA\n");
+    std::string node = (dir / "swarm-node.crt").string();
+    std::string root = (dir / "swarm-root-ca.crt").string();
+    std::vector<std::string> base{"expiry", "--dir", dir.string(), "--at", "2026-12-01T00:00:00Z"};
+    auto run = [&](const std::string& format) {
+        std::vector<std::string> args = base;
+        args.insert(args.end(), {"--format", format});
+        return run_swarmpki(args);
+    };
+
+    auto json = run("json");
+    CHECK(json.exit_code == 3);
+    auto doc = json.json();
+    REQUIRE(doc["errors"].size() == 2);
+    CHECK(doc["errors"][0]["path"] == node);
+    CHECK(doc["errors"][0]["reason"] == "bad_pem");
+    CHECK(doc["errors"][1]["path"] == root);
+    CHECK(doc["errors"][1]["reason"] == "bad_pem");
+    CHECK(doc["summary"]["scan_errors"]["bad_pem"] == 2);
+
+    auto text = run("text");
+    CHECK(text.out.find("2 file(s) could not be evaluated:\n  bad_pem            " + node) !=
+          std::string::npos);
+    CHECK(text.out.find("\n  bad_pem            " + root) != std::string::npos);
+    auto jsonl = run("jsonl");
+    std::vector<std::string> error_paths;
+    for (std::size_t start = 0, end; (end = jsonl.out.find('\n', start)) != std::string::npos;
+         start = end + 1) {
+        auto record = nlohmann::json::parse(jsonl.out.substr(start, end - start));
+        if (record["record"] == "error") error_paths.push_back(record["path"]);
+    }
+    CHECK(error_paths == std::vector<std::string>{node, root});
+    auto prometheus = run("prometheus");
+    CHECK(prometheus.out.find("swarmpki_scan_errors{reason=\"bad_pem\"} 2\n") != std::string::npos);
+    auto nagios = run("nagios");
+    CHECK(nagios.exit_code == 3);
+    CHECK(nagios.out.rfind("SWARMPKI UNKNOWN - ", 0) == 0);
+    CHECK(nagios.out.find("'scan_errors'=2;") != std::string::npos);
 }

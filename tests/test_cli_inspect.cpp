@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -79,7 +80,7 @@ TEST_CASE("inspect usage errors exit 64 with one line", "[cli][inspect]") {
          {std::vector<std::string>{"inspect", "--bogus"},
           {"inspect", "--format", "xml", "--dir", tmp.str()},
           {"inspect", "--at", "yesterday", "--dir", tmp.str()},
-          {"inspect", "--dir", tmp.str(), "extra"},
+          {"inspect", tmp.str(), "--dir"},
           {"inspect", "--dir", tmp.str(), "--token", "x", "--token-file", "y"}}) {
         INFO(args.back());
         RunResult run = run_swarmpki(args);
@@ -162,8 +163,8 @@ TEST_CASE("inspect: an unevaluable directory exits 3 with one stderr line and a 
                                   good.string(), "--dir", missing.string()});
     CHECK(run.exit_code == 3);
     std::string line = missing.string() +
-                       ": no such directory (give the node's certificates directory (the engine's "
-                       "is /var/lib/docker/swarm/certificates))";
+                       ": no such file or directory (give a node's certificates directory with "
+                       "--dir DIR; the engine's is /var/lib/docker/swarm/certificates)";
     CHECK(run.err == "swarmpki: " + line + "\n");
     auto doc = run.json();
     CHECK(doc["status"] == "unknown");
@@ -286,6 +287,197 @@ TEST_CASE("inspect without --dir reads the engine's directory", "[cli][inspect]"
     if (fs::exists("/var/lib/docker/swarm/certificates")) return;  // a real node: not ours to test
     RunResult run = run_swarmpki({"inspect", "--format", "json"});
     CHECK(run.exit_code == 3);
-    CHECK(run.err.rfind("swarmpki: /var/lib/docker/swarm/certificates: no such directory", 0) == 0);
+    CHECK(run.err ==
+          "swarmpki: /var/lib/docker/swarm/certificates: no such file or directory (this machine "
+          "is not a swarm node, or its engine keeps its data elsewhere: give the certificates "
+          "directory with --dir DIR)\n");
     CHECK(run.json()["nodes"][0]["dir"] == "/var/lib/docker/swarm/certificates");
+}
+
+TEST_CASE("inspect DIR is inspect --dir DIR, and a tree is expanded as expiry walks it",
+          "[cli][inspect]") {
+    TempDir tmp;
+    Swarm swarm;
+    fs::create_directories(tmp / "tree/h1");
+    fs::create_directories(tmp / "tree/h2");
+    fs::path a = write_node(swarm, tmp / "tree/h1/certificates");
+    fs::path b = write_node(swarm, tmp / "tree/h2/certificates");
+
+    RunResult flag = run_swarmpki(inspect_args(a, {"--format", "json"}));
+    RunResult positional = run_swarmpki({"inspect", a.string(), "--at", kAt, "--format", "json"});
+    CHECK(positional.exit_code == 0);
+    CHECK(positional.err.empty());
+    CHECK(positional.out == flag.out);
+
+    RunResult tree = run_swarmpki(
+        {"inspect", "--dir", (tmp / "tree").string(), "--at", kAt, "--format", "json"});
+    CHECK(tree.exit_code == 0);
+    CHECK(tree.err.empty());
+    auto doc = tree.json();
+    REQUIRE(doc["nodes"].size() == 2);
+    CHECK(doc["nodes"][0]["dir"] == a.string());
+    CHECK(doc["nodes"][1]["dir"] == b.string());
+    CHECK(doc["fleet"]["nodes"] == 2);
+    RunResult mixed = run_swarmpki(
+        {"inspect", (tmp / "tree").string(), "--dir", a.string(), "--at", kAt, "--format", "json"});
+    CHECK(mixed.json()["nodes"].size() == 2);  // a is in the tree already: once
+}
+
+TEST_CASE("a missing directory is worded alike by inspect, expiry and verify", "[cli][inspect]") {
+    TempDir tmp;
+    Swarm swarm;
+    fs::path good = write_node(swarm, tmp / "good");
+    std::string missing = (tmp / "gone").string();
+    std::string line = "swarmpki: " + missing +
+                       ": no such file or directory (give a node's certificates directory with "
+                       "--dir DIR; the engine's is /var/lib/docker/swarm/certificates)\n";
+    RunResult inspect = run_swarmpki({"inspect", missing, "--at", kAt});
+    CHECK(inspect.exit_code == 3);
+    CHECK(inspect.err == line);
+    RunResult verify = run_swarmpki(
+        {"verify", "--dir", missing, "--peer-dir", good.string(), "--at", kAt});
+    CHECK(verify.exit_code == 3);
+    CHECK(verify.err == line);
+    RunResult verify_positional = run_swarmpki({"verify", missing, good.string(), "--at", kAt});
+    CHECK(verify_positional.exit_code == 3);
+    CHECK(verify_positional.err == line);
+    fs::path peer = write_node(swarm, tmp / "peer");
+    RunResult flags = run_swarmpki(
+        {"verify", "--dir", good.string(), "--peer-dir", peer.string(), "--at", kAt});
+    RunResult bare = run_swarmpki({"verify", good.string(), peer.string(), "--at", kAt});
+    CHECK(bare.exit_code == 0);
+    CHECK(bare.out == flags.out);
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"expiry", missing, "--at", kAt},
+          {"expiry", "--dir", missing, "--at", kAt}}) {
+        RunResult expiry = run_swarmpki(args);
+        CHECK(expiry.exit_code == 3);
+        // expiry lists what it could not read on stdout, by reason, and goes on.
+        CHECK(expiry.out.find("  not_found          " + line.substr(10)) != std::string::npos);
+        CHECK(line.find("((") == std::string::npos);
+    }
+}
+
+TEST_CASE("one critical and one unreadable directory: exit 2 from inspect and expiry alike",
+          "[cli][inspect]") {
+    TempDir tmp;
+    Swarm swarm;
+    fs::path crit = write_node(swarm, tmp / "crit");
+    write_text(crit / "swarm-node.key", encode_node_key(KeyGenerator().generate()));
+    fs::path ok = write_node(swarm, tmp / "ok");
+    fs::path broken = write_node(swarm, tmp / "broken");
+    write_text(broken / "swarm-node.crt", "not a certificate\n");
+
+    RunResult inspect = run_swarmpki(
+        {"inspect", crit.string(), broken.string(), "--at", kAt, "--format", "json"});
+    CHECK(inspect.exit_code == 2);
+    CHECK(inspect.json()["status"] == "critical");
+    CHECK(lines(inspect.err) == 1);  // the unreadable one is still named
+
+    // The same rule in expiry: 88 days on, the node certificates have 2% of their lifetime left
+    // (critical in both commands), beside the unreadable directory.
+    std::string late = format_rfc3339(kNow + std::chrono::hours(24 * 88));
+    for (const std::string command : {"inspect", "expiry"}) {
+        RunResult run = run_swarmpki(
+            {command, ok.string(), broken.string(), "--at", late, "--format", "json"});
+        CHECK(run.exit_code == 2);
+        CHECK(run.json()["status"] == "critical");
+        // With nothing wrong found elsewhere, the unreadable directory makes it unknown.
+        RunResult clean = run_swarmpki(
+            {command, ok.string(), broken.string(), "--at", kAt, "--format", "json"});
+        CHECK(clean.exit_code == 3);
+        CHECK(clean.json()["status"] == "unknown");
+    }
+}
+
+TEST_CASE("inspect: two unreadable files are both reported, on stderr and in the document",
+          "[cli][inspect]") {
+    TempDir tmp;
+    Swarm swarm;
+    fs::path dir = write_node(swarm, tmp / "n");
+    write_text(dir / "swarm-root-ca.crt", "garbage\n");
+    write_text(dir / "swarm-node.key", "-----BEGIN PRIVATE KEY-----\nAAAA\n");
+    RunResult json = run_swarmpki(inspect_args(dir, {"--format", "json"}));
+    CHECK(json.exit_code == 3);
+    auto errors = json.json()["nodes"][0]["errors"];
+    REQUIRE(errors.size() == 2);
+    CHECK(errors[0].get<std::string>().rfind((dir / "swarm-root-ca.crt").string() + ": ", 0) == 0);
+    CHECK(errors[1].get<std::string>().rfind((dir / "swarm-node.key").string(), 0) == 0);
+    CHECK(json.err == "swarmpki: " + errors[0].get<std::string>() +
+                          "\nswarmpki: " + errors[1].get<std::string>() + "\n");
+    RunResult text = run_swarmpki(inspect_args(dir));
+    CHECK(text.exit_code == 3);
+    CHECK(text.err == json.err);
+    CHECK(text.out.find("  error      " + errors[0].get<std::string>() + "\n  error      " +
+                        errors[1].get<std::string>() + "\n") != std::string::npos);
+}
+
+TEST_CASE("inspect as a user who may not read the key: everything else, and key-unreadable",
+          "[cli][inspect]") {
+    TempDir tmp;
+    Swarm swarm;
+    fs::path dir = write_node(swarm, tmp / "n");
+    std::vector<std::string> args{"inspect", dir.string(), "--at", kAt, "--format", "json"};
+    RunResult run;
+    if (::geteuid() == 0) {
+        // As root every file is readable: read as nobody instead, the key staying 0600 root.
+        if (!fs::exists("/usr/bin/setpriv")) {
+            WARN("setpriv missing: key-unreadable not tested as root");
+            return;
+        }
+        for (const fs::path& p : {tmp.path(), dir})  // the engine's 0755 directories
+            ::chmod(p.c_str(), 0755);
+        std::vector<std::string> as_nobody{"--reuid=65534", "--regid=65534", "--clear-groups",
+                                           SWARMPKI_BINARY};
+        as_nobody.insert(as_nobody.end(), args.begin(), args.end());
+        run = run_program("/usr/bin/setpriv", as_nobody);
+    } else {
+        ::chmod((dir / "swarm-node.key").c_str(), 0000);
+        run = run_swarmpki(args);
+    }
+    CHECK(run.exit_code == 0);
+    CHECK(run.err.empty());
+    auto node = run.json()["nodes"][0];
+    CHECK(node["status"] == "ok");
+    CHECK(node["error"].is_null());
+    CHECK(node["errors"].empty());
+    CHECK(node["node"]["role"] == "worker");
+    CHECK(node["chain_verified"] == true);
+    CHECK(node["key"]["present"] == true);
+    CHECK(node["key"]["readable"] == false);
+    CHECK(node["key"]["matches_certificate"].is_null());
+    REQUIRE(node["findings"].size() == 1);
+    CHECK(node["findings"][0]["code"] == "key-unreadable");
+    CHECK(node["findings"][0]["severity"] == "notice");
+}
+
+TEST_CASE("inspect and expiry call a `ca init` directory a CA directory", "[cli][inspect]") {
+    TempDir tmp;
+    std::string ca = (tmp / "ca").string();
+    RunResult init = run_swarmpki({"ca", "init", "--out", ca, "--at", kAt});
+    REQUIRE(init.exit_code == 0);
+    RunResult inspect = run_swarmpki({"inspect", ca, "--at", kAt, "--format", "json"});
+    CHECK(inspect.exit_code == 0);
+    CHECK(inspect.err.empty());
+    auto node = inspect.json()["nodes"][0];
+    CHECK(node["kind"] == "ca");
+    CHECK(node["errors"].empty());
+    REQUIRE(node["findings"].size() == 1);
+    CHECK(node["findings"][0]["code"] == "ca-directory");
+    RunResult card = run_swarmpki({"inspect", ca, "--at", kAt});
+    CHECK(card.out.find("\n  kind       CA directory (a root and its key)\n") != std::string::npos);
+    CHECK(card.out.find("missing") == std::string::npos);
+
+    RunResult expiry = run_swarmpki({"expiry", ca, "--at", kAt, "--format", "json"});
+    CHECK(expiry.exit_code == 0);
+    auto doc = expiry.json();
+    CHECK(doc["errors"].empty());
+    CHECK(doc["directories"][0]["kind"] == "ca");
+    CHECK(doc["certificates"].size() == 1);
+    CHECK(doc["certificates"][0]["kind"] == "root");
+    RunResult text = run_swarmpki({"expiry", ca, "--at", kAt});
+    CHECK(text.out.find(ca + ": a CA directory (swarm-root-ca.crt and its key, as `swarmpki ca "
+                             "init` writes): its root is reported, no node certificate is "
+                             "expected\n") != std::string::npos);
+    CHECK(text.out.find("could not be evaluated") == std::string::npos);
 }

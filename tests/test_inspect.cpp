@@ -368,7 +368,50 @@ TEST_CASE("inspect_node: does a join token pin this root", "[inspect]") {
     options.token = &bad;
     r = inspect_node(n.dir.string(), options, kNow);
     CHECK_FALSE(r.token->pins_root);
+    CHECK_FALSE(r.token->matching_variant);
     CHECK(has_finding(r, "token-does-not-pin-root", Severity::critical));
+}
+
+TEST_CASE("inspect_node --token: a CRLF-damaged root file is token verify's variant, not a "
+          "foreign root",
+          "[inspect]") {
+    TempDir tmp;
+    RootCa root = create_root({}, kNow);
+    Node n = simple_node(tmp / "n", root);
+    std::string pem = root.certificate.to_pem();
+    JoinToken token = generate_join_token(pem);  // the engine's: over the LF bytes
+    std::string crlf;
+    for (char c : pem) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+    write_text(n.dir / "swarm-root-ca.crt", crlf);
+    InspectOptions options;
+    options.token = &token;
+    NodeReport r = inspect_node(n.dir.string(), options, kNow);
+    REQUIRE(r.token);
+    CHECK_FALSE(r.token->pins_root);
+    CHECK(r.token->matching_variant == std::optional<std::string>("lf-line-endings"));
+    CHECK_FALSE(has_code(r, "token-does-not-pin-root"));
+    CHECK(codes(r) == "warning:crlf-line-endings warning:token-pins-root-variant ");
+    CHECK(r.findings[1].message ==
+          "the join token pins this node's root, but not the exact bytes of its "
+          "swarm-root-ca.crt: its digest is the SHA-256 of this file with LF instead of CRLF "
+          "line endings (it was converted after it left the node, by a Windows editor or git "
+          "autocrlf)");
+    CHECK(r.severity == Severity::warning);
+
+    // A digest over the DER is no engine's token: still critical, and says what it hashed.
+    write_text(n.dir / "swarm-root-ca.crt", pem);
+    JoinToken der = token;
+    const Bytes& der_bytes = root.certificate.der();
+    der.digest = sha256(der_bytes.data(), der_bytes.size());
+    der.digest_base36 = digest_to_base36(der.digest);
+    options.token = &der;
+    r = inspect_node(n.dir.string(), options, kNow);
+    CHECK(r.token->matching_variant == std::optional<std::string>("der"));
+    CHECK(codes(r) == "critical:token-does-not-pin-root ");
+    CHECK(r.findings[0].message.rfind("the join token's digest is not the SHA-256 of this node's "
+                                      "swarm-root-ca.crt: its digest is the SHA-256 of the DER "
+                                      "of its first certificate",
+                                      0) == 0);
 }
 
 TEST_CASE("inspect_nodes: the fleet summary", "[inspect]") {
@@ -400,13 +443,104 @@ TEST_CASE("inspect_nodes: the fleet summary", "[inspect]") {
                                                f.severity == Severity::warning;
                                     });
     CHECK(roots_differ);
-    CHECK(report.severity == Severity::unknown);
+    // run_verdict: a warning found outranks the unreadable directory (critical > warning >
+    // unknown > ok), as in `expiry`.
+    CHECK(report.severity == Severity::warning);
 
     std::string card = render_inspect_text(report, TextColor::no);
     CHECK(card.find("\nfleet\n  nodes      4: 3 ok, 0 warning, 0 critical, 1 unknown\n") !=
           std::string::npos);
     CHECK(card.find("\n  clusters   2, root files 2\n") != std::string::npos);
     CHECK(card.find("\n  finding    warning  fleet-trust-roots-differ: ") != std::string::npos);
+    CHECK(card.find("\n  finding    warning  fleet-clusters-share-root: 2 clusters "
+                    "(45dwjg326020dkgqtum4kdw4o, zzzzzzzzzzzzzzzzzzzzzzzzz) trust one root file") !=
+          std::string::npos);
+}
+
+TEST_CASE("inspect_nodes: two clusters under one root are a fleet warning", "[inspect]") {
+    TempDir tmp;
+    RootCa root = create_root({}, kNow);
+    NodeSpec other;
+    other.cluster_id = "zzzzzzzzzzzzzzzzzzzzzzzzz";
+    Node a = simple_node(tmp / "a", root);
+    Node b = simple_node(tmp / "b", root, other);
+    Node c = simple_node(tmp / "c", root);
+    InspectReport report = inspect_nodes({a.dir.string(), b.dir.string(), c.dir.string()}, {},
+                                         kNow);
+    REQUIRE(report.fleet);
+    std::vector<std::string> fleet_codes;
+    for (const Finding& f : report.fleet->findings) fleet_codes.push_back(f.code);
+    CHECK(fleet_codes ==
+          std::vector<std::string>{"fleet-clusters-share-root", "fleet-clusters-differ"});
+    const Finding& shared = report.fleet->findings[0];
+    CHECK(shared.severity == Severity::warning);
+    std::string digest = *report.nodes[0].root_file_sha256;
+    CHECK(shared.message == "2 clusters (45dwjg326020dkgqtum4kdw4o, zzzzzzzzzzzzzzzzzzzzzzzzz) "
+                            "trust one root file (sha256 " +
+                                digest.substr(0, 16) +
+                                "…): their nodes' certificates verify against each other's "
+                                "root, and only the engine's organization check keeps the swarms "
+                                "apart");
+    CHECK(report.severity == Severity::warning);
+
+    // One cluster per root: no such warning.
+    InspectReport one = inspect_nodes({a.dir.string(), c.dir.string()}, {}, kNow);
+    REQUIRE(one.fleet);
+    CHECK(one.fleet->findings.empty());
+    CHECK(one.severity == Severity::ok);
+}
+
+TEST_CASE("inspect_node keeps every error, and both renderings show each", "[inspect]") {
+    TempDir tmp;
+    RootCa root = create_root({}, kNow);
+    Node n = simple_node(tmp / "n", root);
+    write_text(n.dir / "swarm-root-ca.crt", "not a certificate\n");
+    write_text(n.dir / "swarm-node.crt", "-----BEGIN CERTIFICATE-----\nAAAA\n");
+    InspectReport report = inspect_nodes({n.dir.string()}, {}, kNow);
+    const NodeReport& r = report.nodes[0];
+    REQUIRE(r.errors.size() == 2);
+    CHECK(r.errors[0].rfind((n.dir / "swarm-root-ca.crt").string() + ": ", 0) == 0);
+    CHECK(r.errors[1].rfind((n.dir / "swarm-node.crt").string() + ": ", 0) == 0);
+    CHECK(r.error == r.errors[0]);
+    CHECK(r.severity == Severity::unknown);
+    CHECK(report.severity == Severity::unknown);
+
+    auto doc = nlohmann::json::parse(render_inspect_json(report));
+    CHECK(doc["nodes"][0]["errors"] == nlohmann::json(r.errors));
+    CHECK(doc["nodes"][0]["error"] == r.errors[0]);
+    std::string card = render_inspect_text(report, TextColor::no);
+    CHECK(card.find("\n  error      " + r.errors[0] + "\n  error      " + r.errors[1] + "\n") !=
+          std::string::npos);
+}
+
+TEST_CASE("inspect_node: a CA directory is said to be one, not a node missing its files",
+          "[inspect]") {
+    TempDir tmp;
+    RootCa root = create_root({}, kNow);
+    write_ca_directory((tmp / "ca").string(), root, Overwrite::no);
+    NodeReport r = inspect_node((tmp / "ca").string(), {}, kNow);
+    CHECK(r.kind == DirectoryKind::ca);
+    CHECK(r.errors.empty());
+    CHECK(codes(r) == "info:ca-directory ");
+    CHECK(r.findings[0].message ==
+          (tmp / "ca").string() +
+              " is a CA directory (swarm-root-ca.crt and its key swarm-root-ca.key, as `swarmpki "
+              "ca init` writes), not a node's: no node certificate or key is expected here");
+    CHECK(r.severity == Severity::info);
+    CHECK(report_status(r.severity) == "ok");
+    CHECK(r.trust_roots.size() == 1);
+    CHECK_FALSE(r.node);
+
+    // Its key replaced by another: the CA cannot issue.
+    write_text(tmp / "ca/swarm-root-ca.key", encode_node_key(KeyGenerator().generate()));
+    ::chmod((tmp / "ca/swarm-root-ca.key").c_str(), 0644);
+    r = inspect_node((tmp / "ca").string(), {}, kNow);
+    CHECK(codes(r) == "warning:ca-key-mismatch warning:ca-key-permissions info:ca-directory ");
+    CHECK(r.findings[0].message == "swarm-root-ca.key does not match swarm-root-ca.crt");
+
+    auto doc = nlohmann::json::parse(
+        render_inspect_json(inspect_nodes({(tmp / "ca").string()}, {}, kNow)));
+    CHECK(doc["nodes"][0]["kind"] == "ca");
 }
 
 TEST_CASE("render_inspect_json: every member SPEC section 8 names, nulls when unknown",

@@ -27,6 +27,7 @@ fs::path make_worker_dir(const TempDir& tmp, const std::string& name = "node") {
     Certificate leaf = issuer.issue({new_engine_id(), NodeRole::worker, new_engine_id()},
                                     key.get0(), kNow);
     fs::path dir = tmp / name;
+    fs::create_directories(dir.parent_path());
     write_node_directory(dir.string(),
                          {root.certificate.to_pem(), leaf.to_pem(), encode_node_key(key)},
                          Overwrite::no);
@@ -65,8 +66,8 @@ TEST_CASE("read_node_directory: a missing or non-directory path is an error, not
     CHECK(missing.error->reason() == ReadFailure::not_found);
     CHECK(std::string(missing.error->what()) ==
           (tmp / "nope").string() +
-              ": no such directory (give the node's certificates directory (the engine's is "
-              "/var/lib/docker/swarm/certificates))");
+              ": no such file or directory (give a node's certificates directory with --dir DIR; "
+              "the engine's is /var/lib/docker/swarm/certificates)");
 
     write_text(tmp / "file", "x");
     CertificatesDirectory file = read_node_directory((tmp / "file").string());
@@ -91,18 +92,83 @@ TEST_CASE("read_node_directory: an absent key is not an error; a bad one is", "[
     CHECK(node.cert_file);
 }
 
-TEST_CASE("read_node_directory keeps the first error and reads the rest", "[node-directory]") {
+TEST_CASE("read_node_directory keeps every error, in read order, and reads the rest",
+          "[node-directory]") {
     TempDir tmp;
     fs::path dir = make_worker_dir(tmp);
     fs::remove(dir / "swarm-root-ca.crt");
     fs::remove(dir / "swarm-node.crt");
     fs::create_directory(dir / "swarm-node.crt");
+    write_text(dir / "swarm-node.key", "-----BEGIN PRIVATE KEY-----\nAAAA\n");
     CertificatesDirectory node = read_node_directory(dir.string());
+    REQUIRE(node.errors.size() == 3);
+    CHECK(node.errors[0].subject() == (dir / "swarm-root-ca.crt").string());
+    CHECK(node.errors[0].reason() == ReadFailure::not_found);
+    CHECK(node.errors[1].subject() == (dir / "swarm-node.crt").string());
+    CHECK(node.errors[1].reason() == ReadFailure::not_a_file);
+    CHECK(node.errors[2].subject().rfind((dir / "swarm-node.key").string(), 0) == 0);
+    CHECK(node.errors[2].reason() == ReadFailure::bad_pem);
     REQUIRE(node.error);
-    CHECK(node.error->subject() == (dir / "swarm-root-ca.crt").string());
-    CHECK(node.error->reason() == ReadFailure::not_found);
+    CHECK(std::string(node.error->what()) == node.errors[0].what());
     CHECK_FALSE(node.cert_file);
-    CHECK(node.key_file);
+    CHECK_FALSE(node.key_file);
+}
+
+TEST_CASE("read_node_directory: a CA directory expects no node certificate", "[node-directory]") {
+    TempDir tmp;
+    RootCa root = create_root({}, kNow);
+    write_ca_directory((tmp / "ca").string(), root, Overwrite::no);
+    CertificatesDirectory ca = read_node_directory((tmp / "ca").string());
+    CHECK(ca.kind == DirectoryKind::ca);
+    CHECK(ca.errors.empty());
+    CHECK_FALSE(ca.error);
+    CHECK(ca.root_file);
+    REQUIRE(ca.legacy_root_key);
+    CHECK(ca.legacy_root_key->problem.empty());
+
+    // A node that lost its certificate but has no root key is a node missing a file.
+    fs::path node = make_worker_dir(tmp);
+    fs::remove(node / "swarm-node.crt");
+    CertificatesDirectory broken = read_node_directory(node.string());
+    CHECK(broken.kind == DirectoryKind::node);
+    REQUIRE(broken.errors.size() == 1);
+    CHECK(broken.errors[0].subject() == (node / "swarm-node.crt").string());
+}
+
+TEST_CASE("no_such_directory names --dir, and says what the engine's default missing means",
+          "[node-directory]") {
+    CHECK(std::string(no_such_directory("/var/lib/docker/swarm/certificates").what()) ==
+          "/var/lib/docker/swarm/certificates: no such file or directory (this machine is not a "
+          "swarm node, or its engine keeps its data elsewhere: give the certificates directory "
+          "with --dir DIR)");
+    CHECK(std::string(no_such_directory("/srv/n1").what()) ==
+          "/srv/n1: no such file or directory (give a node's certificates directory with --dir "
+          "DIR; the engine's is /var/lib/docker/swarm/certificates)");
+    CHECK(no_such_directory("/srv/n1").reason() == ReadFailure::not_found);
+}
+
+TEST_CASE("expand_node_directories: a tree becomes its node and CA directories, as expiry walks it",
+          "[node-directory]") {
+    TempDir tmp;
+    fs::path a = make_worker_dir(tmp, "tree/host-a/certificates");
+    fs::path b = make_worker_dir(tmp, "tree/host-b/certificates");
+    RootCa tree_ca = create_root({}, kNow);
+    write_ca_directory((tmp / "tree/ca").string(), tree_ca, Overwrite::no);
+    fs::create_directories(tmp / "tree/empty/sub");
+    fs::create_directories(tmp / "nothing/sub");
+    fs::path lone = make_worker_dir(tmp, "lone");
+    fs::remove(lone / "swarm-root-ca.crt");  // still a node directory: the reader says what lacks
+
+    std::vector<std::string> paths{(tmp / "tree").string(), lone.string(),
+                                   (tmp / "missing").string(), (tmp / "nothing").string(),
+                                   a.string()};
+    std::vector<std::string> expected{(tmp / "tree/ca").string(),  // sorted by path, as plan_scan
+                                      a.string(),
+                                      b.string(),
+                                      lone.string(),
+                                      (tmp / "missing").string(),
+                                      (tmp / "nothing").string()};
+    CHECK(expand_node_directories(paths) == expected);
 }
 
 TEST_CASE("read_node_directory lists leftovers of interrupted writes and a legacy root key",

@@ -69,6 +69,8 @@ struct ScanUnit {
     // with the same inode is the file listed, so the two were read together without a stat.
     std::uint64_t node_cert_inode = 0, root_file_inode = 0;  // node_directory
     bool pending_cert_listed = false;  // a .swarm-node.crt beside them (renewal.hpp)
+    // swarm-root-ca.key and no swarm-node.crt: a CA directory (`ca init --out`), no node's.
+    DirectoryKind directory = DirectoryKind::node;  // node_directory
 };
 
 struct ScanPlan {

@@ -110,6 +110,7 @@ std::string_view to_string(RotationState state);
 // A directory that holds swarm-node.crt and/or swarm-root-ca.crt.
 struct NodeDirectory {
     std::string path;
+    DirectoryKind kind = DirectoryKind::node;  // a CA directory: its root only, no node expected
     std::optional<std::string> node_id, role, cluster_id;  // as in CertExpiry
     std::optional<bool> fips;
     std::optional<std::string> root_file_sha256;

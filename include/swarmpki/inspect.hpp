@@ -13,6 +13,7 @@
 #include "swarmpki/encoding.hpp"
 #include "swarmpki/finding.hpp"
 #include "swarmpki/join_token.hpp"
+#include "swarmpki/node_files.hpp"
 #include "swarmpki/severity.hpp"
 #include "swarmpki/time.hpp"
 
@@ -69,6 +70,7 @@ struct TrustRootEntry {
 
 struct KeyReport {
     bool present = false;
+    bool readable = false;                // false when absent or this user may not read it
     std::optional<std::string> type;      // ecdsa-p256; null when encrypted and not unlocked
     std::optional<std::string> pem_type;  // "PRIVATE KEY", "ENCRYPTED PRIVATE KEY", ...
     bool encrypted = false;
@@ -94,12 +96,18 @@ struct TokenReport {
     bool fips = false;
     std::string digest_base36;  // the token's digest part (not secret); the secret is never kept
     bool pins_root = false;
+    // When it does not pin the file's exact bytes: the first of `token verify`'s variants of the
+    // file that it does pin (check_root_file: "lf-line-endings", "der", ...), and its wording.
+    std::optional<std::string> matching_variant;
+    std::string matching_description;
 };
 
 struct NodeReport {
     std::string dir;
-    Severity severity = Severity::ok;  // worst finding, or unknown when `error` is set
-    std::optional<std::string> error;  // one line: file, problem, remedy
+    DirectoryKind kind = DirectoryKind::node;  // a CA directory is reported as one, not a node
+    Severity severity = Severity::ok;  // run_verdict of the findings and `error` (severity.hpp)
+    std::optional<std::string> error;  // one line: file, problem, remedy (the first of `errors`)
+    std::vector<std::string> errors;   // every reason it could not be evaluated, in read order
     std::optional<LeafIdentity> node;
     std::vector<ChainEntry> chain;
     std::vector<TrustRootEntry> trust_roots;
@@ -138,6 +146,8 @@ struct InspectReport {
 };
 
 NodeReport inspect_node(const std::string& path, const InspectOptions& options, Instant now);
+// Trees among `dirs` are expanded first (expand_node_directories, as `expiry` walks them); the
+// report's severity is run_verdict (severity.hpp) of every finding and every unreadable directory.
 InspectReport inspect_nodes(const std::vector<std::string>& dirs, const InspectOptions& options,
                             Instant now);
 

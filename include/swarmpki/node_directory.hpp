@@ -29,6 +29,7 @@
 #include "swarmpki/renewal.hpp"
 
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -96,9 +97,17 @@ struct KeyMatch {
     std::string pending_problem;          // why .swarm-node.crt could not be parsed, if it was not
 };
 
+// A key file that exists but that this user may not read (0600 root, read by an operator):
+// everything else is still evaluated, and whether the key matches is left unknown.
+struct UnreadableKey {
+    DirectoryEntry entry;  // lstat/stat facts: mode and owner need no read permission
+    Error error;           // the permission failure, naming the file
+};
+
 struct CertificatesDirectory {
     std::string dir;  // as given
     FileFacts dir_facts;
+    DirectoryKind kind = DirectoryKind::node;
     std::optional<CertificateFile> root_file;
     // The node certificate the engine uses: swarm-node.crt, or .swarm-node.crt when a renewal is
     // in flight (key_match.pending == in_flight; its entry then names .swarm-node.crt).
@@ -107,11 +116,13 @@ struct CertificatesDirectory {
     std::optional<CertificateFile> pending_cert_file;     // .swarm-node.crt, when not in flight
     KeyMatch key_match;
     std::optional<KeyFile> key_file;  // nullopt when the file is absent (or unreadable: see error)
+    std::optional<UnreadableKey> key_unreadable;  // present but permission denied: not an error
     std::optional<LegacyRootKeyFile> legacy_root_key;
     std::vector<DirectoryEntry> entries;    // the three engine files that exist, symlinks included
     std::vector<DirectoryEntry> leftovers;  // .swarm-node.crt, .swarm-node.key, .tmp-*
     std::optional<Error> error;             // the first thing that stops an evaluation
     std::vector<Error> errors;              // every failure, in read order (error is the first)
+                                            // and the key's (a wrong unlock key) last
     unsigned reads = 0;                     // how many times the directory was read (1 = settled)
     bool kept_changing = false;  // still changing after kMaxDirectoryReads: `error` says so
 };
@@ -135,5 +146,15 @@ Error failure_reading(const CertificatesDirectory& node, const std::string& path
 
 // The one-line error for a directory whose files kept changing while they were read.
 Error directory_kept_changing(const std::string& dir);
+
+// The one wording of a directory that is not there, for every command that takes one (inspect,
+// expiry, verify, serve): names --dir, and says what it means when it is the engine's default.
+Error no_such_directory(const std::string& path);
+
+// The directories to inspect for PATHs as given: a node (or CA) directory stays itself, a tree
+// becomes every such directory under it, found by plan_scan (cert_scan.hpp), the walk expiry and
+// serve use, in its order; a path that is neither (missing, a file, a tree with none) stays, for
+// the reader to say why. Duplicates are dropped, the first kept.
+std::vector<std::string> expand_node_directories(std::span<const std::string> paths);
 
 }  // namespace swarmpki

@@ -201,6 +201,8 @@ void write_record(RecordWriter& w, const CertExpiry& e) {
 void write_record(RecordWriter& w, const NodeDirectory& d) {
     w.literal("\n    {\n      \"path\": ");
     w.string(d.path);
+    w.literal(",\n      \"kind\": ");
+    w.string(to_string(d.kind));
     w.literal(",\n      \"node_id\": ");
     w.optional_string(d.node_id);
     w.literal(",\n      \"role\": ");

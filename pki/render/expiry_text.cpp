@@ -81,6 +81,12 @@ void write_summary(std::string& out, const ExpiryReport& report, Color color) {
         if (!c.finding.empty()) out += ": " + paint(c.finding, c.severity, color, 0);
         out += "\n";
     }
+    for (const NodeDirectory& d : report.directories)
+        if (d.kind == DirectoryKind::ca)
+            out += fmt::format("{}: a CA directory (swarm-root-ca.crt and its key, as `swarmpki "
+                               "ca init` writes): its root is reported, no node certificate is "
+                               "expected\n",
+                               d.path);
     if (!report.errors.empty()) {
         out += fmt::format("{} file(s) could not be evaluated:\n", report.errors.size());
         for (const ScanError& error : report.errors)

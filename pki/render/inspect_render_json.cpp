@@ -87,6 +87,7 @@ void write_roots(JsonWriter& json, const std::vector<TrustRootEntry>& roots) {
 void write_key(JsonWriter& json, const KeyReport& k) {
     json.key("key").begin_object();
     json.member("present", k.present);
+    json.member("readable", k.readable);
     json.member("type", k.type);
     json.member("pem_type", k.pem_type);
     json.member("encrypted", k.encrypted);
@@ -126,14 +127,17 @@ void write_token(JsonWriter& json, const std::optional<TokenReport>& token) {
     json.member("fips", token->fips);
     json.member("digest_base36", token->digest_base36);
     json.member("pins_root", token->pins_root);
+    json.member("matching_variant", token->matching_variant);
     json.end_object();
 }
 
 void write_node(JsonWriter& json, const NodeReport& n) {
     json.begin_object();
     json.member("dir", n.dir);
+    json.member("kind", to_string(n.kind));
     json.member("status", report_status(n.severity));
     json.member("error", n.error);
+    json.member("errors", n.errors);
     write_identity(json, n.node);
     write_chain(json, n.chain);
     write_roots(json, n.trust_roots);

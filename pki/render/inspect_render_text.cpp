@@ -81,10 +81,21 @@ std::string rotation_text(RotationPhase state) {
     return "none";
 }
 
+std::string token_text(const Card& card, const TokenReport& token) {
+    if (token.pins_root) return card.severity_word(Severity::ok, "pins this trust root");
+    if (token.matching_variant && *token.matching_variant != "der" &&
+        *token.matching_variant != "der-bundle")
+        return card.severity_word(Severity::warning, "pins this root, not this file's bytes (" +
+                                                         *token.matching_variant + ")");
+    return card.severity_word(Severity::critical, "does NOT pin this trust root");
+}
+
 void render_node(Card& card, const NodeReport& n) {
     std::string status = upper(report_status(n.severity));
     card.raw(card.paint(n.dir, "1") + "  " + card.severity_word(n.severity, status) + "\n");
-    if (n.error) card.line("error", card.severity_word(Severity::unknown, *n.error));
+    for (const std::string& error : n.errors)
+        card.line("error", card.severity_word(Severity::unknown, error));
+    if (n.kind == DirectoryKind::ca) card.line("kind", "CA directory (a root and its key)");
     if (n.node) {
         const LeafIdentity& id = *n.node;
         card.line("node",
@@ -112,11 +123,7 @@ void render_node(Card& card, const NodeReport& n) {
     if (n.root_file_sha256)
         card.line("root file", "sha256 " + *n.root_file_sha256 + "\n" + std::string(13, ' ') +
                                    "token digest " + n.join_token_digest.value_or("?"));
-    if (n.token)
-        card.line("token",
-                  n.token->pins_root
-                      ? card.severity_word(Severity::ok, "pins this trust root")
-                      : card.severity_word(Severity::critical, "does NOT pin this trust root"));
+    if (n.token) card.line("token", token_text(card, *n.token));
     if (n.rotation) card.line("rotation", rotation_text(*n.rotation));
     if (!n.chain.empty()) {
         std::string kinds;
@@ -129,7 +136,10 @@ void render_node(Card& card, const NodeReport& n) {
                                                        "NOT verified: " + n.chain_failure);
         card.line("chain", kinds + ": " + verdict);
     }
-    if (n.key.present) {
+    if (n.key.present && !n.key.readable) {
+        card.line("key", "not readable by this user, " + n.key.mode.value_or("?") + " " +
+                             n.key.owner.value_or("?"));
+    } else if (n.key.present) {
         const KeyReport& k = n.key;
         std::string text = k.type.value_or("type unknown");
         text += k.encrypted ? ", encrypted (autolock)" : ", not encrypted";
@@ -145,7 +155,7 @@ void render_node(Card& card, const NodeReport& n) {
             for (const std::string& h : k.pem_headers) text += " " + h;
         }
         card.line("key", text);
-    } else if (!n.error) {
+    } else if (!n.error && n.kind == DirectoryKind::node) {
         card.line("key", card.severity_word(Severity::critical, "missing"));
     }
     if (n.findings.empty()) {

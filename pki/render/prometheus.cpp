@@ -123,9 +123,11 @@ void scan_families(Exposition& x, const ExpiryReport& report) {
     x.family("swarmpki_expected_file_present",
              "1 when a node directory holds the file, 0 when it is missing.");
     for (const NodeDirectory& d : report.directories) {
-        x.sample({{"path", d.path}, {"file", kNodeCertFile}}, d.node_cert_present ? 1 : 0);
+        bool node = d.kind == DirectoryKind::node;  // a CA directory expects no node files
+        if (node)
+            x.sample({{"path", d.path}, {"file", kNodeCertFile}}, d.node_cert_present ? 1 : 0);
         x.sample({{"path", d.path}, {"file", kRootCertFile}}, d.root_file_present ? 1 : 0);
-        x.sample({{"path", d.path}, {"file", kNodeKeyFile}}, d.key_present ? 1 : 0);
+        if (node) x.sample({{"path", d.path}, {"file", kNodeKeyFile}}, d.key_present ? 1 : 0);
     }
     x.family("swarmpki_status",
              "Worst severity of the scan as its exit code: 0 ok, 1 warning, 2 critical, 3 "

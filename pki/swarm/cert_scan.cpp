@@ -4,6 +4,7 @@
 #include "swarmpki/cert_scan.hpp"
 
 #include "swarmpki/file.hpp"
+#include "swarmpki/node_directory.hpp"
 #include "swarmpki/pem.hpp"
 #include "swarmpki/renewal.hpp"
 
@@ -106,6 +107,7 @@ Listing list_directory(const std::string& dir, bool explicit_path, std::vector<c
     ScanUnit node{ScanUnit::Kind::node_directory, dir, explicit_path};
     node.listed = true;
     bool node_directory = false;
+    bool node_cert = false, root_key = false;
     for (;;) {
         ssize_t got = ::getdents64(fd, buffer.data(), buffer.size());
         if (got < 0 && errno == EINTR) continue;
@@ -135,6 +137,7 @@ Listing list_directory(const std::string& dir, bool explicit_path, std::vector<c
                 out.subdirs.push_back(join(dir, name));
             } else if (std::strcmp(name, kNodeCertFile) == 0) {
                 node_directory = true;
+                node_cert = true;
                 node.node_cert_regular = type == DT_REG;
                 node.node_cert_inode = entry->d_ino;
             } else if (std::strcmp(name, kRootCertFile) == 0) {
@@ -143,6 +146,7 @@ Listing list_directory(const std::string& dir, bool explicit_path, std::vector<c
                 node.root_file_inode = entry->d_ino;
             } else {
                 if (std::strcmp(name, kNodeKeyFile) == 0) node.key_listed = true;
+                if (std::strcmp(name, kRootKeyFile) == 0) root_key = true;
                 if (!is_certificate_name(name)) continue;
                 ScanUnit file{ScanUnit::Kind::certificate_file, join(dir, name), false};
                 file.listed = true;
@@ -151,6 +155,7 @@ Listing list_directory(const std::string& dir, bool explicit_path, std::vector<c
             }
         }
     }
+    node.directory = directory_kind(root_key, node_cert);
     if (node_directory) out.units.push_back(std::move(node));
     return out;
 }
@@ -258,7 +263,13 @@ struct Walker {
         } st;
         st.link = fs::symlink_status(path, st.ec);
         if (st.ec || !fs::exists(st.link)) {
-            plan.errors.push_back(error_from_errno(path, st.ec ? st.ec.value() : ENOENT, "open"));
+            int err = st.ec ? st.ec.value() : ENOENT;
+            if (err == ENOENT) {  // worded as inspect, verify and serve word it
+                plan.errors.push_back(
+                    {path, ScanReason::not_found, no_such_directory(path).what()});
+                return;
+            }
+            plan.errors.push_back(error_from_errno(path, err, "open"));
             return;
         }
         st.target = fs::status(path, st.ec);

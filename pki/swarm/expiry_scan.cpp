@@ -20,6 +20,7 @@
 #include "swarmpki/node_identity.hpp"
 #include "swarmpki/pem.hpp"
 #include "swarmpki/threads.hpp"
+#include "swarmpki/verdict.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -485,6 +486,7 @@ UnitResult scan_node_directory(const ScanUnit& unit, const ExpiryOptions& option
     UnitResult out;
     NodeDirectory dir;
     dir.path = unit.path;
+    dir.kind = unit.directory;
     // Joined as strings: std::filesystem::path splits the whole path into components first.
     std::string base = unit.path.empty() || unit.path.back() == '/' ? unit.path : unit.path + '/';
     NodePaths paths{base + kNodeCertFile, base + kRootCertFile, base + kPendingNodeCertFile};
@@ -506,6 +508,10 @@ UnitResult scan_node_directory(const ScanUnit& unit, const ExpiryOptions& option
     auto take = [&](std::variant<ParsedFile, ScanError>&& loaded,
                     const std::string& path) -> std::optional<ParsedFile> {
         if (auto* error = std::get_if<ScanError>(&loaded)) {
+            // A CA directory holds no node certificate, and none is missing (node_files.hpp).
+            if (dir.kind == DirectoryKind::ca && path == node_path &&
+                error->reason == ScanReason::not_found)
+                return std::nullopt;
             // Present unless it is not there at all (a dangling symlink is there, and broken).
             if (error->reason == ScanReason::not_found)
                 error->message = path + ": no such file (a node directory holds both " +
@@ -689,8 +695,9 @@ ExpiryReport evaluate_expiry(const ScanPlan& plan, const ExpiryOptions& options)
     for (const ScanError& error : report.errors) ++summary.errors_by_reason[error.reason];
     summary.clusters = summarize_clusters(report.directories, registry, cache);
     for (const ClusterSummary& c : summary.clusters) status = worst(status, c.severity);
-    if (!report.errors.empty()) status = worst(status, Severity::warning);
-    report.status = report.certificates.empty() ? Severity::unknown : status;
+    // One rule with inspect (severity.hpp); nothing evaluated at all is unevaluable too.
+    bool unevaluable = !report.errors.empty() || report.certificates.empty();
+    report.status = run_verdict(status, unevaluable ? Unevaluable::some : Unevaluable::none);
     return report;
 }
 

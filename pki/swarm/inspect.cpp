@@ -8,6 +8,7 @@
 #include "swarmpki/node_directory.hpp"
 #include "swarmpki/node_identity.hpp"
 #include "swarmpki/renewal_window.hpp"
+#include "swarmpki/verdict.hpp"
 
 #include <algorithm>
 #include <exception>
@@ -90,19 +91,28 @@ std::vector<FileReport> describe_files(const CertificatesDirectory& dir) {
         files.push_back(std::move(f));
     };
     for (const DirectoryEntry& e : dir.entries) add(e);
-    if (dir.legacy_root_key) add(dir.legacy_root_key->entry);
+    if (dir.legacy_root_key) add(dir.legacy_root_key->entry);  // a CA directory's key too
     for (const DirectoryEntry& e : dir.leftovers) add(e);
     return files;
 }
 
 // Fills report.key from what the directory reader found: it loaded (and, with the unlock key,
 // decrypted) the key in memory once, to decide which certificate is the node's. A wrong unlock
-// key or a damaged key makes the directory unevaluable.
+// key or a damaged key makes the directory unevaluable (the reader's errors say so); a key this
+// user may not read is present, with what stat tells, and unknown beyond that.
 void evaluate_key(const CertificatesDirectory& dir, NodeReport& report) {
+    if (dir.key_unreadable) {
+        const FileFacts& facts = dir.key_unreadable->entry.facts;
+        report.key.present = true;
+        report.key.mode = format_mode(facts.mode);
+        report.key.owner = facts.owner;
+        return;
+    }
     if (!dir.key_file) return;
     const KeyFile& file = *dir.key_file;
     KeyReport& key = report.key;
     key.present = true;
+    key.readable = true;
     key.pem_type = file.facts.pem_type;
     key.encrypted = file.facts.encrypted;
     key.kek_version = file.facts.kek_version;
@@ -111,11 +121,34 @@ void evaluate_key(const CertificatesDirectory& dir, NodeReport& report) {
     key.owner = file.entry.facts.owner;
     key.type = dir.key_match.key_type;
     key.matches_certificate = dir.key_match.matches;
-    if (dir.key_match.key_error && !report.error) report.error = dir.key_match.key_error->what();
 }
 
 Severity node_severity(const NodeReport& report) {
-    return report.error ? Severity::unknown : worst_severity(report.findings);
+    return run_verdict(worst_severity(report.findings),
+                       report.errors.empty() ? Unevaluable::none : Unevaluable::some);
+}
+
+// Does the token pin the root file? When not its exact bytes, `token verify`'s analysis says
+// which variant of the file it does pin (a CRLF conversion, one certificate of a bundle, the DER).
+TokenReport describe_token(const JoinToken& token, const CertificateFile& root_file) {
+    TokenReport report;
+    report.version = token.version;
+    report.fips = token.fips;
+    report.digest_base36 = token.digest_base36;
+    report.pins_root = token_pins_root(token, root_file.bytes);
+    if (report.pins_root) return report;
+    try {
+        RootFileCheck check = check_root_file(token, root_file.bytes, root_file.entry.path);
+        for (const RootFileVariant& v : check.variants) {
+            if (!v.matches) continue;
+            report.matching_variant = v.name;
+            report.matching_description = v.description;
+            break;
+        }
+    } catch (const Error&) {
+        // The file was parsed as a bundle already; nothing more to explain if it now fails.
+    }
+    return report;
 }
 
 }  // namespace
@@ -125,7 +158,9 @@ NodeReport inspect_node(const std::string& path, const InspectOptions& options, 
     NodeReport report;
     report.dir = path;
     report.reads = dir.reads;
-    if (dir.error) report.error = dir.error->what();
+    report.kind = dir.kind;
+    for (const Error& e : dir.errors) report.errors.emplace_back(e.what());
+    if (!report.errors.empty()) report.error = report.errors.front();
     report.files = describe_files(dir);
 
     const std::vector<Certificate>* roots = nullptr;
@@ -136,11 +171,7 @@ NodeReport inspect_node(const std::string& path, const InspectOptions& options, 
         report.root_file_sha256 = hex_encode(digest);
         report.join_token_digest = digest_to_base36(digest);
         check_trust_roots(*dir.root_file, now, report.findings);
-        if (options.token) {
-            report.token = TokenReport{options.token->version, options.token->fips,
-                                       options.token->digest_base36,
-                                       token_pins_root(*options.token, dir.root_file->bytes)};
-        }
+        if (options.token) report.token = describe_token(*options.token, *dir.root_file);
     }
 
     const Certificate* leaf = nullptr;
@@ -164,10 +195,15 @@ NodeReport inspect_node(const std::string& path, const InspectOptions& options, 
     }
 
     evaluate_key(dir, report);
-    check_key(dir, report.key, report.node ? &*report.node : nullptr, options.unlock_key != nullptr,
-              report.findings);
+    if (dir.kind == DirectoryKind::ca) {
+        check_ca_directory(dir, roots, report.findings);
+    } else {
+        check_key(dir, report.key, report.node ? &*report.node : nullptr,
+                  options.unlock_key != nullptr, report.findings);
+        if (dir.legacy_root_key)
+            check_legacy_root_key(*dir.legacy_root_key, roots, report.findings);
+    }
     check_files(dir, report.findings);
-    if (dir.legacy_root_key) check_legacy_root_key(*dir.legacy_root_key, roots, report.findings);
     if (report.token) check_token(*report.token, report.findings);
 
     std::stable_sort(report.findings.begin(), report.findings.end(),
@@ -182,11 +218,38 @@ void add_distinct(std::vector<std::string>& list, const std::string& value) {
     if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(value);
 }
 
+using RootsByCluster = std::vector<std::pair<std::string, std::vector<std::string>>>;
+
+// Two swarms under one root accept each other's certificates at the TLS layer; only the
+// engine's organization check (swarmkit's authorizeOrg, `verify`'s different-cluster) keeps
+// their nodes apart. One root file per cluster is the rule; a shared one is worth a warning.
+void check_shared_roots(const RootsByCluster& roots_by_cluster, std::vector<Finding>& out) {
+    std::vector<std::pair<std::string, std::vector<std::string>>> clusters_by_root;
+    for (const auto& [cluster, digests] : roots_by_cluster)
+        for (const std::string& digest : digests) {
+            auto it = std::find_if(clusters_by_root.begin(), clusters_by_root.end(),
+                                   [&](const auto& entry) { return entry.first == digest; });
+            if (it == clusters_by_root.end()) clusters_by_root.push_back({digest, {cluster}});
+            else add_distinct(it->second, cluster);
+        }
+    for (const auto& [digest, clusters] : clusters_by_root) {
+        if (clusters.size() < 2) continue;
+        std::string names;
+        for (const std::string& c : clusters) names += (names.empty() ? "" : ", ") + c;
+        out.push_back({Severity::warning, "fleet-clusters-share-root",
+                       std::to_string(clusters.size()) + " clusters (" + names +
+                           ") trust one root file (sha256 " + digest.substr(0, 16) +
+                           "…): their nodes' certificates verify against each other's root, "
+                           "and only the engine's organization check keeps the swarms apart",
+                       "give each swarm its own root: `docker swarm ca --rotate` (without "
+                       "--ca-cert it makes a new root) on a manager of all but one"});
+    }
+}
+
 FleetSummary summarize(const std::vector<NodeReport>& nodes) {
     FleetSummary fleet;
     fleet.nodes = nodes.size();
-    // cluster id -> the root files its nodes trust
-    std::vector<std::pair<std::string, std::vector<std::string>>> roots_by_cluster;
+    RootsByCluster roots_by_cluster;  // cluster id -> the root files its nodes trust
     for (const NodeReport& n : nodes) {
         std::string_view status = report_status(n.severity);
         if (status == "ok") ++fleet.ok;
@@ -212,6 +275,7 @@ FleetSummary summarize(const std::vector<NodeReport>& nodes) {
             roots_by_cluster.push_back({n.node->cluster_id, {*n.root_file_sha256}});
         else add_distinct(it->second, *n.root_file_sha256);
     }
+    check_shared_roots(roots_by_cluster, fleet.findings);
     for (const auto& [cluster, digests] : roots_by_cluster)
         if (digests.size() > 1)
             fleet.findings.push_back(
@@ -230,10 +294,13 @@ FleetSummary summarize(const std::vector<NodeReport>& nodes) {
 
 }  // namespace
 
-InspectReport inspect_nodes(const std::vector<std::string>& dirs, const InspectOptions& options,
+InspectReport inspect_nodes(const std::vector<std::string>& paths, const InspectOptions& options,
                             Instant now) {
     InspectReport report;
     report.evaluated_at = now;
+    std::vector<std::string> dirs = expand_node_directories(paths);
+    Severity found = Severity::ok;
+    Unevaluable unevaluable = Unevaluable::none;
     for (const std::string& dir : dirs) {
         // A failure nobody foresaw still leaves a complete document: that node is unknown.
         try {
@@ -243,14 +310,18 @@ InspectReport inspect_nodes(const std::vector<std::string>& dirs, const InspectO
             failed.dir = dir;
             failed.severity = Severity::unknown;
             failed.error = dir + ": could not be evaluated: " + e.what();
+            failed.errors.push_back(*failed.error);
             report.nodes.push_back(std::move(failed));
         }
-        report.severity = worst(report.severity, report.nodes.back().severity);
+        const NodeReport& node = report.nodes.back();
+        found = worst(found, worst_severity(node.findings));
+        if (!node.errors.empty()) unevaluable = Unevaluable::some;
     }
     if (dirs.size() > 1) {
         report.fleet = summarize(report.nodes);
-        report.severity = worst(report.severity, worst_severity(report.fleet->findings));
+        found = worst(found, worst_severity(report.fleet->findings));
     }
+    report.severity = run_verdict(found, unevaluable);
     return report;
 }
 

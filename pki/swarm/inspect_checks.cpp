@@ -214,6 +214,33 @@ void check_renewal(const CertificatesDirectory& dir, std::vector<Finding>& out) 
 
 }  // namespace
 
+namespace {
+
+// Mode and owner, which stat tells even when the key cannot be read.
+void check_key_file_facts(const CertificatesDirectory& dir, const DirectoryEntry& entry,
+                          std::vector<Finding>& out) {
+    const FileFacts& facts = entry.facts;
+    if ((facts.mode & 077) != 0) {
+        std::string can = (facts.mode & 044) != 0 && (facts.mode & 022) != 0 ? "read and change"
+                          : (facts.mode & 044) != 0                          ? "read"
+                          : (facts.mode & 022) != 0                          ? "change"
+                                                                             : "use";
+        add(out, Severity::warning, "key-permissions",
+            "swarm-node.key has mode " + format_mode(facts.mode) + ": other users can " + can +
+                " the node key",
+            "chmod 600 " + entry.path);
+    }
+    if (facts.uid != 0) {
+        bool rootless = facts.uid == dir.dir_facts.uid;  // rootless Docker owns its whole tree
+        add(out, rootless ? Severity::notice : Severity::warning, "key-owner",
+            "swarm-node.key is owned by " + facts.owner + ", not root",
+            rootless ? "expected under rootless Docker; otherwise chown root:root " + entry.path
+                     : "chown root:root " + entry.path);
+    }
+}
+
+}  // namespace
+
 void check_key(const CertificatesDirectory& dir, const KeyReport& key, const LeafIdentity* node,
                bool unlock_key_given, std::vector<Finding>& out) {
     if (!key.present) {
@@ -222,8 +249,18 @@ void check_key(const CertificatesDirectory& dir, const KeyReport& key, const Lea
                 "a node cannot start without its key: restore it, or leave and join again");
         return;
     }
+    if (dir.key_unreadable) {
+        // The engine's 0600 root key, read by an operator's own account: normal, and no reason
+        // to withhold what the other files tell.
+        add(out, Severity::notice, "key-unreadable",
+            "swarm-node.key is not readable by this user (permission denied): its type, "
+            "encryption and whether it matches the certificate were not checked",
+            "run as root (`sudo swarmpki inspect`) to check the key");
+        check_renewal(dir, out);
+        check_key_file_facts(dir, dir.key_unreadable->entry, out);
+        return;
+    }
     const KeyFile& file = *dir.key_file;
-    const FileFacts& facts = file.entry.facts;
     const KeyMatch& match = dir.key_match;
     if (key.matches_certificate == std::optional<bool>(false))
         add(out, Severity::critical, "key-mismatch",
@@ -255,24 +292,7 @@ void check_key(const CertificatesDirectory& dir, const KeyReport& key, const Lea
         add(out, Severity::info, "legacy-key-format",
             "the key is in the SEC1 'EC PRIVATE KEY' format of engines before 2017",
             "nothing to do; the engine converts it to PKCS#8 at the next renewal");
-    if ((facts.mode & 077) != 0) {
-        std::string can = (facts.mode & 044) != 0 && (facts.mode & 022) != 0 ? "read and change"
-                          : (facts.mode & 044) != 0                          ? "read"
-                          : (facts.mode & 022) != 0                          ? "change"
-                                                                             : "use";
-        add(out, Severity::warning, "key-permissions",
-            "swarm-node.key has mode " + format_mode(facts.mode) + ": other users can " + can +
-                " the node key",
-            "chmod 600 " + file.entry.path);
-    }
-    if (facts.uid != 0) {
-        bool rootless = facts.uid == dir.dir_facts.uid;  // rootless Docker owns its whole tree
-        add(out, rootless ? Severity::notice : Severity::warning, "key-owner",
-            "swarm-node.key is owned by " + facts.owner + ", not root",
-            rootless
-                ? "expected under rootless Docker; otherwise chown root:root " + file.entry.path
-                : "chown root:root " + file.entry.path);
-    }
+    check_key_file_facts(dir, file.entry, out);
 }
 
 void check_files(const CertificatesDirectory& dir, std::vector<Finding>& out) {
@@ -330,42 +350,100 @@ void check_files(const CertificatesDirectory& dir, std::vector<Finding>& out) {
         text_checks(kNodeKeyFile, dir.key_file->crlf, dir.key_file->text_outside_blocks);
 }
 
-void check_legacy_root_key(const LegacyRootKeyFile& legacy, const std::vector<Certificate>* roots,
-                           std::vector<Finding>& out) {
-    std::string state;
+namespace {
+
+// Whether a root key on disk is the trust root's: matches, when it could be compared.
+struct RootKeyState {
+    std::optional<bool> matches;
+    std::string problem;  // why it was not compared, in words; empty when it was
+};
+
+RootKeyState root_key_state(const LegacyRootKeyFile& legacy,
+                            const std::vector<Certificate>* roots) {
+    RootKeyState state;
     if (!legacy.problem.empty()) {
-        state = "it could not be read (" + legacy.problem + ")";
+        state.problem = "it could not be read: " + legacy.problem;
     } else if (legacy.facts && legacy.facts->encrypted) {
-        state = "it is encrypted, so whether it matches the trust root is unknown";
+        state.problem = "it is encrypted, so whether it matches the trust root is unknown";
     } else if (legacy.key && roots) {
         try {
             PrivateKey key = load_private_key(legacy.key->block(), nullptr, legacy.entry.path);
-            bool matches = std::any_of(roots->begin(), roots->end(),
-                                       [&](const Certificate& root) { return key.matches(root); });
-            state = matches ? "it matches the trust root: this node can sign as the swarm CA"
-                            : "it does not match the trust root (stale since a rotation; the "
-                              "engine may refuse to start with 'certificate key mismatch')";
+            state.matches = std::any_of(roots->begin(), roots->end(),
+                                        [&](const Certificate& root) { return key.matches(root); });
         } catch (const Error& e) {
-            state = "it does not hold a usable key (" + e.problem() + ")";
+            state.problem = "it does not hold a usable key: " + e.problem();
         }
     } else {
-        state = "the trust root could not be read to compare it";
+        state.problem = "the trust root could not be read to compare it";
     }
+    return state;
+}
+
+}  // namespace
+
+void check_ca_directory(const CertificatesDirectory& dir, const std::vector<Certificate>* roots,
+                        std::vector<Finding>& out) {
+    add(out, Severity::info, "ca-directory",
+        dir.dir + " is a CA directory (swarm-root-ca.crt and its key swarm-root-ca.key, as "
+                  "`swarmpki ca init` writes), not a node's: no node certificate or key is "
+                  "expected here",
+        "to inspect a node, give its certificates directory; `swarmpki ca issue --ca " + dir.dir +
+            "` issues one from this CA");
+    const LegacyRootKeyFile& key = *dir.legacy_root_key;
+    RootKeyState state = root_key_state(key, roots);
+    if (state.matches != std::optional<bool>(true))
+        add(out, Severity::warning, "ca-key-mismatch",
+            "swarm-root-ca.key " +
+                (state.matches ? std::string("does not match swarm-root-ca.crt") : state.problem),
+            "`swarmpki ca issue` refuses a key that does not sign for the root: restore the pair "
+            "`swarmpki ca init` wrote");
+    if ((key.entry.facts.mode & 077) != 0)
+        add(out, Severity::warning, "ca-key-permissions",
+            "swarm-root-ca.key has mode " + format_mode(key.entry.facts.mode) +
+                ": other users can use the CA's key",
+            "chmod 600 " + key.entry.path);
+}
+
+void check_legacy_root_key(const LegacyRootKeyFile& legacy, const std::vector<Certificate>* roots,
+                           std::vector<Finding>& out) {
+    RootKeyState key = root_key_state(legacy, roots);
+    std::string state = !key.matches ? key.problem
+                        : *key.matches
+                            ? "it matches the trust root: this node can sign as the swarm CA"
+                            : "it does not match the trust root (stale since a rotation; the "
+                              "engine may refuse to start with 'certificate key mismatch')";
     add(out, Severity::warning, "legacy-root-key",
         "swarm-root-ca.key (the root CA's private key) is on disk; " + state,
         "engines since 2016 keep the root key in raft only: move the file off the node");
 }
 
 void check_token(const TokenReport& token, std::vector<Finding>& out) {
-    if (token.pins_root)
+    if (token.pins_root) {
         add(out, Severity::info, "token-pins-root",
             "the join token's digest is the SHA-256 of this node's swarm-root-ca.crt");
-    else
-        add(out, Severity::critical, "token-does-not-pin-root",
-            "the join token's digest is not the SHA-256 of this node's swarm-root-ca.crt: a node "
-            "joining with it would refuse this swarm ('remote CA does not match fingerprint')",
-            "take the current token from `docker swarm join-token -q worker` (a CA rotation "
-            "changes the digest), or check that this node is in the swarm you meant");
+        return;
+    }
+    // A digest over the DER is no engine's token; any other variant is this root with other
+    // bytes: the file was changed after the engine wrote it, and the token may well be right.
+    bool of_der = token.matching_variant == std::optional<std::string>("der") ||
+                  token.matching_variant == std::optional<std::string>("der-bundle");
+    if (token.matching_variant && !of_der) {
+        add(out, Severity::warning, "token-pins-root-variant",
+            "the join token pins this node's root, but not the exact bytes of its "
+            "swarm-root-ca.crt: its digest is the SHA-256 of " +
+                token.matching_description,
+            "a joining node hashes the root a manager sends, so the token joins while the swarm "
+            "stores the root as the engine wrote it; restore swarm-root-ca.crt to those bytes");
+        return;
+    }
+    std::string why = of_der ? ": its digest is the SHA-256 of " + token.matching_description
+                             : std::string();
+    add(out, Severity::critical, "token-does-not-pin-root",
+        "the join token's digest is not the SHA-256 of this node's swarm-root-ca.crt" + why +
+            "; a node joining with it would refuse this swarm ('remote CA does not match "
+            "fingerprint')",
+        "take the current token from `docker swarm join-token -q worker` (a CA rotation "
+        "changes the digest), or check that this node is in the swarm you meant");
 }
 
 }  // namespace swarmpki::inspect_detail

@@ -51,6 +51,10 @@ void check_key(const CertificatesDirectory& dir, const KeyReport& key, const Lea
 void check_files(const CertificatesDirectory& dir, std::vector<Finding>& out);
 void check_legacy_root_key(const LegacyRootKeyFile& legacy, const std::vector<Certificate>* roots,
                            std::vector<Finding>& out);
+// A CA directory (node_files.hpp): said to be one, with whether its key fits its root, instead
+// of a node's missing certificate and key.
+void check_ca_directory(const CertificatesDirectory& dir, const std::vector<Certificate>* roots,
+                        std::vector<Finding>& out);
 void check_token(const TokenReport& token, std::vector<Finding>& out);
 
 }  // namespace swarmpki::inspect_detail

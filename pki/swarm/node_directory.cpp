@@ -3,8 +3,10 @@
 // certificates the way the engine's reader compares them.
 //
 // Reading goes through read_file (capped at 1 MiB, refusing directories and devices, naming
-// dangling symlinks) so that every failure is one line with the file and the remedy. The first
-// failure is kept; the other files are still read so the report can say as much as it can.
+// dangling symlinks) so that every failure is one line with the file and the remedy. Every
+// failure is kept, in read order; the other files are still read so the report can say as much as
+// it can. A key this user may not read is no failure: it is the normal state of an operator's
+// account on a node (0600 root), and everything else can still be judged.
 //
 // Why the stat afterwards proves a consistent read: every file is opened before any path is
 // stat'ed again, so when each path still names the file its descriptor read (same inode, size and
@@ -14,8 +16,10 @@
 #include "swarmpki/node_directory.hpp"
 
 #include "../crypto/ossl.hpp"
+#include "swarmpki/cert_scan.hpp"
 
 #include <dirent.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -263,6 +267,7 @@ CertificatesDirectory read_once(const std::string& dir, const FileFacts& dir_fac
     DirectoryEntry pending = describe_entry(dir, resolved, kPendingNodeCertFile, names);
     for (const DirectoryEntry* entry : {&root, &cert, &key})
         if (entry->facts.exists) node.entries.push_back(*entry);
+    const bool cert_exists = cert.facts.exists;
     attempt(node, [&] { node.root_file = read_certificate_file(std::move(root), log); });
     std::optional<Error> cert_error;  // kept back: .swarm-node.crt may stand in for it
     try {
@@ -271,8 +276,16 @@ CertificatesDirectory read_once(const std::string& dir, const FileFacts& dir_fac
         cert_error = e;
     }
     bool key_exists = key.facts.exists;
-    if (key_exists)  // an absent key is a finding, not a reason to stop
-        attempt(node, [&] { node.key_file = read_key_file(std::move(key), log); });
+    if (key_exists) {  // an absent key is a finding, not a reason to stop
+        DirectoryEntry key_entry = key;
+        try {
+            node.key_file = read_key_file(std::move(key), log);
+        } catch (const Error& e) {
+            if (e.reason() == ReadFailure::permission_denied)
+                node.key_unreadable = UnreadableKey{std::move(key_entry), e};
+            else node.errors.push_back(e);
+        }
+    }
     if (!pending.facts.exists) {
         log.absent(pending.path);  // the usual case: no renewal in flight
     } else {
@@ -292,16 +305,60 @@ CertificatesDirectory read_once(const std::string& dir, const FileFacts& dir_fac
     bool cert_replaceable = !cert_error || cert_error->reason() == ReadFailure::not_found ||
                             cert_error->reason() == ReadFailure::bad_pem;
     decide_pair(node, cert_replaceable, key_exists, options);
+    node.kind = directory_kind(node.legacy_root_key.has_value(), cert_exists);
+    if (node.kind == DirectoryKind::ca) cert_error.reset();  // no node certificate is expected
     if (cert_error && !node.cert_file) {
         // In read order: after the root file's error, if it had one.
         auto at = std::min<std::size_t>(node.root_file ? 0 : 1, node.errors.size());
         node.errors.insert(node.errors.begin() + static_cast<std::ptrdiff_t>(at), *cert_error);
     }
+    if (node.key_match.key_error) node.errors.push_back(*node.key_match.key_error);
     if (!node.errors.empty()) node.error = node.errors.front();
     return node;
 }
 
+bool holds_engine_file(const std::string& dir) {
+    std::string base = dir.empty() || dir.back() == '/' ? dir : dir + "/";
+    struct stat st {};
+    for (const char* name : {kNodeCertFile, kRootCertFile, kNodeKeyFile, kRootKeyFile})
+        if (::lstat((base + name).c_str(), &st) == 0) return true;
+    return false;
+}
+
 }  // namespace
+
+Error no_such_directory(const std::string& path) {
+    std::string remedy =
+        path == kDefaultCertificatesDir
+            ? std::string("this machine is not a swarm node, or its engine keeps its data "
+                          "elsewhere: give the certificates directory with --dir DIR")
+            : std::string("give a node's certificates directory with --dir DIR; the engine's is ") +
+                  kDefaultCertificatesDir;
+    return Error(path, "no such file or directory", remedy, ReadFailure::not_found);
+}
+
+std::vector<std::string> expand_node_directories(std::span<const std::string> paths) {
+    std::vector<std::string> dirs;
+    auto add = [&](const std::string& dir) {
+        if (std::find(dirs.begin(), dirs.end(), dir) == dirs.end()) dirs.push_back(dir);
+    };
+    for (const std::string& path : paths) {
+        struct stat st {};
+        // A node directory is itself even when a file is missing: the reader says which.
+        if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || holds_engine_file(path)) {
+            add(path);
+            continue;
+        }
+        std::size_t before = dirs.size();
+        // One walker, as in `expiry`: a tree is listed on one thread here (a few directories,
+        // and inspect's start-up is its cost).
+        ScanPlan plan = plan_scan(std::span<const std::string>(&path, 1), 1);
+        for (const ScanUnit& unit : plan.units)
+            if (unit.kind == ScanUnit::Kind::node_directory) add(unit.path);
+        if (dirs.size() == before) add(path);  // nothing under it: the reader says so
+    }
+    return dirs;
+}
 
 std::string_view to_string(PendingCertificate state) {
     switch (state) {
@@ -319,17 +376,22 @@ CertificatesDirectory read_node_directory(const std::string& dir, const NodeRead
     node.dir = dir;
     AccountNames names;  // the directory and its files mostly share one owner
     node.dir_facts = file_facts(dir, names);
-    if (!node.dir_facts.exists || node.dir_facts.dangling) {
-        node.error = Error(dir, node.dir_facts.dangling ? "dangling symlink" : "no such directory",
-                           std::string("give the node's certificates directory (the engine's is ") +
-                               kDefaultCertificatesDir + ")",
-                           node.dir_facts.dangling ? ReadFailure::broken_symlink
-                                                   : ReadFailure::not_found);
+    if (!node.dir_facts.exists) {
+        node.error = no_such_directory(dir);
+        node.errors.push_back(*node.error);
+        return node;
+    }
+    if (node.dir_facts.dangling) {
+        node.error = Error(dir, "dangling symlink",
+                           "restore what it points to, or give the node's certificates directory "
+                           "with --dir DIR",
+                           ReadFailure::broken_symlink);
         node.errors.push_back(*node.error);
         return node;
     }
     if (!node.dir_facts.is_directory) {
-        node.error = Error(dir, "not a directory", "give the directory that holds swarm-node.crt",
+        node.error = Error(dir, "not a directory",
+                           "give the directory that holds swarm-node.crt with --dir DIR",
                            ReadFailure::not_a_file);
         node.errors.push_back(*node.error);
         return node;

@@ -199,9 +199,7 @@ PeerMaterial load_peer_material(const std::string& dir) {
     // presents .swarm-node.crt, as the engine will) and that its files were read together.
     CertificatesDirectory node = read_node_directory(dir);
     std::string base = dir.empty() || dir.back() == '/' ? dir : dir + "/";
-    if (!node.dir_facts.is_directory)
-        throw Error(dir, "not a directory", "give a node's certificates directory",
-                    ReadFailure::not_found);
+    if (!node.dir_facts.is_directory && node.error) throw *node.error;  // inspect's words
     if (!node.cert_file) throw failure_reading(node, base + kNodeCertFile);
     if (!node.root_file) throw failure_reading(node, base + kRootCertFile);
     PeerMaterial m;

@@ -19,12 +19,13 @@ namespace {
 constexpr const char* kFormats = "text|json|jsonl|prometheus|nagios";
 
 const HelpText kHelp{
-    "swarmpki expiry PATH... [--at T] [--cert-expiry D] [--warn D|P%] [--crit D|P%]\n"
+    "swarmpki expiry [--dir] PATH... [--at T] [--cert-expiry D] [--warn D|P%] [--crit D|P%]\n"
     "                        [--format text|json|jsonl|prometheus|nagios] [--metrics-file F]",
     "Reports every certificate's lifetime, remaining time, renewal window and status (ok,\n"
     "renewal-window, renewal-overdue, expiring, expired, not-yet-valid). A PATH is a node\n"
     "directory, a certificate file, or a tree searched for swarm-node.crt, swarm-root-ca.crt\n"
-    "and other *.crt/*.pem files. Files that cannot be read are counted by reason and the scan\n"
+    "and other *.crt/*.pem files (one with swarm-root-ca.key and no swarm-node.crt is a CA\n"
+    "directory: its root only). Files that cannot be read are counted by reason and the scan\n"
     "goes on. Defaults: node certificates critical with 10% of their lifetime left; roots and\n"
     "intermediates warning at 365 days, critical at 30. --warn/--crit replace the defaults for\n"
     "every certificate. With --cert-expiry, node certificates issued with another lifetime are\n"
@@ -34,7 +35,8 @@ const HelpText kHelp{
     "  swarmpki expiry /srv/collected --warn 20% --crit 7d --format nagios\n"
     "  swarmpki expiry /var/lib/docker/swarm/certificates -q \\\n"
     "      --metrics-file /var/lib/node_exporter/textfile/swarmpki.prom",
-    "  0  ok    1  warning    2  critical    3  nothing could be evaluated    64  usage error"};
+    "  0  ok    1  warning    2  critical    3  a file could not be evaluated and nothing worse\n"
+    "  was found (critical > warning > unknown > ok)    64  usage error"};
 
 std::optional<Threshold> threshold_option(const po::variables_map& vm, const char* name) {
     if (!vm.count(name)) return std::nullopt;
@@ -51,8 +53,10 @@ std::optional<Threshold> threshold_option(const po::variables_map& vm, const cha
 
 ExitCode run_expiry(const Args& args) {
     po::options_description options("options");
-    options.add_options()("path", po::value<std::vector<std::string>>(),
+    options.add_options()("path", po::value<std::vector<std::string>>()->composing(),
                           "node directory, certificate file or tree")(
+        "dir", po::value<std::vector<std::string>>()->composing(),
+        "a PATH given as inspect takes it (repeatable; the same as a PATH argument)")(
         "cert-expiry", po::value<std::string>(),
         "the cluster's --cert-expiry (2160h, 90d, 7776000s): flag certificates issued otherwise")(
         "warn", po::value<std::string>(), "warning threshold: a duration or a % of lifetime")(
@@ -69,8 +73,15 @@ ExitCode run_expiry(const Args& args) {
         return ExitCode::ok;
     }
     CommonOptions common = read_common(vm, kFormats);
-    if (!vm.count("path"))
-        throw UsageError("give at least one PATH (a node directory, file or tree)");
+    std::vector<std::string> paths;
+    for (const char* name : {"path", "dir"})
+        if (vm.count(name)) {
+            const auto& given = vm[name].as<std::vector<std::string>>();
+            paths.insert(paths.end(), given.begin(), given.end());
+        }
+    if (paths.empty())
+        throw UsageError("give at least one PATH (a node directory, file or tree), as an "
+                         "argument or with --dir");
 
     ExpiryOptions expiry;
     expiry.at = common.now;
@@ -86,7 +97,6 @@ ExitCode run_expiry(const Args& args) {
                              "7776000s, or 90d)");
     }
 
-    const auto& paths = vm["path"].as<std::vector<std::string>>();
     ExpiryReport report = evaluate_expiry(plan_scan(paths, expiry.threads), expiry);
 
     if (vm.count("metrics-file"))

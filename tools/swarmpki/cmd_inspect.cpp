@@ -1,8 +1,9 @@
 // swarmpki inspect: flags in, one InspectReport out, rendered once and written whole.
 //
-// Exit code = the worst severity found (0 ok, 1 warning, 2 critical), 3 when a directory could
-// not be evaluated (its one-line reason also goes to stderr; stdout still gets the complete
-// document), 64 for usage errors. The unlock key and the token's secret stay in memory.
+// Exit code = run_verdict (verdict.hpp): the worst severity found (0 ok, 1 warning, 2 critical),
+// 3 when a directory could not be evaluated and nothing worse was found (each of its one-line
+// reasons also goes to stderr; stdout still gets the complete document), 64 for usage errors.
+// The unlock key and the token's secret stay in memory.
 #include "commands.hpp"
 
 #include "swarmpki/error.hpp"
@@ -21,14 +22,16 @@ namespace swarmpki::cli {
 namespace {
 
 const HelpText kHelp{
-    "swarmpki inspect [--dir DIR]... [--unlock-key-file F] [--token TOKEN] [options]",
+    "swarmpki inspect [[--dir] DIR]... [--unlock-key-file F] [--token TOKEN] [options]",
     "Reports on a swarm node's certificate directory: node ID, role, cluster, issuer, validity,\n"
     "renewal window, trust root and its join-token digest, CA rotation state, chain verification\n"
     "(the engine's way), the key (type, encryption, PEM header names, match), file modes, and\n"
     "findings with severities. Read-only: nothing under DIR is ever written. With an unlock key\n"
-    "an autolocked key is decrypted in memory to check that it matches the certificate.",
+    "an autolocked key is decrypted in memory to check that it matches the certificate. A DIR\n"
+    "is a node's certificates directory, or a tree of collected ones (as expiry walks it).",
     "  swarmpki inspect\n"
     "  swarmpki inspect --dir /srv/node1/certificates --dir /srv/node2/certificates --format json\n"
+    "  swarmpki inspect /srv/collected\n"
     "  docker swarm unlock-key -q | swarmpki inspect --unlock-key-stdin\n"
     "  swarmpki inspect --token \"$(docker swarm join-token -q worker)\"\n"
     "  swarmpki inspect --at 2027-01-01T00:00:00Z --format json",
@@ -38,8 +41,9 @@ po::options_description options_of_inspect() {
     po::options_description options("options");
     options.add_options()(
         "dir", po::value<std::vector<std::string>>()->composing(),
-        "a node's certificates directory (repeatable; default /var/lib/docker/swarm/certificates)")(
-        "token", po::value<std::string>(), "a join token: does it pin this node's trust root?")(
+        "a node's certificates directory or a tree of them (repeatable, or as arguments; default "
+        "/var/lib/docker/swarm/certificates)")("token", po::value<std::string>(),
+                                               "a join token: does it pin this node's trust root?")(
         "token-file", po::value<std::string>(), "read the join token from this file");
     add_unlock_key_options(options);
     add_common_options(options, "output format: text or json");
@@ -72,7 +76,9 @@ std::optional<JoinToken> read_token(const po::variables_map& vm) {
 
 ExitCode run_inspect(const Args& args) {
     po::options_description options = options_of_inspect();
-    po::variables_map vm = parse_args(args, options);
+    po::positional_options_description positional;  // `inspect DIR` is `inspect --dir DIR`
+    positional.add("dir", -1);
+    po::variables_map vm = parse_args(args, options, positional);
     if (wants_help(vm)) {
         print_help(kHelp, options);
         return ExitCode::ok;
@@ -90,7 +96,8 @@ ExitCode run_inspect(const Args& args) {
     InspectReport report = inspect_nodes(dirs, inspect_options, common.now);
 
     for (const NodeReport& node : report.nodes)
-        if (node.error) std::cerr << "swarmpki: " << redact_message(*node.error) << "\n";
+        for (const std::string& error : node.errors)
+            std::cerr << "swarmpki: " << redact_message(error) << "\n";
     ExitCode code = exit_code_for(report.severity);
     if (!prints_result(common, code)) return code;
     write_stdout(common.format == "json"

@@ -15,7 +15,7 @@ namespace {
 constexpr const char* kFormats = "text|json";
 
 const HelpText kHelp{
-    "swarmpki verify --dir A --peer-dir B [--peer-dir C ...] [--at T] [--format text|json]",
+    "swarmpki verify [--dir] A [--peer-dir] B [--peer-dir C ...] [--at T] [--format text|json]",
     "Would node A accept node B in mutual TLS, and B accept A? Each side's chain (leaf plus the\n"
     "intermediates in its swarm-node.crt) is verified against the other's swarm-root-ca.crt the\n"
     "engine's way (names, signatures, validity at --at), with EKU clientAuth for the dialling\n"
@@ -105,7 +105,9 @@ ExitCode run_verify(const Args& args) {
     options.add_options()("dir", po::value<std::string>(), "node A's certificates directory")(
         "peer-dir", po::value<std::vector<std::string>>(), "a peer B's certificates directory");
     add_common_options(options, kFormats);
-    po::variables_map vm = parse_args(args, options);
+    po::positional_options_description positional;  // `verify A B...`, as inspect takes DIR
+    positional.add("dir", 1).add("peer-dir", -1);
+    po::variables_map vm = parse_args(args, options, positional);
     if (wants_help(vm)) {
         print_help(kHelp, options);
         return ExitCode::ok;
