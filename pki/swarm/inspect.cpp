@@ -121,9 +121,13 @@ Severity node_severity(const NodeReport& report) {
 }  // namespace
 
 NodeReport inspect_node(const std::string& path, const InspectOptions& options, Instant now) {
-    CertificatesDirectory dir = read_node_directory(path, {options.unlock_key});
+    return inspect_directory(read_node_directory(path, {options.unlock_key}), options, now);
+}
+
+NodeReport inspect_directory(const CertificatesDirectory& dir, const InspectOptions& options,
+                             Instant now) {
     NodeReport report;
-    report.dir = path;
+    report.dir = dir.dir;
     report.reads = dir.reads;
     if (dir.error) report.error = dir.error->what();
     report.files = describe_files(dir);
@@ -232,22 +236,29 @@ FleetSummary summarize(const std::vector<NodeReport>& nodes) {
 
 InspectReport inspect_nodes(const std::vector<std::string>& dirs, const InspectOptions& options,
                             Instant now) {
-    InspectReport report;
-    report.evaluated_at = now;
+    std::vector<NodeReport> nodes;
     for (const std::string& dir : dirs) {
         // A failure nobody foresaw still leaves a complete document: that node is unknown.
         try {
-            report.nodes.push_back(inspect_node(dir, options, now));
+            nodes.push_back(inspect_node(dir, options, now));
         } catch (const std::exception& e) {
             NodeReport failed;
             failed.dir = dir;
             failed.severity = Severity::unknown;
             failed.error = dir + ": could not be evaluated: " + e.what();
-            report.nodes.push_back(std::move(failed));
+            nodes.push_back(std::move(failed));
         }
-        report.severity = worst(report.severity, report.nodes.back().severity);
     }
-    if (dirs.size() > 1) {
+    return inspect_report(std::move(nodes), now);
+}
+
+InspectReport inspect_report(std::vector<NodeReport> nodes, Instant now) {
+    InspectReport report;
+    report.evaluated_at = now;
+    report.nodes = std::move(nodes);
+    for (const NodeReport& node : report.nodes)
+        report.severity = worst(report.severity, node.severity);
+    if (report.nodes.size() > 1) {
         report.fleet = summarize(report.nodes);
         report.severity = worst(report.severity, worst_severity(report.fleet->findings));
     }
