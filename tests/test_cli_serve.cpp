@@ -161,6 +161,69 @@ TEST_CASE("swarmpki serve: unreadable TLS files are one line and exit 3", "[cli]
     CHECK(std::count(missing.err.begin(), missing.err.end(), '\n') == 1);
 }
 
+TEST_CASE("A second swarmpki serve on a port in use exits 3 with address in use",
+          "[cli][serve][conformance]") {
+    if (!test::fixtures_dir()) return test::note_fixtures_missing();
+    test::TempDir tmp;
+    auto first_dir = test::copy_node_dir("init-manager", "manager1", tmp / "a");
+    auto second_dir = test::copy_node_dir("rotation-complete", "manager1", tmp / "b");
+    ServeProcess first({"serve", "--listen", "127.0.0.1:0", "--dir", first_dir.string()},
+                       tmp / "first.log");
+    int port = first.wait_for_port();
+    INFO(first.log());
+    REQUIRE(port > 0);
+    std::string address = "127.0.0.1:" + std::to_string(port);
+    // Run as a server, not to completion: one that shared the port (SO_REUSEPORT) would serve.
+    ServeProcess second({"serve", "--listen", address, "--dir", second_dir.string()},
+                        tmp / "second.log");
+    CHECK(second.wait_for_port() == 0);
+    CHECK(second.terminate() == 3);
+    CHECK(second.log() == "swarmpki: " + address +
+                              ": address in use (another process listens on this port (another "
+                              "swarmpki serve?): stop it, or choose another port with --listen)\n");
+    // Every scrape still reaches the first, and only it.
+    httplib::Client client("127.0.0.1", port);
+    for (int i = 0; i < 4; ++i) {
+        auto metrics = client.Get("/metrics");
+        REQUIRE(metrics);
+        CHECK(metrics->body.find(first_dir.string() + "/swarm-node.crt") != std::string::npos);
+        CHECK(metrics->body.find(second_dir.string()) == std::string::npos);
+    }
+    CHECK(first.terminate() == 0);
+}
+
+TEST_CASE("swarmpki serve with a wrong unlock key says so at start, in the log and the metrics",
+          "[cli][serve][conformance]") {
+    if (!test::fixtures_dir()) return test::note_fixtures_missing();
+    test::TempDir tmp;
+    auto m1 = test::copy_node_dir("autolock", "manager1", tmp / "m1");
+    // The cluster's key after `docker swarm unlock-key --rotate`, against a directory written
+    // before it: well-formed, and it does not decrypt.
+    std::string wrong = test::fixture_scenario("autolock-unlock-key-rotated")["new_unlock_key"];
+    REQUIRE(wrong != test::fixture_scenario("autolock")["unlock_key"]);
+    test::write_text(tmp / "unlock", wrong + "\n");
+    ServeProcess serve({"serve", "--listen", "127.0.0.1:0", "--dir", m1.string(),
+                        "--unlock-key-file", (tmp / "unlock").string(), "--at",
+                        captured_at("autolock")},
+                       tmp / "serve.log");
+    int port = serve.wait_for_port();
+    INFO(serve.log());
+    REQUIRE(port > 0);
+    CHECK(serve.log().find("level=error msg=\"scan failed\" generation=1 error=\"" +
+                           (m1 / "swarm-node.key").string() +
+                           ": the unlock key does not decrypt this key") != std::string::npos);
+    httplib::Client client("127.0.0.1", port);
+    auto metrics = client.Get("/metrics");
+    REQUIRE(metrics);
+    CHECK(metrics->body.find("\nswarmpki_last_scan_success 0\n") != std::string::npos);
+    CHECK(metrics->body.find("\nswarmpki_status 3\n") != std::string::npos);
+    auto health = client.Get("/healthz");
+    REQUIRE(health);
+    CHECK(health->status == 503);
+    CHECK(serve.terminate() == 0);
+    CHECK(serve.log().find(wrong.substr(9)) == std::string::npos);
+}
+
 TEST_CASE("swarmpki serve --tls-from-dir with an autolocked key and --unlock-key-file",
           "[cli][serve][conformance]") {
     if (!test::fixtures_dir()) return test::note_fixtures_missing();

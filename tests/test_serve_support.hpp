@@ -28,6 +28,9 @@
 #include <initializer_list>
 #include <mutex>
 #include <optional>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -207,6 +210,41 @@ inline double metric_value(const std::string& text, const std::string& series) {
     std::size_t at = text.find("\n" + series + " ");
     if (at == std::string::npos) return -1;
     return std::stod(text.substr(at + series.size() + 2));
+}
+
+// The text exposition format 0.0.4, strictly: each family announced once, by a HELP then a TYPE
+// line, before its samples, which follow contiguously; metric and label names as the format
+// allows them; label values quoted with only the \\, \" and \n escapes; a number; no series
+// twice; a newline at the end. The first offending line, or empty when the text is valid.
+inline std::string exposition_violation(const std::string& text) {
+    static const std::regex help(R"(# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) \S.*)");
+    static const std::regex type(R"(# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|untyped))");
+    static const std::regex sample(
+        R"(([a-zA-Z_:][a-zA-Z0-9_:]*))"
+        R"((\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*")"
+        R"((?:,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*")*\})?)"
+        R"( ([+-]?(?:[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|Inf)|NaN))");
+    if (text.empty() || text.back() != '\n') return "(no newline at the end)";
+    std::set<std::string> families, series;
+    std::string family, announced;  // the family whose samples may follow; one HELP seen
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+        std::smatch m;
+        if (std::regex_match(line, m, help)) {
+            if (!families.insert(m[1]).second) return line;
+            announced = m[1];
+            family.clear();
+        } else if (std::regex_match(line, m, type)) {
+            if (m[1] != announced) return line;
+            family = announced;
+        } else if (std::regex_match(line, m, sample)) {
+            if (family.empty() || m[1] != family) return line;
+            if (!series.insert(m[1].str() + m[2].str()).second) return line;
+        } else {
+            return line;
+        }
+    }
+    return {};
 }
 
 }  // namespace swarmpki::test

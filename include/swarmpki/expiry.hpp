@@ -21,6 +21,7 @@
 #include "swarmpki/time.hpp"
 
 #include <array>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -30,6 +31,8 @@
 #include <vector>
 
 namespace swarmpki {
+
+struct CertificatesDirectory;  // node_directory.hpp
 
 enum class CertKind { node, intermediate, root };
 std::string_view to_string(CertKind kind);
@@ -63,6 +66,11 @@ struct ExpiryOptions {
     // Decrypts an autolocked key in memory, only to tell which certificate a node with a
     // .swarm-node.crt uses (renewal.hpp); may be null.
     std::shared_ptr<const SecretBytes> unlock_key;
+    // When set, every node directory is read by the full reader (read_node_directory, with
+    // unlock_key) and handed to this on the worker that read it, before its certificates are
+    // evaluated from that same read: `serve` inspects each directory here, so one scan reads
+    // each file once. Called concurrently from the workers; must not throw.
+    std::function<void(const CertificatesDirectory&)> on_node_directory;
 };
 
 // The facts of one certificate as the report carries them; no OpenSSL handle is kept, so a scan

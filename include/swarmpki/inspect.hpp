@@ -24,6 +24,8 @@
 
 namespace swarmpki {
 
+struct CertificatesDirectory;  // node_directory.hpp
+
 struct InspectOptions {
     const SecretBytes* unlock_key = nullptr;  // borrowed; decrypts an autolocked key in memory
     const JoinToken* token = nullptr;         // borrowed; does it pin this node's trust root?
@@ -150,6 +152,12 @@ NodeReport inspect_node(const std::string& path, const InspectOptions& options, 
 // report's severity is run_verdict (severity.hpp) of every finding and every unreadable directory.
 InspectReport inspect_nodes(const std::vector<std::string>& dirs, const InspectOptions& options,
                             Instant now);
+// inspect_node of a directory the caller has already read (read_node_directory with the same
+// unlock key), and inspect_nodes' report of nodes so inspected: `serve` reads each directory
+// once per scan and feeds this and the expiry scan from that one read.
+NodeReport inspect_directory(const CertificatesDirectory& dir, const InspectOptions& options,
+                             Instant now);
+InspectReport inspect_report(std::vector<NodeReport> nodes, Instant now);
 
 // The status word of a report or node: ok, warning, critical, unknown.
 std::string_view report_status(Severity severity);

@@ -1,12 +1,13 @@
 // `swarmpki serve`: a Prometheus exporter (and webhook notifier) over optional mutual TLS.
 //
-// A background scanner reads the configured node directories every interval and publishes an
-// immutable Snapshot (pre-rendered /metrics and /v1/inspect bodies plus the reduced ScanState)
-// by swapping a shared_ptr under a mutex; request handlers only copy that pointer, so a scrape
-// never waits on the disk, and a dead webhook receiver (its own thread) never waits on anything
-// here. TLS keys are loaded by the core (engine key files carry PEM headers OpenSSL refuses, and
-// may be autolocked), and client certificates are verified the engine's way, so a node presenting
-// a mid-rotation chain (leaf + cross-signed intermediate) is admitted against the old root.
+// A background scanner reads the configured node directories every interval, each file once, and
+// publishes an immutable Snapshot (the facts, pre-rendered /metrics and /v1/inspect bodies, the
+// scan's outcome and the reduced ScanState) by swapping a shared_ptr under a mutex; request
+// handlers only copy that pointer, so a scrape never waits on the disk, and a dead webhook
+// receiver (its own thread) never waits on anything here. TLS keys are loaded by the core (engine
+// key files carry PEM headers OpenSSL refuses, and may be autolocked), and client certificates
+// are verified the engine's way, so a node presenting a mid-rotation chain (leaf + cross-signed
+// intermediate) is admitted against the old root.
 #pragma once
 
 #if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 5
@@ -15,6 +16,7 @@
 
 #include "swarmpki/encoding.hpp"
 #include "swarmpki/expiry.hpp"
+#include "swarmpki/inspect.hpp"
 #include "swarmpki/severity.hpp"
 #include "swarmpki/time.hpp"
 #include "swarmpki/webhook.hpp"
@@ -44,13 +46,27 @@ bool is_loopback_host(std::string_view host);
 
 // ---- What one scan produced ----
 
+// One scan reads each configured directory once (a tree is expanded by plan_scan, as `expiry`
+// expands it) and establishes every fact that is served until the next: the expiry records, the
+// inspect report of each node directory, and whether everything could be read. /metrics,
+// /v1/inspect, /healthz, the log and the webhook detector all read this one immutable value.
 struct Snapshot {
+    std::uint64_t generation = 0;  // 1 for the first scan after start, one more each scan after
     Instant scanned_at{};
-    double scan_seconds = 0;                 // how long the scan took
-    bool scan_succeeded = false;             // false: the bodies are those of the last good scan
-    std::optional<Instant> last_success_at;  // when the bodies were produced
-    std::string metrics;                     // the expiry families, as `expiry --format prometheus`
-    std::string inspect_json;                // the swarmpki.inspect/v1 document
+    double scan_seconds = 0;  // how long the scan took
+    // Every configured directory, every node directory under a tree and every certificate file
+    // was read and evaluated. When not, `failure` says what was not, in one line.
+    bool scan_succeeded = false;
+    std::optional<std::string> failure;
+    std::optional<Instant> last_success_at;  // the last scan that succeeded
+    // The facts. A scan that threw (nothing established: an allocation failure) keeps those of
+    // the scan before it, so the bodies stay those of the last scan that had any.
+    std::shared_ptr<const ExpiryReport> expiry;
+    std::shared_ptr<const InspectReport> inspect;  // one NodeReport per node directory
+    std::string metrics;       // the expiry families and the inspect verdicts per node directory
+    std::string inspect_json;  // the swarmpki.inspect/v1 document
+    // The worst of everything served: the expiry status, every inspect verdict, unknown when
+    // the scan failed. swarmpki_status says it.
     Severity status = Severity::unknown;
     ScanState state;  // what the webhook transition detector compares
 };
@@ -62,8 +78,9 @@ struct ScanSettings {
 };
 
 // Reads the directories once, as of `now` (pure apart from the reads: no clock, no threads
-// beyond expiry's own workers). Throws only on programming errors; unreadable input is part of
-// the snapshot (scan errors, `unknown` status, failures in the ScanState).
+// beyond expiry's own workers); `generation` is the caller's. Throws only on programming
+// errors; unreadable input is part of the snapshot (`failure`, `unknown` verdicts, failures in
+// the ScanState).
 Snapshot scan_directories(const ScanSettings& settings, Instant now);
 
 // ---- TLS ----

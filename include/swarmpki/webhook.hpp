@@ -77,6 +77,7 @@ enum class EventType {
     rotation_completed,
     root_changed,
     scan_failed,
+    scan_recovered,  // what scan_failed reported (a directory, or the whole scan) reads again
 };
 
 // "io.swarmpki.cert.expired", ...
@@ -125,7 +126,8 @@ std::optional<WebhookFormat> parse_webhook_format(std::string_view text);
 std::string_view to_string(WebhookFormat format);
 
 // native: the CloudEvents-like document; slack: an incoming-webhook message; alertmanager: a
-// one-element array for POST /api/v2/alerts (cert.ok and rotation.completed resolve).
+// one-element array for POST /api/v2/alerts (cert.ok, rotation.completed and scan.recovered
+// resolve).
 std::string render_event_body(const Event& event, WebhookFormat format);
 
 // ---- Signing (Standard Webhooks) ----

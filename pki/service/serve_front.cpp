@@ -114,10 +114,15 @@ struct AddrInfoDeleter {
     void operator()(addrinfo* list) const { ::freeaddrinfo(list); }
 };
 
+// SO_REUSEADDR only, never SO_REUSEPORT (cpp-httplib's own listener sets it): with it a second
+// serve on the same port would start and take half the scrapes, each answering for its own
+// directories. A port in use stops at the first address that has it, for the same reason: for a
+// name like localhost, binding the next address (::1 after 127.0.0.1) would split the clients.
 Fd bind_listener(const ListenAddress& at, int& port) {
+    std::string where = at.host + ":" + std::to_string(at.port);
     auto failure = [&] {
-        return Error(at.host + ":" + std::to_string(at.port), "cannot listen on this address",
-                     "is another process using the port, or the address not on this host?");
+        return Error(where, "cannot listen on this address",
+                     "is the address on this host? (--listen ADDR:PORT)");
     };
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
@@ -135,8 +140,14 @@ Fd bind_listener(const ListenAddress& at, int& port) {
         ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
         if (a->ai_family == AF_INET6)  // as cpp-httplib did: "::" takes IPv4 too
             ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &no, sizeof no);
-        if (::bind(fd.get(), a->ai_addr, a->ai_addrlen) != 0 || ::listen(fd.get(), SOMAXCONN) != 0)
+        if (::bind(fd.get(), a->ai_addr, a->ai_addrlen) != 0 ||
+            ::listen(fd.get(), SOMAXCONN) != 0) {
+            if (errno == EADDRINUSE)
+                throw Error(where, "address in use",
+                            "another process listens on this port (another swarmpki serve?): "
+                            "stop it, or choose another port with --listen");
             continue;
+        }
         sockaddr_storage bound{};
         socklen_t length = sizeof bound;
         ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&bound), &length);

@@ -59,6 +59,12 @@ void serve_from_snapshot(const httplib::Request& req, httplib::Response& res,
                              });
 }
 
+// Which scan an answer comes from: the same number on /metrics, /v1/inspect and /healthz means
+// the same facts.
+void set_generation(httplib::Response& res, const Snapshot& snapshot) {
+    res.set_header("Swarmpki-Scan-Generation", std::to_string(snapshot.generation));
+}
+
 void front_families(std::string& out, const FrontCounters& front) {
     out += fmt::format("# HELP swarmpki_serve_connections_accepted_total Connections accepted.\n"
                        "# TYPE swarmpki_serve_connections_accepted_total counter\n"
@@ -101,14 +107,20 @@ std::string serve_metric_families(const Snapshot& snapshot,
           "serves that scan's result and never reads the disk itself.",
           snapshot.scan_seconds);
     gauge(out, "swarmpki_last_scan_timestamp_seconds",
-          "When the metrics served were produced (the last successful scan), as a Unix "
-          "timestamp.",
+          "When the last successful scan ran (every configured directory read and evaluated), "
+          "as a Unix timestamp; 0 before the first.",
           snapshot.last_success_at ? static_cast<double>(unix_seconds(*snapshot.last_success_at))
                                    : 0.0);
     gauge(out, "swarmpki_last_scan_success",
-          "1 when the most recent scan succeeded, 0 when it failed (the metrics are then those "
-          "of the last successful scan).",
+          "1 when the most recent scan read and evaluated everything configured, 0 when it did "
+          "not (the log, /healthz and a scan.failed event say what).",
           snapshot.scan_succeeded ? 1 : 0);
+    out += fmt::format("# HELP swarmpki_scans_total Scans run since start; every endpoint "
+                       "answers from the latest (its number is the Swarmpki-Scan-Generation "
+                       "response header).\n"
+                       "# TYPE swarmpki_scans_total counter\n"
+                       "swarmpki_scans_total {}\n",
+                       snapshot.generation);
     if (webhooks) {
         out += "# HELP swarmpki_webhook_deliveries_total Webhook delivery attempts by outcome "
                "(retried: a retry was scheduled; dropped: the queue was full).\n"
@@ -131,6 +143,7 @@ void install_routes(httplib::Server& http, const RouteContext& context) {
     // many fields before cpp-httplib saw the request.
     http.Get("/metrics", [&context](const httplib::Request& req, httplib::Response& res) {
         auto snapshot = context.snapshot();
+        set_generation(res, *snapshot);
         std::string families = serve_metric_families(*snapshot, context.webhook_counters(),
                                                      context.front_counters());
         const std::string& expiry_families = snapshot->metrics;
@@ -139,11 +152,20 @@ void install_routes(httplib::Server& http, const RouteContext& context) {
     });
     http.Get("/healthz", [&context](const httplib::Request&, httplib::Response& res) {
         auto snapshot = context.snapshot();
-        res.set_content(snapshot->scan_succeeded ? "ok\n" : "ok (last scan failed)\n",
+        set_generation(res, *snapshot);
+        if (snapshot->scan_succeeded) {
+            res.set_content("ok\n", "text/plain");
+            return;
+        }
+        // Not healthy: what is served is not the whole truth (something configured could not
+        // be read or evaluated), which is what a probe of an exporter needs to know.
+        res.status = 503;
+        res.set_content("scan failed: " + snapshot->failure.value_or("unknown") + "\n",
                         "text/plain");
     });
     http.Get("/v1/inspect", [&context](const httplib::Request& req, httplib::Response& res) {
         auto snapshot = context.snapshot();
+        set_generation(res, *snapshot);
         const std::string& document = snapshot->inspect_json;
         serve_from_snapshot(req, res, std::move(snapshot), document, {}, "application/json");
     });

@@ -9,6 +9,7 @@
 #include "../util/thread_signals.hpp"
 #include "serve_front.hpp"
 #include "serve_http.hpp"
+#include "serve_internal.hpp"
 #include "serve_tls.hpp"
 #include "swarmpki/error.hpp"
 
@@ -49,6 +50,7 @@ struct Server::Impl {
     std::shared_ptr<const serve_detail::TlsContext> load_tls() const;
     void reload_tls_if_changed();
     void rescan();
+    void log_outcome(const Snapshot& next, const Snapshot* previous) const;
     void scan_loop();
     void create_front();
 };
@@ -86,17 +88,10 @@ void Server::Impl::rescan() {
     reload_tls_if_changed();
     Snapshot next = scan_directories(options.scan, now());
     auto previous = snapshot();
-    if (next.scan_succeeded) {
-        next.last_success_at = next.scanned_at;
-    } else {
-        log("level=error msg=\"scan failed\" error=" + logfmt_value(*next.state.failure));
-        if (previous) {
-            // Keep serving the last good bodies; swarmpki_last_scan_success shows the failure.
-            next.metrics = previous->metrics;
-            next.inspect_json = previous->inspect_json;
-            next.last_success_at = previous->last_success_at;
-        }
-    }
+    next.generation = previous ? previous->generation + 1 : 1;
+    if (previous) serve_detail::carry_forward(next, *previous);
+    if (next.scan_succeeded) next.last_success_at = next.scanned_at;
+    log_outcome(next, previous.get());
     std::vector<Event> events = detect_transitions(previous_state ? &*previous_state : nullptr,
                                                    next.state, options.event_source);
     previous_state = next.state;
@@ -110,6 +105,21 @@ void Server::Impl::rescan() {
             " severity=" + std::string(to_string(event.severity)) + " id=" + event.id);
         if (webhooks) webhooks->enqueue(event);
     }
+}
+
+// A failure is logged when it begins or changes, a recovery once, as the webhook events go;
+// /healthz and swarmpki_last_scan_success say the same thing on every scrape in between. The
+// first scan's failure (a wrong unlock key, a missing directory) is logged at start.
+void Server::Impl::log_outcome(const Snapshot& next, const Snapshot* previous) const {
+    if (next.failure) {
+        if (!previous || previous->failure != next.failure)
+            log("level=error msg=\"scan failed\" generation=" + std::to_string(next.generation) +
+                " error=" + logfmt_value(*next.failure));
+        return;
+    }
+    if (previous && previous->failure)
+        log("level=info msg=\"scan recovered\" generation=" + std::to_string(next.generation) +
+            " error_was=" + logfmt_value(*previous->failure));
 }
 
 void Server::Impl::scan_loop() {

@@ -22,6 +22,7 @@ std::string_view to_string(EventType type) {
         case EventType::rotation_completed: return "io.swarmpki.rotation.completed";
         case EventType::root_changed: return "io.swarmpki.root.changed";
         case EventType::scan_failed: return "io.swarmpki.scan.failed";
+        case EventType::scan_recovered: return "io.swarmpki.scan.recovered";
     }
     return "io.swarmpki.unknown";
 }
@@ -170,13 +171,15 @@ std::string alert_name(EventType type) {
         case EventType::rotation_started:
         case EventType::rotation_completed: return "SwarmpkiRotationInProgress";
         case EventType::root_changed: return "SwarmpkiRootChanged";
-        case EventType::scan_failed: return "SwarmpkiScanFailed";
+        case EventType::scan_failed:
+        case EventType::scan_recovered: return "SwarmpkiScanFailed";
         default: return "SwarmpkiCertificate";
     }
 }
 
 std::string alertmanager_body(const Event& e) {
-    bool resolves = e.type == EventType::cert_ok || e.type == EventType::rotation_completed;
+    bool resolves = e.type == EventType::cert_ok || e.type == EventType::rotation_completed ||
+                    e.type == EventType::scan_recovered;
     Severity label_severity = e.severity;
     if (resolves && e.data.previous_severity) label_severity = *e.data.previous_severity;
     if (e.type == EventType::rotation_completed) label_severity = Severity::notice;

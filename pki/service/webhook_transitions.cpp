@@ -4,6 +4,8 @@
 // node renewed: the new certificate is compared with the one it replaced, so a renewal that
 // clears an "expiring" status produces `cert.ok` instead of silence. `ok` and `renewal-window`
 // are the same thing to a pager (renewal-window is normal), so moving between them is no event.
+// Every scan.failed (a directory, or the whole scan) is answered by a scan.recovered for the same
+// subject once it reads again.
 #include "swarmpki/webhook.hpp"
 
 #include <map>
@@ -85,6 +87,17 @@ Event dir_event(EventType type, const DirectoryState& d, Severity severity, std:
     return e;
 }
 
+// The scan.failed it answers named the directory as it was then: the same identity, so that a
+// receiver keying alerts on it (Alertmanager's labels) resolves that alert.
+Event recovered_event(const DirectoryState& failed, std::string_view source, Instant at) {
+    Event e = dir_event(EventType::scan_recovered, failed, Severity::info,
+                        failed.dir + ": read and evaluated again (was: " + *failed.error + ")",
+                        source, at);
+    e.data.error.reset();
+    e.data.previous_severity = Severity::critical;
+    return e;
+}
+
 void certificate_events(const ScanState* previous, const ScanState& current,
                         std::string_view source, std::vector<Event>& out) {
     std::map<std::pair<std::string, std::string>, const CertificateState*> by_key;
@@ -125,6 +138,7 @@ void directory_events(const ScanState* previous, const ScanState& current, std::
                                         d.dir + ": " + *d.error, source, current.at));
             continue;
         }
+        if (was && was->error) out.push_back(recovered_event(*was, source, current.at));
         bool rotating = d.rotation_state == "in-progress";
         bool was_rotating = was && was->rotation_state == "in-progress";
         if (rotating && !was_rotating)
@@ -153,6 +167,18 @@ void directory_events(const ScanState* previous, const ScanState& current, std::
 std::vector<Event> detect_transitions(const ScanState* previous, const ScanState& current,
                                       std::string_view source) {
     std::vector<Event> events;
+    if (!current.failure && previous && previous->failure) {
+        Event e;
+        e.id = new_event_id();
+        e.type = EventType::scan_recovered;
+        e.source = std::string(source);
+        e.subject = "scan";
+        e.time = current.at;
+        e.severity = Severity::info;
+        e.summary = "scan recovered (was: " + *previous->failure + ")";
+        e.data.previous_severity = Severity::critical;
+        events.push_back(std::move(e));
+    }
     if (current.failure) {
         if (!previous || previous->failure != current.failure) {
             Event e;

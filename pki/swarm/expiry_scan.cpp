@@ -432,8 +432,9 @@ std::variant<ParsedFile, ScanError> parse_read(const std::optional<CertificateFi
     }
 }
 
-// The rare path, where a .swarm-node.crt is present: the shared directory reader decides which
-// certificate the node uses, exactly as inspect and verify do, and its bytes are parsed here.
+// The rare path, where a .swarm-node.crt is present (or the caller inspects every directory: see
+// ExpiryOptions::on_node_directory): the shared directory reader decides which certificate the
+// node uses, exactly as inspect and verify do, and its bytes are parsed here.
 struct NodePaths {
     std::string node, root, pending;  // swarm-node.crt, swarm-root-ca.crt, .swarm-node.crt
 };
@@ -442,6 +443,7 @@ std::optional<NodeFiles> read_with_renewal(const ScanUnit& unit, const NodePaths
                                            const ExpiryOptions& options, CaCache& cache,
                                            WorkerState& worker) {
     CertificatesDirectory node = read_node_directory(unit.path, {options.unlock_key.get()});
+    if (options.on_node_directory) options.on_node_directory(node);
     if (node.kept_changing) return std::nullopt;
     return NodeFiles{parse_read(node.cert_file, node, paths.node, FileRole::other, cache, worker),
                      parse_read(node.root_file, node, paths.root, FileRole::root_file, cache,
@@ -464,6 +466,7 @@ bool still_in_place(const std::variant<ParsedFile, ScanError>& loaded, const std
 std::optional<NodeFiles> read_node_files(const ScanUnit& unit, const NodePaths& paths,
                                          const ExpiryOptions& options, CaCache& cache,
                                          WorkerState& worker) {
+    if (options.on_node_directory) return read_with_renewal(unit, paths, options, cache, worker);
     for (unsigned read = 1; read <= kMaxDirectoryReads; ++read) {
         bool listing = read == 1 && unit.listed;  // a re-read trusts nothing the walk saw
         bool pending = listing ? unit.pending_cert_listed : exists_no_follow(paths.pending);

@@ -154,9 +154,13 @@ TokenReport describe_token(const JoinToken& token, const CertificateFile& root_f
 }  // namespace
 
 NodeReport inspect_node(const std::string& path, const InspectOptions& options, Instant now) {
-    CertificatesDirectory dir = read_node_directory(path, {options.unlock_key});
+    return inspect_directory(read_node_directory(path, {options.unlock_key}), options, now);
+}
+
+NodeReport inspect_directory(const CertificatesDirectory& dir, const InspectOptions& options,
+                             Instant now) {
     NodeReport report;
-    report.dir = path;
+    report.dir = dir.dir;
     report.reads = dir.reads;
     report.kind = dir.kind;
     for (const Error& e : dir.errors) report.errors.emplace_back(e.what());
@@ -296,28 +300,34 @@ FleetSummary summarize(const std::vector<NodeReport>& nodes) {
 
 InspectReport inspect_nodes(const std::vector<std::string>& paths, const InspectOptions& options,
                             Instant now) {
-    InspectReport report;
-    report.evaluated_at = now;
-    std::vector<std::string> dirs = expand_node_directories(paths);
-    Severity found = Severity::ok;
-    Unevaluable unevaluable = Unevaluable::none;
-    for (const std::string& dir : dirs) {
+    std::vector<NodeReport> nodes;
+    for (const std::string& dir : expand_node_directories(paths)) {
         // A failure nobody foresaw still leaves a complete document: that node is unknown.
         try {
-            report.nodes.push_back(inspect_node(dir, options, now));
+            nodes.push_back(inspect_node(dir, options, now));
         } catch (const std::exception& e) {
             NodeReport failed;
             failed.dir = dir;
             failed.severity = Severity::unknown;
             failed.error = dir + ": could not be evaluated: " + e.what();
             failed.errors.push_back(*failed.error);
-            report.nodes.push_back(std::move(failed));
+            nodes.push_back(std::move(failed));
         }
-        const NodeReport& node = report.nodes.back();
+    }
+    return inspect_report(std::move(nodes), now);
+}
+
+InspectReport inspect_report(std::vector<NodeReport> nodes, Instant now) {
+    InspectReport report;
+    report.evaluated_at = now;
+    report.nodes = std::move(nodes);
+    Severity found = Severity::ok;
+    Unevaluable unevaluable = Unevaluable::none;
+    for (const NodeReport& node : report.nodes) {
         found = worst(found, worst_severity(node.findings));
         if (!node.errors.empty()) unevaluable = Unevaluable::some;
     }
-    if (dirs.size() > 1) {
+    if (report.nodes.size() > 1) {
         report.fleet = summarize(report.nodes);
         found = worst(found, worst_severity(report.fleet->findings));
     }
