@@ -174,3 +174,25 @@ TEST_CASE("key identifiers: the engine's forms in place, every other through Ope
     std::vector<unsigned char> aki_garbage = {0x30, 0x03, 0x85, 0x01, 0x07};
     CHECK_FALSE(read_authority_key_id(aki_garbage.data(), aki_garbage.size()));
 }
+
+TEST_CASE("serial_hex refuses the INTEGERs OpenSSL's decoder refuses", "[certificate]") {
+    auto serial = [](std::vector<unsigned char> der) {
+        const unsigned char* p = der.data();
+        auto tlv = x509_facts::next_tlv(p, der.data() + der.size());
+        REQUIRE(tlv);
+        auto ours = x509_facts::serial_hex(*tlv);
+        p = der.data();
+        ossl::UniquePtr<ASN1_INTEGER> openssl(
+            d2i_ASN1_INTEGER(nullptr, &p, static_cast<long>(der.size())));
+        ossl::drain_errors();
+        CHECK(ours.has_value() == (openssl != nullptr));
+        if (ours && openssl) CHECK(*ours == x509_facts::serial_hex(openssl.get()));
+        return ours;
+    };
+    CHECK(serial({0x02, 0x02, 0x00, 0x80}) == std::optional<std::string>("80"));
+    CHECK(serial({0x02, 0x01, 0x00}) == std::optional<std::string>("0"));
+    CHECK(serial({0x02, 0x02, 0xff, 0x7f}) == std::optional<std::string>("-81"));
+    CHECK_FALSE(serial({0x02, 0x00}));              // no contents
+    CHECK_FALSE(serial({0x02, 0x02, 0x00, 0x05}));  // a zero byte too many
+    CHECK_FALSE(serial({0x02, 0x02, 0xff, 0x85}));  // a 0xff byte too many
+}

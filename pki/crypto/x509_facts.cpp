@@ -106,6 +106,10 @@ std::optional<Instant> to_instant(const ASN1_TIME* time) {
 std::optional<std::string> serial_hex(const Tlv& integer) {
     if (!integer.is_universal(V_ASN1_INTEGER) || integer.constructed || integer.length == 0)
         return std::nullopt;
+    // A padding byte the value does not need is not DER, and OpenSSL's decoder refuses it.
+    if (integer.length > 1 && ((integer.content[0] == 0x00 && (integer.content[1] & 0x80) == 0) ||
+                               (integer.content[0] == 0xff && (integer.content[1] & 0x80) != 0)))
+        return std::nullopt;
     if ((integer.content[0] & 0x80) != 0) {  // negative: rare enough for OpenSSL's decoder
         const unsigned char* p = integer.start;
         ossl::UniquePtr<ASN1_INTEGER> decoded(

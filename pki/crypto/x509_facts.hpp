@@ -61,8 +61,9 @@ std::optional<Instant> to_instant(const ASN1_TIME* time);
 
 // The serial number as every output shows it: lowercase hex of the value without leading zeros
 // ("0" for zero). A negative serial (RFC 5280 forbids them, some CAs wrote them) reads as
-// OpenSSL's BN_bn2hex gives it, lowercased: "-0a". From the INTEGER's TLV, nullopt when it does
-// not decode (empty contents); or from the INTEGER the full reader decoded.
+// OpenSSL's BN_bn2hex gives it, lowercased: "-0a". From the INTEGER's TLV, nullopt when OpenSSL
+// would not decode it (empty contents, a padding byte too many); or from the INTEGER the full
+// reader decoded.
 std::optional<std::string> serial_hex(const Tlv& integer);
 std::string serial_hex(const ASN1_INTEGER* integer);
 
