@@ -6,8 +6,8 @@
 // SHA-256 of their SubjectPublicKeyInfo bytes. So leaves are read here with OpenSSL's own ASN.1
 // primitives (ASN1_get_object framing, d2i_X509_NAME for a name that is not plain, d2i_ASN1_TIME)
 // and the key is left as bytes. Every fact it shares with Certificate is decided by
-// x509_facts.hpp, the helpers both readers use. CA certificates, which need signature checks, are parsed in full
-// (Certificate), once per distinct DER.
+// x509_facts.hpp, the helpers both readers use. CA certificates, which need signature checks, are
+// parsed in full (Certificate), once per distinct DER.
 #pragma once
 
 #if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 2
