@@ -227,7 +227,7 @@ TEST_CASE("inspect does not report a forged manager chain as verified", "[chain]
     CHECK(node.chain_failure_code == "issuer-not-ca");
     CHECK(node.severity == Severity::critical);
     CHECK(has_finding(node, "chain-not-verified", Severity::critical));
-    CHECK(node.rotation == std::optional<RotationPhase>(RotationPhase::none));
+    CHECK(node.rotation == std::optional<RotationState>(RotationState::none));
 
     auto cli = test::run_swarmpki({"inspect", "--dir", f.dir.string(), "--at",
                                    test::fixture_captured_at("worker"), "--format", "json"});
@@ -417,12 +417,12 @@ TEST_CASE(
     CHECK(result.intermediates_used == std::vector<std::size_t>{0});
     InspectReport report = inspect_nodes({mid.string()}, {}, captured_at("rotation-in-progress"));
     CHECK(report.nodes.at(0).chain_verified == std::optional<bool>(true));
-    CHECK(report.nodes.at(0).rotation == std::optional<RotationPhase>(RotationPhase::in_progress));
+    CHECK(report.nodes.at(0).rotation == std::optional<RotationState>(RotationState::in_progress));
 
     auto done = base / "rotation-complete" / "certificates" / "worker1";
     InspectReport completed = inspect_nodes({done.string()}, {}, captured_at("rotation-complete"));
     CHECK(completed.nodes.at(0).chain_verified == std::optional<bool>(true));
-    CHECK(completed.nodes.at(0).rotation == std::optional<RotationPhase>(RotationPhase::completed));
+    CHECK(completed.nodes.at(0).rotation == std::optional<RotationState>(RotationState::completed));
 }
 
 // ---- item 2: bounded work ----------------------------------------------------------------------

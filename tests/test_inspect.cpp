@@ -70,7 +70,7 @@ TEST_CASE("inspect_node: a fresh engine-made worker is ok, with every fact fille
     CHECK(r.chain[0].kind == ChainKind::leaf);
     REQUIRE(r.trust_roots.size() == 1);
     CHECK(r.trust_roots[0].key_type == "ecdsa-p256");
-    CHECK(r.rotation == RotationPhase::none);
+    CHECK(r.rotation == RotationState::none);
     CHECK(r.chain_verified == true);
     CHECK(r.key.present);
     CHECK(r.key.type == std::optional<std::string>("ecdsa-p256"));
@@ -91,7 +91,7 @@ TEST_CASE("inspect_node: rotation state by keys, mid-rotation and after", "[insp
         Node n = write_node(tmp / "mid", old_root.certificate, cross, new_root.key, {cross});
         NodeReport r = inspect_node(n.dir.string(), {}, kNow);
         INFO(codes(r));
-        CHECK(r.rotation == RotationPhase::in_progress);
+        CHECK(r.rotation == RotationState::in_progress);
         CHECK(r.chain_verified == true);
         REQUIRE(r.chain.size() == 2);
         CHECK(r.chain[1].kind == ChainKind::cross_signed_intermediate);
@@ -103,7 +103,7 @@ TEST_CASE("inspect_node: rotation state by keys, mid-rotation and after", "[insp
                             {cross});
         NodeReport r = inspect_node(n.dir.string(), {}, kNow);
         INFO(codes(r));
-        CHECK(r.rotation == RotationPhase::completed);
+        CHECK(r.rotation == RotationState::completed);
         CHECK(r.chain_verified == true);
         CHECK(r.chain[1].kind == ChainKind::cross_signed_intermediate);
         CHECK_FALSE(has_code(r, "unused-intermediate"));
@@ -111,14 +111,14 @@ TEST_CASE("inspect_node: rotation state by keys, mid-rotation and after", "[insp
     }
     SECTION("a node that missed the rotation: old root, old leaf") {
         Node n = simple_node(tmp / "old", old_root);
-        CHECK(inspect_node(n.dir.string(), {}, kNow).rotation == RotationPhase::none);
+        CHECK(inspect_node(n.dir.string(), {}, kNow).rotation == RotationState::none);
     }
     SECTION("another swarm's root: no verification, no rotation") {
         RootCa foreign = create_root({}, kNow);
         Node n = write_node(tmp / "x", foreign.certificate, cross, new_root.key, {cross});
         NodeReport r = inspect_node(n.dir.string(), {}, kNow);
         CHECK(r.chain_verified == false);
-        CHECK(r.rotation == RotationPhase::none);
+        CHECK(r.rotation == RotationState::none);
         CHECK(has_finding(r, "chain-not-verified", Severity::critical));
         CHECK(r.chain[1].kind == ChainKind::intermediate);
         CHECK(r.node->issuer_public_key_sha256 == new_root.certificate.public_key_sha256());
@@ -137,7 +137,7 @@ TEST_CASE("inspect_node: a rotation away from an operator's root is found by key
     REQUIRE(cross.issuer() == "CN=Example Corp Swarm Root");
     Node n = write_node(tmp / "mid", operator_root.certificate, cross, new_root.key, {cross});
     NodeReport r = inspect_node(n.dir.string(), {}, kNow);
-    CHECK(r.rotation == RotationPhase::in_progress);
+    CHECK(r.rotation == RotationState::in_progress);
     CHECK(r.chain_verified == true);
     CHECK(r.chain[1].kind == ChainKind::cross_signed_intermediate);
 }

@@ -24,7 +24,7 @@ namespace {
 
 std::string by_inspect(const fs::path& dir, Instant at) {
     NodeReport report = inspect_node(dir.string(), {}, at);
-    return report.rotation ? to_string(*report.rotation) : "unknown";
+    return report.rotation ? std::string(to_string(*report.rotation)) : "unknown";
 }
 
 std::string by_expiry(const fs::path& dir, Instant at) {

@@ -17,6 +17,7 @@
 #include "swarmpki/encoding.hpp"
 #include "swarmpki/renewal.hpp"
 #include "swarmpki/renewal_window.hpp"
+#include "swarmpki/rotation_state.hpp"
 #include "swarmpki/severity.hpp"
 #include "swarmpki/time.hpp"
 
@@ -111,9 +112,6 @@ CertExpiry evaluate_certificate(const Certificate& cert, CertKind kind,
 // Status -> severity, as SPEC §5: renewal-overdue warning; expired and not-yet-valid
 // critical; expiring warning or critical by the threshold crossed (passed in).
 Severity severity_of(ExpiryStatus status, Severity expiring_severity = Severity::warning);
-
-enum class RotationState { none, in_progress, completed };
-std::string_view to_string(RotationState state);
 
 // A directory that holds swarm-node.crt and/or swarm-root-ca.crt.
 struct NodeDirectory {

@@ -14,6 +14,7 @@
 #include "swarmpki/finding.hpp"
 #include "swarmpki/join_token.hpp"
 #include "swarmpki/node_files.hpp"
+#include "swarmpki/rotation_state.hpp"
 #include "swarmpki/severity.hpp"
 #include "swarmpki/time.hpp"
 
@@ -32,9 +33,7 @@ struct InspectOptions {
 };
 
 enum class ChainKind { leaf, cross_signed_intermediate, intermediate };
-enum class RotationPhase { none, in_progress, completed };
 const char* to_string(ChainKind kind);
-const char* to_string(RotationPhase state);
 
 // Who the leaf says the node is.
 struct LeafIdentity {
@@ -115,7 +114,7 @@ struct NodeReport {
     std::vector<TrustRootEntry> trust_roots;
     std::optional<std::string> root_file_sha256;
     std::optional<std::string> join_token_digest;  // root_file_sha256 as 50 base-36 characters
-    std::optional<RotationPhase> rotation;
+    std::optional<RotationState> rotation;
     std::optional<bool> chain_verified;
     std::string chain_failure;       // why not, when not verified
     std::string chain_failure_code;  // ChainVerification::failure_code, when not verified

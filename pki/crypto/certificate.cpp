@@ -3,6 +3,7 @@
 #include "certificate_internal.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/file.hpp"
+#include "x509_facts.hpp"
 
 #include <openssl/asn1.h>
 #include <openssl/asn1t.h>
@@ -17,7 +18,6 @@
 
 #include <array>
 #include <atomic>
-#include <cctype>
 #include <mutex>
 #include <string_view>
 #include <utility>
@@ -81,14 +81,6 @@ ASN1_SEQUENCE(RawCert) = {
     ASN1_SIMPLE(RawCert, signature, ASN1_BIT_STRING),
 } ASN1_SEQUENCE_END(RawCert)
 
-// The extension with this NID, when it occurs exactly once (X509_get_ext_d2i treats a repeated
-// extension as absent, and so do we).
-const X509_EXTENSION* unique_extension(const STACK_OF(X509_EXTENSION)* extensions, int nid) {
-    int index = X509v3_get_ext_by_NID(extensions, nid, -1);
-    if (index < 0 || X509v3_get_ext_by_NID(extensions, nid, index) >= 0) return nullptr;
-    return X509v3_get_ext(extensions, index);
-}
-
 template <typename T>
 ossl::UniquePtr<T> decode_extension(const X509_EXTENSION* extension) {
     if (extension == nullptr) return nullptr;
@@ -134,22 +126,15 @@ struct TbsSpan {
     const unsigned char* content = nullptr;
 };
 
-// ASN1_get_object's flags: 0x80 is an error, 0x01 an indefinite length (BER, not DER).
-constexpr int kBadHeader = 0x81;
-
 TbsSpan tbs_span(const Bytes& der) {
     const unsigned char* p = der.data();
     const unsigned char* end = der.data() + der.size();
-    long length = 0;
-    int tag = 0, xclass = 0;
-    if ((ASN1_get_object(&p, &length, &tag, &xclass, end - p) & kBadHeader) != 0 ||
-        tag != V_ASN1_SEQUENCE || xclass != V_ASN1_UNIVERSAL || p + length != end)
-        return {};
-    const unsigned char* tbs = p;
-    if ((ASN1_get_object(&p, &length, &tag, &xclass, end - p) & kBadHeader) != 0 ||
-        tag != V_ASN1_SEQUENCE || xclass != V_ASN1_UNIVERSAL)
-        return {};
-    return {tbs, static_cast<std::size_t>(p + length - tbs), p};
+    auto cert = x509_facts::next_tlv(p, end);
+    if (!cert || !cert->is_universal(V_ASN1_SEQUENCE) || p != end) return {};
+    const unsigned char* c = cert->content;
+    auto tbs = x509_facts::next_tlv(c, cert->end());
+    if (!tbs || !tbs->is_universal(V_ASN1_SEQUENCE)) return {};
+    return {tbs->start, tbs->size(), tbs->content};
 }
 
 // The TBSCertificate's signature AlgorithmIdentifier: after the optional [0] version and the
@@ -157,56 +142,33 @@ TbsSpan tbs_span(const Bytes& der) {
 ossl::UniquePtr<X509_ALGOR> inner_algorithm(const TbsSpan& span) {
     const unsigned char* p = span.content;
     const unsigned char* end = span.tbs + span.length;
-    long length = 0;
-    int tag = 0, xclass = 0;
-    if ((ASN1_get_object(&p, &length, &tag, &xclass, end - p) & kBadHeader) != 0) return nullptr;
-    if (xclass == V_ASN1_CONTEXT_SPECIFIC && tag == 0) {
-        p += length;
-        if ((ASN1_get_object(&p, &length, &tag, &xclass, end - p) & kBadHeader) != 0)
-            return nullptr;
-    }
-    if (xclass != V_ASN1_UNIVERSAL || tag != V_ASN1_INTEGER) return nullptr;
-    p += length;
+    auto field = x509_facts::next_tlv(p, end);
+    if (field && field->xclass == V_ASN1_CONTEXT_SPECIFIC && field->tag == 0)
+        field = x509_facts::next_tlv(p, end);
+    if (!field || !field->is_universal(V_ASN1_INTEGER)) return nullptr;
     return ossl::UniquePtr<X509_ALGOR>(d2i_X509_ALGOR(nullptr, &p, end - p));
 }
 
-std::string name_to_string(const X509_NAME* name) {
-    ossl::UniquePtr<BIO> bio(ossl::check(BIO_new(BIO_s_mem()), "BIO_new"));
-    X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
-    char* data = nullptr;
-    long size = BIO_get_mem_data(bio.get(), &data);
-    return std::string(data, static_cast<std::size_t>(size));
-}
-
-std::string first_entry(const X509_NAME* name, int nid) {
-    int index = X509_NAME_get_index_by_NID(name, nid, -1);
-    if (index < 0) return {};
-    const ASN1_STRING* value = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index));
-    unsigned char* utf8 = nullptr;
-    int length = ASN1_STRING_to_UTF8(&utf8, value);
-    ossl::Buffer<> owned(utf8);
-    if (length < 0) return {};
-    return std::string(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(length));
-}
-
+// A certificate time, or the error from_der turns into "not a valid X.509 certificate".
 Instant to_instant(const ASN1_TIME* time) {
-    struct tm parts {};
-    ossl::check(ASN1_TIME_to_tm(time, &parts), "reading a certificate time");
-    std::chrono::year_month_day ymd{std::chrono::year(parts.tm_year + 1900),
-                                    std::chrono::month(static_cast<unsigned>(parts.tm_mon + 1)),
-                                    std::chrono::day(static_cast<unsigned>(parts.tm_mday))};
-    return std::chrono::sys_days(ymd) + std::chrono::hours(parts.tm_hour) +
-           std::chrono::minutes(parts.tm_min) + Seconds(parts.tm_sec);
+    if (auto instant = x509_facts::to_instant(time)) return *instant;
+    throw ossl::Error("reading a certificate time");
 }
 
-std::string octets_hex(const ASN1_OCTET_STRING* octets) {
-    return hex_encode(ASN1_STRING_get0_data(octets),
-                      static_cast<std::size_t>(ASN1_STRING_length(octets)));
-}
-
-std::string lower(std::string text) {
-    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return text;
+// The extnValue contents of the extension with this NID when it occurs once (x509_facts' rule).
+struct ExtensionBytes {
+    const X509_EXTENSION* extension = nullptr;
+    const unsigned char* data = nullptr;
+    std::size_t size = 0;
+};
+std::optional<ExtensionBytes> unique_extension_bytes(const STACK_OF(X509_EXTENSION)* extensions,
+                                                     int nid) {
+    const X509_EXTENSION* extension = x509_facts::unique_extension(extensions, nid);
+    if (extension == nullptr) return std::nullopt;
+    const ASN1_OCTET_STRING* value = X509_EXTENSION_get_data(
+        const_cast<X509_EXTENSION*>(extension));
+    return ExtensionBytes{extension, ASN1_STRING_get0_data(value),
+                          static_cast<std::size_t>(ASN1_STRING_length(value))};
 }
 
 std::atomic<std::uint64_t> signature_checks{0};
@@ -505,21 +467,14 @@ EVP_PKEY* Certificate::public_key() const {
 
 void Certificate::read_fields() {
     const RawTbs& tbs = *parsed_->raw->tbs;
-    subject_ = name_to_string(tbs.subject);
-    issuer_ = name_to_string(tbs.issuer);
-    cn_ = first_entry(tbs.subject, NID_commonName);
-    ou_ = first_entry(tbs.subject, NID_organizationalUnitName);
-    o_ = first_entry(tbs.subject, NID_organizationName);
-    issuer_cn_ = first_entry(tbs.issuer, NID_commonName);
-
-    ossl::UniquePtr<BIGNUM> serial_bn(ASN1_INTEGER_to_BN(tbs.serial, nullptr));
-    if (serial_bn) {
-        ossl::Buffer<char> hex(BN_bn2hex(serial_bn.get()));
-        std::string text = lower(hex ? hex.get() : "");
-        std::size_t first = text.find_first_not_of('0');
-        serial_hex_ = first == std::string::npos ? "0" : text.substr(first);
-        serial_bytes_ = static_cast<std::size_t>(ASN1_STRING_length(tbs.serial));
-    }
+    subject_ = x509_facts::name_to_string(tbs.subject);
+    issuer_ = x509_facts::name_to_string(tbs.issuer);
+    cn_ = x509_facts::first_entry(tbs.subject, NID_commonName);
+    ou_ = x509_facts::first_entry(tbs.subject, NID_organizationalUnitName);
+    o_ = x509_facts::first_entry(tbs.subject, NID_organizationName);
+    issuer_cn_ = x509_facts::first_entry(tbs.issuer, NID_commonName);
+    serial_hex_ = x509_facts::serial_hex(tbs.serial);
+    serial_bytes_ = static_cast<std::size_t>(ASN1_STRING_length(tbs.serial));
     not_before_ = to_instant(tbs.validity->notBefore);
     not_after_ = to_instant(tbs.validity->notAfter);
     signature_algorithm_ = OBJ_nid2ln(OBJ_obj2nid(parsed_->raw->signature_algorithm->algorithm));
@@ -544,8 +499,8 @@ void Certificate::read_key_facts() {
 
 void Certificate::read_extensions() {
     const STACK_OF(X509_EXTENSION)* extensions = parsed_->raw->tbs->extensions;
-    if (ossl::UniquePtr<GENERAL_NAMES> sans{
-            decode_extension<GENERAL_NAMES>(unique_extension(extensions, NID_subject_alt_name))}) {
+    if (ossl::UniquePtr<GENERAL_NAMES> sans{decode_extension<GENERAL_NAMES>(
+            x509_facts::unique_extension(extensions, NID_subject_alt_name))}) {
         for (int i = 0; i < sk_GENERAL_NAME_num(sans.get()); ++i) {
             const GENERAL_NAME* name = sk_GENERAL_NAME_value(sans.get(), i);
             if (name->type == GEN_DNS) {
@@ -557,14 +512,15 @@ void Certificate::read_extensions() {
             }
         }
     }
-    const X509_EXTENSION* bc_extension = unique_extension(extensions, NID_basic_constraints);
-    if (ossl::UniquePtr<BASIC_CONSTRAINTS> bc{decode_extension<BASIC_CONSTRAINTS>(bc_extension)}) {
-        has_basic_constraints_ = true;
-        basic_constraints_critical_ = X509_EXTENSION_get_critical(bc_extension) == 1;
-        is_ca_ = bc->ca != 0;
-        if (bc->pathlen) path_length_ = ASN1_INTEGER_get(bc->pathlen);
+    if (auto bc_bytes = unique_extension_bytes(extensions, NID_basic_constraints)) {
+        if (auto bc = x509_facts::read_basic_constraints(bc_bytes->data, bc_bytes->size)) {
+            has_basic_constraints_ = true;
+            basic_constraints_critical_ = X509_EXTENSION_get_critical(bc_bytes->extension) == 1;
+            is_ca_ = bc->ca;
+            path_length_ = bc->path_length;
+        }
     }
-    const X509_EXTENSION* ku_extension = unique_extension(extensions, NID_key_usage);
+    const X509_EXTENSION* ku_extension = x509_facts::unique_extension(extensions, NID_key_usage);
     if (ossl::UniquePtr<ASN1_BIT_STRING> ku{decode_extension<ASN1_BIT_STRING>(ku_extension)}) {
         key_usage_.present = true;
         key_usage_.digital_signature = ASN1_BIT_STRING_get_bit(ku.get(), 0) == 1;
@@ -574,7 +530,7 @@ void Certificate::read_extensions() {
         key_usage_.critical = X509_EXTENSION_get_critical(ku_extension) == 1;
     }
     if (ossl::UniquePtr<EXTENDED_KEY_USAGE> eku{decode_extension<EXTENDED_KEY_USAGE>(
-            unique_extension(extensions, NID_ext_key_usage))}) {
+            x509_facts::unique_extension(extensions, NID_ext_key_usage))}) {
         eku_.present = true;
         for (int i = 0; i < sk_ASN1_OBJECT_num(eku.get()); ++i) {
             int purpose = OBJ_obj2nid(sk_ASN1_OBJECT_value(eku.get(), i));
@@ -582,13 +538,10 @@ void Certificate::read_extensions() {
             eku_.client_auth = eku_.client_auth || purpose == NID_client_auth;
         }
     }
-    if (ossl::UniquePtr<ASN1_OCTET_STRING> ski{decode_extension<ASN1_OCTET_STRING>(
-            unique_extension(extensions, NID_subject_key_identifier))})
-        ski_ = octets_hex(ski.get());
-    if (ossl::UniquePtr<AUTHORITY_KEYID> aki{decode_extension<AUTHORITY_KEYID>(
-            unique_extension(extensions, NID_authority_key_identifier))};
-        aki && aki->keyid)
-        aki_ = octets_hex(aki->keyid);
+    if (auto ski = unique_extension_bytes(extensions, NID_subject_key_identifier))
+        ski_ = x509_facts::read_subject_key_id(ski->data, ski->size);
+    if (auto aki = unique_extension_bytes(extensions, NID_authority_key_identifier))
+        aki_ = x509_facts::read_authority_key_id(aki->data, aki->size);
 }
 
 std::vector<std::string> Certificate::extension_names() const {

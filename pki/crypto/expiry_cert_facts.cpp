@@ -3,6 +3,7 @@
 #include "expiry_cert_facts.hpp"
 
 #include "ossl.hpp"
+#include "x509_facts.hpp"
 
 #include <openssl/asn1.h>
 #include <openssl/evp.h>
@@ -10,65 +11,9 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include <cctype>
-#include <cstring>
-
 namespace swarmpki::expiry_detail {
 
-std::optional<Tlv> next_tlv(const unsigned char*& cursor, const unsigned char* end) {
-    if (cursor >= end) return std::nullopt;
-    Tlv tlv;
-    tlv.start = cursor;
-    const unsigned char* p = cursor;
-    int flags = ASN1_get_object(&p, &tlv.length, &tlv.tag, &tlv.xclass, end - cursor);
-    // ASN1_get_object sets 0x80 on an error and 0x01 for an indefinite length, which it
-    // reports as length 0: BER, not DER, and its content would look empty here.
-    constexpr int kError = 0x80, kIndefinite = 0x01;
-    if (flags & (kError | kIndefinite)) {
-        ossl::drain_errors();
-        return std::nullopt;
-    }
-    tlv.constructed = (flags & V_ASN1_CONSTRUCTED) != 0;
-    tlv.content = p;
-    if (tlv.end() > end) return std::nullopt;
-    cursor = tlv.end();
-    return tlv;
-}
-
 namespace {
-
-std::string name_to_string(const X509_NAME* name) {
-    ossl::UniquePtr<BIO> bio(ossl::check(BIO_new(BIO_s_mem()), "BIO_new"));
-    X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
-    char* data = nullptr;
-    long size = BIO_get_mem_data(bio.get(), &data);
-    return std::string(data, static_cast<std::size_t>(size));
-}
-
-// The common case without a conversion: an ASCII UTF8String, PrintableString or IA5String is
-// already its own UTF-8 (ASN1_STRING_to_UTF8 allocates and re-encodes byte by byte).
-std::optional<std::string> ascii_as_is(const ASN1_STRING* value) {
-    int type = ASN1_STRING_type(value);
-    if (type != V_ASN1_UTF8STRING && type != V_ASN1_PRINTABLESTRING && type != V_ASN1_IA5STRING)
-        return std::nullopt;
-    const unsigned char* data = ASN1_STRING_get0_data(value);
-    auto size = static_cast<std::size_t>(ASN1_STRING_length(value));
-    for (std::size_t i = 0; i < size; ++i)
-        if (data[i] >= 0x80) return std::nullopt;
-    return std::string(reinterpret_cast<const char*>(data), size);
-}
-
-std::string first_entry(const X509_NAME* name, int nid) {
-    int index = X509_NAME_get_index_by_NID(name, nid, -1);
-    if (index < 0) return {};
-    const ASN1_STRING* value = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index));
-    if (auto ascii = ascii_as_is(value)) return std::move(*ascii);
-    unsigned char* utf8 = nullptr;
-    int length = ASN1_STRING_to_UTF8(&utf8, value);
-    ossl::Buffer<> owned(utf8);
-    if (length < 0) return {};
-    return std::string(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(length));
-}
 
 // A Name's facts: straight from the DER when it is plain, else decoded and printed by OpenSSL.
 // nullopt when OpenSSL cannot decode it either.
@@ -81,68 +26,28 @@ std::optional<NameFacts> read_name(const Tlv& tlv) {
         ossl::drain_errors();
         return std::nullopt;
     }
-    return NameFacts{name_to_string(name.get()), first_entry(name.get(), NID_commonName),
-                     first_entry(name.get(), NID_organizationalUnitName),
-                     first_entry(name.get(), NID_organizationName)};
+    return NameFacts{x509_facts::name_to_string(name.get()),
+                     x509_facts::first_entry(name.get(), NID_commonName),
+                     x509_facts::first_entry(name.get(), NID_organizationalUnitName),
+                     x509_facts::first_entry(name.get(), NID_organizationName)};
 }
 
 std::optional<Instant> read_time(const Tlv& tlv) {
     const unsigned char* p = tlv.start;
     ossl::UniquePtr<ASN1_STRING> time(d2i_ASN1_TIME(nullptr, &p, tlv.end() - tlv.start));
-    struct tm parts {};
-    if (!time || ASN1_TIME_to_tm(time.get(), &parts) != 1) return std::nullopt;
-    std::chrono::year_month_day ymd{std::chrono::year(parts.tm_year + 1900),
-                                    std::chrono::month(static_cast<unsigned>(parts.tm_mon + 1)),
-                                    std::chrono::day(static_cast<unsigned>(parts.tm_mday))};
-    return std::chrono::sys_days(ymd) + std::chrono::hours(parts.tm_hour) +
-           std::chrono::minutes(parts.tm_min) + Seconds(parts.tm_sec);
+    if (!time) return std::nullopt;
+    return x509_facts::to_instant(time.get());
 }
 
-// Serial as Certificate renders it: lowercase hex of the (positive) value, no leading zeros.
-std::string serial_hex(const Tlv& tlv) {
-    std::string hex = hex_encode(tlv.content, static_cast<std::size_t>(tlv.length));
-    std::size_t first = hex.find_first_not_of('0');
-    return first == std::string::npos ? "0" : hex.substr(first);
-}
-
-// BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLen INTEGER OPTIONAL }
-bool read_is_ca(const unsigned char* p, const unsigned char* end) {
-    auto seq = next_tlv(p, end);
-    if (!seq || seq->tag != V_ASN1_SEQUENCE) return false;
-    const unsigned char* inner = seq->content;
-    auto first = next_tlv(inner, seq->end());
-    return first && first->tag == V_ASN1_BOOLEAN && first->length == 1 && first->content[0] != 0;
-}
-
-// AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING OPTIONAL, ... }
-std::optional<std::string> read_aki(const unsigned char* p, const unsigned char* end) {
-    auto seq = next_tlv(p, end);
-    if (!seq || seq->tag != V_ASN1_SEQUENCE) return std::nullopt;
-    const unsigned char* inner = seq->content;
-    while (auto item = next_tlv(inner, seq->end()))
-        if (item->xclass == V_ASN1_CONTEXT_SPECIFIC && item->tag == 0)
-            return hex_encode(item->content, static_cast<std::size_t>(item->length));
-    return std::nullopt;
-}
-
-std::optional<std::string> read_ski(const unsigned char* p, const unsigned char* end) {
-    auto octets = next_tlv(p, end);
-    if (!octets || octets->tag != V_ASN1_OCTET_STRING) return std::nullopt;
-    return hex_encode(octets->content, static_cast<std::size_t>(octets->length));
-}
-
-// Is this OID content (the bytes inside the OBJECT IDENTIFIER) the one OpenSSL encodes for nid?
-bool oid_is(const Tlv& oid, int nid) {
-    const ASN1_OBJECT* known = OBJ_nid2obj(nid);
-    auto size = static_cast<std::size_t>(OBJ_length(known));
-    return static_cast<std::size_t>(oid.length) == size &&
-           std::memcmp(oid.content, OBJ_get0_data(known), size) == 0;
-}
+// Where the three extensions the facts need lie, each with how often it occurs.
+struct FactExtensions {
+    x509_facts::ExtensionValue basic_constraints, subject_key_id, authority_key_id;
+};
 
 // Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING },
-// framed with ASN1_get_object: decoding each one into an X509_EXTENSION (and freeing it) cost
-// more than the three extensions read here.
-void read_extensions(const Tlv& explicit3, CertFacts& facts) {
+// framed with next_tlv: decoding each one into an X509_EXTENSION (and freeing it) cost more than
+// the three extensions read here.
+void find_extensions(const Tlv& explicit3, FactExtensions& found) {
     const unsigned char* p = explicit3.content;
     auto list = next_tlv(p, explicit3.end());
     if (!list) return;
@@ -155,14 +60,23 @@ void read_extensions(const Tlv& explicit3, CertFacts& facts) {
         if (value && value->tag == V_ASN1_BOOLEAN) value = next_tlv(q, ext->end());
         if (!oid || oid->tag != V_ASN1_OBJECT || !value || value->tag != V_ASN1_OCTET_STRING)
             continue;
-        const unsigned char* v = value->content;
-        const unsigned char* v_end = value->end();
-        if (oid_is(*oid, NID_basic_constraints)) facts.is_ca = read_is_ca(v, v_end);
-        else if (oid_is(*oid, NID_subject_key_identifier))
-            facts.subject_key_id = read_ski(v, v_end);
-        else if (oid_is(*oid, NID_authority_key_identifier))
-            facts.authority_key_id = read_aki(v, v_end);
+        if (x509_facts::oid_is(*oid, NID_basic_constraints)) found.basic_constraints.saw(*value);
+        else if (x509_facts::oid_is(*oid, NID_subject_key_identifier))
+            found.subject_key_id.saw(*value);
+        else if (x509_facts::oid_is(*oid, NID_authority_key_identifier))
+            found.authority_key_id.saw(*value);
     }
+}
+
+// x509_facts' decoders, under its rule that a repeated extension is absent.
+void read_extensions(const FactExtensions& found, CertFacts& facts) {
+    if (const auto& bc = found.basic_constraints; bc.unique())
+        if (auto constraints = x509_facts::read_basic_constraints(bc.data, bc.size))
+            facts.is_ca = constraints->ca;
+    if (const auto& ski = found.subject_key_id; ski.unique())
+        facts.subject_key_id = x509_facts::read_subject_key_id(ski.data, ski.size);
+    if (const auto& aki = found.authority_key_id; aki.unique())
+        facts.authority_key_id = x509_facts::read_authority_key_id(aki.data, aki.size);
 }
 
 }  // namespace
@@ -241,7 +155,9 @@ std::optional<CertFacts> read_cert_facts(const Bytes& der, FactsScratch* scratch
         facts.issuer = names->rfc2253;
         facts.issuer_cn = names->cn;
     }
-    facts.serial_hex = serial_hex(*serial);
+    auto serial_text = x509_facts::serial_hex(*serial);
+    if (!serial_text) return std::nullopt;
+    facts.serial_hex = std::move(*serial_text);
 
     const unsigned char* v = validity->content;
     auto not_before = next_tlv(v, validity->end());
@@ -259,9 +175,19 @@ std::optional<CertFacts> read_cert_facts(const Bytes& der, FactsScratch* scratch
     facts.spki_sha256 = scratch ? scratch->hasher.hex(spki->start, spki_size)
                                 : hex_encode(sha256(spki->start, spki_size));
 
-    while (auto extra = next_tlv(t, tbs->end()))
-        if (extra->xclass == V_ASN1_CONTEXT_SPECIFIC && extra->tag == 3)
-            read_extensions(*extra, facts);
+    // issuerUniqueID [1], subjectUniqueID [2], extensions [3], each at most once and in order, as
+    // the full reader's template requires: anything else is its to refuse.
+    FactExtensions found;
+    int last_tag = 0;
+    while (t < tbs->end()) {
+        auto extra = next_tlv(t, tbs->end());
+        if (!extra || extra->xclass != V_ASN1_CONTEXT_SPECIFIC || extra->tag <= last_tag ||
+            extra->tag > 3)
+            return std::nullopt;
+        last_tag = extra->tag;
+        if (extra->tag == 3) find_extensions(*extra, found);
+    }
+    read_extensions(found, facts);
     return facts;
 }
 

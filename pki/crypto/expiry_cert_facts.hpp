@@ -4,9 +4,10 @@
 // call, which costs far more than everything else an expiry scan does per file (measured: about
 // 10x the rest). A fleet scan reads 100,000 leaves and needs none of their keys as keys, only the
 // SHA-256 of their SubjectPublicKeyInfo bytes. So leaves are read here with OpenSSL's own ASN.1
-// primitives (ASN1_get_object framing, d2i_X509_NAME, d2i_ASN1_TIME, d2i_X509_EXTENSION) and the
-// key is left as bytes. CA certificates, which need signature checks, are parsed in full
-// (Certificate), once per distinct DER.
+// primitives (ASN1_get_object framing, d2i_X509_NAME for a name that is not plain, d2i_ASN1_TIME)
+// and the key is left as bytes. Every fact it shares with Certificate is decided by
+// x509_facts.hpp, the helpers both readers use. CA certificates, which need signature checks, are
+// parsed in full (Certificate), once per distinct DER.
 #pragma once
 
 #if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 2
@@ -17,6 +18,7 @@
 #include "swarmpki/certificate.hpp"
 #include "swarmpki/encoding.hpp"
 #include "swarmpki/time.hpp"
+#include "x509_facts.hpp"
 
 #include <functional>
 #include <optional>
@@ -27,18 +29,9 @@
 
 namespace swarmpki::expiry_detail {
 
-// One TLV framed with ASN1_get_object: its tag, class, content and whole encoding.
-struct Tlv {
-    int tag = 0, xclass = 0;
-    bool constructed = false;
-    const unsigned char* start = nullptr;    // first byte of the header
-    const unsigned char* content = nullptr;  // first byte of the content
-    long length = 0;
-    const unsigned char* end() const { return content + length; }
-};
-// The TLV at cursor (which it moves past it); nullopt on a framing error, an indefinite length
-// or a TLV running past `end`.
-std::optional<Tlv> next_tlv(const unsigned char*& cursor, const unsigned char* end);
+// The DER walker both certificate readers share (x509_facts.hpp).
+using x509_facts::next_tlv;
+using x509_facts::Tlv;
 
 // What the expiry facts need from a Name: the RFC 2253 string as Certificate renders it
 // (X509_NAME_print_ex with XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) and the first CN, OU, O.

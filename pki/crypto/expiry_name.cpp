@@ -10,6 +10,7 @@
 #include "expiry_cert_facts.hpp"
 
 #include "ossl.hpp"
+#include "x509_facts.hpp"
 
 #include <openssl/asn1.h>
 #include <openssl/objects.h>
@@ -31,13 +32,8 @@ constexpr std::array kPlainTypes = {NID_commonName,          NID_organizationalU
 
 // The NID of a plain attribute type from its OID content, or NID_undef.
 int plain_type(const Tlv& oid) {
-    for (int nid : kPlainTypes) {
-        const ASN1_OBJECT* known = OBJ_nid2obj(nid);
-        auto size = static_cast<std::size_t>(OBJ_length(known));
-        if (static_cast<std::size_t>(oid.length) == size &&
-            std::memcmp(oid.content, OBJ_get0_data(known), size) == 0)
-            return nid;
-    }
+    for (int nid : kPlainTypes)
+        if (x509_facts::oid_is(oid, nid)) return nid;
     return NID_undef;
 }
 

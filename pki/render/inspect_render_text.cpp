@@ -68,13 +68,13 @@ std::string issuer_place(const NodeReport& n) {
     return "unknown";
 }
 
-std::string rotation_text(RotationPhase state) {
+std::string rotation_text(RotationState state) {
     switch (state) {
-        case RotationPhase::none: return "none";
-        case RotationPhase::in_progress:
+        case RotationState::none: return "none";
+        case RotationState::in_progress:
             return "in progress: the leaf is signed by a new root's key and reaches the trust root "
                    "through a cross-signed intermediate";
-        case RotationPhase::completed:
+        case RotationState::completed:
             return "completed: the trust root is the new root; a cross-signed copy is still "
                    "bundled until the next renewal";
     }

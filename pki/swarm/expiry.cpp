@@ -46,15 +46,6 @@ std::string_view to_string(ExpiryStatus status) {
     return "ok";
 }
 
-std::string_view to_string(RotationState state) {
-    switch (state) {
-        case RotationState::none: return "none";
-        case RotationState::in_progress: return "in-progress";
-        case RotationState::completed: return "completed";
-    }
-    return "none";
-}
-
 Seconds Threshold::before_not_after(Seconds lifetime) const {
     if (unit == Unit::seconds) return Seconds(static_cast<std::int64_t>(value));
     return Seconds(static_cast<std::int64_t>(

@@ -222,25 +222,35 @@ ParsedFile parse_root_file(const std::string& path, std::string_view bytes, CaCa
 
 enum class FileRole { root_file, other };
 
-// Reads and parses one file; `read`, when given, gets what its descriptor read (one fstat).
-std::variant<ParsedFile, ScanError> load(const std::string& path, Strictness strictness,
-                                         bool listed_regular, FileRole role, CaCache& cache,
-                                         WorkerState& worker, FileIdentity* read = nullptr) {
+// The file `path` as `read_and_parse` gives it, or what it threw as the scan reports it: an
+// Error with its own subject and reason, anything else (an ossl::Error, the only kind without a
+// subject, is OpenSSL trouble in a parse) as a bad PEM of `path`.
+template <typename ReadAndParse>
+std::variant<ParsedFile, ScanError> parsed_or_error(const std::string& path,
+                                                    ReadAndParse&& read_and_parse) {
     try {
-        // Into the worker's buffer; a file the walk listed as regular is not stat'ed again.
-        KnownRegular known = listed_regular ? KnownRegular::yes : KnownRegular::no;
-        std::string_view bytes = read ? read_file(path, worker.buffer, known, *read)
-                                      : read_file(path, worker.buffer, known);
-        if (role == FileRole::root_file) return parse_root_file(path, bytes, cache, worker);
-        return parse_bytes(path, bytes, strictness, cache, worker);
+        return read_and_parse();
     } catch (const Error& e) {
-        // An ossl::Error, the only kind without a subject, is OpenSSL trouble in a parse.
         if (e.subject().empty())
             return ScanError{path, ScanReason::bad_pem, path + ": " + e.what()};
         return ScanError{e.subject(), scan_reason(e.reason()), e.what()};
     } catch (const std::exception& e) {
         return ScanError{path, ScanReason::bad_pem, path + ": " + e.what()};
     }
+}
+
+// Reads and parses one file; `read`, when given, gets what its descriptor read (one fstat).
+std::variant<ParsedFile, ScanError> load(const std::string& path, Strictness strictness,
+                                         bool listed_regular, FileRole role, CaCache& cache,
+                                         WorkerState& worker, FileIdentity* read = nullptr) {
+    return parsed_or_error(path, [&] {
+        // Into the worker's buffer; a file the walk listed as regular is not stat'ed again.
+        KnownRegular known = listed_regular ? KnownRegular::yes : KnownRegular::no;
+        std::string_view bytes = read ? read_file(path, worker.buffer, known, *read)
+                                      : read_file(path, worker.buffer, known);
+        if (role == FileRole::root_file) return parse_root_file(path, bytes, cache, worker);
+        return parse_bytes(path, bytes, strictness, cache, worker);
+    });
 }
 
 // In swarm-node.crt the leaf comes first and any CA after it is an intermediate (the
@@ -418,18 +428,11 @@ std::variant<ParsedFile, ScanError> parse_read(const std::optional<CertificateFi
         Error e = failure_reading(node, path);
         return ScanError{e.subject(), scan_reason(e.reason()), e.what()};
     }
-    try {
+    return parsed_or_error(path, [&] {
         if (role == FileRole::root_file)
             return parse_root_file(file->entry.path, file->bytes, cache, worker);
         return parse_bytes(file->entry.path, file->bytes, Strictness::strict, cache, worker);
-    } catch (const Error& e) {
-        // An ossl::Error, the only kind without a subject, is OpenSSL trouble in a parse.
-        if (e.subject().empty())
-            return ScanError{path, ScanReason::bad_pem, path + ": " + e.what()};
-        return ScanError{e.subject(), scan_reason(e.reason()), e.what()};
-    } catch (const std::exception& e) {
-        return ScanError{path, ScanReason::bad_pem, path + ": " + e.what()};
-    }
+    });
 }
 
 // The rare path, where a .swarm-node.crt is present (or the caller inspects every directory: see

@@ -26,15 +26,6 @@ const char* to_string(ChainKind kind) {
     return "intermediate";
 }
 
-const char* to_string(RotationPhase state) {
-    switch (state) {
-        case RotationPhase::none: return "none";
-        case RotationPhase::in_progress: return "in-progress";
-        case RotationPhase::completed: return "completed";
-    }
-    return "none";
-}
-
 std::string_view report_status(Severity severity) { return status_word(severity); }
 
 namespace {
@@ -260,9 +251,9 @@ FleetSummary summarize(const std::vector<NodeReport>& nodes) {
         else if (status == "warning") ++fleet.warning;
         else if (status == "critical") ++fleet.critical;
         else ++fleet.unknown;
-        if (n.rotation == RotationPhase::none) ++fleet.rotation_none;
-        if (n.rotation == RotationPhase::in_progress) ++fleet.rotation_in_progress;
-        if (n.rotation == RotationPhase::completed) ++fleet.rotation_completed;
+        if (n.rotation == RotationState::none) ++fleet.rotation_none;
+        if (n.rotation == RotationState::in_progress) ++fleet.rotation_in_progress;
+        if (n.rotation == RotationState::completed) ++fleet.rotation_completed;
         if (n.root_file_sha256) add_distinct(fleet.root_file_sha256s, *n.root_file_sha256);
         if (!n.node) continue;
         add_distinct(fleet.cluster_ids, n.node->cluster_id);

@@ -77,8 +77,9 @@ Instant inside_validity(const Certificate& leaf, Instant now) {
 // rotation_state.hpp decides, fed the full reader's certificates. The signature it asks about
 // that the verified path already checked (the one intermediate under a trust root) is not
 // checked again.
-RotationPhase rotation_phase(const std::vector<Certificate>& chain,
-                             const std::vector<Certificate>& roots, const ChainVerification& path) {
+RotationState rotation_state_of(const std::vector<Certificate>& chain,
+                                const std::vector<Certificate>& roots,
+                                const ChainVerification& path) {
     const Certificate& leaf = chain.front();
     std::vector<const Certificate*> bundled, trusted;
     for (std::size_t i = 1; i < chain.size(); ++i) bundled.push_back(&chain[i]);
@@ -96,17 +97,11 @@ RotationPhase rotation_phase(const std::vector<Certificate>& chain,
     claim.issued_by_name_and_signature = [&](const Certificate& parent) {
         return leaf.issued_by_name(parent) && leaf.signature_verified_by(parent);
     };
-    RotationState state = rotation_detail::decide_rotation(
+    return rotation_detail::decide_rotation(
         claim, bundled, trusted, [&](const Certificate& child, const Certificate& parent) {
             if (&child == path_middle && &parent == path_root) return true;
             return child.signature_verified_by(parent);
         });
-    switch (state) {
-        case RotationState::none: return RotationPhase::none;
-        case RotationState::in_progress: return RotationPhase::in_progress;
-        case RotationState::completed: return RotationPhase::completed;
-    }
-    return RotationPhase::none;
 }
 
 }  // namespace
@@ -156,7 +151,7 @@ ChainAnalysis analyze_chain(const std::vector<Certificate>& chain,
                                        : ChainKind::intermediate);
     }
 
-    analysis.rotation = rotation_phase(chain, roots, path);
+    analysis.rotation = rotation_state_of(chain, roots, path);
 
     // Intermediates that neither helped verify the chain nor are an expected leftover copy of
     // the trust root (they tell of a chain the engine did not write).

@@ -24,7 +24,7 @@ struct ChainAnalysis {
     std::vector<ChainKind> kinds;              // one per certificate in swarm-node.crt
     const Certificate* leaf_signer = nullptr;  // borrowed: the certificate whose key signed it
     bool leaf_signed_by_trust_root = false;
-    RotationPhase rotation = RotationPhase::none;
+    RotationState rotation = RotationState::none;
     ChainVerification verification;  // at `now`
     // When the leaf is outside its validity at `now`, the chain checked at a time inside it, so
     // an expired leaf does not hide a chain that would not verify anyway.

@@ -5,6 +5,19 @@
 
 #include <algorithm>
 
+namespace swarmpki {
+
+std::string_view to_string(RotationState state) {
+    switch (state) {
+        case RotationState::none: return "none";
+        case RotationState::in_progress: return "in-progress";
+        case RotationState::completed: return "completed";
+    }
+    return "none";
+}
+
+}  // namespace swarmpki
+
 namespace swarmpki::rotation_detail {
 
 namespace {

@@ -23,7 +23,7 @@
 #endif
 
 #include "swarmpki/certificate.hpp"
-#include "swarmpki/expiry.hpp"
+#include "swarmpki/rotation_state.hpp"
 
 #include <functional>
 #include <optional>
