@@ -47,7 +47,7 @@ void JsonWriter::before_value() {
         return;
     }
     if (!first_.empty()) {
-        if (!first_.back()) out_ += ',';
+        if (!first_.back()) out_ += style_ == JsonStyle::single_line ? ", " : ",";
         first_.back() = false;
         newline();
     }
@@ -82,7 +82,7 @@ JsonWriter& JsonWriter::end_array() { return close(']'); }
 JsonWriter& JsonWriter::key(std::string_view name) {
     before_value();
     append_json_string(out_, name);
-    out_ += style_ == JsonStyle::pretty ? ": " : ":";
+    out_ += style_ == JsonStyle::compact ? ":" : ": ";
     after_key_ = true;
     return *this;
 }
@@ -127,6 +127,17 @@ JsonWriter& JsonWriter::value(const std::vector<std::string>& list) {
     begin_array();
     for (const auto& item : list) value(item);
     return end_array();
+}
+
+void JsonWriter::flush_into(std::string& sink) {
+    sink += out_;
+    out_.clear();
+}
+
+void JsonWriter::reset() {
+    out_.clear();
+    first_.clear();
+    after_key_ = false;
 }
 
 JsonWriter& JsonWriter::raw(std::string_view json) {
