@@ -70,6 +70,13 @@ void append_entry_text(std::string& out, std::size_t line, const JoinToken* toke
     out += '\n';
 }
 
+// What a match does not say: the engine compares the whole token with the two it stores, and
+// `docker swarm join-token --rotate` replaces a secret while the digest stays.
+constexpr const char* kDigestOnlyNote =
+    "only the digest can be checked offline: whether the cluster still accepts this token's "
+    "secret (a rotated-out token pins the same root) only a manager knows; compare with "
+    "`docker swarm join-token -q worker` (or manager)";
+
 }  // namespace
 
 std::string render_token_text(const JoinToken& token, ShowSecret show) {
@@ -164,7 +171,7 @@ std::string render_token_verify_text(const RootFileCheck& check, const JoinToken
                                      const std::string& path) {
     if (check.match)
         return "match: the token pins " + path + " (sha256 " + hex_encode(check.file_sha256) +
-               ")\n";
+               ")\n  " + kDigestOnlyNote + "\n";
     return "MISMATCH: a node joining with this token would refuse " + path + "\n  token digest  " +
            token.digest_hex() + "\n  file sha256   " + hex_encode(check.file_sha256) +
            "\n  hint: " + check.hint + "\n";
@@ -180,6 +187,17 @@ std::string render_token_verify_json(const RootFileCheck& check, const JoinToken
         .member("root_file_sha256", hex_encode(check.file_sha256));
     if (check.match) json.null_member("hint");
     else json.member("hint", check.hint);
+    // Offline the token's secret cannot be checked (kDigestOnlyNote): said as a member, so that
+    // a script does not read "match" as "this token joins".
+    json.member("secret_checked", false);
+    json.key("digest_typo");
+    if (check.digest_typo)
+        json.begin_object()
+            .member("position", check.digest_typo->position)
+            .member("token", std::string(1, check.digest_typo->token))
+            .member("root_file", std::string(1, check.digest_typo->file))
+            .end_object();
+    else json.null();
     json.member("root_file", path);
     if (check.kind.empty()) json.null_member("root_file_kind");
     else json.member("root_file_kind", check.kind);
