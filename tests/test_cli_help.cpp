@@ -325,7 +325,8 @@ TEST_CASE("the man page renders '%' as a percent sign and says which commands re
         RunResult page = run_program("/usr/bin/groff", {"-man", "-Tutf8", "-P-cbou",
                                                         (source / "docs" / "swarmpki.1").string()});
         CHECK(page.exit_code == 0);
-        CHECK_THAT(page.out, Catch::Matchers::Contains("(50\xe2\x80\x93" "80%"));
+        CHECK_THAT(page.out, Catch::Matchers::Contains("(50\xe2\x80\x93"
+                                                       "80%"));
         CHECK(page.out.find("\xc2\xb7") == std::string::npos);
     }
     // serve and notify write logs and HTTP, not documents: they refuse --format json, and the
