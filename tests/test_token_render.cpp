@@ -140,3 +140,18 @@ TEST_CASE("render_token_verify: a mismatch gives both digests, the hint and the 
     CHECK(doc["variants"][0]["name"] == "lf-line-endings");
     CHECK(doc["variants"][0]["sha256"] == std::string(64, '0'));
 }
+
+TEST_CASE("a batch entry appended by hand is byte for byte JsonWriter's", "[render][token]") {
+    const JoinToken v1 = token(),
+                    fips = token("SWMTKN-2-1-" + kDigest + "-5kca0qkgdf6ly2i74o577eabg");
+    for (ShowSecret show : {ShowSecret::no, ShowSecret::yes}) {
+        for (const JoinToken* t : {&v1, &fips, static_cast<const JoinToken*>(nullptr)}) {
+            for (std::size_t line : {std::size_t{1}, std::size_t{1234567890123}}) {
+                std::string error = t ? "" : "bad \"quote\" \x01 and caf\xc3\xa9 \xff";
+                std::string by_hand;
+                append_token_entry_json(by_hand, line, t, error, show);
+                CHECK(by_hand == render_token_entry_with_writer(line, t, error, show));
+            }
+        }
+    }
+}

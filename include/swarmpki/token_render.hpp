@@ -52,13 +52,18 @@ public:
     void finish(std::string& out, const TokenBatchCounts& counts);
 
 private:
-    void write_entry(std::size_t line, const JoinToken* token, std::string_view error);
-
     TokenBatchFormat format_;
     ShowSecret show_;
     JsonWriter document_{JsonStyle::pretty};  // json: the frame around the entries
-    JsonWriter entry_{JsonStyle::compact};    // reused for every entry
+    std::string entry_;                       // reused for every entry
 };
+
+// One batch entry, compact, as the batch writes it (appended by hand, for speed); exposed so that
+// a test can hold it to JsonWriter's rendering of the same members.
+void append_token_entry_json(std::string& out, std::size_t line, const JoinToken* token,
+                             std::string_view error, ShowSecret show);
+std::string render_token_entry_with_writer(std::size_t line, const JoinToken* token,
+                                           std::string_view error, ShowSecret show);
 
 // `token verify`: did the token pin the root file at `path`, and if not, what would have.
 std::string render_token_verify_text(const RootFileCheck& check, const JoinToken& token,
