@@ -58,9 +58,6 @@ public:
     // For a document streamed in pieces: appends what is written so far to `sink` and forgets it,
     // keeping the writer's place (open containers, the comma before the next member).
     void flush_into(std::string& sink);
-    // Starts a new document, keeping the buffer's capacity: one writer reused for many small
-    // documents (a batch's entries) allocates once.
-    void reset();
 
 private:
     void before_value();

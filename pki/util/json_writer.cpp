@@ -153,12 +153,6 @@ void JsonWriter::flush_into(std::string& sink) {
     out_.clear();
 }
 
-void JsonWriter::reset() {
-    out_.clear();
-    first_.clear();
-    after_key_ = false;
-}
-
 JsonWriter& JsonWriter::raw(std::string_view json) {
     before_value();
     out_ += json;
