@@ -366,3 +366,57 @@ TEST_CASE("token verify: engine tokens against node directories", "[cli][token][
                                         token + "\n");
     CHECK(from_stdin.exit_code == 0);
 }
+
+TEST_CASE("token verify: a rotated-out token matches, and says only the digest was checked",
+          "[cli][token][conformance]") {
+    auto fixtures = swarmpki::test::fixtures_dir();
+    if (!fixtures) return swarmpki::test::note_fixtures_missing();
+    // The worker token from before `docker swarm join-token --rotate worker`: the engine refused
+    // it (truth.json), yet it pins the same root, as a token verify offline can see.
+    auto truth = swarmpki::test::load_json(*fixtures / "join-token-rotated" / "truth.json");
+    const std::string old_token = truth["scenario_facts"]["old_worker_token"];
+    REQUIRE(old_token != truth["join_tokens"]["worker"]);
+    fs::path dir = *fixtures / "join-token-rotated" / "certificates" / "manager1";
+
+    RunResult text = run_swarmpki({"token", "verify", old_token, "--dir", dir.string()});
+    CHECK(text.exit_code == 0);
+    CHECK(text.out == "match: the token pins " + (dir / "swarm-root-ca.crt").string() +
+                          " (sha256 f8425b7b5df6df6e3d15d12bea219238c4f7dc9267ea074bcffa534da0b19"
+                          "726)\n  only the digest can be checked offline: whether the cluster "
+                          "still accepts this token's secret (a rotated-out token pins the same "
+                          "root) only a manager knows; compare with `docker swarm join-token -q "
+                          "worker` (or manager)\n");
+    RunResult json = run_swarmpki(
+        {"token", "verify", old_token, "--dir", dir.string(), "--format", "json"});
+    CHECK(json.exit_code == 0);
+    CHECK(json.json()["match"] == true);
+    CHECK(json.json()["secret_checked"] == false);
+    CHECK(json.json()["digest_typo"].is_null());
+    require_no_secret(json, old_token.substr(old_token.size() - 25));
+}
+
+TEST_CASE("token verify: a digest mistyped in one character gets a typo hint",
+          "[cli][token][conformance]") {
+    auto fixtures = swarmpki::test::fixtures_dir();
+    if (!fixtures) return swarmpki::test::note_fixtures_missing();
+    fs::path dir = *fixtures / "worker" / "certificates" / "manager1";
+    std::string token = swarmpki::test::load_json(*fixtures / "worker" /
+                                                  "truth.json")["join_tokens"]["worker"];
+    REQUIRE(token.substr(9 + 44, 1) == "p");  // digest character 45
+    token[9 + 44] = 'q';
+    RunResult json = run_swarmpki(
+        {"token", "verify", token, "--dir", dir.string(), "--format", "json"});
+    CHECK(json.exit_code == 2);
+    auto doc = json.json();
+    CHECK(doc["digest_typo"] ==
+          nlohmann::json({{"position", 45}, {"token", "q"}, {"root_file", "p"}}));
+    CHECK(doc["hint"] ==
+          "the token's digest differs from this file's in one character (character 45 of the "
+          "digest is 'q', the file's 'p'): the token was mistyped; copy it again from `docker "
+          "swarm join-token -q worker` (or manager)");
+    RunResult text = run_swarmpki({"token", "verify", token, "--dir", dir.string()});
+    CHECK(text.exit_code == 2);
+    CHECK_THAT(text.out, Catch::Matchers::Contains("  hint: the token's digest differs from this "
+                                                   "file's in one character (character 45"));
+    require_no_secret(text, token.substr(token.size() - 25));
+}

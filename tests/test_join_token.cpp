@@ -301,6 +301,41 @@ TEST_CASE("every engine token pins exactly the root files whose SHA-256 is its d
     }
 }
 
+TEST_CASE("check_root_file calls a digest one character off the file's a typo",
+          "[token][conformance]") {
+    auto fixtures = test::fixtures_dir();
+    if (!fixtures) return test::note_fixtures_missing();
+    const std::string root = test::read_text(*fixtures / "init-manager" / "certificates" /
+                                             "manager1" / "swarm-root-ca.crt");
+    // The engine's token for this root with its 20th digest character 'b' typed as 'h'.
+    const std::string digest = "66r4cjavviwup6jecjqbxm2iqbiij0qgdf0b96j4oomipfvmli";
+    REQUIRE(digest[19] == 'b');
+    std::string typo = digest;
+    typo[19] = 'h';
+    RootFileCheck check = check_root_file(
+        parse_ok("SWMTKN-1-" + typo + "-d1vc1czot2czo3aj02oukvtr7"), root, "root.crt");
+    CHECK_FALSE(check.match);
+    REQUIRE(check.digest_typo);
+    CHECK(check.digest_typo->position == 20);
+    CHECK(check.digest_typo->token == 'h');
+    CHECK(check.digest_typo->file == 'b');
+    CHECK(check.hint ==
+          "the token's digest differs from this file's in one character (character 20 of the "
+          "digest is 'h', the file's 'b'): the token was mistyped; copy it again from `docker "
+          "swarm join-token -q worker` (or manager)");
+
+    // Two characters off is another root as far as anyone can tell: no typo hint.
+    typo[30] = typo[30] == 'a' ? 'b' : 'a';
+    RootFileCheck two = check_root_file(parse_ok("SWMTKN-1-" + typo + "-d1vc1czot2czo3aj02oukvtr7"),
+                                        root, "root.crt");
+    CHECK_FALSE(two.digest_typo);
+    CHECK_THAT(two.hint, Catch::Matchers::Contains("the token pins a different root"));
+    // A match has none either.
+    CHECK_FALSE(check_root_file(parse_ok("SWMTKN-1-" + digest + "-d1vc1czot2czo3aj02oukvtr7"), root,
+                                "root.crt")
+                    .digest_typo);
+}
+
 TEST_CASE("check_root_file says what would match and what the file is", "[token][conformance]") {
     auto fixtures = test::fixtures_dir();
     if (!fixtures) return test::note_fixtures_missing();

@@ -148,3 +148,23 @@ TEST_CASE("JsonWriter numbers: integers exact, doubles to six digits, no NaN or 
     CHECK(nlohmann::json::parse("[" + compact_number(1234567.0) + "]")[0].get<double>() ==
           1234570.0);
 }
+
+TEST_CASE("JsonWriter single_line: one line, a space after each colon and comma", "[json_writer]") {
+    JsonWriter json(JsonStyle::single_line);
+    json.begin_object().member("tokens", 3).member("valid", 2).key("list").begin_array();
+    json.value(1).value("x").end_array().end_object();
+    CHECK(json.str() == R"({"tokens": 3, "valid": 2, "list": [1, "x"]})");
+}
+
+TEST_CASE("JsonWriter flush_into streams a document in pieces", "[json_writer]") {
+    JsonWriter json;
+    std::string sink;
+    json.begin_object().member("schema", "s").key("items").begin_array();
+    json.flush_into(sink);
+    CHECK(json.str().empty());
+    json.raw(R"({"a":1})");
+    json.flush_into(sink);
+    json.raw(R"({"a":2})").end_array().end_object();  // the comma and indent are still known
+    json.flush_into(sink);
+    CHECK(sink == "{\n  \"schema\": \"s\",\n  \"items\": [\n    {\"a\":1},\n    {\"a\":2}\n  ]\n}");
+}

@@ -82,10 +82,19 @@ struct RootFileVariant {
     bool matches = false;
 };
 
+// A token digest one character away from the file's: the token was mistyped, not made for
+// another root (two different roots' digests agree in 1 of 36 places at random, never in 49).
+struct DigestTypo {
+    std::size_t position = 0;  // 1-based, within the 50 base-36 characters of the digest
+    char token = 0;            // the token's character there
+    char file = 0;             // the file's digest's character there
+};
+
 // `token verify`: the exact-bytes comparison, and on a mismatch what would have matched.
 struct RootFileCheck {
     bool match = false;  // constant-time compare of SHA-256(file bytes) and the digest
     Sha256 file_sha256{};
+    std::optional<DigestTypo> digest_typo;  // on a mismatch, when the digests differ in one place
     std::string kind;  // on mismatch: root, root-bundle, intermediate, node-certificate,
                        // leaf-certificate, der-certificate; empty on a match
     std::vector<RootFileVariant> variants;  // tried on a mismatch only

@@ -12,7 +12,10 @@
 
 namespace swarmpki {
 
-enum class JsonStyle { compact, pretty };
+// compact: no white space; pretty: one member a line, indented by two; single_line: one line
+// with a space after each ':' and ',' ({"tokens": 3, "valid": 3}), for a small object inside a
+// document that is otherwise pretty.
+enum class JsonStyle { compact, pretty, single_line };
 
 class JsonWriter {
 public:
@@ -52,6 +55,9 @@ public:
 
     const std::string& str() const { return out_; }
     std::string take() { return std::move(out_); }
+    // For a document streamed in pieces: appends what is written so far to `sink` and forgets it,
+    // keeping the writer's place (open containers, the comma before the next member).
+    void flush_into(std::string& sink);
 
 private:
     void before_value();

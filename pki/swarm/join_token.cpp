@@ -378,14 +378,39 @@ std::string classify(const Certificate& first, std::size_t count, std::string& k
     return {};
 }
 
+// The one place where the token's digest and the file's differ, when there is exactly one.
+std::optional<DigestTypo> find_digest_typo(const JoinToken& token, const Sha256& file_sha256) {
+    std::string file = digest_to_base36(file_sha256);
+    const std::string& given = token.digest_base36;
+    if (given.size() != file.size()) return std::nullopt;
+    std::optional<DigestTypo> typo;
+    for (std::size_t i = 0; i < file.size(); ++i) {
+        if (given[i] == file[i]) continue;
+        if (typo) return std::nullopt;
+        typo = DigestTypo{i + 1, given[i], file[i]};
+    }
+    return typo;
+}
+
+std::string typo_sentence(const DigestTypo& typo) {
+    return "the token's digest differs from this file's in one character (character " +
+           std::to_string(typo.position) + " of the digest is '" + typo.token + "', the file's '" +
+           typo.file +
+           "'): the token was mistyped; copy it again from `docker swarm join-token -q worker` "
+           "(or manager)";
+}
+
 std::string compose_hint(const std::string& about_file,
-                         const std::vector<RootFileVariant>& variants) {
+                         const std::vector<RootFileVariant>& variants,
+                         const std::optional<DigestTypo>& typo) {
     std::string matching;
     for (const RootFileVariant& v : variants)
         if (v.matches) matching += (matching.empty() ? "" : "; or ") + v.description;
     std::string hint = about_file;
     if (!matching.empty()) {
         hint += (hint.empty() ? "" : "; ") + std::string("the token's digest matches ") + matching;
+    } else if (typo) {
+        hint += (hint.empty() ? "" : "; ") + typo_sentence(*typo);
     } else if (hint.empty()) {  // a root, and nothing derived from it matches
         hint = "the token pins a different root: no variant of this file (line endings, trailing "
                "newline, single certificates, PEM re-encoding, DER) matches; after a CA rotation "
@@ -433,7 +458,8 @@ RootFileCheck check_root_file(const JoinToken& token, std::string_view file_byte
                  encode_pem("CERTIFICATE", der));
     }
     check.variants = list.take();
-    check.hint = compose_hint(about_file, check.variants);
+    check.digest_typo = find_digest_typo(token, check.file_sha256);
+    check.hint = compose_hint(about_file, check.variants, check.digest_typo);
     return check;
 }
 

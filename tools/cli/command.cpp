@@ -12,10 +12,10 @@
 
 namespace swarmpki::cli {
 
-void add_common_options(po::options_description& options, const char* formats) {
+void add_common_options(po::options_description& options, const char* formats,
+                        const char* at_help) {
     options.add_options()("format", po::value<std::string>()->default_value("text"), formats)(
-        "at", po::value<std::string>(), "evaluate as of this RFC 3339 instant instead of now")(
-        "no-color", "never colour the output")(
+        "at", po::value<std::string>(), at_help)("no-color", "never colour the output")(
         "quiet,q", "print nothing on success; the exit code tells")("help,h", "show this help");
 }
 
@@ -76,12 +76,66 @@ CommonOptions read_common(const po::variables_map& vm, const char* allowed_forma
     return common;
 }
 
-void print_help(const HelpText& help, const po::options_description& options) {
-    std::cout << "usage: " << help.usage << "\n\n"
-              << help.description << "\n\n"
-              << options << "\nEXAMPLES\n"
-              << help.examples << "\n\nEXIT CODES\n"
-              << help.exit_codes << "\n";
+std::string wrap_text(std::string_view text, std::size_t width, std::string_view indent) {
+    std::string out;
+    for (std::size_t start = 0; start <= text.size();) {
+        std::size_t end = std::min(text.find('\n', start), text.size());
+        std::string_view line = text.substr(start, end - start);
+        std::string_view lead;  // what the current output line starts with
+        while (lead.size() + line.size() > width) {
+            // The last space that keeps the line within width; a single overlong word stays.
+            std::size_t room = width - std::min(width, lead.size());
+            std::size_t cut = line.rfind(' ', room);
+            if (cut == std::string_view::npos || cut == 0) cut = line.find(' ', room);
+            if (cut == std::string_view::npos) break;
+            out.append(lead).append(line.substr(0, cut)).append("\n");
+            line.remove_prefix(cut + 1);
+            lead = indent;
+        }
+        out.append(lead).append(line);
+        if (end == text.size()) break;
+        out += '\n';
+        start = end + 1;
+    }
+    return out;
+}
+
+std::string usage_line(std::string_view usage) {
+    // Breaks only between the synopsis' top-level words, never inside [...] or (...), and
+    // indents the continuation under the command.
+    constexpr std::string_view kLead = "usage: ", kIndent = "       ";
+    std::string out(kLead), line_so_far(kLead);
+    std::size_t depth = 0, word_start = 0;
+    auto add_word = [&](std::string_view word) {
+        if (line_so_far.size() > kIndent.size() &&
+            line_so_far.size() + 1 + word.size() > kHelpWidth) {
+            out += "\n";
+            out += kIndent;
+            line_so_far = kIndent;
+        } else if (line_so_far.size() > kLead.size()) {
+            out += ' ';
+            line_so_far += ' ';
+        }
+        out += word;
+        line_so_far += word;
+    };
+    for (std::size_t i = 0; i <= usage.size(); ++i) {
+        char c = i < usage.size() ? usage[i] : ' ';
+        if (c == '[' || c == '(') ++depth;
+        if ((c == ']' || c == ')') && depth > 0) --depth;
+        if (c != ' ' || depth > 0) continue;
+        if (i > word_start) add_word(usage.substr(word_start, i - word_start));
+        word_start = i + 1;
+    }
+    return out;
+}
+
+void print_help(const HelpText& help, const po::options_description& options, std::ostream& out) {
+    out << usage_line(help.usage) << "\n\n"
+        << wrap_text(help.description, kHelpWidth) << "\n\n"
+        << options << "\nEXAMPLES\n"
+        << help.examples << "\n\nEXIT CODES\n"
+        << help.exit_codes << "\n";
 }
 
 bool wants_help(const po::variables_map& vm) { return vm.count("help") > 0; }

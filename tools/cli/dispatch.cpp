@@ -57,7 +57,70 @@ std::string misplaced_secret(std::string_view command, const Args& args) {
     return {};
 }
 
+ExitCode usage_error(std::string_view command, const char* message) {
+    std::cerr << "swarmpki " << command << ": " << redact_message(message) << " (see swarmpki "
+              << command << " --help)\n";
+    return ExitCode::usage;
+}
+
+void print_group_help(const CommandGroup& group, std::ostream& out) {
+    std::string names;
+    for (const Subcommand& sub : group.subcommands)
+        names += (names.empty() ? "" : "|") + std::string(sub.name);
+    out << usage_line("swarmpki " + std::string(group.name) + " " + names + " [options]") << "\n\n"
+        << wrap_text(group.description, kHelpWidth) << "\n\nsubcommands:\n";
+    print_summaries(out, group.subcommands);
+    out << "\nRun 'swarmpki " << group.name
+        << " <subcommand> --help' for its options, examples and exit codes.\n\nEXAMPLES\n"
+        << group.examples << "\n\nEXIT CODES\n"
+        << group.exit_codes << "\n";
+}
+
+po::variables_map parse_subcommand(const Subcommand& sub, const Args& args,
+                                   const po::options_description& options) {
+    po::positional_options_description positional;
+    if (sub.operand) positional.add(sub.operand, 1);
+    return parse_args(args, options, positional);
+}
+
 }  // namespace
+
+ExitCode run_group(const CommandGroup& group, const Args& args) {
+    if (args.empty()) {
+        print_group_help(group, std::cerr);
+        return ExitCode::usage;
+    }
+    const std::string& word = args.front();
+    if (word == "--help" || word == "-h" || word == "help") {
+        print_group_help(group, std::cout);
+        return ExitCode::ok;
+    }
+    for (const Subcommand& sub : group.subcommands) {
+        if (word != sub.name) continue;
+        try {
+            po::options_description options = sub.options();
+            po::variables_map vm = parse_subcommand(sub, Args(args.begin() + 1, args.end()),
+                                                    options);
+            if (wants_help(vm)) {
+                print_help(sub.help, options);
+                return ExitCode::ok;
+            }
+            return sub.run(vm);
+        } catch (const ScopedUsageError&) {
+            throw;
+        } catch (const UsageError& e) {
+            throw ScopedUsageError(std::string(group.name) + " " + sub.name, e.what());
+        }
+    }
+    // Never echo the word: it may be a token or key pasted where the subcommand belongs.
+    std::string names;
+    for (std::size_t i = 0; i < group.subcommands.size(); ++i)
+        names += std::string(i == 0                              ? ""
+                             : i + 1 == group.subcommands.size() ? " or "
+                                                                 : ", ") +
+                 group.subcommands[i].name;
+    throw UsageError("unknown subcommand (expected " + names + ")");
+}
 
 ExitCode run_command(const Command& command, const Args& args) {
     // Every message below goes through redact_message: what an exception carries can quote a
@@ -66,10 +129,10 @@ ExitCode run_command(const Command& command, const Args& args) {
         if (std::string misplaced = misplaced_secret(command.name, args); !misplaced.empty())
             throw UsageError(misplaced);
         return command.run(args);
+    } catch (const ScopedUsageError& e) {
+        return usage_error(e.command(), e.what());
     } catch (const UsageError& e) {
-        std::cerr << "swarmpki " << command.name << ": " << redact_message(e.what())
-                  << " (see swarmpki " << command.name << " --help)\n";
-        return ExitCode::usage;
+        return usage_error(command.name, e.what());
     } catch (const std::exception& e) {  // swarmpki::Error, ossl::Error and the rest: one line
         std::cerr << "swarmpki: " << redact_message(e.what()) << "\n";
         return ExitCode::unevaluable;

@@ -2,11 +2,10 @@
 #include "commands.hpp"
 
 #include "swarmpki/ca.hpp"
+#include "swarmpki/ca_render.hpp"
 #include "swarmpki/error.hpp"
-#include "swarmpki/json_writer.hpp"
 
 #include <filesystem>
-#include <iostream>
 
 namespace swarmpki::cli {
 
@@ -14,40 +13,16 @@ namespace {
 
 constexpr const char* kFormats = "text|json";
 
-void describe(JsonWriter& json, const Certificate& c) {
-    json.begin_object()
-        .member("subject", c.subject())
-        .member("issuer", c.issuer())
-        .member("serial", c.serial_hex())
-        .member("not_before", format_rfc3339(c.not_before()))
-        .member("not_after", format_rfc3339(c.not_after()))
-        .member("public_key_sha256", c.public_key_sha256())
-        .member("key_type", c.key_type())
-        .member("signature_algorithm", c.signature_algorithm())
-        .end_object();
-}
+// Issue time: what --at means here (the certificate's NotBefore is derived from it).
+constexpr const char* kIssueAtHelp =
+    "issue as of this RFC 3339 instant instead of now (NotBefore derives from it)";
 
 // One small document per action: what was written and the certificate made. No key material.
 void report(const CommonOptions& common, const char* action, const Certificate& certificate,
-            const std::vector<std::string>& files) {
+            std::vector<std::string> files) {
     if (common.quiet) return;
-    if (common.format == "json") {
-        JsonWriter json;
-        json.begin_object().member("schema", "swarmpki.ca/v1").member("action", action);
-        json.key("certificate");
-        describe(json, certificate);
-        json.member("files", files).end_object();
-        write_stdout(json.take() + "\n");
-        return;
-    }
-    std::string text = std::string(action) + ": " + certificate.subject() + " (issuer " +
-                       certificate.issuer() + ", serial " + certificate.serial_hex() + ")\n" +
-                       "  valid " + format_rfc3339(certificate.not_before()) + " to " +
-                       format_rfc3339(certificate.not_after()) + "\n  key " +
-                       certificate.key_type() + ", sha256 " + certificate.public_key_sha256() +
-                       "\n";
-    for (const std::string& f : files) text += "  wrote " + f + "\n";
-    write_stdout(text);
+    CaResult result{action, ca_certificate_facts(certificate), std::move(files)};
+    write_stdout(common.format == "json" ? render_ca_json(result) : render_ca_text(result));
 }
 
 std::string required(const po::variables_map& vm, const char* name) {
@@ -63,7 +38,7 @@ std::string path_in(const std::string& dir, const char* name) {
     return (std::filesystem::path(dir) / name).string();
 }
 
-ExitCode run_init(const Args& args) {
+po::options_description init_options() {
     po::options_description options("ca init options");
     options.add_options()("out", po::value<std::string>(),
                           "directory to write swarm-root-ca.crt and swarm-root-ca.key into")(
@@ -71,22 +46,11 @@ ExitCode run_init(const Args& args) {
         "ecdsa-p256 (the engine's) | ecdsa-p384 | rsa-2048 | rsa-3072 | rsa-4096")(
         "cn", po::value<std::string>()->default_value(kDefaultRootCommonName),
         "the root's common name")("force", "replace existing files");
-    add_common_options(options, kFormats);
-    auto vm = parse_args(args, options);
-    if (wants_help(vm)) {
-        print_help(
-            {"swarmpki ca init --out DIR [--key-type T] [--cn NAME] [--force]",
-             "Creates a root CA with the engine's profile: CN=swarm-ca, valid from the "
-             "minute-rounded time minus 5 minutes\nfor 630,720,000 s, KeyUsage certSign+cRLSign "
-             "and BasicConstraints CA (both critical), SKI, no AKI,\na 20-byte serial. The key "
-             "is written 0600 (EC PRIVATE KEY, or PKCS#8 for RSA).",
-             "  swarmpki ca init --out ./old-root\n"
-             "  swarmpki ca init --out ./operator-root --key-type rsa-3072 --cn 'Example Swarm "
-             "Root'",
-             "  0  written    3  could not write (file exists, bad directory)    64  usage error"},
-            options);
-        return ExitCode::ok;
-    }
+    add_common_options(options, kFormats, kIssueAtHelp);
+    return options;
+}
+
+ExitCode run_init(const po::variables_map& vm) {
     CommonOptions common = read_common(vm, kFormats);
     std::string out = required(vm, "out");
     auto key_type = parse_ca_key_type(vm["key-type"].as<std::string>());
@@ -105,7 +69,7 @@ ExitCode run_init(const Args& args) {
     return ExitCode::ok;
 }
 
-ExitCode run_issue(const Args& args) {
+po::options_description issue_options() {
     po::options_description options("ca issue options");
     options.add_options()("ca", po::value<std::string>(), "CA directory (from `swarmpki ca init`)")(
         "node-id", po::value<std::string>(), "node ID (CN); default: a random engine-style ID")(
@@ -116,24 +80,11 @@ ExitCode run_issue(const Args& args) {
         "certificate lifetime after issue (Go duration, also d/w); minimum 1h")(
         "out", po::value<std::string>(), "node directory to write")("force",
                                                                     "replace existing files");
-    add_common_options(options, kFormats);
-    auto vm = parse_args(args, options);
-    if (wants_help(vm)) {
-        print_help(
-            {"swarmpki ca issue --ca DIR --role manager|worker [--node-id ID] [--cluster-id ID] "
-             "[--cert-expiry D] --out DIR",
-             "Issues a node certificate with the engine's profile and writes a node directory "
-             "as on a real node:\nswarm-root-ca.crt (the CA's root file, byte for byte), "
-             "swarm-node.crt (leaf, plus the cross-signed\nintermediate when the CA directory "
-             "holds one) and swarm-node.key (PKCS#8, `kek-version: 0`), modes\n0644/0644/0600.",
-             "  swarmpki ca issue --ca ./root --role manager --out ./node1\n"
-             "  swarmpki ca issue --ca ./root --role worker --node-id w1 --cluster-id c1 "
-             "--cert-expiry 1h --out ./w1",
-             "  0  written    3  could not issue (bad CA directory, expiry under 1h, file exists)  "
-             "  64  usage error"},
-            options);
-        return ExitCode::ok;
-    }
+    add_common_options(options, kFormats, kIssueAtHelp);
+    return options;
+}
+
+ExitCode run_issue(const po::variables_map& vm) {
     CommonOptions common = read_common(vm, kFormats);
     auto role = parse_node_role(required(vm, "role"));
     if (!role)
@@ -165,29 +116,18 @@ ExitCode run_issue(const Args& args) {
     return ExitCode::ok;
 }
 
-ExitCode run_cross_sign(const Args& args) {
+po::options_description cross_sign_options() {
     po::options_description options("ca cross-sign options");
     options.add_options()("old", po::value<std::string>(),
                           "CA directory of the current root (its key signs)")(
         "new", po::value<std::string>(), "CA directory of the root being rotated to")(
         "out", po::value<std::string>(),
         "file to write the cross-signed certificate to")("force", "replace an existing file");
-    add_common_options(options, kFormats);
-    auto vm = parse_args(args, options);
-    if (wants_help(vm)) {
-        print_help(
-            {"swarmpki ca cross-sign --old DIR --new DIR --out FILE",
-             "Cross-signs the new root with the old root's key as the engine does at "
-             "rotation: the new root's subject,\nserial, validity, extensions and key, issued "
-             "by the old root (no AKI when the names are equal).\nPut the result into a copy "
-             "of the old CA directory as swarm-cross-signed-ca.crt, with the new root's key,\n"
-             "to issue mid-rotation node certificates.",
-             "  swarmpki ca cross-sign --old ./old-root --new ./new-root --out ./cross.crt",
-             "  0  written    3  could not cross-sign (bad directories, new root not a CA, file "
-             "exists)    64  usage error"},
-            options);
-        return ExitCode::ok;
-    }
+    add_common_options(options, kFormats, kIssueAtHelp);
+    return options;
+}
+
+ExitCode run_cross_sign(const po::variables_map& vm) {
     CommonOptions common = read_common(vm, kFormats);
     std::string new_dir = required(vm, "new");
     CaDirectory old_ca = load_ca_directory(required(vm, "old"));
@@ -200,22 +140,77 @@ ExitCode run_cross_sign(const Args& args) {
     return ExitCode::ok;
 }
 
+// ---- the table ------------------------------------------------------------------------------
+
+// Every example runs as written, in an empty directory (tests/test_cli_help.cpp).
+constexpr Subcommand kSubcommands[] = {
+    {"init",
+     "create a root CA with the engine's profile",
+     {"swarmpki ca init --out DIR [--key-type T] [--cn NAME] [--at T] [--force]",
+      "Creates a root CA with the engine's profile: CN=swarm-ca, valid from the minute-rounded "
+      "issue time minus 5 minutes for 630,720,000 s, KeyUsage certSign+cRLSign and "
+      "BasicConstraints CA (both critical), SKI, no AKI, a 20-byte serial. The issue time is now, "
+      "or --at. The key is written 0600 (EC PRIVATE KEY, or PKCS#8 for RSA).",
+      "  swarmpki ca init --out ./old-root\n"
+      "  swarmpki ca init --out ./operator-root --key-type rsa-3072 --cn 'Example Swarm Root'\n"
+      "  swarmpki ca init --out ./lab-root --at 2026-01-01T00:00:00Z --format json",
+      "  0  written    3  could not write (file exists, bad directory)    64  usage error"},
+     init_options,
+     nullptr,
+     run_init},
+    {"issue",
+     "issue a node certificate and write a node directory",
+     {"swarmpki ca issue --ca DIR --role manager|worker [--node-id ID] [--cluster-id ID] "
+      "[--cert-expiry D] [--at T] --out DIR",
+      "Issues a node certificate with the engine's profile, as of now or --at (NotBefore is the "
+      "issue time minus the engine's 1 h backdate), and writes a node directory as on a real "
+      "node: swarm-root-ca.crt (the CA's root file, byte for byte), swarm-node.crt (leaf, plus "
+      "the cross-signed intermediate when the CA directory holds one) and swarm-node.key "
+      "(PKCS#8, `kek-version: 0`), modes 0644/0644/0600.",
+      "  swarmpki ca init --out ./root\n"
+      "  swarmpki ca issue --ca ./root --role manager --out ./node1\n"
+      "  swarmpki ca issue --ca ./root --role worker --node-id w1 --cluster-id c1 "
+      "--cert-expiry 1h --out ./w1\n"
+      "  swarmpki ca issue --ca ./root --role worker --at 2026-01-01T00:00:00Z --out ./w2",
+      "  0  written    3  could not issue (bad CA directory, expiry under 1h, file exists)\n"
+      "  64  usage error"},
+     issue_options,
+     nullptr,
+     run_issue},
+    {"cross-sign",
+     "cross-sign a new root with the old root's key",
+     {"swarmpki ca cross-sign --old DIR --new DIR --out FILE [--at T] [--force]",
+      "Cross-signs the new root with the old root's key as the engine does at rotation, as of "
+      "now or --at: the new root's subject, serial, validity, extensions and key, issued by the "
+      "old root (no AKI when the names are equal). Put the result into a copy of the old CA "
+      "directory as swarm-cross-signed-ca.crt, with the new root's key, to issue mid-rotation "
+      "node certificates.",
+      "  swarmpki ca init --out ./old-root\n"
+      "  swarmpki ca init --out ./new-root\n"
+      "  swarmpki ca cross-sign --old ./old-root --new ./new-root --out ./cross.crt",
+      "  0  written    3  could not cross-sign (bad directories, new root not a CA, file "
+      "exists)\n"
+      "  64  usage error"},
+     cross_sign_options,
+     nullptr,
+     run_cross_sign},
+};
+
+constexpr CommandGroup kCa{
+    "ca",
+    "A certificate authority with the engine's own profile, for labs, tests and rehearsals: "
+    "roots, node directories laid out as on a real node, and the cross-signed intermediate of "
+    "a rotation. Files are written atomically, keys 0600, never over an existing file without "
+    "--force. --at is the issue time.",
+    kSubcommands,
+    "  swarmpki ca init --out ./old-root\n"
+    "  swarmpki ca issue --ca ./old-root --role manager --out ./manager1\n"
+    "  swarmpki ca init --out ./new-root --key-type ecdsa-p384\n"
+    "  swarmpki ca cross-sign --old ./old-root --new ./new-root --out ./cross.crt",
+    "  0  written    3  could not read or write (bad directory, file exists)    64  usage error"};
+
 }  // namespace
 
-ExitCode run_ca(const Args& args) {
-    if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-        std::cout << "usage: swarmpki ca init|issue|cross-sign [options]\n\n"
-                     "  init        create a root CA with the engine's profile\n"
-                     "  issue       issue a node certificate and write a node directory\n"
-                     "  cross-sign  cross-sign a new root with the old root's key\n\n"
-                     "Run 'swarmpki ca <action> --help' for options.\n";
-        return args.empty() ? ExitCode::usage : ExitCode::ok;
-    }
-    Args rest(args.begin() + 1, args.end());
-    if (args[0] == "init") return run_init(rest);
-    if (args[0] == "issue") return run_issue(rest);
-    if (args[0] == "cross-sign") return run_cross_sign(rest);
-    throw UsageError("unknown action '" + args[0] + "' (init, issue or cross-sign)");
-}
+ExitCode run_ca(const Args& args) { return run_group(kCa, args); }
 
 }  // namespace swarmpki::cli

@@ -26,7 +26,7 @@ std::size_t count_option(const po::variables_map& vm, const char* name) {
     return static_cast<std::size_t>(value);
 }
 
-ExitCode run_simulate(const Args& args) {
+po::options_description simulate_options() {
     po::options_description options("rotate simulate options");
     options.add_options()("managers", po::value<long long>()->default_value(3),
                           "managers in the cluster (the first is the leader)")(
@@ -47,28 +47,13 @@ ExitCode run_simulate(const Args& args) {
         "write the final state: every node's directory, roots, tokens")(
         "force", "write into a non-empty --out directory, replacing files")(
         "threads", po::value<unsigned>()->default_value(0), "worker threads (0: every core)");
-    add_common_options(options, kFormats);
-    auto vm = parse_args(args, options);
-    if (wants_help(vm)) {
-        print_help(
-            {"swarmpki rotate simulate --managers M --workers W [--offline K] [--remove-offline] "
-             "[--ca-cert F --ca-key F] [--cert-expiry D] [--seed S] [--out DIR]",
-             "Runs `docker swarm ca --rotate` the way the engine does over a simulated cluster, "
-             "with real keys,\ncertificates and signature checks: the new root (or yours, with "
-             "the engine's refusals), the\ncross-signed intermediate, renewals 30 nodes per 3 s "
-             "tick, convergence on every node's issuer key,\nthe trust-root switch and new join "
-             "tokens. Every phase checks mutual TLS between every class of node.",
-             "  swarmpki rotate simulate --managers 3 --workers 50 --offline 2\n"
-             "  swarmpki rotate simulate --managers 3 --workers 50 --offline 2 --remove-offline "
-             "--format json\n"
-             "  swarmpki rotate simulate --ca-cert new.crt --ca-key new.key --current-ca ./root\n"
-             "  swarmpki rotate simulate --managers 3 --workers 10 --seed 7 --out ./after-rotation",
-             "  0  converged    1  converged, nodes stranded    2  blocked or a verification "
-             "failed\n"
-             "  3  the engine would refuse the root, or bad input    64  usage error"},
-            options);
-        return ExitCode::ok;
-    }
+    add_common_options(options, kFormats,
+                       "run the rotation as of this RFC 3339 instant instead of now (certificates "
+                       "are issued then)");
+    return options;
+}
+
+ExitCode run_simulate(const po::variables_map& vm) {
     CommonOptions common = read_common(vm, kFormats);
     RotationOptions o;
     o.managers = count_option(vm, "managers");
@@ -76,11 +61,10 @@ ExitCode run_simulate(const Args& args) {
     o.offline = count_option(vm, "offline");
     o.remove_offline = vm.count("remove-offline") > 0;
     if (vm.count("ca-cert") && !vm.count("ca-key"))
-        throw UsageError("the --ca-cert flag requires that a --ca-key flag and/or --external-ca "
-                         "flag be provided as well");
+        throw UsageError("--ca-cert needs --ca-key: the simulated engine signs with the new "
+                         "root's key");
     if (vm.count("ca-key") && !vm.count("ca-cert"))
-        throw UsageError(
-            "if a signing CA key is provided, the signing CA cert must also be provided");
+        throw UsageError("--ca-key needs --ca-cert, the root certificate of that key");
     if (vm.count("ca-cert")) {
         o.desired_cert = read_input(vm["ca-cert"].as<std::string>());
         o.desired_key = read_input(vm["ca-key"].as<std::string>());
@@ -115,17 +99,45 @@ ExitCode run_simulate(const Args& args) {
     return rotation_exit_code(report);
 }
 
+// Every example runs as written, in an empty directory (tests/test_cli_help.cpp).
+constexpr Subcommand kSubcommands[] = {
+    {"simulate",
+     "run a cross-signed root rotation over a simulated cluster",
+     {"swarmpki rotate simulate --managers M --workers W [--offline K] [--remove-offline] "
+      "[--ca-cert F --ca-key F] [--current-ca DIR] [--cert-expiry D] [--seed S] [--out DIR]",
+      "Runs `docker swarm ca --rotate` the way the engine does over a simulated cluster, with "
+      "real keys, certificates and signature checks: the new root (or yours, with the engine's "
+      "refusals), the cross-signed intermediate, renewals 30 nodes per 3 s tick, convergence on "
+      "every node's issuer key, the trust-root switch and new join tokens. Every phase checks "
+      "mutual TLS between every class of node. --at is the instant the rotation starts (its "
+      "certificates are issued then).",
+      "  swarmpki rotate simulate --managers 3 --workers 50 --offline 2\n"
+      "  swarmpki rotate simulate --managers 3 --workers 50 --offline 2 --remove-offline "
+      "--format json\n"
+      "  swarmpki ca init --out ./current-root\n"
+      "  swarmpki ca init --out ./new-root --key-type ecdsa-p384\n"
+      "  swarmpki rotate simulate --current-ca ./current-root \\\n"
+      "      --ca-cert ./new-root/swarm-root-ca.crt --ca-key ./new-root/swarm-root-ca.key\n"
+      "  swarmpki rotate simulate --managers 3 --workers 10 --seed 7 --out ./after-rotation",
+      "  0  converged    1  converged, nodes stranded    2  blocked or a verification failed\n"
+      "  3  the engine would refuse the root, or bad input    64  usage error"},
+     simulate_options,
+     nullptr,
+     run_simulate},
+};
+
+constexpr CommandGroup kRotate{
+    "rotate",
+    "Rehearse a root CA rotation before running `docker swarm ca --rotate` on a live swarm: "
+    "what blocks it, who is stranded, which tokens still join (docs/rotation-simulator.md).",
+    kSubcommands,
+    "  swarmpki rotate simulate --managers 3 --workers 20 --offline 2 --seed 7\n"
+    "  swarmpki rotate simulate --managers 5 --workers 100 --format json",
+    "  0  converged    1  converged, nodes stranded    2  blocked or a verification failed\n"
+    "  3  the engine would refuse the root, or bad input    64  usage error"};
+
 }  // namespace
 
-ExitCode run_rotate(const Args& args) {
-    if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-        std::cout << "usage: swarmpki rotate simulate [options]\n\n"
-                     "  simulate  run a cross-signed root rotation over a simulated cluster\n\n"
-                     "Run 'swarmpki rotate simulate --help' for options.\n";
-        return args.empty() ? ExitCode::usage : ExitCode::ok;
-    }
-    if (args[0] == "simulate") return run_simulate(Args(args.begin() + 1, args.end()));
-    throw UsageError("unknown action '" + args[0] + "' (simulate)");
-}
+ExitCode run_rotate(const Args& args) { return run_group(kRotate, args); }
 
 }  // namespace swarmpki::cli

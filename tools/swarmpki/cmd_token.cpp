@@ -10,15 +10,14 @@
 #include "swarmpki/error.hpp"
 #include "swarmpki/file.hpp"
 #include "swarmpki/join_token.hpp"
-#include "swarmpki/json_writer.hpp"
 #include "swarmpki/node_files.hpp"
 #include "swarmpki/node_identity.hpp"
 #include "swarmpki/pem.hpp"
+#include "swarmpki/token_render.hpp"
 
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -29,112 +28,6 @@
 namespace swarmpki::cli {
 
 namespace {
-
-enum class ShowSecret { no, yes };
-
-constexpr const char* kTokenHelpUsage =
-    "swarmpki token decode|verify|generate [options]   (swarmpki token <sub> --help)";
-
-// ---- rendering ----------------------------------------------------------------------------
-
-void append_hex(std::string& out, const std::uint8_t* data, std::size_t size) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::size_t at = out.size();
-    out.resize(at + 2 * size);
-    for (std::size_t i = 0; i < size; ++i) {
-        out[at + 2 * i] = kHex[data[i] >> 4];
-        out[at + 2 * i + 1] = kHex[data[i] & 0x0f];
-    }
-}
-
-void append_number(std::string& out, std::size_t n) {
-    char digits[24];
-    auto result = std::to_chars(digits, digits + sizeof digits, n);
-    out.append(digits, result.ptr);
-}
-
-// One batch entry as compact JSON, appended directly (no per-token allocation): the members of
-// swarmpki.token/v1 plus `line` and `error`. `token` is null for a bad line.
-void append_entry_json(std::string& out, std::size_t line, const JoinToken* token,
-                       std::string_view error, ShowSecret show) {
-    out += "{\"line\":";
-    append_number(out, line);
-    out += ",\"error\":";
-    if (token) {
-        out += "null,\"version\":";
-        out += token->version == 2 ? '2' : '1';
-        out += token->fips ? ",\"fips\":true" : ",\"fips\":false";
-        out += ",\"digest_sha256\":\"";
-        append_hex(out, token->digest.data(), token->digest.size());
-        out += "\",\"digest_base36\":\"";
-        out += token->digest_base36;
-        if (show == ShowSecret::yes) {
-            out += "\",\"secret\":\"";
-            out += token->secret_base36;
-            out += "\",\"secret_redacted\":false,\"secret_hex\":\"";
-            append_hex(out, token->secret.data(), token->secret.size());
-            out += "\"}";
-        } else {
-            out += "\",\"secret\":null,\"secret_redacted\":true}";
-        }
-    } else {
-        append_json_string(out, error);
-        out += ",\"version\":null,\"fips\":null,\"digest_sha256\":null,\"digest_base36\":null,"
-               "\"secret\":null,\"secret_redacted\":";
-        out += show == ShowSecret::yes ? "false}" : "true}";
-    }
-}
-
-void append_entry_text(std::string& out, std::size_t line, const JoinToken* token,
-                       std::string_view error, ShowSecret show) {
-    out += "line ";
-    append_number(out, line);
-    if (!token) {
-        out += ": invalid: ";
-        out += error;
-        out += '\n';
-        return;
-    }
-    out += token->version == 2 ? (token->fips ? ": v2 fips" : ": v2 non-fips") : ": v1";
-    out += "  digest ";
-    append_hex(out, token->digest.data(), token->digest.size());
-    if (show == ShowSecret::yes) {
-        out += "  secret ";
-        out += token->secret_base36;
-    } else {
-        out += "  secret redacted";
-    }
-    out += '\n';
-}
-
-void write_token_members(JsonWriter& json, const JoinToken& token, ShowSecret show) {
-    json.member("version", token.version)
-        .member("fips", token.fips)
-        .member("digest_sha256", token.digest_hex())
-        .member("digest_base36", token.digest_base36);
-    if (show == ShowSecret::yes) {
-        json.member("secret", token.secret_base36)
-            .member("secret_redacted", false)
-            .member("secret_hex", token.secret_hex());
-    } else {
-        json.null_member("secret").member("secret_redacted", true);
-    }
-}
-
-std::string token_text(const JoinToken& token, ShowSecret show) {
-    std::string out;
-    out += "version        " + std::to_string(token.version) + "\n";
-    out += std::string("fips           ") + (token.fips ? "yes" : "no") + "\n";
-    out += "digest sha256  " + token.digest_hex() + "\n";
-    out += "digest base36  " + token.digest_base36 + "\n";
-    if (show == ShowSecret::yes) {
-        out += "secret         " + token.secret_base36 + "\n";
-        out += "secret hex     " + token.secret_hex() + "\n";
-    } else {
-        out += "secret         (redacted; --show-secret prints it)\n";
-    }
-    return out;
-}
 
 // ---- token sources ------------------------------------------------------------------------
 
@@ -251,25 +144,24 @@ void for_each_line(int fd, OnLine&& on_line, OnOverlong&& on_overlong) {
     }
 }
 
-enum class BatchFormat { text, json, jsonl };
-
+// Reads the lines, parses each, counts, and hands every entry to the renderer; the output goes
+// out in blocks of about kFlushAt bytes from one reused buffer.
 class BatchDecoder {
 public:
-    BatchDecoder(BatchFormat format, ShowSecret show, bool quiet)
-        : format_(format), show_(show), quiet_(quiet) {
+    BatchDecoder(TokenBatchFormat format, ShowSecret show, bool quiet)
+        : renderer_(format, show), quiet_(quiet) {
         out_.reserve(kFlushAt + 4096);
     }
 
     ExitCode run(int fd) {
-        if (format_ == BatchFormat::json)
-            out_ += "{\n  \"schema\": \"swarmpki.tokens/v1\",\n  \"tokens\": [";
+        if (!quiet_) renderer_.begin(out_);
         for_each_line(
             fd, [this](std::size_t line, std::string_view text) { decode(line, text); },
             [this](std::size_t line, std::size_t bytes) {
                 bad(line, "token: " + std::to_string(bytes) + " bytes, over the " +
                               std::to_string(kMaxJoinTokenLength) + "-byte limit");
             });
-        if (format_ == BatchFormat::json) finish_document();
+        if (!quiet_) renderer_.finish(out_, counts_);
         flush();
         return report();
     }
@@ -281,7 +173,7 @@ private:
         text = trim_edges(text);
         if (text.empty()) return;  // blank lines separate groups of tokens; not an error
         if (parse_join_token_into(text, token_, error_)) {
-            ++valid_;
+            ++counts_.valid;
             emit(line, &token_, {});
         } else {
             bad(line, error_);
@@ -289,36 +181,15 @@ private:
     }
 
     void bad(std::size_t line, const std::string& reason) {
-        if (invalid_++ == 0) first_bad_ = "line " + std::to_string(line) + ": " + reason;
+        if (counts_.invalid++ == 0) first_bad_ = "line " + std::to_string(line) + ": " + reason;
         emit(line, nullptr, reason);
     }
 
     void emit(std::size_t line, const JoinToken* token, std::string_view error) {
-        ++entries_;
+        ++counts_.tokens;
         if (quiet_) return;
-        switch (format_) {
-            case BatchFormat::text: append_entry_text(out_, line, token, error, show_); break;
-            case BatchFormat::jsonl:
-                append_entry_json(out_, line, token, error, show_);
-                out_ += '\n';
-                break;
-            case BatchFormat::json:
-                out_ += entries_ == 1 ? "\n    " : ",\n    ";
-                append_entry_json(out_, line, token, error, show_);
-                break;
-        }
+        renderer_.entry(out_, line, token, error);
         if (out_.size() >= kFlushAt) flush();
-    }
-
-    void finish_document() {
-        out_ += entries_ ? "\n  ],\n" : "],\n";
-        out_ += "  \"summary\": {\"tokens\": ";
-        append_number(out_, entries_);
-        out_ += ", \"valid\": ";
-        append_number(out_, valid_);
-        out_ += ", \"invalid\": ";
-        append_number(out_, invalid_);
-        out_ += "}\n}\n";
     }
 
     void flush() {
@@ -328,24 +199,23 @@ private:
 
     ExitCode report() const {
         std::fflush(stdout);
-        if (entries_ == 0) {
+        if (counts_.tokens == 0) {
             std::cerr << "swarmpki: standard input: no tokens (one join token a line)\n";
             return ExitCode::unevaluable;
         }
-        if (invalid_ == 0) return ExitCode::ok;
-        std::cerr << "swarmpki: standard input: " << invalid_ << " of " << entries_
+        if (counts_.invalid == 0) return ExitCode::ok;
+        std::cerr << "swarmpki: standard input: " << counts_.invalid << " of " << counts_.tokens
                   << " lines are not valid join tokens (first: " << first_bad_ << ")\n";
         return ExitCode::unevaluable;
     }
 
-    BatchFormat format_;
-    ShowSecret show_;
+    TokenBatchRenderer renderer_;
     bool quiet_;
     std::string out_;
     JoinToken token_;    // reused: its strings keep their capacity
     std::string error_;  // reused
     std::string first_bad_;
-    std::size_t entries_ = 0, valid_ = 0, invalid_ = 0;
+    TokenBatchCounts counts_;
 };
 
 // ---- subcommands --------------------------------------------------------------------------
@@ -357,122 +227,44 @@ void add_token_source_options(po::options_description& options) {
                                                                   "read the token from this file");
 }
 
-ExitCode run_token_decode(const Args& args) {
+po::options_description decode_options() {
     po::options_description options("token decode options");
     add_token_source_options(options);
     options.add_options()("show-secret", "print the secret (25 base-36 characters and hex)");
     add_common_options(options, "output format: text, json or jsonl");
-    po::positional_options_description positional;
-    positional.add("token", 1);
-    po::variables_map vm = parse_args(args, options, positional);
-    if (wants_help(vm)) {
-        print_help(
-            {"swarmpki token decode [TOKEN | -] [--token-file F] [--show-secret] "
-             "[--format text|json|jsonl]",
-             "Splits a join token into version, FIPS flag, the root digest (hex SHA-256 and "
-             "its 50 base-36 characters) and the secret, which stays redacted unless "
-             "--show-secret. Refuses a malformed token with the part and the rule it breaks. "
-             "With '-', decodes one token a line from standard input (blank lines skipped), "
-             "streaming: json gives one swarmpki.tokens/v1 document, jsonl one entry a line.",
-             "  swarmpki token decode SWMTKN-1-3hdplcks...son25-5kca0q...eabg\n"
-             "  docker swarm join-token -q worker | swarmpki token decode - --format json\n"
-             "  swarmpki token decode - --format jsonl < tokens.txt",
-             "  0  decoded    3  malformed token (in a batch: any line)    64  usage error"},
-            options);
-        return ExitCode::ok;
-    }
+    return options;
+}
+
+ExitCode run_token_decode(const po::variables_map& vm) {
     CommonOptions common = read_common(vm, "text|json|jsonl");
     ShowSecret show = vm.count("show-secret") ? ShowSecret::yes : ShowSecret::no;
 
     if (vm.count("token") && vm["token"].as<std::string>() == "-") {
         if (vm.count("token-file")) throw UsageError("give '-' or --token-file, not both");
-        BatchFormat format = common.format == "json"    ? BatchFormat::json
-                             : common.format == "jsonl" ? BatchFormat::jsonl
-                                                        : BatchFormat::text;
+        TokenBatchFormat format = common.format == "json"    ? TokenBatchFormat::json
+                                  : common.format == "jsonl" ? TokenBatchFormat::jsonl
+                                                             : TokenBatchFormat::text;
         return BatchDecoder(format, show, common.quiet).run(STDIN_FILENO);
     }
     JoinToken token = read_single_token(vm);
     if (common.quiet) return ExitCode::ok;
-    if (common.format == "text") {
-        write_stdout(token_text(token, show));
-    } else if (common.format == "jsonl") {
-        std::string line;
-        append_entry_json(line, 1, &token, {}, show);
-        write_stdout(line + "\n");
-    } else {
-        JsonWriter json;
-        json.begin_object().member("schema", "swarmpki.token/v1");
-        write_token_members(json, token, show);
-        json.end_object();
-        write_stdout(json.take() + "\n");
-    }
+    write_stdout(common.format == "text"    ? render_token_text(token, show)
+                 : common.format == "jsonl" ? render_token_jsonl(token, show)
+                                            : render_token_json(token, show));
     return ExitCode::ok;
 }
 
-std::string verify_text(const RootFileCheck& check, const JoinToken& token,
-                        const std::string& path) {
-    if (check.match)
-        return "match: the token pins " + path + " (sha256 " + hex_encode(check.file_sha256) +
-               ")\n";
-    return "MISMATCH: a node joining with this token would refuse " + path + "\n  token digest  " +
-           token.digest_hex() + "\n  file sha256   " + hex_encode(check.file_sha256) +
-           "\n  hint: " + check.hint + "\n";
-}
-
-std::string verify_json(const RootFileCheck& check, const JoinToken& token,
-                        const std::string& path) {
-    JsonWriter json;
-    json.begin_object()
-        .member("schema", "swarmpki.token-verify/v1")
-        .member("match", check.match)
-        .member("token_digest_sha256", token.digest_hex())
-        .member("root_file_sha256", hex_encode(check.file_sha256));
-    if (check.match) json.null_member("hint");
-    else json.member("hint", check.hint);
-    json.member("root_file", path);
-    if (check.kind.empty()) json.null_member("root_file_kind");
-    else json.member("root_file_kind", check.kind);
-    std::vector<std::string> matching;
-    for (const RootFileVariant& v : check.variants)
-        if (v.matches) matching.push_back(v.name);
-    json.member("matching_variants", matching);
-    json.key("variants").begin_array();
-    for (const RootFileVariant& v : check.variants)
-        json.begin_object()
-            .member("name", v.name)
-            .member("sha256", hex_encode(v.sha256))
-            .member("matches", v.matches)
-            .end_object();
-    json.end_array().end_object();
-    return json.take() + "\n";
-}
-
-ExitCode run_token_verify(const Args& args) {
+po::options_description verify_options() {
     po::options_description options("token verify options");
     add_token_source_options(options);
     options.add_options()("ca", po::value<std::string>(),
                           "the root bundle file (swarm-root-ca.crt)")(
         "dir", po::value<std::string>(), "a node's certificate directory (its swarm-root-ca.crt)");
     add_common_options(options, "output format: text or json");
-    po::positional_options_description positional;
-    positional.add("token", 1);
-    po::variables_map vm = parse_args(args, options, positional);
-    if (wants_help(vm)) {
-        print_help({"swarmpki token verify (TOKEN | - | --token-file F) (--ca FILE | --dir DIR) "
-                    "[--format text|json]",
-                    "Would a node joining with this token accept this root? Compares the token's "
-                    "digest with the SHA-256 of the root file's exact bytes, in constant time, as "
-                    "the joining node does. On a mismatch it says what would match (LF instead of "
-                    "CRLF, with or without the trailing newline, a single certificate, the PEM "
-                    "re-encoding, the DER) and whether the file is a node certificate, not a root.",
-                    "  swarmpki token verify \"$(docker swarm join-token -q worker)\" "
-                    "--dir /var/lib/docker/swarm/certificates\n"
-                    "  swarmpki token verify --token-file t.txt --ca root.crt --format json",
-                    "  0  the token pins this root    2  mismatch    3  bad token or unreadable "
-                    "file    64  usage error"},
-                   options);
-        return ExitCode::ok;
-    }
+    return options;
+}
+
+ExitCode run_token_verify(const po::variables_map& vm) {
     CommonOptions common = read_common(vm, "text|json");
     std::string path = root_file_path(vm);
     JoinToken token = read_single_token(vm);
@@ -480,8 +272,8 @@ ExitCode run_token_verify(const Args& args) {
     RootFileCheck check = check_root_file(token, bytes, path);
     ExitCode code = check.match ? ExitCode::ok : ExitCode::critical;
     if (prints_result(common, code))
-        write_stdout(common.format == "json" ? verify_json(check, token, path)
-                                             : verify_text(check, token, path));
+        write_stdout(common.format == "json" ? render_token_verify_json(check, token, path)
+                                             : render_token_verify_text(check, token, path));
     return code;
 }
 
@@ -504,65 +296,110 @@ void require_root_bundle(const std::string& bytes, const std::string& path) {
     }
 }
 
-ExitCode run_token_generate(const Args& args) {
+po::options_description generate_options() {
     po::options_description options("token generate options");
     options.add_options()("ca", po::value<std::string>(),
                           "the root bundle file the token pins (swarm-root-ca.crt)")(
         "dir", po::value<std::string>(), "a node's certificate directory (its swarm-root-ca.crt)")(
         "fips", "make a FIPS token (SWMTKN-2-1-...)");
     add_common_options(options, "output format: text or json");
-    po::variables_map vm = parse_args(args, options);
-    if (wants_help(vm)) {
-        print_help(
-            {"swarmpki token generate (--ca FILE | --dir DIR) [--fips] [--format text|json]",
-             "Makes a new join token for that root the way the engine does: the SHA-256 of "
-             "the file's exact bytes as 50 base-36 characters, and 16 bytes from OpenSSL's "
-             "CSPRNG as 25. The token (with its secret) is printed: that is the point. A "
-             "cluster only accepts tokens it stores itself; this is for tests and labs.",
-             "  swarmpki token generate --ca swarm-root-ca.crt\n"
-             "  swarmpki token generate --dir ./node --fips --format json",
-             "  0  token printed    3  unreadable file or not a root bundle    64  usage error"},
-            options);
-        return ExitCode::ok;
-    }
+    return options;
+}
+
+ExitCode run_token_generate(const po::variables_map& vm) {
     CommonOptions common = read_common(vm, "text|json");
     std::string path = root_file_path(vm);
     std::string bytes = read_file(path);
     require_root_bundle(bytes, path);
     JoinToken token = generate_join_token(bytes, vm.count("fips") > 0);
     if (common.quiet) return ExitCode::ok;
-    if (common.format == "text") {
-        write_stdout(token.to_string() + "\n");
-        return ExitCode::ok;
-    }
-    JsonWriter json;
-    json.begin_object().member("schema", "swarmpki.token/v1");
-    write_token_members(json, token, ShowSecret::yes);
-    json.member("token", token.to_string()).member("root_file", path).end_object();
-    write_stdout(json.take() + "\n");
+    write_stdout(common.format == "text" ? render_generated_token_text(token)
+                                         : render_generated_token_json(token, path));
     return ExitCode::ok;
 }
 
+// ---- the table ------------------------------------------------------------------------------
+
+// The examples run as written (tests/test_cli_help.cpp): the literal token is the fixtures'
+// worker token from before `docker swarm join-token --rotate worker`, so it still pins the root
+// but no longer joins.
+#define SWARMPKI_OLD_WORKER_TOKEN \
+    "SWMTKN-1-66r4cjavviwup6jecjqbxm2iqbiij0qgdf0b96j4oomipfvmli-d1vc1czot2czo3aj02oukvtr7"
+
+constexpr Subcommand kSubcommands[] = {
+    {"decode",
+     "split a token into version, FIPS flag, root digest, secret",
+     {"swarmpki token decode [TOKEN | -] [--token-file F] [--show-secret] "
+      "[--format text|json|jsonl]",
+      "Splits a join token into version, FIPS flag, the root digest (hex SHA-256 and its 50 "
+      "base-36 characters) and the secret, which stays redacted unless --show-secret. Refuses a "
+      "malformed token with the part and the rule it breaks. With '-', decodes one token a line "
+      "from standard input (blank lines skipped), streaming: json gives one swarmpki.tokens/v1 "
+      "document, jsonl one entry a line.",
+      "  swarmpki token decode " SWARMPKI_OLD_WORKER_TOKEN "\n"
+      "  docker swarm join-token -q worker | swarmpki token decode - --format json\n"
+      "  swarmpki token decode --token-file <(docker swarm join-token -q manager)\n"
+      "  { docker swarm join-token -q worker; docker swarm join-token -q manager; } |\n"
+      "      swarmpki token decode - --format jsonl",
+      "  0  decoded    3  malformed token (in a batch: any line)    64  usage error"},
+     decode_options,
+     "token",
+     run_token_decode},
+    {"verify",
+     "does the token pin this root file (exact bytes)",
+     {"swarmpki token verify (TOKEN | - | --token-file F) (--ca FILE | --dir DIR) "
+      "[--format text|json]",
+      "Would a node joining with this token accept this root? Compares the token's digest with "
+      "the SHA-256 of the root file's exact bytes, in constant time, as the joining node does. "
+      "On a mismatch it says what would match (LF instead of CRLF, with or without the trailing "
+      "newline, a single certificate, the PEM re-encoding, the DER), whether the file is a node "
+      "certificate, not a root, and when the digests differ in one character, that the token "
+      "was mistyped. Offline only the digest can be checked: a match does not say that the "
+      "cluster still accepts the token's secret (after `docker swarm join-token --rotate` it "
+      "does not).",
+      "  swarmpki token verify \"$(docker swarm join-token -q worker)\" \\\n"
+      "      --dir /var/lib/docker/swarm/certificates\n"
+      "  swarmpki token verify " SWARMPKI_OLD_WORKER_TOKEN " \\\n"
+      "      --ca /var/lib/docker/swarm/certificates/swarm-root-ca.crt --format json\n"
+      "  swarmpki token verify --token-file <(docker swarm join-token -q manager) \\\n"
+      "      --dir /var/lib/docker/swarm/certificates",
+      "  0  the token pins this root    2  mismatch    3  bad token or unreadable file\n"
+      "  64  usage error"},
+     verify_options,
+     "token",
+     run_token_verify},
+    {"generate",
+     "a new token for a root, the engine's way",
+     {"swarmpki token generate (--ca FILE | --dir DIR) [--fips] [--format text|json]",
+      "Makes a new join token for that root the way the engine does: the SHA-256 of the file's "
+      "exact bytes as 50 base-36 characters, and 16 bytes from OpenSSL's CSPRNG as 25. The "
+      "token (with its secret) is printed: that is the point. A cluster only accepts tokens it "
+      "stores itself; this is for tests and labs.",
+      "  swarmpki token generate --ca /var/lib/docker/swarm/certificates/swarm-root-ca.crt\n"
+      "  swarmpki token generate --dir /var/lib/docker/swarm/certificates --fips --format json",
+      "  0  token printed    3  unreadable file or not a root bundle    64  usage error"},
+     generate_options,
+     nullptr,
+     run_token_generate},
+};
+
+constexpr CommandGroup kToken{
+    "token",
+    "Decode, verify or generate Docker Swarm join tokens (SWMTKN-1-<digest>-<secret>). The "
+    "digest pins the swarm's root CA: the SHA-256 of swarm-root-ca.crt's exact bytes. The "
+    "secret is never printed unless asked for (decode --show-secret, generate).",
+    kSubcommands,
+    "  swarmpki token decode \"$(docker swarm join-token -q worker)\"\n"
+    "  swarmpki token verify \"$(docker swarm join-token -q worker)\" \\\n"
+    "      --dir /var/lib/docker/swarm/certificates\n"
+    "  swarmpki token generate --dir /var/lib/docker/swarm/certificates",
+    "  0  ok (decode: decoded; verify: the token pins the root; generate: printed)\n"
+    "  2  verify: mismatch    3  malformed token or unreadable file    64  usage error"};
+
+#undef SWARMPKI_OLD_WORKER_TOKEN
+
 }  // namespace
 
-ExitCode run_token(const Args& args) {
-    if (args.empty()) throw UsageError(std::string("a subcommand is needed: ") + kTokenHelpUsage);
-    const std::string& sub = args.front();
-    Args rest(args.begin() + 1, args.end());
-    if (sub == "decode") return run_token_decode(rest);
-    if (sub == "verify") return run_token_verify(rest);
-    if (sub == "generate") return run_token_generate(rest);
-    if (sub == "--help" || sub == "-h" || sub == "help") {
-        std::cout << "usage: " << kTokenHelpUsage
-                  << "\n\n  decode    split a token into version, FIPS flag, root digest, secret\n"
-                     "  verify    does the token pin this root file (exact bytes)\n"
-                     "  generate  a new token for a root, the engine's way\n\nEXIT CODES\n"
-                  << kStandardExitCodes << "\n";
-        return ExitCode::ok;
-    }
-    // Never echo the word: it may be a token pasted where the subcommand belongs.
-    throw UsageError(std::string("unknown subcommand (expected decode, verify or generate): ") +
-                     kTokenHelpUsage);
-}
+ExitCode run_token(const Args& args) { return run_group(kToken, args); }
 
 }  // namespace swarmpki::cli

@@ -5,7 +5,6 @@
 #include "swarmpki/redact.hpp"
 
 #include <array>
-#include <cstring>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -29,8 +28,7 @@ void print_usage(std::ostream& out) {
     out << "usage: swarmpki <command> [options]\n\n"
            "Inspect, verify and simulate Docker Swarm's public-key infrastructure.\n\n"
            "commands:\n";
-    for (const Command& c : kCommands)
-        out << "  " << c.name << std::string(10 - std::strlen(c.name), ' ') << c.summary << "\n";
+    swarmpki::cli::print_summaries(out, kCommands);
     out << "\nRun 'swarmpki <command> --help' for a command's options, examples and exit codes.\n"
            "\nEXIT CODES\n"
         << swarmpki::cli::kStandardExitCodes << "\n";
