@@ -121,7 +121,10 @@ for nodes in $sizes; do
   result+=" ratio_ops_$tag=$(printf %.2f "$ratio_ops") ratio_rotation_$tag=$(printf %.2f "$ratio_rotation")"
   result+=" wall_ratio_$tag=$(printf %.2f "$wall_ratio") rss_mb_$tag=$(printf %.1f "$rss_mb")"
   result+=" keygen_$tag=$k sign_$tag=$s verify_$tag=$v"
+  last_ratio=$ratio_issue
 done
+# Target (issue 12): the largest size at or under 1.3x the floor (ratio_issue).
+result+=" target_ratio=1.3 verdict=$(echo "$last_ratio <= 1.3" | bc -l | sed 's/1/pass/;s/0/fail/')"
 echo
 echo "ratio_* are CPU time over the one-thread CPU floor; ratio_rotation leaves out the initial cluster (the state before the rotation)."
 echo "$result"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Join-token batch decoding: 200,000 tokens through `token decode - --format jsonl` in one
 # process, beside a plain Python int(part, 36) loop over the same tokens. The verdict is the
-# ratio of the two, measured in the same run; the issue's target is >= 1,000,000 tokens/s on one
+# ratio of the two, measured in the same run; the target (issue 12) is >= 2,000,000 tokens/s on one
 # core with the JSON lines written. Each side also cross-checks the other's digests.
 set -euo pipefail
 
@@ -109,8 +109,8 @@ print(f"{'swarmpki token decode - (jsonl)':<34}{sw_wall:>9.3f}{sw_cpu:>9.3f}{rat
 print(f"{'python int(part, 36) loop':<34}{py_wall:>9.3f}{py_cpu:>9.3f}{py_rate:>16,.0f}{count/py_wall:>17,.0f}")
 print(f"{count} tokens, {out_bytes/1e6:.1f} MB of JSON lines written to a file; best of runs; "
       "swarmpki times include process start and all output")
-verdict = "met" if rate >= 1e6 else "missed"
+verdict = "met" if rate >= 2e6 else "missed"
 print(f"RESULT tokens tokens={count} swarmpki_tokens_per_cpu_s={rate:.0f} "
       f"swarmpki_tokens_per_wall_s={count/sw_wall:.0f} python_tokens_per_cpu_s={py_rate:.0f} "
-      f"ratio_vs_python={rate/py_rate:.2f} target_1M_per_s={verdict}")
+      f"ratio_vs_python={rate/py_rate:.2f} target_2M_per_s={verdict}")
 PY
