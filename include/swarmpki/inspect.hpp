@@ -147,9 +147,9 @@ struct InspectReport {
 };
 
 NodeReport inspect_node(const std::string& path, const InspectOptions& options, Instant now);
-// Trees among `dirs` are expanded first (expand_node_directories, as `expiry` walks them); the
+// Trees among `paths` are expanded first (expand_node_directories, as `expiry` walks them); the
 // report's severity is run_verdict (severity.hpp) of every finding and every unreadable directory.
-InspectReport inspect_nodes(const std::vector<std::string>& dirs, const InspectOptions& options,
+InspectReport inspect_nodes(const std::vector<std::string>& paths, const InspectOptions& options,
                             Instant now);
 // inspect_node of a directory the caller has already read (read_node_directory with the same
 // unlock key), and inspect_nodes' report of nodes so inspected: `serve` reads each directory

@@ -199,7 +199,8 @@ PeerMaterial load_peer_material(const std::string& dir) {
     // presents .swarm-node.crt, as the engine will) and that its files were read together.
     CertificatesDirectory node = read_node_directory(dir);
     std::string base = dir.empty() || dir.back() == '/' ? dir : dir + "/";
-    if (!node.dir_facts.is_directory && node.error) throw *node.error;  // inspect's words
+    if (!node.dir_facts.is_directory && node.error)
+        throw Error(*node.error);  // inspect's words, a copy
     if (!node.cert_file) throw failure_reading(node, base + kNodeCertFile);
     if (!node.root_file) throw failure_reading(node, base + kRootCertFile);
     PeerMaterial m;
