@@ -9,8 +9,11 @@
 #include <catch2/catch.hpp>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <openssl/x509.h>
+
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <chrono>
@@ -34,7 +37,50 @@ KeyAndLeaf load(const std::string& scenario, const std::string& node) {
 std::string unlock_key(const std::string& scenario, const std::string& field) {
     return swarmpki::test::fixture_scenario(scenario)[field].get<std::string>();
 }
+// The key as a legacy "Proc-Type: 4,ENCRYPTED" / "DEK-Info" PEM block (RFC 1421, what Go's
+// x509.EncryptPEMBlock writes), encrypted by OpenSSL itself.
+std::string legacy_encrypted_pem(const PrivateKey& key, const SecretBytes& password,
+                                 const EVP_CIPHER* cipher) {
+    ossl::UniquePtr<BIO> out(BIO_new(BIO_s_mem()));
+    REQUIRE(PEM_write_bio_PrivateKey_traditional(out.get(), key.get0(), cipher,
+                                                 const_cast<unsigned char*>(password.data()),
+                                                 static_cast<int>(password.size()), nullptr,
+                                                 nullptr) == 1);
+    char* data = nullptr;
+    long size = BIO_get_mem_data(out.get(), &data);
+    return std::string(data, static_cast<std::size_t>(size));
+}
 }  // namespace
+
+TEST_CASE("load_private_key decrypts legacy DEK-Info keys with the cipher fetched from the "
+          "provider, and refuses a damaged DEK-Info",
+          "[private_key]") {
+    auto k = load("worker", "manager1");
+    PrivateKey plain = load_private_key(key_block_of(k.bundle, "key"), nullptr, "key");
+    auto secret = [](std::string_view text) {
+        return SecretBytes(Bytes(text.begin(), text.end()));
+    };
+    SecretBytes password = secret("correct horse");
+    SecretBytes wrong = secret("wrong horse");
+    for (const EVP_CIPHER* cipher : {EVP_aes_256_cbc(), EVP_aes_128_cbc(), EVP_des_ede3_cbc()}) {
+        std::string pem = legacy_encrypted_pem(plain, password, cipher);
+        INFO(pem.substr(0, 120));
+        REQUIRE(pem.find("DEK-Info: ") != std::string::npos);
+        PemBundle bundle = parse_pem_or_throw(pem, "k");
+        const PemBlock& block = bundle.blocks[0];
+        CHECK(load_private_key(block, &password, "k").matches(k.leaf));
+        CHECK_THROWS_WITH(load_private_key(block, &wrong, "k"),
+                          Catch::Contains("does not decrypt"));
+    }
+    std::string pem = legacy_encrypted_pem(plain, password, EVP_aes_256_cbc());
+    std::size_t iv = pem.find("AES-256-CBC,") + 12;
+    std::string short_iv = pem;
+    short_iv.erase(iv, 2);  // 15 bytes of IV for a 16-byte block
+    CHECK_THROWS(load_private_key(parse_pem_or_throw(short_iv, "k").blocks[0], &password, "k"));
+    std::string unknown = pem;
+    unknown.replace(pem.find("AES-256-CBC"), 11, "AES-256-XYZ");
+    CHECK_THROWS(load_private_key(parse_pem_or_throw(unknown, "k").blocks[0], &password, "k"));
+}
 
 TEST_CASE("load_private_key reads the engine's plain PKCS#8 key with headers",
           "[private_key][conformance]") {
@@ -419,4 +465,29 @@ TEST_CASE("inspect reports a refused key as key-kdf-refused, not as an error, an
                            [](const Finding& f) { return f.code == "key-locked"; }));
         CHECK(report.severity == Severity::warning);
     }
+}
+
+TEST_CASE("swarmpki inspect opens a legacy DEK-Info key with the unlock key, though the command "
+          "never builds libcrypto's cipher-name table",
+          "[cli][private_key][conformance]") {
+    if (!fixtures_dir()) return swarmpki::test::note_fixtures_missing();
+    swarmpki::test::TempDir tmp;
+    auto dir = swarmpki::test::copy_node_dir("autolock", "manager1", tmp.path());
+    const std::string unlock = unlock_key("autolock", "unlock_key");
+    SecretBytes password = parse_unlock_key(unlock);
+    auto k = load("autolock", "manager1");
+    PrivateKey key = load_private_key(key_block_of(k.bundle, "key"), &password, "key");
+    const std::string key_path = (dir / "swarm-node.key").string();
+    swarmpki::test::write_text(key_path, legacy_encrypted_pem(key, password, EVP_aes_256_cbc()));
+    REQUIRE(::chmod(key_path.c_str(), 0600) == 0);
+    const std::string unlock_file = (tmp / "unlock-key").string();
+    swarmpki::test::write_text(unlock_file, unlock + "\n");
+    REQUIRE(::chmod(unlock_file.c_str(), 0600) == 0);
+    auto r = swarmpki::test::run_swarmpki({"inspect", "--dir", dir.string(), "--unlock-key-file",
+                                           unlock_file, "--format", "json", "--at",
+                                           swarmpki::test::fixture_captured_at("autolock")});
+    INFO(r.err);
+    auto doc = r.json();
+    CHECK(doc["nodes"][0]["key"]["encrypted"] == true);
+    CHECK(doc["nodes"][0]["key"]["matches_certificate"] == true);
 }

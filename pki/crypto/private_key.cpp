@@ -220,18 +220,40 @@ int password_callback(char* buffer, int size, int /*rwflag*/, void* user) {
     return static_cast<int>(view->secret->size());
 }
 
+// "DEK-Info: AES-256-CBC,<hex IV>" as PEM_get_EVP_CIPHER_INFO reads it, with the cipher fetched
+// from the provider: PEM_get_EVP_CIPHER_INFO looks names up in libcrypto's legacy cipher table,
+// which the command does not build (start_crypto_for_command). CBC ciphers only, as RFC 1421 and
+// Go's x509.EncryptPEMBlock (the engine's writer) use; the IV must be exactly the cipher's.
+ossl::UniquePtr<EVP_CIPHER> legacy_pem_cipher(const PemHeader& proc, const PemHeader& dek,
+                                              EVP_CIPHER_INFO& info) {
+    if (proc.value != "4,ENCRYPTED") return nullptr;
+    std::size_t comma = dek.value.find(',');
+    if (comma == std::string::npos) return nullptr;
+    std::string name = dek.value.substr(0, comma);
+    ossl::UniquePtr<EVP_CIPHER> cipher(EVP_CIPHER_fetch(nullptr, name.c_str(), nullptr));
+    if (!cipher || EVP_CIPHER_get_mode(cipher.get()) != EVP_CIPH_CBC_MODE) return nullptr;
+    std::optional<Bytes> iv = hex_decode(std::string_view(dek.value).substr(comma + 1));
+    int iv_length = EVP_CIPHER_get_iv_length(cipher.get());
+    if (!iv || iv_length <= 0 || iv->size() != static_cast<std::size_t>(iv_length) ||
+        iv->size() > sizeof info.iv)
+        return nullptr;
+    std::copy(iv->begin(), iv->end(), info.iv);
+    info.cipher = cipher.get();
+    return cipher;
+}
+
 // Legacy "Proc-Type: 4,ENCRYPTED" + "DEK-Info": OpenSSL's PEM_do_header implements the scheme.
 ossl::UniquePtr<EVP_PKEY> decrypt_legacy(const PemBlock& block, const SecretBytes& password) {
     const PemHeader* proc = block.header("Proc-Type");
     const PemHeader* dek = block.header("DEK-Info");
     if (!proc || !dek) return nullptr;
-    std::string header = "Proc-Type: " + proc->value + "\nDEK-Info: " + dek->value + "\n";
-    EVP_CIPHER_INFO cipher{};
-    if (PEM_get_EVP_CIPHER_INFO(header.data(), &cipher) != 1) return nullptr;
+    EVP_CIPHER_INFO info{};
+    ossl::UniquePtr<EVP_CIPHER> cipher = legacy_pem_cipher(*proc, *dek, info);
+    if (!cipher) return nullptr;
     Bytes data = block.der;
     long length = static_cast<long>(data.size());
     PasswordView view{&password};
-    if (PEM_do_header(&cipher, data.data(), &length, password_callback, &view) != 1) return nullptr;
+    if (PEM_do_header(&info, data.data(), &length, password_callback, &view) != 1) return nullptr;
     data.resize(static_cast<std::size_t>(length));
     auto key = parse_plain(data, block.type == "RSA PRIVATE KEY" ? KeyEncoding::pkcs1_rsa
                                                                  : KeyEncoding::sec1);

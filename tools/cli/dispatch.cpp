@@ -141,4 +141,6 @@ ExitCode run_command(const Command& command, const Args& args) {
 
 void skip_openssl_exit_cleanup() { skip_crypto_exit_cleanup(); }
 
+void start_openssl_for_command() { start_crypto_for_command(); }
+
 }  // namespace swarmpki::cli

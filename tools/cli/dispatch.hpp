@@ -11,5 +11,7 @@ ExitCode run_command(const Command& command, const Args& args);
 
 // skip_crypto_exit_cleanup (swarmpki/crypto_runtime.hpp). Call first thing in main().
 void skip_openssl_exit_cleanup();
+// start_crypto_for_command (swarmpki/crypto_runtime.hpp): `swarmpki`'s main(), instead.
+void start_openssl_for_command();
 
 }  // namespace swarmpki::cli

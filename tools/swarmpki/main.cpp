@@ -61,6 +61,6 @@ swarmpki::ExitCode dispatch(int argc, char** argv) {
 
 int main(int argc, char** argv) {
     std::ios::sync_with_stdio(false);
-    swarmpki::cli::skip_openssl_exit_cleanup();
+    swarmpki::cli::start_openssl_for_command();
     return static_cast<int>(dispatch(argc, argv));
 }
