@@ -72,7 +72,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     swarmpki::InspectReport report = swarmpki::inspect_nodes({dir}, {}, now);
     const swarmpki::NodeReport& node = report.nodes.at(0);
     if (node.error && node.error->find('\n') != std::string::npos) std::abort();
-    if (node.error && node.severity != swarmpki::Severity::unknown) std::abort();
+    // One exit rule (run_verdict): a node that could not be read entirely is unknown, unless
+    // what could be read already shows a warning or a critical finding; never ok.
+    if (node.error) {
+        swarmpki::Severity found = swarmpki::worst_severity(node.findings);
+        bool decided = found == swarmpki::Severity::warning ||
+                       found == swarmpki::Severity::critical;
+        if (node.severity != (decided ? found : swarmpki::Severity::unknown)) std::abort();
+    }
     std::string json = swarmpki::render_inspect_json(report);
     if (json.rfind("{\n  \"schema\": \"swarmpki.inspect/v1\"", 0) != 0 || json.back() != '\n')
         std::abort();
