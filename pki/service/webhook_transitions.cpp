@@ -162,32 +162,32 @@ void directory_events(const ScanState* previous, const ScanState& current, std::
     }
 }
 
+// An event about the scan as a whole (subject "scan"): its failure and its recovery.
+Event scan_event(EventType type, Severity severity, std::string_view source, Instant at) {
+    Event e;
+    e.id = new_event_id();
+    e.type = type;
+    e.source = std::string(source);
+    e.subject = "scan";
+    e.time = at;
+    e.severity = severity;
+    return e;
+}
+
 }  // namespace
 
 std::vector<Event> detect_transitions(const ScanState* previous, const ScanState& current,
                                       std::string_view source) {
     std::vector<Event> events;
     if (!current.failure && previous && previous->failure) {
-        Event e;
-        e.id = new_event_id();
-        e.type = EventType::scan_recovered;
-        e.source = std::string(source);
-        e.subject = "scan";
-        e.time = current.at;
-        e.severity = Severity::info;
+        Event e = scan_event(EventType::scan_recovered, Severity::info, source, current.at);
         e.summary = "scan recovered (was: " + *previous->failure + ")";
         e.data.previous_severity = Severity::critical;
         events.push_back(std::move(e));
     }
     if (current.failure) {
         if (!previous || previous->failure != current.failure) {
-            Event e;
-            e.id = new_event_id();
-            e.type = EventType::scan_failed;
-            e.source = std::string(source);
-            e.subject = "scan";
-            e.time = current.at;
-            e.severity = Severity::critical;
+            Event e = scan_event(EventType::scan_failed, Severity::critical, source, current.at);
             e.summary = "scan failed: " + *current.failure;
             e.data.error = current.failure;
             events.push_back(std::move(e));
