@@ -1,0 +1,27 @@
+// `swarmpki cluster`'s four formats (SPEC section 9, docs/cluster.md): a table a person reads in
+// five seconds, the `swarmpki.cluster/v1` document, Prometheus families, a Nagios line. Rendering
+// only: every fact comes decided in the ClusterReport (cluster.hpp).
+#pragma once
+
+#if defined(SWARMPKI_LAYER) && SWARMPKI_LAYER < 4
+#error \
+    "swarmpki/cluster_render.hpp is render layer (4); a lower layer (util, crypto, swarm) may not include it"
+#endif
+
+#include "swarmpki/cluster.hpp"
+#include "swarmpki/inspect_render.hpp"
+#include "swarmpki/nagios.hpp"
+
+#include <string>
+
+namespace swarmpki {
+
+inline constexpr const char* kClusterSchema = "swarmpki.cluster/v1";
+
+std::string render_cluster_text(const ClusterReport& report, TextColor color);
+std::string render_cluster_json(const ClusterReport& report);
+// The swarmpki_cluster_* families (promtool-clean); `serve --engine` appends the same text.
+std::string render_cluster_prometheus(const ClusterReport& report);
+NagiosOutput render_cluster_nagios(const ClusterReport& report);
+
+}  // namespace swarmpki
