@@ -44,7 +44,10 @@ std::optional<ApiVersion> parse_api_version(std::string_view text) {
     auto number = [](std::string_view part) -> std::optional<int> {
         int value = 0;
         auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
-        if (part.empty() || ec != std::errc() || end != part.data() + part.size()) return {};
+        // from_chars takes a sign; a version has none.
+        if (part.empty() || part.front() == '-' || ec != std::errc() ||
+            end != part.data() + part.size())
+            return {};
         return value;
     };
     auto dot = text.find('.');
