@@ -91,14 +91,6 @@ constexpr std::string_view kMalformedHost =
 
 }  // namespace
 
-std::optional<fs::path> engine_api_fixtures() {
-    const char* env = std::getenv("SWARMPKI_FIXTURES");
-    fs::path swarm = env ? env : SWARMPKI_DEFAULT_FIXTURES;
-    fs::path dir = swarm.parent_path() / "engine-api";
-    if (fs::exists(dir / "healthy" / "manager1" / "ping.headers")) return dir;
-    return std::nullopt;
-}
-
 FakeReply capture_reply(const fs::path& dir, const std::string& name) {
     return {read_file(dir / (name + ".headers")), read_file(dir / (name + ".json"))};
 }
@@ -108,8 +100,8 @@ FakeReply json_reply(int status, std::string body, Framing framing,
     std::string head = "HTTP/1.1 " + std::to_string(status) + (status == 200 ? " OK" : " Error") +
                        "\nApi-Version: " + api_version +
                        "\nContent-Type: application/json\nServer: Docker/99.0.0 (linux)\n";
-    head += framing == Framing::chunked ? "Transfer-Encoding: chunked\n"
-                                        : "Content-Length: " + std::to_string(body.size()) + "\n";
+    if (framing == Framing::chunked) head += "Transfer-Encoding: chunked\n";
+    if (framing == Framing::length) head += "Content-Length: " + std::to_string(body.size()) + "\n";
     return {head + "\n", std::move(body)};
 }
 
@@ -219,6 +211,13 @@ void FakeEngine::answer(int connection) {
             return;
         case FakeFault::garbage:
             send_all(connection, "SSH-2.0-OpenSSH_9.2p1\r\n\x01\x02\xff garbage\r\n\r\n");
+            return;
+        case FakeFault::stall:
+            while (!stopping_) {
+                pollfd gone{connection, POLLIN, 0};
+                char byte;
+                if (::poll(&gone, 1, 20) > 0 && ::recv(connection, &byte, 1, 0) <= 0) return;
+            }
             return;
         case FakeFault::drip:
             for (char c : head + body) {

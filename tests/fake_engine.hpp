@@ -19,14 +19,12 @@
 
 namespace swarmpki::test {
 
-// ../shared/fixtures/engine-api; nullopt when absent.
-std::optional<std::filesystem::path> engine_api_fixtures();
-
 enum class FakeFault {
     none,
     truncate_body,  // the head and half the body, then close
     drip,           // the whole exchange, one byte per drip period
     garbage,        // bytes that are no HTTP response, then close
+    stall,          // nothing at all, until the client gives up
 };
 
 struct FakeReply {
@@ -38,7 +36,7 @@ struct FakeReply {
 // A capture: DIR/NAME.headers and DIR/NAME.json.
 FakeReply capture_reply(const std::filesystem::path& dir, const std::string& name);
 // A JSON reply with the engine's usual headers; chunked or with a Content-Length.
-enum class Framing { length, chunked };
+enum class Framing { length, chunked, until_close };
 FakeReply json_reply(int status, std::string body, Framing framing = Framing::length,
                      const std::string& api_version = "1.41");
 
