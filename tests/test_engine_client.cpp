@@ -326,6 +326,72 @@ TEST_CASE("EngineClient: TLS without readable cert files is connect-failed namin
     CHECK(error.problem().find("cannot read " + (engine.dir() / "ca.pem").string()) == 0);
 }
 
+namespace {
+
+// DOCKER_CERT_PATH made of a fixture manager's files: its root as ca.pem, its leaf as cert.pem
+// and its key as key.pem, the engine's PEM headers (kek-version, raft-dek) removed unless kept.
+enum class KeepEngineHeaders { no, yes };
+EngineEnvironment cert_path_from_fixture(const fs::path& into, KeepEngineHeaders keep) {
+    fs::path node = capture("healthy", "certificates") / "manager1";
+    fs::copy_file(node / "swarm-root-ca.crt", into / "ca.pem");
+    fs::copy_file(node / "swarm-node.crt", into / "cert.pem");
+    std::string key = test::read_text(node / "swarm-node.key");
+    if (keep == KeepEngineHeaders::no) {
+        auto body = key.find("\n\n");
+        REQUIRE(body != std::string::npos);
+        key = "-----BEGIN PRIVATE KEY-----\n" + key.substr(body + 2);
+    }
+    test::write_text(into / "key.pem", key);
+    EngineEnvironment env;
+    env.docker_tls_verify = "1";
+    env.docker_cert_path = into.string();
+    return env;
+}
+
+}  // namespace
+
+TEST_CASE("EngineClient: TLS with a cert.pem and key.pem that do not load is connect-failed",
+          "[engine_client]") {
+    if (!have_captures()) return;
+    FakeEngine engine;  // for its directory only
+    auto env = cert_path_from_fixture(engine.dir(), KeepEngineHeaders::yes);
+    EngineClient client(resolve_engine_endpoint("tcp://127.0.0.1:2376", env), fast_limits());
+    auto error = failure_of([&] { client.negotiate(); });
+    CHECK(error.failure() == EngineFailure::connect_failed);
+    CHECK(error.problem() == "cannot load the client certificate " +
+                                 (engine.dir() / "cert.pem").string() + " with " +
+                                 (engine.dir() / "key.pem").string());
+}
+
+TEST_CASE("EngineClient: TLS verifies the engine's certificate: a name it does not carry is "
+          "refused",
+          "[engine_client]") {
+    if (!have_captures()) return;
+    FakeEngine engine;  // for its directory only
+    auto env = cert_path_from_fixture(engine.dir(), KeepEngineHeaders::no);
+    // The manager's own leaf, chained to ca.pem, names swarm-manager and its node ID: not
+    // 127.0.0.1. A client that skipped verification would get the 200.
+    httplib::SSLServer server((engine.dir() / "cert.pem").c_str(),
+                              (engine.dir() / "key.pem").c_str());
+    REQUIRE(server.is_valid());
+    server.Get("/_ping", [](const httplib::Request&, httplib::Response& response) {
+        response.set_header("Api-Version", "1.41");
+        response.set_content("OK", "text/plain");
+    });
+    int port = server.bind_to_any_port("127.0.0.1");
+    REQUIRE(port > 0);
+    std::thread serving([&] { server.listen_after_bind(); });
+    std::string url = "tcp://127.0.0.1:" + std::to_string(port);
+    EngineClient client(resolve_engine_endpoint(url, env), fast_limits());
+    auto error = failure_of([&] { client.negotiate(); });
+    server.stop();
+    serving.join();
+    CHECK(error.failure() == EngineFailure::connect_failed);
+    CHECK(error.problem() == "the engine's certificate does not verify against " +
+                                 (engine.dir() / "ca.pem").string() + " for the name 127.0.0.1");
+    CHECK(std::string(error.what()).find(url + ": ") == 0);
+}
+
 TEST_CASE("EngineClient: garbage instead of HTTP is malformed", "[engine_client]") {
     FakeEngine engine;
     FakeReply garbage;

@@ -317,13 +317,20 @@ void EngineClient::Impl::refuse(const std::string& path, httplib::Error error,
                               "no connection within " + milliseconds_text(limits.connect_timeout),
                               "check that dockerd listens there and the address is reachable");
         case httplib::Error::SSLConnection:
+            throw EngineError(EngineFailure::connect_failed, endpoint.display,
+                              "the TLS handshake failed",
+                              "check that the engine speaks TLS on that port, with a "
+                              "certificate signed by DOCKER_CERT_PATH's ca.pem");
         case httplib::Error::SSLLoadingCerts:
+            throw EngineError(EngineFailure::connect_failed, endpoint.display,
+                              "cannot load " + endpoint.ca_file + " as the trusted roots",
+                              "check that DOCKER_CERT_PATH's ca.pem is the engine's CA in PEM");
         case httplib::Error::SSLServerVerification:
             throw EngineError(EngineFailure::connect_failed, endpoint.display,
-                              "TLS failed: " + httplib::to_string(error),
-                              "check DOCKER_CERT_PATH's ca.pem, cert.pem and key.pem, and that "
-                              "the engine's certificate names " +
-                                  endpoint.host);
+                              "the engine's certificate does not verify against " +
+                                  endpoint.ca_file + " for the name " + endpoint.host,
+                              "name the engine as its certificate does, or use the CA that "
+                              "signed it");
         case httplib::Error::Write:
             throw EngineError(EngineFailure::connect_failed, there,
                               "the connection closed before the request was sent",
