@@ -97,7 +97,9 @@ ClusterReport blocked() {
     w2.tls_status = TlsStatus::needs_rotation;
     w2.converged = false;
     w2.blocking_rotation = true;
-    w2.reason = "down since 2026-12-01T18:56:46Z (heartbeat failure), still on the old root";
+    w2.reason =
+        "down since 2026-12-01T18:56:46Z: a down node never renews; bring it back, or docker node "
+        "rm kjlnisi3uorlqb4epqlj8pvvl (it must then rejoin with the new token)";
     r.findings = {
         {Severity::warning, "node-down",
          "worker2 (kjlnisi3uorlqb4epqlj8pvvl) is down since 2026-12-01T18:56:46Z: heartbeat "
@@ -276,7 +278,8 @@ TEST_CASE("cluster JSON of a blocked rotation names the blocker and writes findi
     CHECK(w2["converged"] == false);
     CHECK(w2["blocking_rotation"] == true);
     CHECK(w2["reason"] ==
-          "down since 2026-12-01T18:56:46Z (heartbeat failure), still on the old root");
+          "down since 2026-12-01T18:56:46Z: a down node never renews; bring it back, or docker "
+          "node rm kjlnisi3uorlqb4epqlj8pvvl (it must then rejoin with the new token)");
     REQUIRE(j["findings"].size() == 2);
     const ordered_json& f = j["findings"][1];
     CHECK(keys(f) == Keys{"severity", "code", "message", "remedy"});
@@ -361,8 +364,9 @@ TEST_CASE("cluster text of a blocked rotation says why under the node and what t
         "  y7ptmpaut5ge7aajs8i8q81zp  worker1   worker            ready  active        ready\n"
         "  kjlnisi3uorlqb4epqlj8pvvl  worker2   worker            down   active        "
         "needs-rotation\n"
-        "                             ↳ blocks the rotation: down since 2026-12-01T18:56:46Z "
-        "(heartbeat failure), still on the old root\n"
+        "                             ↳ down since 2026-12-01T18:56:46Z: a down node never "
+        "renews; bring it back, or docker node rm kjlnisi3uorlqb4epqlj8pvvl (it must then "
+        "rejoin with the new token)\n"
         "\n"
         "  findings    critical rotation-blocked: the CA rotation waits for 1 node that is "
         "down and never finishes by itself: kjlnisi3uorlqb4epqlj8pvvl (worker2)\n"
@@ -440,8 +444,8 @@ TEST_CASE("cluster Prometheus families of a blocked rotation, exactly", "[cluste
               "\"y7ptmpaut5ge7aajs8i8q81zp\"} 1\n"
               "swarmpki_cluster_node_converged{cluster_id=\"qlqh72pgzz9anas0okg37ohut\",node_id="
               "\"kjlnisi3uorlqb4epqlj8pvvl\"} 0\n"
-              "# HELP swarmpki_cluster_node_blocking_rotation 1 when the node keeps an "
-              "in-progress CA rotation from finishing, else 0.\n"
+              "# HELP swarmpki_cluster_node_blocking_rotation 1 when a CA rotation is in "
+              "progress and waits for this node, else 0.\n"
               "# TYPE swarmpki_cluster_node_blocking_rotation gauge\n"
               "swarmpki_cluster_node_blocking_rotation{cluster_id=\"qlqh72pgzz9anas0okg37ohut\","
               "node_id=\"30p93im1v3drfo09h69zoahb7\"} 0\n"
@@ -466,9 +470,9 @@ TEST_CASE("cluster Prometheus families of a blocked rotation, exactly", "[cluste
               "swarmpki_cluster_rotation_total_nodes" +
               id +
               " 3\n"
-              "# HELP swarmpki_cluster_rotation_blocking_nodes Nodes that keep the rotation from "
-              "finishing (down or unreachable and not converged); the rotation never finishes by "
-              "itself while this is above 0.\n"
+              "# HELP swarmpki_cluster_rotation_blocking_nodes Nodes the in-progress CA rotation "
+              "waits for; while one of them cannot converge by itself the estimate has no "
+              "sample.\n"
               "# TYPE swarmpki_cluster_rotation_blocking_nodes gauge\n"
               "swarmpki_cluster_rotation_blocking_nodes" +
               id +
@@ -548,7 +552,7 @@ TEST_CASE("cluster Nagios line: word and exit code from the status, perfdata by 
     CHECK(ok.line ==
           "SWARMPKI CLUSTER OK - cluster qlqh72pgzz9anas0okg37ohut: 3 nodes, 3 ready; no "
           "rotation | 'nodes'=3;;;0 'ready'=3;;;0 'needs_rotation'=0;;;0 'unknown'=0;;;0 "
-          "'down'=0;1;;0 'converged'=3;;;0;3 'blocking'=0;;1;0\n");
+          "'down'=0;1;;0 'converged'=3;;;0;3 'blocking'=0;;;0\n");
     NagiosOutput critical = render_cluster_nagios(blocked());
     CHECK(critical.exit_code == ExitCode::critical);
     CHECK(critical.line ==
@@ -556,7 +560,7 @@ TEST_CASE("cluster Nagios line: word and exit code from the status, perfdata by 
           "needs-rotation, 1 down; rotation 2/3 converged, blocked by 1 node "
           "(kjlnisi3uorlqb4epqlj8pvvl); node-down, rotation-blocked | 'nodes'=3;;;0 "
           "'ready'=2;;;0 'needs_rotation'=1;;;0 'unknown'=0;;;0 'down'=1;1;;0 "
-          "'converged'=2;;;0;3 'blocking'=1;;1;0\n");
+          "'converged'=2;;;0;3 'blocking'=1;;;0\n");
     NagiosOutput warning = render_cluster_nagios(not_applied());
     CHECK(warning.exit_code == ExitCode::warning);
     CHECK(warning.line.rfind("SWARMPKI CLUSTER WARNING - ", 0) == 0);
@@ -576,4 +580,33 @@ TEST_CASE("cluster Nagios line stays one line whatever the engine says", "[clust
         CHECK(out.line.find('\n') == out.line.size() - 1);
         CHECK(std::count(out.line.begin(), out.line.end(), '|') == 1);
     }
+}
+
+TEST_CASE("a rotation on its way is not called blocked, however many nodes it waits for",
+          "[cluster][render]") {
+    ClusterReport r = blocked();
+    r.status = Severity::info;
+    ClusterNode& w2 = r.nodes[2];
+    w2.state = "ready";
+    w2.reason = "still on the old root";
+    r.cluster.rotation.estimated_engine_seconds = 3.15;  // blocked_by still names worker2
+    r.findings = {{Severity::info, "rotation-in-progress", "CA rotation in progress", ""}};
+    std::string text = render_cluster_text(r, TextColor::no);
+    CHECK(text.find("\n  rotation    in progress, 2/3 nodes converged, about 4s left by the "
+                    "engine's pacing\n") != std::string::npos);
+    CHECK(text.find("blocked") == std::string::npos);
+    CHECK(text.find("\n                             ↳ still on the old root\n") !=
+          std::string::npos);
+    std::string colour = render_cluster_text(r, TextColor::yes);
+    CHECK(colour.find("\x1b[33mneeds-rotation\x1b[0m") != std::string::npos);  // not critical
+    NagiosOutput out = render_cluster_nagios(r);
+    CHECK(out.exit_code == ExitCode::ok);
+    CHECK(out.line.find("; rotation 2/3 converged, about 4s left | ") != std::string::npos);
+}
+
+TEST_CASE("cluster Nagios names at most three blockers", "[cluster][render]") {
+    ClusterReport r = blocked();
+    r.cluster.rotation.blocked_by = {"a", "b", "c", "d"};
+    CHECK(render_cluster_nagios(r).line.find("blocked by 4 nodes (a, b, c, …); ") !=
+          std::string::npos);
 }

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace swarmpki {
 
@@ -31,14 +32,19 @@ NodeCounts count_nodes(const std::vector<ClusterNode>& nodes) {
     return c;
 }
 
+// The estimate tells a rotation on its way from a stuck one (cluster.hpp: null when blocked);
+// at most three blockers are named, so 5,000 nodes still to renew cannot make a page of it.
 std::string rotation_summary(const ClusterRotation& r) {
     if (!r.in_progress) return "no rotation";
     std::string text = fmt::format("rotation {}/{} converged", r.converged, r.total);
+    if (r.estimated_engine_seconds)
+        return text + fmt::format(", about {:.0f}s left", std::ceil(*r.estimated_engine_seconds));
     if (r.blocked_by.empty()) return text;
     text += fmt::format(", blocked by {} node{} (", r.blocked_by.size(),
                         r.blocked_by.size() == 1 ? "" : "s");
-    for (std::size_t i = 0; i < r.blocked_by.size(); ++i) text += (i ? ", " : "") + r.blocked_by[i];
-    return text + ")";
+    std::size_t named = std::min<std::size_t>(r.blocked_by.size(), 3);
+    for (std::size_t i = 0; i < named; ++i) text += (i ? ", " : "") + r.blocked_by[i];
+    return text + (named < r.blocked_by.size() ? ", …)" : ")");
 }
 
 std::string summary_text(const ClusterReport& report, const NodeCounts& c) {
@@ -60,13 +66,13 @@ std::string summary_text(const ClusterReport& report, const NodeCounts& c) {
     return text;
 }
 
-// 'label'=value[UOM];[warn];[crit];[min];[max]: a down node warns, a blocking node is critical,
-// as the findings judge them.
+// 'label'=value[UOM];[warn];[crit];[min];[max]: a down node warns, as the findings judge it; the
+// nodes a rotation waits for carry no threshold (a rotation on its way waits for some too).
 std::string perfdata(const ClusterReport& report, const NodeCounts& c) {
     const ClusterRotation& r = report.cluster.rotation;
     return fmt::format(
         "'nodes'={};;;0 'ready'={};;;0 'needs_rotation'={};;;0 'unknown'={};;;0 'down'={};1;;0 "
-        "'converged'={};;;0;{} 'blocking'={};;1;0",
+        "'converged'={};;;0;{} 'blocking'={};;;0",
         report.nodes.size(), c.ready, c.needs_rotation, c.unknown, c.down, r.converged, r.total,
         r.blocked_by.size());
 }

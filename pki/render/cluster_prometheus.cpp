@@ -50,7 +50,7 @@ void node_families(Exposition& x, const ClusterReport& report) {
     for (const ClusterNode& n : report.nodes)
         x.sample({{"cluster_id", cluster}, {"node_id", n.id}}, n.converged ? 1 : 0);
     x.family("swarmpki_cluster_node_blocking_rotation",
-             "1 when the node keeps an in-progress CA rotation from finishing, else 0.");
+             "1 when a CA rotation is in progress and waits for this node, else 0.");
     for (const ClusterNode& n : report.nodes)
         x.sample({{"cluster_id", cluster}, {"node_id", n.id}}, n.blocking_rotation ? 1 : 0);
 }
@@ -67,8 +67,8 @@ void rotation_families(Exposition& x, const ClusterFacts& c) {
     x.family("swarmpki_cluster_rotation_total_nodes", "Nodes the rotation has to converge.");
     x.sample(id, static_cast<double>(r.total));
     x.family("swarmpki_cluster_rotation_blocking_nodes",
-             "Nodes that keep the rotation from finishing (down or unreachable and not "
-             "converged); the rotation never finishes by itself while this is above 0.");
+             "Nodes the in-progress CA rotation waits for; while one of them cannot converge "
+             "by itself the estimate has no sample.");
     x.sample(id, static_cast<double>(r.blocked_by.size()));
     x.family("swarmpki_cluster_rotation_estimated_engine_seconds",
              "The engine's remaining time for the rotation by its own pacing (3 s ticks, 30 "

@@ -138,19 +138,25 @@ std::string cert_expiry_text(const Sheet& sheet, const ClusterFacts& c) {
                                    "; the signer is stale, see findings)");
 }
 
+// A rotation with an estimate is on its way, however many nodes it still waits for; without one
+// (cluster.hpp: null when blocked) the nodes it waits for cannot converge by themselves.
+bool rotation_stuck(const ClusterRotation& r) {
+    return r.in_progress && !r.estimated_engine_seconds && !r.blocked_by.empty();
+}
+
 std::string rotation_text(const Sheet& sheet, const ClusterRotation& r) {
     if (!r.in_progress) return "none in progress";
     std::string text = "in progress, " + std::to_string(r.converged) + "/" +
                        std::to_string(r.total) + " nodes converged, ";
-    if (!r.blocked_by.empty())
-        return text +
-               sheet.severity_word(Severity::critical,
-                                   "blocked by " + plural(r.blocked_by.size(), "node", "nodes") +
-                                       " (it never finishes by itself)");
     if (r.estimated_engine_seconds)
         return text + "about " +
                hours(Seconds(static_cast<std::int64_t>(std::ceil(*r.estimated_engine_seconds)))) +
                " left by the engine's pacing";
+    if (rotation_stuck(r))
+        return text +
+               sheet.severity_word(Severity::critical,
+                                   "blocked by " + plural(r.blocked_by.size(), "node", "nodes") +
+                                       " (it never finishes by itself)");
     return text + "no estimate";
 }
 
@@ -189,8 +195,8 @@ void render_header(Sheet& sheet, const ClusterReport& report) {
 }
 
 // Severity of a cell, for colour only: what the findings say about the same facts.
-Severity tls_severity(const ClusterNode& n) {
-    if (n.blocking_rotation) return Severity::critical;
+Severity tls_severity(const ClusterNode& n, bool stuck) {
+    if (n.blocking_rotation && stuck) return Severity::critical;
     switch (n.tls_status) {
         case TlsStatus::ready: return Severity::ok;
         case TlsStatus::needs_rotation: return Severity::warning;
@@ -215,7 +221,7 @@ std::vector<std::array<std::string, 6>> node_rows(const std::vector<ClusterNode>
     return rows;
 }
 
-void render_nodes(Sheet& sheet, const std::vector<ClusterNode>& nodes) {
+void render_nodes(Sheet& sheet, const std::vector<ClusterNode>& nodes, bool stuck) {
     auto rows = node_rows(nodes);
     std::array<std::size_t, 6> width{};
     for (const auto& row : rows)
@@ -230,16 +236,14 @@ void render_nodes(Sheet& sheet, const std::vector<ClusterNode>& nodes) {
             line += cell;
         }
         line += r == 0 ? sheet.paint(row.back(), "2")
-                       : sheet.severity_word(tls_severity(nodes[r - 1]), row.back());
+                       : sheet.severity_word(tls_severity(nodes[r - 1], stuck), row.back());
         sheet.raw(line + "\n");
         if (r == 0) continue;
         const ClusterNode& n = nodes[r - 1];
         if (n.reason.empty() && !n.blocking_rotation) continue;
-        std::string why = n.blocking_rotation ? "blocks the rotation" : "";
-        if (!n.reason.empty()) why += (why.empty() ? "" : ": ") + printable(n.reason);
+        std::string why = n.reason.empty() ? "the rotation waits for it" : printable(n.reason);
         sheet.raw(std::string(width[0] + 4, ' ') + "↳ " +
-                  (n.blocking_rotation ? sheet.severity_word(Severity::critical, why) : why) +
-                  "\n");
+                  sheet.severity_word(tls_severity(n, stuck), why) + "\n");
     }
 }
 
@@ -268,7 +272,7 @@ std::string render_cluster_text(const ClusterReport& report, TextColor color) {
     Sheet sheet(color, report.evaluated_at);
     render_header(sheet, report);
     sheet.raw("\n");
-    render_nodes(sheet, report.nodes);
+    render_nodes(sheet, report.nodes, rotation_stuck(report.cluster.rotation));
     sheet.raw("\n");
     render_findings(sheet, report.findings);
     sheet.raw("\nevaluated at " + format_rfc3339(report.evaluated_at) + "\n");
