@@ -105,6 +105,14 @@ struct ExpiryVerdict {
 ExpiryVerdict judge_expiry(CertKind kind, Instant not_before, Instant not_after,
                            const ExpiryOptions& options);
 
+// The configured cert-expiry against an issued node certificate: the engine issues from one hour
+// before (kNodeCertBackdate) to cert-expiry after the issue time, both rounded to the minute, so
+// a lifetime that is not cert-expiry + 1 h within kMismatchTolerance was issued with another
+// setting (the stale signer, DOMAIN.md section 11). `expiry`'s lifetime_mismatch and `cluster`'s
+// cert-expiry-not-applied both ask this.
+inline constexpr Seconds kMismatchTolerance{60};
+bool lifetime_mismatch(Seconds lifetime, Seconds cert_expiry);
+
 // Classifies one certificate at `options.at`; `kind` and identity come from the caller.
 CertExpiry evaluate_certificate(const Certificate& cert, CertKind kind,
                                 const ExpiryOptions& options);
