@@ -284,6 +284,14 @@ TEST_CASE("bounds are kept before the reply is built", "[engine-reply]") {
     CHECK(parse_engine_info(R"({"a":)" + std::string(40, '[')).error ==
           "nested deeper than 32 levels");
 
+    // Members the parser does not read are not built, but their nesting still counts.
+    CHECK(parse_engine_nodes(R"([{"ID":"a","Description":{"Plugins":)" + std::string(40, '['))
+              .error == "nested deeper than 32 levels");
+    auto unread = parse_engine_nodes(
+        R"([{"ID":"a","Description":{"Plugins":[{"Type":"Log"}],"Resources":{"NanoCPUs":1}}}])");
+    REQUIRE(unread.value);
+    CHECK(unread.value->at(0).id == "a");
+
     std::string many = "[";
     for (std::size_t i = 0; i <= kMaxEngineNodes; ++i) many += i ? ",0" : "0";
     many += "]";

@@ -1,11 +1,12 @@
 // The Engine API's replies, parsed strictly (engine_reply.hpp).
 //
-// Bounds first, DOM second: the size cap is checked before a byte is parsed, and nlohmann's
-// parser callback sees every container as it opens, so a reply nested deeper than
-// kMaxEngineJsonDepth, holding more than kMaxEngineNodes nodes, or repeating a member is refused
-// there, before the value it would have built exists. Member checks then walk the DOM with the
-// member's path, and the first problem becomes the one-line error. nlohmann's own error text is
-// never passed on: it quotes the input around the failure, which may be a join token's secret.
+// Bounds first, DOM second: the size cap is checked before a byte is parsed, and the parse is
+// nlohmann's SAX parser driving a builder of our own, which refuses a reply nested deeper than
+// kMaxEngineJsonDepth, holding more than kMaxEngineNodes nodes, or repeating a member the moment
+// it sees it, and builds only the members this file reads. Member checks then walk that small
+// DOM with the member's path, and the first problem becomes the one-line error. nlohmann's own
+// error text is never passed on: it quotes the input around the failure, which may be a join
+// token's secret.
 #include "swarmpki/engine_reply.hpp"
 
 #include "swarmpki/join_token.hpp"
@@ -41,73 +42,172 @@ std::string join(const std::string& path, const char* key) {
 
 enum class TopLevel { object, array };
 
-// The bounds the parser callback keeps while the DOM is built.
-class Bounds {
-public:
-    explicit Bounds(TopLevel top) : top_(top) {}
+// The members this file reads, at any depth. Every other member is checked for the bounds
+// (nesting, repeats) but never built: a node's Plugins, Resources and Labels are most of a
+// /nodes reply, and building them as a DOM cost more than half of parsing 5,000 nodes.
+bool member_read(const std::string& key) {
+    static const std::unordered_set<std::string> kRead = {
+        // /nodes
+        "ID", "UpdatedAt", "Spec", "Role", "Availability", "Description", "Hostname", "Engine",
+        "EngineVersion", "TLSInfo", "TrustRoot", "CertIssuerSubject", "CertIssuerPublicKey",
+        "Status", "State", "Message", "Addr", "ManagerStatus", "Leader", "Reachability",
+        // /swarm and /info's Swarm.Cluster
+        "CAConfig", "NodeCertExpiry", "ForceRotate", "ExternalCAs", "Protocol", "URL", "CACert",
+        "RootRotationInProgress", "JoinTokens", "Worker", "Manager",
+        // /info
+        "ServerVersion", "DockerRootDir", "Swarm", "NodeID", "LocalNodeState", "ControlAvailable",
+        "Cluster",
+        // /version, error bodies
+        "Version", "ApiVersion", "MinAPIVersion", "message"};
+    return kRead.count(key) != 0;
+}
 
-    bool operator()(int depth, json::parse_event_t event, json& parsed) {
-        switch (event) {
-            case json::parse_event_t::object_start:
-            case json::parse_event_t::array_start:
-                // depth counts the containers around this one; the top-level value is 0.
-                if (static_cast<std::size_t>(depth) + 1 > kMaxEngineJsonDepth)
-                    refuse("",
-                           "nested deeper than " + std::to_string(kMaxEngineJsonDepth) + " levels");
-                count_element(depth);
-                frames_.push_back({event == json::parse_event_t::object_start, hashes_.size(), {}});
-                break;
-            case json::parse_event_t::object_end:
-            case json::parse_event_t::array_end:
-                if (!frames_.empty()) {
-                    hashes_.resize(frames_.back().start);
-                    frames_.pop_back();
-                }
-                break;
-            case json::parse_event_t::key:
-                if (!frames_.empty() && frames_.back().object && parsed.is_string())
-                    note_key(std::hash<std::string>{}(parsed.get_ref<const std::string&>()));
-                break;
-            case json::parse_event_t::value: count_element(depth); break;
+// A SAX handler that builds the DOM of the members member_read() names and keeps the bounds
+// for the whole reply as it goes: nesting (counted through skipped members too), the node
+// count, and repeated members in every object it builds. A skipped subtree costs its lexing
+// only; a refusal stops the parse where it is found.
+class BoundedBuilder final : public json::json_sax_t {
+public:
+    explicit BoundedBuilder(TopLevel top) : top_(top) {}
+
+    json result;
+    std::optional<std::size_t> error_byte;  // where the JSON itself went wrong
+
+    bool null() override {
+        return place([] { return json(); });
+    }
+    bool boolean(bool value) override {
+        return place([&] { return json(value); });
+    }
+    bool number_integer(number_integer_t value) override {
+        return place([&] { return json(value); });
+    }
+    bool number_unsigned(number_unsigned_t value) override {
+        return place([&] { return json(value); });
+    }
+    bool number_float(number_float_t value, const string_t&) override {
+        return place([&] { return json(value); });
+    }
+    // Copied, not moved: the lexer keeps its buffer's capacity for the next string (moving it
+    // out made every long string grow a new buffer from nothing).
+    bool string(string_t& value) override {
+        return place([&] { return json(value); });
+    }
+    bool binary(binary_t&) override {  // never produced from text
+        return place([] { return json(); });
+    }
+
+    bool start_object(std::size_t) override { return open(json::object(), true); }
+    bool start_array(std::size_t) override { return open(json::array(), false); }
+    bool end_object() override { return close(); }
+    bool end_array() override { return close(); }
+
+    bool key(string_t& name) override {
+        if (skipped_ > 0) return true;
+        note_key(std::hash<std::string>{}(name));
+        skip_next_ = !member_read(name);
+        key_ = name;
+        return true;
+    }
+
+    bool parse_error(std::size_t position, const std::string&,
+                     const nlohmann::detail::exception&) override {
+        error_byte = position;  // the token text is not kept: it may be a secret
+        return false;
+    }
+
+private:
+    struct Open {
+        json* value = nullptr;
+        bool object = false;
+        std::size_t key_start = 0;  // its first member's index in hashes_
+        std::unique_ptr<std::unordered_set<std::size_t>> many;  // past kLinear members
+    };
+    static constexpr std::size_t kLinear = 32;
+
+    // Where the next value goes; nullptr when it is skipped.
+    json* slot_for(json&& value) {
+        if (skipped_ > 0) return nullptr;
+        if (open_.empty()) {
+            result = std::move(value);
+            return &result;
+        }
+        Open& parent = open_.back();
+        if (!parent.object) {
+            if (top_ == TopLevel::array && open_.size() == 1 && ++elements_ > kMaxEngineNodes)
+                refuse("", "more than " + std::to_string(kMaxEngineNodes) + " nodes");
+            parent.value->push_back(std::move(value));
+            return &parent.value->back();
+        }
+        if (skip_next_) {
+            skip_next_ = false;
+            return nullptr;
+        }
+        json& member = (*parent.value)[key_];
+        member = std::move(value);
+        return &member;
+    }
+
+    // A skipped value is never built, not even as a json.
+    template <class Make>
+    bool place(Make make) {
+        if (skipped_ > 0) return true;
+        if (!open_.empty() && open_.back().object && skip_next_) {
+            skip_next_ = false;
+            return true;
+        }
+        slot_for(make());
+        return true;
+    }
+
+    bool open(json&& container, bool object) {
+        // The containers around this one, skipped or not, plus this one.
+        if (open_.size() + skipped_ + 1 > kMaxEngineJsonDepth)
+            refuse("", "nested deeper than " + std::to_string(kMaxEngineJsonDepth) + " levels");
+        json* slot = slot_for(std::move(container));
+        if (!slot) {
+            ++skipped_;
+            return true;
+        }
+        open_.push_back({slot, object, hashes_.size(), nullptr});
+        return true;
+    }
+
+    bool close() {
+        if (skipped_ > 0) {
+            --skipped_;
+        } else if (!open_.empty()) {
+            hashes_.resize(open_.back().key_start);
+            open_.pop_back();
         }
         return true;
     }
 
-private:
-    // One open container; an object's member names are kept as hashes (no copies of the names):
-    // a collision only refuses a reply, which a hostile engine could do anyway.
-    struct Frame {
-        bool object = false;
-        std::size_t start = 0;  // its first member's index in hashes_
-        std::shared_ptr<std::unordered_set<std::size_t>> many;  // past kLinear members
-    };
-    static constexpr std::size_t kLinear = 32;
-
+    // Member names are kept as hashes (no copies): a collision only refuses a reply, which a
+    // hostile engine could do anyway.
     void note_key(std::size_t hash) {
-        Frame& frame = frames_.back();
-        std::size_t count = hashes_.size() - frame.start;
+        Open& object = open_.back();
+        std::size_t count = hashes_.size() - object.key_start;
         bool repeated = false;
         if (count < kLinear) {
-            for (std::size_t i = frame.start; i < hashes_.size(); ++i)
+            for (std::size_t i = object.key_start; i < hashes_.size(); ++i)
                 repeated |= hashes_[i] == hash;
         } else {
-            if (!frame.many)
-                frame.many = std::make_shared<std::unordered_set<std::size_t>>(
-                    hashes_.begin() + static_cast<std::ptrdiff_t>(frame.start), hashes_.end());
-            repeated = !frame.many->insert(hash).second;
+            if (!object.many)
+                object.many = std::make_unique<std::unordered_set<std::size_t>>(
+                    hashes_.begin() + static_cast<std::ptrdiff_t>(object.key_start), hashes_.end());
+            repeated = !object.many->insert(hash).second;
         }
         if (repeated) refuse("", "a member is repeated in one object");
         hashes_.push_back(hash);
     }
 
-    void count_element(int depth) {
-        if (top_ == TopLevel::array && depth == 1 && ++elements_ > kMaxEngineNodes)
-            refuse("", "more than " + std::to_string(kMaxEngineNodes) + " nodes");
-    }
-
     TopLevel top_;
     std::size_t elements_ = 0;
-    std::vector<Frame> frames_;
+    std::size_t skipped_ = 0;  // open containers inside a skipped member
+    bool skip_next_ = false;   // the member whose key was just read is skipped
+    std::string key_;
+    std::vector<Open> open_;
     std::vector<std::size_t> hashes_;
 };
 
@@ -115,19 +215,17 @@ json parse_bounded(std::string_view body, TopLevel top) {
     if (body.size() > kMaxEngineReplyBytes)
         refuse("", "reply of " + std::to_string(body.size()) + " bytes, over the " +
                        std::to_string(kMaxEngineReplyBytes) + "-byte limit");
-    json value;
-    try {
-        value = json::parse(body.begin(), body.end(), Bounds(top), /*allow_exceptions=*/true);
-    } catch (const json::parse_error& e) {
-        // e.what() quotes the input: only the position is kept.
-        if (e.byte > body.size())  // e.byte is 1-based: past the end is the end of input
+    BoundedBuilder builder(top);
+    if (!json::sax_parse(body.begin(), body.end(), &builder)) {
+        std::size_t byte = builder.error_byte.value_or(body.size() + 1);
+        if (byte > body.size())  // 1-based: past the end is the end of the input
             refuse("", "not complete JSON: it ends after " + std::to_string(body.size()) +
                            " bytes (truncated?)");
-        refuse("", "not valid JSON at byte " + std::to_string(e.byte));
+        refuse("", "not valid JSON at byte " + std::to_string(byte));
     }
-    if (top == TopLevel::object && !value.is_object()) refuse("", "not a JSON object");
-    if (top == TopLevel::array && !value.is_array()) refuse("", "not a JSON array");
-    return value;
+    if (top == TopLevel::object && !builder.result.is_object()) refuse("", "not a JSON object");
+    if (top == TopLevel::array && !builder.result.is_array()) refuse("", "not a JSON array");
+    return std::move(builder.result);
 }
 
 // A member, or nullptr when it is absent or null (Go writes nil slices, maps and pointers as
