@@ -316,7 +316,10 @@ TEST_CASE("a rotation waiting only for online nodes has the simulator's estimate
     in.nodes[1].state = "ready";  // worker2 is back, and about to renew
     in.nodes[1].updated_at.reset();
     ClusterReport report = build_cluster_report(in);
-    CHECK(report.cluster.rotation.blocked_by == std::vector<std::string>{kWorker2});
+    // Up and unconverged is waiting for its turn, not blocking.
+    CHECK(report.cluster.rotation.blocked_by.empty());
+    CHECK_FALSE(node(report, kWorker2).blocking_rotation);
+    CHECK_FALSE(node(report, kWorker2).converged);
     REQUIRE(report.cluster.rotation.estimated_engine_seconds);
     CHECK(*report.cluster.rotation.estimated_engine_seconds == Approx(3.15));
     CHECK(node(report, kWorker2).reason == "still on the old root");

@@ -36,7 +36,7 @@ void node_findings(const ClusterInputs& inputs, const ClusterReport& report,
     for (std::size_t i = 0; i < inputs.nodes.size(); ++i) {
         const EngineNode& node = inputs.nodes[i];
         const ClusterNode& facts = report.nodes[i];
-        if (facts.blocking_rotation && cannot_converge(node))
+        if (facts.blocking_rotation)
             add(out, Severity::critical, "rotation-blocked",
                 "the CA rotation waits for node " + node_name(node) + ", " + stuck_words(node) +
                     ": it never finishes by itself",

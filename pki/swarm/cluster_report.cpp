@@ -94,7 +94,10 @@ ClusterNode node_facts(const EngineNode& node, const ClusterInputs& inputs) {
     if (!node.tls_info.trust_root_pem.empty())
         out.trust_root_sha256 = sha256_hex(node.tls_info.trust_root_pem);
     out.converged = issuer_converged(inputs.swarm.tls_info, node.tls_info);
-    out.blocking_rotation = inputs.swarm.root_rotation_in_progress && !out.converged;
+    // Blocking means holding it up for good (SPEC 9: "keep it from finishing"): a node that is
+    // up and not yet converged is only waiting for its turn, 30 nodes a tick.
+    out.blocking_rotation =
+        inputs.swarm.root_rotation_in_progress && !out.converged && cannot_converge(node);
     out.reason = lag_reason(node, out, inputs.swarm.root_rotation_in_progress);
     return out;
 }
@@ -111,16 +114,11 @@ ClusterRotation rotation_facts(const ClusterInputs& inputs, const std::vector<Cl
     ClusterRotation rotation;
     rotation.in_progress = inputs.swarm.root_rotation_in_progress;
     rotation.total = nodes.size();
-    bool stuck = false;
-    for (std::size_t i = 0; i < nodes.size(); ++i) {
-        if (nodes[i].converged) {
-            ++rotation.converged;
-        } else if (rotation.in_progress) {
-            rotation.blocked_by.push_back(nodes[i].id);
-            stuck = stuck || cannot_converge(inputs.nodes[i]);
-        }
+    for (const ClusterNode& node : nodes) {
+        if (node.converged) ++rotation.converged;
+        if (node.blocking_rotation) rotation.blocked_by.push_back(node.id);
     }
-    if (rotation.in_progress && !stuck)
+    if (rotation.in_progress && rotation.blocked_by.empty())
         rotation.estimated_engine_seconds = estimated_engine_seconds(rotation.total -
                                                                      rotation.converged);
     return rotation;
