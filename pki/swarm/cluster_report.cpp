@@ -96,8 +96,8 @@ ClusterNode node_facts(const EngineNode& node, const ClusterInputs& inputs) {
     out.converged = issuer_converged(inputs.swarm.tls_info, node.tls_info);
     // Blocking means holding it up for good (SPEC 9: "keep it from finishing"): a node that is
     // up and not yet converged is only waiting for its turn, 30 nodes a tick.
-    out.blocking_rotation =
-        inputs.swarm.root_rotation_in_progress && !out.converged && cannot_converge(node);
+    out.blocking_rotation = inputs.swarm.root_rotation_in_progress && !out.converged &&
+                            cannot_converge(node);
     out.reason = lag_reason(node, out, inputs.swarm.root_rotation_in_progress);
     return out;
 }
