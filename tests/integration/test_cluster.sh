@@ -179,7 +179,7 @@ expect_eq "rotation blocked: in progress, blocked by worker2's ID alone, 2 of 3 
   "$(jqs rotation-blocked '[.cluster.rotation.in_progress, .cluster.rotation.blocked_by, .cluster.rotation.converged, .cluster.rotation.total, .cluster.rotation.estimated_engine_seconds]')" \
   "[true,[\"${ID_OF[w2]}\"],2,3,null]"
 expect_eq "rotation blocked: worker2 down, needs-rotation, not converged, blocking, with a reason" \
-  "$(jqs rotation-blocked ".nodes[] | select(.id == \"${ID_OF[w2]}\") | [.state, .tls_status, .converged, .blocking_rotation, (.reason != \"\")]")" \
+  "$(jqs rotation-blocked ".nodes[] | select(.id == \"${ID_OF[w2]}\") | [.state, .tls_status, .converged, .blocking_rotation, (.reason != null and .reason != \"\")]")" \
   '["down","needs-rotation",false,true,true]'
 expect_eq "rotation blocked: manager1 and worker1 converged" \
   "$(jqs rotation-blocked "[.nodes[] | select(.id != \"${ID_OF[w2]}\") | .converged]")" '[true,true]'
@@ -193,6 +193,20 @@ else
   indent <"$out/rotation-blocked-text.out"
 fi
 indent <"$out/rotation-blocked-text.out"  # shown in the log: what an operator sees
+# Every format, the same verdict (SPEC section 10).
+cluster rotation-blocked-nagios --format nagios
+expect_eq "rotation blocked, nagios: exit 2 (CRITICAL)" "$rc" 2
+cluster rotation-blocked-prometheus --format prometheus
+expect_eq "rotation blocked, prometheus: exit 2" "$rc" 2
+promtool_clean() { promtool check metrics <"$1"; }
+if command -v promtool >/dev/null 2>&1; then
+  check "rotation blocked, prometheus: promtool check metrics is clean" \
+    promtool_clean "$out/rotation-blocked-prometheus.out"
+fi
+expect_match "rotation blocked, prometheus: rotation in progress (1)" \
+  '^swarmpki_cluster_rotation_in_progress\{[^}]*\} 1$' "$(cat "$out/rotation-blocked-prometheus.out")"
+expect_match "rotation blocked, prometheus: one blocking node" \
+  '^swarmpki_cluster_rotation_blocking_nodes\{[^}]*\} 1$' "$(cat "$out/rotation-blocked-prometheus.out")"
 took "rotation blocked: checked"
 
 # ---- docker node rm: the rotation finishes
