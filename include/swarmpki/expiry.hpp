@@ -12,6 +12,7 @@
 #error "swarmpki/expiry.hpp is swarm layer (3); a lower layer (util, crypto) may not include it"
 #endif
 
+#include "swarmpki/cert_expiry.hpp"
 #include "swarmpki/cert_scan.hpp"
 #include "swarmpki/certificate.hpp"
 #include "swarmpki/encoding.hpp"
@@ -149,6 +150,8 @@ struct ExpirySummary {
 struct ExpiryReport {
     Instant evaluated_at{};
     std::optional<Seconds> cert_expiry;
+    // The same value and where it came from; the command fills it (`cert_expiry` in the JSON).
+    ConfiguredCertExpiry cert_expiry_setting;
     Severity status = Severity::ok;  // unknown when nothing could be evaluated
     std::vector<CertExpiry> certificates;
     std::vector<NodeDirectory> directories;

@@ -10,6 +10,7 @@
 #error "swarmpki/inspect.hpp is swarm layer (3); a lower layer (util, crypto) may not include it"
 #endif
 
+#include "swarmpki/cert_expiry.hpp"
 #include "swarmpki/encoding.hpp"
 #include "swarmpki/finding.hpp"
 #include "swarmpki/join_token.hpp"
@@ -30,6 +31,9 @@ struct CertificatesDirectory;  // node_directory.hpp
 struct InspectOptions {
     const SecretBytes* unlock_key = nullptr;  // borrowed; decrypts an autolocked key in memory
     const JoinToken* token = nullptr;         // borrowed; does it pin this node's trust root?
+    // The cluster's cert-expiry when known (engine or flag): a node leaf issued with another
+    // lifetime is a `lifetime-mismatch` notice, as expiry's lifetime_mismatch.
+    std::optional<Seconds> cert_expiry;
 };
 
 enum class ChainKind { leaf, cross_signed_intermediate, intermediate };
@@ -142,6 +146,7 @@ struct FleetSummary {
 struct InspectReport {
     Instant evaluated_at{};
     Severity severity = Severity::ok;
+    ConfiguredCertExpiry cert_expiry_setting;  // the command fills it (`cert_expiry` in JSON)
     std::vector<NodeReport> nodes;
     std::optional<FleetSummary> fleet;  // only for more than one directory
 };

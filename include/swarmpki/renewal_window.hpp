@@ -14,6 +14,16 @@ namespace swarmpki {
 
 inline constexpr Seconds kNodeCertBackdate{3600};  // swarmkit's CertBackdate
 
+// Whether a node certificate of this lifetime (NotAfter - NotBefore) was issued under this
+// cert-expiry: lifetime = cert-expiry + the backdate, within a minute (issue times are rounded
+// to it). The one rule: expiry's lifetime_mismatch, inspect's and cluster's stale-signer finding.
+inline constexpr Seconds kLifetimeTolerance{60};
+inline bool lifetime_matches_cert_expiry(Seconds lifetime, Seconds cert_expiry) {
+    const Seconds issued = lifetime - kNodeCertBackdate;
+    const Seconds difference = issued > cert_expiry ? issued - cert_expiry : cert_expiry - issued;
+    return difference <= kLifetimeTolerance;
+}
+
 struct RenewalWindow {
     Instant start, end;  // NotBefore + 50% and + 80% of the lifetime, whole seconds (rounded down)
 };

@@ -7,6 +7,8 @@
 // JsonWriter.
 #include "swarmpki/expiry_render.hpp"
 
+#include "cert_expiry_render.hpp"
+
 #include "../swarm/expiry_ordered.hpp"
 #include "swarmpki/cert_scan.hpp"
 #include "swarmpki/json_writer.hpp"
@@ -382,6 +384,7 @@ void write_header(JsonWriter& w, const ExpiryReport& report) {
     if (report.cert_expiry)
         w.member("cert_expiry_seconds", static_cast<std::int64_t>(report.cert_expiry->count()));
     else w.null_member("cert_expiry_seconds");
+    render_detail::write_cert_expiry_member(w, report.cert_expiry_setting);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The text rendering of the expiry report: a table for people, soonest expiry first, with
 // relative times next to absolute UTC ones; colour only when the caller says the output is a
 // terminal.
+#include "cert_expiry_render.hpp"
 #include "swarmpki/expiry_render.hpp"
 
 #include <fmt/format.h>
@@ -64,10 +65,14 @@ void write_summary(std::string& out, const ExpiryReport& report, Color color) {
     for (const auto& [status, count] : s.by_status)
         if (count) out += fmt::format(" {} {}", count, to_string(status));
     out += "\n";
+    const ConfiguredCertExpiry& setting = report.cert_expiry_setting;
+    if (setting.seconds || !setting.origin.empty()) out += render_detail::cert_expiry_line(setting);
     if (s.lifetime_mismatches)
         out += fmt::format(
-            "* {} node certificate(s) issued with a lifetime other than --cert-expiry {}: issued "
-            "before the setting changed (docker swarm ca --rotate --cert-expiry re-issues all)\n",
+            "* {} node certificate(s) issued with a lifetime other than the cert-expiry {}: issued "
+            "before the setting changed, or by a signer that has not applied it (docker swarm ca "
+            "--rotate re-issues all; a leader restart or change applies it at the next "
+            "renewals)\n",
             s.lifetime_mismatches, format_duration(*report.cert_expiry));
     if (s.earliest_not_after)
         out += fmt::format("earliest expiry: {} ({}) {}\n", format_rfc3339(*s.earliest_not_after),

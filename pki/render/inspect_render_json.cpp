@@ -1,6 +1,8 @@
 // swarmpki.inspect/v1: every member SPEC section 8 names, in a stable order, nulls where a value
 // is unknown rather than missing members, so scripts can index without guarding.
 #include "swarmpki/inspect_render.hpp"
+
+#include "cert_expiry_render.hpp"
 #include "swarmpki/json_writer.hpp"
 
 namespace swarmpki {
@@ -201,6 +203,7 @@ std::string render_inspect_json(const InspectReport& report) {
     json.member("schema", kInspectSchema);
     json.member("evaluated_at", format_rfc3339(report.evaluated_at));
     json.member("status", report_status(report.severity));
+    render_detail::write_cert_expiry_member(json, report.cert_expiry_setting);
     json.key("nodes").begin_array();
     for (const NodeReport& n : report.nodes) write_node(json, n);
     json.end_array();

@@ -3,6 +3,8 @@
 // Colour only when asked (the command asks on a terminal).
 #include "swarmpki/inspect_render.hpp"
 
+#include "cert_expiry_render.hpp"
+
 #include <algorithm>
 
 namespace swarmpki {
@@ -205,7 +207,11 @@ std::string render_inspect_text(const InspectReport& report, TextColor color) {
         card.raw("\n");
         render_fleet(card, *report.fleet);
     }
-    card.raw("\nevaluated at " + format_rfc3339(report.evaluated_at) + "\n");
+    card.raw("\n");
+    const ConfiguredCertExpiry& setting = report.cert_expiry_setting;
+    if (setting.seconds || !setting.origin.empty())
+        card.raw(render_detail::cert_expiry_line(setting));
+    card.raw("evaluated at " + format_rfc3339(report.evaluated_at) + "\n");
     return card.take();
 }
 

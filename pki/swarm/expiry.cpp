@@ -10,7 +10,6 @@ namespace swarmpki {
 
 namespace {
 
-constexpr Seconds kMismatchTolerance{60};  // issue times are rounded to the minute
 constexpr Seconds kDay{86400};
 
 // Default thresholds per kind (SPEC §5).
@@ -128,12 +127,8 @@ CertExpiry expiry_detail::evaluate_facts(CertFacts&& cert, CertKind kind,
 
     if (kind == CertKind::node) {
         e.renewal_window = renewal_window(e.not_before, e.not_after);
-        if (options.cert_expiry) {
-            Seconds issued = e.lifetime - kNodeCertBackdate;
-            Seconds difference = issued > *options.cert_expiry ? issued - *options.cert_expiry
-                                                               : *options.cert_expiry - issued;
-            e.lifetime_mismatch = difference > kMismatchTolerance;
-        }
+        if (options.cert_expiry)
+            e.lifetime_mismatch = !lifetime_matches_cert_expiry(e.lifetime, *options.cert_expiry);
     }
 
     ExpiryVerdict verdict = judge_expiry(kind, e.not_before, e.not_after, options);

@@ -186,6 +186,8 @@ NodeReport inspect_directory(const CertificatesDirectory& dir, const InspectOpti
         }
         report.node = describe_leaf(*leaf, signer, now);
         check_leaf_validity(*report.node, now, report.findings);
+        if (options.cert_expiry)
+            check_lifetime(*report.node, *options.cert_expiry, report.findings);
         check_identity(*leaf, *report.node, report.findings);
     }
 

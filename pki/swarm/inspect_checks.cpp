@@ -27,6 +27,20 @@ std::string join(const std::vector<std::string>& items) {
 
 }  // namespace
 
+// A notice, as expiry's lifetime_mismatch: a leaf issued before the setting changed is normal
+// until its next renewal; a leaf issued after it with the old lifetime is the stale signer
+// (DOMAIN.md section 11), which `swarmpki cluster` judges on a manager.
+void check_lifetime(const LeafIdentity& node, Seconds cert_expiry, std::vector<Finding>& out) {
+    const Seconds lifetime = node.not_after - node.not_before;
+    if (lifetime_matches_cert_expiry(lifetime, cert_expiry)) return;
+    add(out, Severity::notice, "lifetime-mismatch",
+        "node certificate lifetime " + format_duration(lifetime) + " is not the cert-expiry " +
+            format_duration(cert_expiry) + " + the 1h backdate",
+        "issued before the setting changed, or by a signer that has not applied it: `docker "
+        "swarm ca --rotate` re-issues every certificate; a leader restart or a leader change "
+        "applies it at each node's next renewal");
+}
+
 // The verdict is the expiry policy's (judge_expiry), so that `inspect` and `expiry` of one
 // directory at one instant exit alike; this only words it as findings.
 void check_leaf_validity(const LeafIdentity& node, Instant now, std::vector<Finding>& out) {

@@ -43,6 +43,8 @@ struct KeyCheck {
 
 // Each adds its findings to `out`.
 void check_leaf_validity(const LeafIdentity& node, Instant now, std::vector<Finding>& out);
+// The leaf's lifetime against the configured cert-expiry (renewal_window.hpp's one rule).
+void check_lifetime(const LeafIdentity& node, Seconds cert_expiry, std::vector<Finding>& out);
 void check_identity(const Certificate& leaf, const LeafIdentity& node, std::vector<Finding>& out);
 void check_trust_roots(const CertificateFile& root_file, Instant now, std::vector<Finding>& out);
 void check_chain(const ChainAnalysis& analysis, std::vector<Finding>& out);

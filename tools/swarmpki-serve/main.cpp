@@ -1,5 +1,6 @@
-// swarmpki-serve: the half of swarmpki that speaks HTTP and TLS (serve, notify). `swarmpki serve`
-// and `swarmpki notify` exec it with the subcommand first; it is not meant to be run by hand.
+// swarmpki-serve: the half of swarmpki that speaks HTTP and TLS (serve, notify, cluster, and
+// inspect and expiry when they ask the engine). `swarmpki` execs it with the subcommand first;
+// it is not meant to be run by hand.
 #include "commands.hpp"
 #include "dispatch.hpp"
 
@@ -14,6 +15,10 @@ using swarmpki::cli::Command;
 constexpr std::array kCommands = {
     Command{"serve", "Prometheus exporter and webhook notifier", swarmpki::cli::run_serve},
     Command{"notify", "send a test webhook event", swarmpki::cli::run_notify},
+    Command{"cluster", "the cluster as the engine sees it", swarmpki::cli::run_cluster},
+    // Re-run here by `swarmpki` when they ask the engine (engine_seam.hpp).
+    Command{"inspect", "report on a node's certificate directory", swarmpki::cli::run_inspect},
+    Command{"expiry", "report expiry against the cert-expiry window", swarmpki::cli::run_expiry},
 };
 
 }  // namespace
@@ -27,7 +32,7 @@ int main(int argc, char** argv) {
                 return static_cast<int>(
                     swarmpki::cli::run_command(c, swarmpki::cli::Args(argv + 2, argv + argc)));
     }
-    std::cerr << "swarmpki-serve: run it as `swarmpki serve` or `swarmpki notify` (see swarmpki "
+    std::cerr << "swarmpki-serve: run it as `swarmpki serve`, `notify` or `cluster` (see swarmpki "
                  "--help)\n";
     return static_cast<int>(swarmpki::ExitCode::usage);
 }

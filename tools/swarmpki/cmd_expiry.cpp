@@ -1,6 +1,7 @@
 // swarmpki expiry PATH...: what expires when, and what is already wrong, for one node directory
 // or a fleet's collected ones, in the formats people, scripts and monitoring read.
 #include "commands.hpp"
+#include "engine_seam.hpp"
 
 #include "swarmpki/error.hpp"
 #include "swarmpki/expiry.hpp"
@@ -19,8 +20,10 @@ namespace {
 constexpr const char* kFormats = "text|json|jsonl|prometheus|nagios";
 
 const HelpText kHelp{
-    "swarmpki expiry [--dir] PATH... [--at T] [--cert-expiry D] [--warn D|P%] [--crit D|P%]\n"
-    "                        [--format text|json|jsonl|prometheus|nagios] [--metrics-file F]",
+    "swarmpki expiry [[--dir] PATH...] [--at T] [--cert-expiry D | --engine [--host URL] | "
+    "--no-engine]\n"
+    "                        [--warn D|P%] [--crit D|P%] [--format "
+    "text|json|jsonl|prometheus|nagios] [--metrics-file F]",
     "Reports every certificate's lifetime, remaining time, renewal window and status (ok,\n"
     "renewal-window, renewal-overdue, expiring, expired, not-yet-valid). A PATH is a node\n"
     "directory, a certificate file, or a tree searched for swarm-node.crt, swarm-root-ca.crt\n"
@@ -28,8 +31,11 @@ const HelpText kHelp{
     "directory: its root only). Files that cannot be read are counted by reason and the scan\n"
     "goes on. Defaults: node certificates critical with 10% of their lifetime left; roots and\n"
     "intermediates warning at 365 days, critical at 30. --warn/--crit replace the defaults for\n"
-    "every certificate. With --cert-expiry, node certificates issued with another lifetime are\n"
-    "flagged (lifetime_mismatch). Reference: docs/expiry.md.",
+    "every certificate. Node certificates issued with a lifetime other than the cluster's\n"
+    "cert-expiry are flagged (lifetime_mismatch). The cert-expiry is --cert-expiry when given;\n"
+    "with no PATH (the engine's own directory, <DockerRootDir>/swarm/certificates) it is asked\n"
+    "of the local engine when its socket answers and it is a manager; with PATHs only with\n"
+    "--engine or --host; never with --no-engine. Reference: docs/expiry.md.",
     "  swarmpki expiry /var/lib/docker/swarm/certificates\n"
     "  swarmpki expiry /srv/collected --format json --cert-expiry 2160h\n"
     "  swarmpki expiry /srv/collected --warn 20% --crit 7d --format nagios\n"
@@ -64,6 +70,7 @@ ExitCode run_expiry(const Args& args) {
         "metrics-file", po::value<std::string>(),
         "also write the Prometheus text here, atomically (node-exporter textfile collector)")(
         "threads", po::value<unsigned>()->default_value(0), "worker threads (0: every core)");
+    add_engine_options(options);
     add_common_options(options, kFormats);
     po::positional_options_description positional;
     positional.add("path", -1);
@@ -79,25 +86,22 @@ ExitCode run_expiry(const Args& args) {
             const auto& given = vm[name].as<std::vector<std::string>>();
             paths.insert(paths.end(), given.begin(), given.end());
         }
-    if (paths.empty())
-        throw UsageError("give at least one PATH (a node directory, file or tree), as an "
-                         "argument or with --dir");
+    const std::optional<Seconds> flag = read_cert_expiry_flag(vm);
+    // Before anything reads standard input: in `swarmpki` this may re-run the command.
+    EngineAnswer engine = consult_engine("expiry", args,
+                                         read_engine_request(vm, !paths.empty(), flag.has_value()));
+    if (paths.empty()) paths.push_back(engine.certificates_dir.value_or(kDefaultCertificatesDir));
 
     ExpiryOptions expiry;
     expiry.at = common.now;
     expiry.warn = threshold_option(vm, "warn");
     expiry.crit = threshold_option(vm, "crit");
     expiry.threads = thread_count(vm["threads"].as<unsigned>());
-    if (vm.count("cert-expiry")) {
-        const std::string& text = vm["cert-expiry"].as<std::string>();
-        expiry.cert_expiry = parse_duration(text);
-        if (!expiry.cert_expiry || expiry.cert_expiry->count() <= 0)
-            throw UsageError("--cert-expiry '" + text +
-                             "' is not a duration (the engine's syntax: 2160h, 2160h0m0s, 90m, "
-                             "7776000s, or 90d)");
-    }
+    const ConfiguredCertExpiry setting = configured_cert_expiry(flag, engine.setting);
+    expiry.cert_expiry = setting.seconds;
 
     ExpiryReport report = evaluate_expiry(plan_scan(paths, expiry.threads), expiry);
+    report.cert_expiry_setting = setting;
 
     if (vm.count("metrics-file"))
         write_file_atomically(vm["metrics-file"].as<std::string>(), render_prometheus(report), 0644,

@@ -5,6 +5,7 @@
 // reasons also goes to stderr; stdout still gets the complete document), 64 for usage errors.
 // The unlock key and the token's secret stay in memory.
 #include "commands.hpp"
+#include "engine_seam.hpp"
 
 #include "swarmpki/error.hpp"
 #include "swarmpki/file.hpp"
@@ -22,13 +23,17 @@ namespace swarmpki::cli {
 namespace {
 
 const HelpText kHelp{
-    "swarmpki inspect [[--dir] DIR]... [--unlock-key-file F] [--token TOKEN] [options]",
+    "swarmpki inspect [[--dir] DIR]... [--unlock-key-file F] [--token TOKEN] [--cert-expiry D | "
+    "--engine [--host URL] | --no-engine] [options]",
     "Reports on a swarm node's certificate directory: node ID, role, cluster, issuer, validity,\n"
     "renewal window, trust root and its join-token digest, CA rotation state, chain verification\n"
     "(the engine's way), the key (type, encryption, PEM header names, match), file modes, and\n"
     "findings with severities. Read-only: nothing under DIR is ever written. With an unlock key\n"
     "an autolocked key is decrypted in memory to check that it matches the certificate. A DIR\n"
-    "is a node's certificates directory, or a tree of collected ones (as expiry walks it).",
+    "is a node's certificates directory, or a tree of collected ones (as expiry walks it).\n"
+    "With no DIR it reads the engine's own directory and, when the local engine answers and is\n"
+    "a manager, asks it for the configured cert-expiry (a leaf issued otherwise is a notice);\n"
+    "with DIRs the engine is asked only with --engine or --host, never with --no-engine.",
     "  swarmpki inspect\n"
     "  swarmpki inspect --dir /srv/node1/certificates --dir /srv/node2/certificates --format json\n"
     "  swarmpki inspect /srv/collected\n"
@@ -44,7 +49,10 @@ po::options_description options_of_inspect() {
         "a node's certificates directory or a tree of them (repeatable, or as arguments; default "
         "/var/lib/docker/swarm/certificates)")("token", po::value<std::string>(),
                                                "a join token: does it pin this node's trust root?")(
-        "token-file", po::value<std::string>(), "read the join token from this file");
+        "token-file", po::value<std::string>(), "read the join token from this file")(
+        "cert-expiry", po::value<std::string>(),
+        "the cluster's --cert-expiry (2160h, 90d): a leaf issued otherwise is a notice");
+    add_engine_options(options);
     add_unlock_key_options(options);
     add_common_options(options, "output format: text or json");
     return options;
@@ -84,16 +92,23 @@ ExitCode run_inspect(const Args& args) {
         return ExitCode::ok;
     }
     CommonOptions common = read_common(vm, "text|json");
-    std::vector<std::string> dirs = vm.count("dir")
-                                        ? vm["dir"].as<std::vector<std::string>>()
-                                        : std::vector<std::string>{kDefaultCertificatesDir};
+    std::vector<std::string> dirs;
+    if (vm.count("dir")) dirs = vm["dir"].as<std::vector<std::string>>();
+    const std::optional<Seconds> flag = read_cert_expiry_flag(vm);
+    // Before the token or the unlock key is read: in `swarmpki` this may re-run the command.
+    EngineAnswer engine = consult_engine("inspect", args,
+                                         read_engine_request(vm, !dirs.empty(), flag.has_value()));
+    if (dirs.empty()) dirs.push_back(engine.certificates_dir.value_or(kDefaultCertificatesDir));
+    const ConfiguredCertExpiry setting = configured_cert_expiry(flag, engine.setting);
     std::optional<JoinToken> token = read_token(vm);
     std::optional<SecretBytes> unlock_key = read_unlock_key(vm);
 
     InspectOptions inspect_options;
     inspect_options.unlock_key = unlock_key ? &*unlock_key : nullptr;
     inspect_options.token = token ? &*token : nullptr;
+    inspect_options.cert_expiry = setting.seconds;
     InspectReport report = inspect_nodes(dirs, inspect_options, common.now);
+    report.cert_expiry_setting = setting;
 
     for (const NodeReport& node : report.nodes)
         for (const std::string& error : node.errors)

@@ -34,9 +34,11 @@ fs::path find_helper() {
         if (::access(candidate.c_str(), X_OK) == 0) return candidate.lexically_normal();
     }
     throw Error((here / SWARMPKI_HELPER_RELATIVE_DIR / kHelperName).lexically_normal().string(),
-                "not found: serve and notify run in this helper",
+                "not found: serve, notify, cluster and the engine's questions run in this helper",
                 "reinstall swarmpki, or build the swarmpki-serve target beside swarmpki");
 }
+
+}  // namespace
 
 ExitCode exec_helper(const char* command, const Args& args) {
     fs::path helper = find_helper();
@@ -51,9 +53,8 @@ ExitCode exec_helper(const char* command, const Args& args) {
                 "check the file's permissions, or reinstall swarmpki");
 }
 
-}  // namespace
-
 ExitCode exec_serve(const Args& args) { return exec_helper("serve", args); }
 ExitCode exec_notify(const Args& args) { return exec_helper("notify", args); }
+ExitCode exec_cluster(const Args& args) { return exec_helper("cluster", args); }
 
 }  // namespace swarmpki::cli

@@ -22,6 +22,8 @@ constexpr std::array kCommands = {
     Command{"verify", "would two nodes accept each other in mutual TLS", swarmpki::cli::run_verify},
     Command{"serve", "Prometheus exporter and webhook notifier", swarmpki::cli::exec_serve},
     Command{"notify", "send a test webhook event", swarmpki::cli::exec_notify},
+    Command{"cluster", "the cluster as the engine sees it (on a manager)",
+            swarmpki::cli::exec_cluster},
 };
 
 void print_usage(std::ostream& out) {
