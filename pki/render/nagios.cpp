@@ -1,6 +1,7 @@
 // Nagios plugin output for expiry (docs/expiry.md, "Nagios").
 #include "swarmpki/nagios.hpp"
 
+#include "nagios_text.hpp"
 #include "swarmpki/utf8.hpp"
 
 #include <fmt/format.h>
@@ -9,11 +10,6 @@
 
 namespace swarmpki {
 
-namespace {
-
-// Plugin output is one line whose first '|' starts the perfdata: a '|', a control character
-// or invalid UTF-8 from the data (a cluster ID is the O of a certificate anyone can write)
-// would cut the line short or make the monitoring system drop it.
 std::string plugin_text(std::string_view text) {
     std::string out;
     out.reserve(text.size());
@@ -28,6 +24,8 @@ std::string plugin_text(std::string_view text) {
     }
     return out;
 }
+
+namespace {
 
 std::string summary_text(const ExpiryReport& report) {
     const ExpirySummary& s = report.summary;

@@ -1,58 +1,14 @@
 // Prometheus text format 0.0.4 rendering of the expiry report (metric reference: docs/expiry.md).
 #include "swarmpki/prometheus.hpp"
 
+#include "exposition.hpp"
 #include "swarmpki/utf8.hpp"
 
-#include <fmt/format.h>
-
-#include <cmath>
 #include <map>
-#include <set>
 
 namespace swarmpki {
 
 namespace {
-
-class Exposition {
-public:
-    void family(std::string_view name, std::string_view help) {
-        out_ += fmt::format("# HELP {} {}\n# TYPE {} gauge\n", name, help, name);
-        current_ = name;
-        seen_.clear();
-    }
-    // One sample; a repeated label set within a family is dropped (Prometheus rejects
-    // duplicate series: a bundle holding the same certificate twice would produce one).
-    void sample(const std::vector<PrometheusLabel>& labels, double value) {
-        std::string series(current_);
-        if (!labels.empty()) {
-            series += '{';
-            for (std::size_t i = 0; i < labels.size(); ++i) {
-                if (i) series += ',';
-                series += labels[i].name + "=\"" + escape_label_value(labels[i].value) + '"';
-            }
-            series += '}';
-        }
-        if (!seen_.insert(series).second) return;
-        out_ += series;
-        out_ += ' ';
-        out_ += format_value(value);
-        out_ += '\n';
-    }
-    std::string take() { return std::move(out_); }
-
-private:
-    static std::string format_value(double value) {
-        if (std::isnan(value)) return "NaN";
-        if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
-        if (value == std::floor(value) && std::fabs(value) < 1e15)
-            return std::to_string(static_cast<long long>(value));
-        return fmt::format("{}", value);
-    }
-
-    std::string out_;
-    std::string current_;
-    std::set<std::string> seen_;
-};
 
 std::vector<PrometheusLabel> cert_labels(const CertExpiry& e) {
     return {{"path", e.path},
