@@ -145,3 +145,17 @@ TEST_CASE("a certificate's EC public key keeps a compressed point's form", "[cer
     CHECK(ossl::to_der(i2d_PUBKEY, leaf.public_key(), "encoding a test key") == leaf.spki_der());
     CHECK(leaf.signature_verified_by(root.certificate));
 }
+
+TEST_CASE("name_from_der renders an issuer subject as certificates render names", "[certificate]") {
+    // The engine's default root's subject, as TLSInfo.CertIssuerSubject carries it.
+    auto der = base64_decode("MBMxETAPBgNVBAMTCHN3YXJtLWNh");
+    REQUIRE(der);
+    CHECK(name_from_der(*der) == std::optional<std::string>("CN=swarm-ca"));
+    Bytes trailing = *der;
+    trailing.push_back(0);
+    CHECK_FALSE(name_from_der(trailing));
+    CHECK_FALSE(name_from_der(Bytes{}));
+    CHECK_FALSE(name_from_der(Bytes{0x30, 0x05, 0x01}));
+    Bytes truncated(der->begin(), der->end() - 1);
+    CHECK_FALSE(name_from_der(truncated));
+}

@@ -140,6 +140,10 @@ std::uint64_t signature_checks_performed();
 // "ecdsa-p256", "ecdsa-p384", "rsa-2048", "ed25519", ...
 std::string describe_key_type(EVP_PKEY* key);
 
+// A Name's DER (an issuer subject as the Engine API reports it, base64-decoded) in RFC 2253, the
+// way Certificate::subject() renders names; nullopt unless the bytes are exactly one Name.
+std::optional<std::string> name_from_der(const Bytes& der);
+
 // Every block must be a CERTIFICATE; throws swarmpki::Error(path, ...) otherwise, naming the
 // block ("block 2 is a PRIVATE KEY, expected CERTIFICATE").
 std::vector<Certificate> certificates_from_pem(const PemBundle& bundle, const std::string& path);

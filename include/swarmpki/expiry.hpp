@@ -106,6 +106,7 @@ struct ExpiryVerdict {
 ExpiryVerdict judge_expiry(CertKind kind, Instant not_before, Instant not_after,
                            const ExpiryOptions& options);
 
+
 // Classifies one certificate at `options.at`; `kind` and identity come from the caller.
 CertExpiry evaluate_certificate(const Certificate& cert, CertKind kind,
                                 const ExpiryOptions& options);

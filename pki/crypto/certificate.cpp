@@ -598,6 +598,16 @@ std::uint64_t signature_checks_performed() {
 
 std::string Certificate::to_pem() const { return encode_pem("CERTIFICATE", der_); }
 
+std::optional<std::string> name_from_der(const Bytes& der) {
+    const unsigned char* p = der.data();
+    ossl::UniquePtr<X509_NAME> name(d2i_X509_NAME(nullptr, &p, static_cast<long>(der.size())));
+    if (!name || p != der.data() + der.size()) {
+        ossl::drain_errors();
+        return std::nullopt;
+    }
+    return x509_facts::name_to_string(name.get());
+}
+
 std::vector<Certificate> certificates_from_pem(const PemBundle& bundle, const std::string& path) {
     std::vector<Certificate> certs;
     certs.reserve(bundle.blocks.size());

@@ -24,6 +24,7 @@ std::optional<Seconds> default_warn(CertKind kind) {
 
 }  // namespace
 
+
 std::string_view to_string(CertKind kind) {
     switch (kind) {
         case CertKind::node: return "node";

@@ -7,6 +7,7 @@
 // rotation forever, until it is removed from the store. The first marking happens when the
 // rotation starts (t = 0), which is why a small cluster finishes in about 3.15 s.
 #include "rotation_internal.hpp"
+#include "swarmpki/cluster.hpp"
 
 namespace swarmpki::rotation_detail {
 
@@ -57,3 +58,22 @@ EngineSchedule plan_engine_schedule(std::vector<SimNode>& nodes, bool remove_off
 }
 
 }  // namespace swarmpki::rotation_detail
+
+namespace swarmpki {
+
+// The same pacing seen from the middle of a rotation: the unconverged nodes are marked 30 a pass
+// from now, and the pass after the last batch finds every node converged, which is
+// plan_engine_schedule's completed_at for a cluster of that many online nodes (a test holds the
+// two together). With none left, the rotation is still in progress only because the pass that
+// will see it converged has not come yet: it is at most one tick away (swarmkit
+// runReconcilerLoop finishes in the pass that finds no unconverged node, and passes are
+// kTickSeconds apart). The simulator's 0.15 s for an empty cluster is a first pass at the
+// rotation's start, which an observer of a rotation in progress never catches.
+double estimated_engine_seconds(std::size_t unconverged) {
+    using namespace rotation_detail;
+    if (unconverged == 0) return kTickSeconds + kFinishSeconds;
+    std::size_t passes = (unconverged + kBatchSize - 1) / kBatchSize;
+    return kTickSeconds * static_cast<double>(passes) + kFinishSeconds;
+}
+
+}  // namespace swarmpki
