@@ -145,8 +145,12 @@ engine_certs() { echo "$(engine_dir "$1")/data/swarm/certificates"; }
 dk() { local n=$1; shift; DOCKER_HOST=unix://$(engine_dir "$n")/docker.sock docker "$@"; }
 
 # engine_start NAME HOSTNAME: starts dockerd and waits (up to 60 s) until it answers.
-engine_start() {
-  local name=$1 host=$2 dir pid i
+engine_start() { engine_spawn "$1" "$2" && engine_wait "$1"; }
+
+# engine_spawn NAME HOSTNAME, then engine_wait NAME: the same in two halves, so that several
+# engines start side by side (each one's start-up is mostly waiting on its containerd).
+engine_spawn() {
+  local name=$1 host=$2 dir
   dir=$(engine_dir "$name")
   mkdir -p "$dir/data" "$dir/exec"
   rm -f "$dir/docker.pid"
@@ -157,6 +161,11 @@ engine_start() {
      --bridge=none --storage-driver=vfs --containerd-namespace 'swarmpki-it-$name' \
      --containerd-plugins-namespace 'swarmpki-it-$name-plugins'" \
     >>"$dir/dockerd.log" 2>&1 </dev/null &)
+}
+
+engine_wait() {
+  local name=$1 dir pid i
+  dir=$(engine_dir "$name")
   for i in $(seq 1 300); do
     if [[ -s $dir/docker.pid ]] && dk "$name" version >/dev/null 2>&1; then
       pid=$(cat "$dir/docker.pid")
