@@ -579,7 +579,7 @@ TEST_CASE("read_cluster_inputs: a worker's, a stranger's and a locked manager's 
          {Case{"healthy", "worker1", EngineFailure::worker,
                "run on a manager, or use swarmpki inspect on this node's directory"},
           Case{"healthy", "stranger", EngineFailure::not_in_swarm,
-               "run on a swarm manager (docker swarm init or docker swarm join first)"},
+               "run on a swarm manager, or make this one: docker swarm init, or docker swarm join"},
           Case{"locked", "manager1", EngineFailure::locked,
                "unlock it with docker swarm unlock"}}) {
         INFO(c.scenario << "/" << c.node);

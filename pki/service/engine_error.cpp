@@ -77,7 +77,8 @@ EngineError refusal(EngineFailure failure, const std::string& subject) {
                     "unlock it with docker swarm unlock"};
         default:
             return {EngineFailure::not_in_swarm, subject, "this engine is not in a swarm",
-                    "run on a swarm manager (docker swarm init or docker swarm join first)"};
+                    "run on a swarm manager, or make this one: docker swarm init, or docker swarm "
+                    "join"};
     }
 }
 
