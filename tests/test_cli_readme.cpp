@@ -3,10 +3,15 @@
 // rotation-in-progress manager), exits below 3, and every line of output README shows appears in
 // what the command prints, except the lines that depend on today's date or on the machine ("in 90
 // days", timings; a trailing "on 2 threads" is cut) and `...`, which README uses for lines it
-// leaves out.
+// leaves out. `swarmpki cluster` runs against a fake engine serving the captured manager of a
+// rotation blocked by a down worker (fixtures/engine-api/rotation-blocked), shown as the default
+// socket.
+#include "fake_engine.hpp"
 #include "support.hpp"
+#include "test_engine_fixtures.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <regex>
@@ -80,14 +85,42 @@ TEST_CASE("every swarmpki example in README runs and prints the lines README sho
     fs::rename(swarmpki::test::copy_node_dir("rotation-in-progress", "manager1", tmp.path()),
                tmp / "manager1");
     const std::string prefix = tmp.str() + "/";
+    auto engine_captures = swarmpki::test::engine_fixtures_dir();
+    swarmpki::test::FakeEngine engine;
+    if (engine_captures) {
+        // Its DockerRootDir is a copy of that manager's own directory, as on the real node.
+        const fs::path capture = *engine_captures / "rotation-blocked";
+        const fs::path certs = tmp / "engine-root/swarm/certificates";
+        fs::create_directories(certs);
+        for (const char* name : {"swarm-root-ca.crt", "swarm-node.crt", "swarm-node.key"}) {
+            fs::copy_file(capture / "certificates/manager1" / name, certs / name);
+            fs::permissions(certs / name, std::string(name) == "swarm-node.key"
+                                              ? fs::perms::owner_read | fs::perms::owner_write
+                                              : fs::perms::owner_read | fs::perms::owner_write |
+                                                    fs::perms::group_read | fs::perms::others_read);
+        }
+        engine.load_capture(capture / "manager1");
+        auto info = nlohmann::json::parse(
+            swarmpki::test::read_text(capture / "manager1/info.json"));
+        info["DockerRootDir"] = (tmp / "engine-root").string();
+        engine.set("/info",
+                   swarmpki::test::json_reply(200, info.dump(), swarmpki::test::Framing::chunked));
+    }
     std::size_t compared = 0;
     for (const ReadmeExample& example : examples) {
         std::vector<std::string> args = words(example.command);
         args.erase(args.begin());  // "swarmpki"
+        const bool asks_engine = args.at(0) == "cluster";
+        if (asks_engine && !engine_captures) {
+            swarmpki::test::note_engine_fixtures_missing();
+            continue;
+        }
         for (std::string& a : args)
             if (a == "manager1") a = prefix + a;
-        RunResult r = swarmpki::test::run_swarmpki(args);
+        RunResult r = swarmpki::test::run_swarmpki(
+            args, "", {asks_engine ? "DOCKER_HOST=" + engine.url() : std::string("DOCKER_HOST")});
         std::string out = std::regex_replace(r.out, std::regex(prefix), "");
+        out = std::regex_replace(out, std::regex(engine.url()), "unix:///var/run/docker.sock");
         INFO(example.command << "\n--- stdout:\n" << out << "--- stderr:\n" << r.err);
         CHECK(r.exit_code >= 0);
         CHECK(r.exit_code < 3);
