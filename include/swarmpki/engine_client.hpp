@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,7 +51,8 @@ EngineEndpoint resolve_engine_endpoint(const std::optional<std::string>& host_fl
 
 struct EngineLimits {
     std::chrono::milliseconds connect_timeout{3000};
-    std::chrono::milliseconds total_timeout{15000};  // per request, headers and body together
+    // Per request, headers and body together; the three requests of info_swarm_nodes share one.
+    std::chrono::milliseconds total_timeout{15000};
     std::size_t max_reply_bytes = kMaxEngineReplyBytes;
 };
 
@@ -98,6 +100,18 @@ public:
     EngineInfo info();                // GET /vX/info
     EngineSwarm swarm();              // GET /vX/swarm
     std::vector<EngineNode> nodes();  // GET /vX/nodes
+
+    // info(), swarm() and nodes() asked at once, on three connections under one total deadline,
+    // so a cluster read waits for the slowest reply rather than the sum of three. The replies are
+    // judged in that order, whatever order they arrive in: /info's failure first, then
+    // `judge_info` on /info (it may throw: a worker's refusal beats /swarm's 503), then /swarm's
+    // failure, then /nodes'. Each failure is the EngineError the single call would throw.
+    struct InfoSwarmNodes {
+        EngineInfo info;
+        EngineSwarm swarm;
+        std::vector<EngineNode> nodes;
+    };
+    InfoSwarmNodes info_swarm_nodes(const std::function<void(const EngineInfo&)>& judge_info);
 
 private:
     struct Impl;

@@ -32,8 +32,12 @@
 #include <charconv>
 #include <condition_variable>
 #include <cstring>
+#include <exception>
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace swarmpki {
@@ -190,7 +194,9 @@ struct EngineClient::Impl {
         return endpoint.display + " (GET " + path + ")";
     }
     void connect_client();
+    std::unique_ptr<httplib::ClientImpl> make_client() const;
     Reply get(const std::string& path);
+    Reply get(httplib::ClientImpl& client, RequestGuard& guard, const std::string& path);
     [[noreturn]] void refuse(const std::string& path, httplib::Error error, const Attempt& attempt,
                              bool expired) const;
     [[noreturn]] void refuse_tls_files() const;
@@ -210,15 +216,19 @@ void EngineClient::Impl::refuse_tls_files() const {
                       "check that cert.pem and key.pem in DOCKER_CERT_PATH are a PEM pair");
 }
 
-void EngineClient::Impl::connect_client() {
+void EngineClient::Impl::connect_client() { http = make_client(); }
+
+// A client per concurrent request: cpp-httplib's ClientImpl holds one socket at a time.
+std::unique_ptr<httplib::ClientImpl> EngineClient::Impl::make_client() const {
+    std::unique_ptr<httplib::ClientImpl> made;
     switch (endpoint.transport) {
         case EngineTransport::unix_socket:
             // The socket path is the host; the Host header is set per request (never the path).
-            http = std::make_unique<httplib::ClientImpl>(endpoint.socket_path);
-            http->set_address_family(AF_UNIX);
+            made = std::make_unique<httplib::ClientImpl>(endpoint.socket_path);
+            made->set_address_family(AF_UNIX);
             break;
         case EngineTransport::tcp:
-            http = std::make_unique<httplib::ClientImpl>(endpoint.host, endpoint.port);
+            made = std::make_unique<httplib::ClientImpl>(endpoint.host, endpoint.port);
             break;
         case EngineTransport::tls: {
             auto tls = std::make_unique<httplib::SSLClient>(endpoint.host, endpoint.port,
@@ -226,25 +236,33 @@ void EngineClient::Impl::connect_client() {
             if (!tls->is_valid()) refuse_tls_files();
             tls->set_ca_cert_path(endpoint.ca_file, "");
             tls->enable_server_certificate_verification(true);
-            http = std::move(tls);
+            made = std::move(tls);
             break;
         }
     }
     auto [connect_sec, connect_usec] = sec_usec(limits.connect_timeout);
     auto [total_sec, total_usec] = sec_usec(limits.total_timeout);
-    http->set_connection_timeout(connect_sec, connect_usec);
-    http->set_read_timeout(total_sec, total_usec);  // the guard enforces the total
-    http->set_write_timeout(total_sec, total_usec);
-    http->set_keep_alive(false);
-    http->set_follow_location(false);
-    http->set_decompress(false);  // dockerd never compresses; an inflated bomb is not our problem
+    made->set_connection_timeout(connect_sec, connect_usec);
+    made->set_read_timeout(total_sec, total_usec);  // the guard enforces the total
+    made->set_write_timeout(total_sec, total_usec);
+    made->set_keep_alive(false);
+    made->set_follow_location(false);
+    made->set_decompress(false);  // dockerd never compresses; an inflated bomb is not our problem
+    return made;
 }
 
 Reply EngineClient::Impl::get(const std::string& path) {
     if (!http) connect_client();
-    SigpipeBlock no_sigpipe;
     RequestGuard guard(SteadyClock::now() + limits.total_timeout);
-    http->set_socket_options([&guard](socket_t socket) { guard.adopt(socket); });
+    return get(*http, guard, path);
+}
+
+// One GET on `http`, ended by `guard` (which may watch other requests too). SIGPIPE is blocked
+// on the calling thread, so each thread of a concurrent read blocks its own.
+Reply EngineClient::Impl::get(httplib::ClientImpl& client, RequestGuard& guard,
+                              const std::string& path) {
+    SigpipeBlock no_sigpipe;
+    client.set_socket_options([&guard](socket_t socket) { guard.adopt(socket); });
 
     httplib::Request request;
     request.method = "GET";
@@ -282,8 +300,8 @@ Reply EngineClient::Impl::get(const std::string& path) {
 
     httplib::Response response;
     httplib::Error error = httplib::Error::Success;
-    bool complete = http->send(request, response, error);
-    http->set_socket_options(nullptr);  // the guard ends with this call
+    bool complete = client.send(request, response, error);
+    client.set_socket_options(nullptr);  // the guard may end after this call
     if (!complete) refuse(path, error, attempt, guard.expired());
     reply.status = response.status;
     reply.api_version = response.get_header_value("Api-Version");
@@ -412,6 +430,57 @@ EngineSwarm EngineClient::swarm() {
     if (reply.status != 200)
         throw engine_detail::status_refusal(impl_->subject(path), reply.status, reply.body);
     return parsed_or_refused(parse_engine_swarm(reply.body), impl_->subject(path));
+}
+
+namespace {
+
+// What one request of a concurrent read gave: the parsed reply, or what its own call would
+// have thrown (transport, status, parse), rethrown by the caller in the caller's order.
+template <class T>
+struct Outcome {
+    std::optional<T> value;
+    std::exception_ptr failure;
+    T take() {
+        if (failure) std::rethrow_exception(failure);
+        return std::move(*value);
+    }
+};
+
+}  // namespace
+
+EngineClient::InfoSwarmNodes EngineClient::info_swarm_nodes(
+    const std::function<void(const EngineInfo&)>& judge_info) {
+    if (impl_->api_version.empty()) negotiate();
+    Impl& impl = *impl_;
+    // One watchdog for the three: the deadline is the read's, not each request's.
+    RequestGuard guard(SteadyClock::now() + impl.limits.total_timeout);
+    auto ask = [&impl, &guard](const char* endpoint, auto parse, auto& outcome) {
+        try {
+            const std::string path = impl.versioned(endpoint);
+            auto client = impl.make_client();
+            Reply reply = impl.get(*client, guard, path);
+            if (reply.status != 200)
+                throw engine_detail::status_refusal(impl.subject(path), reply.status, reply.body);
+            outcome.value.emplace(parsed_or_refused(parse(reply.body), impl.subject(path)));
+        } catch (...) {
+            outcome.failure = std::current_exception();
+        }
+    };
+    Outcome<EngineInfo> info;
+    Outcome<EngineSwarm> swarm;
+    Outcome<std::vector<EngineNode>> nodes;
+    {
+        std::jthread swarm_reader([&] { ask("/swarm", parse_engine_swarm, swarm); });
+        std::jthread nodes_reader([&] { ask("/nodes", parse_engine_nodes, nodes); });
+        ask("/info", parse_engine_info, info);
+    }  // both joined: nothing outlives the guard
+    InfoSwarmNodes replies;
+    replies.info = info.take();
+    if (!replies.info.server_version.empty()) impl.server_version = replies.info.server_version;
+    judge_info(replies.info);
+    replies.swarm = swarm.take();
+    replies.nodes = nodes.take();
+    return replies;
 }
 
 std::vector<EngineNode> EngineClient::nodes() {

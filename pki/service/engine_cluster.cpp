@@ -5,6 +5,8 @@
 // the two requests).
 #include "engine_internal.hpp"
 
+#include <utility>
+
 namespace swarmpki {
 
 namespace engine_detail {
@@ -38,11 +40,16 @@ std::string info_subject(EngineClient& client) {
 ClusterInputs read_cluster_inputs(EngineClient& client, Instant at) {
     ClusterInputs inputs;
     inputs.at = at;
-    inputs.info = client.info();
-    if (auto refused = engine_detail::membership_refusal(info_subject(client), inputs.info))
-        throw *refused;
-    inputs.swarm = client.swarm();
-    inputs.nodes = client.nodes();
+    // The three at once: live, the engine's round trips were most of the command's wall time.
+    // The refusal order stays /info's: membership is judged before /swarm's answer is looked at.
+    if (client.identity().api_version.empty()) client.negotiate();
+    auto replies = client.info_swarm_nodes([&client](const EngineInfo& info) {
+        if (auto refused = engine_detail::membership_refusal(info_subject(client), info))
+            throw *refused;
+    });
+    inputs.info = std::move(replies.info);
+    inputs.swarm = std::move(replies.swarm);
+    inputs.nodes = std::move(replies.nodes);
     inputs.engine = client.identity();
     // local_leaf stays for the caller: only it knows --dir and what it may read.
     return inputs;
