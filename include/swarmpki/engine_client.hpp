@@ -127,5 +127,8 @@ ClusterInputs read_cluster_inputs(EngineClient& client, Instant at);
 // engine is not an active manager (a worker's engine does not know it). Throws EngineError when
 // the engine cannot be asked.
 std::optional<Seconds> ask_cert_expiry(EngineClient& client);
+// The same from an /info the caller already has (inspect and expiry also want its
+// DockerRootDir); asks /swarm only when that /info lacks the Spec.
+std::optional<Seconds> cert_expiry_of(EngineClient& client, const EngineInfo& info);
 
 }  // namespace swarmpki

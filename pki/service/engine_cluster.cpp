@@ -45,7 +45,7 @@ ClusterInputs read_cluster_inputs(EngineClient& client, Instant at) {
     if (client.identity().api_version.empty()) client.negotiate();
     auto replies = client.info_swarm_nodes([&client](const EngineInfo& info) {
         if (auto refused = engine_detail::membership_refusal(info_subject(client), info))
-            throw *refused;
+            throw EngineError(std::move(*refused));
     });
     inputs.info = std::move(replies.info);
     inputs.swarm = std::move(replies.swarm);
@@ -56,7 +56,10 @@ ClusterInputs read_cluster_inputs(EngineClient& client, Instant at) {
 }
 
 std::optional<Seconds> ask_cert_expiry(EngineClient& client) {
-    EngineInfo info = client.info();
+    return cert_expiry_of(client, client.info());
+}
+
+std::optional<Seconds> cert_expiry_of(EngineClient& client, const EngineInfo& info) {
     if (engine_detail::membership_refusal(info_subject(client), info)) return std::nullopt;
     if (info.has_cluster && info.ca_config.node_cert_expiry) return info.ca_config.node_cert_expiry;
     // An active manager whose /info lacks Swarm.Cluster.Spec: /swarm has the same Spec.

@@ -33,11 +33,7 @@ EngineAnswer consult_engine(const char* /*command*/, const Args& /*args*/,
         EngineInfo info = client.info();
         if (!info.docker_root_dir.empty())
             answer.certificates_dir = info.docker_root_dir + "/swarm/certificates";
-        // Spec.CAConfig is in /info's Swarm.Cluster, which only an active manager gives.
-        std::optional<Seconds> seconds;
-        if (info.local_node_state == EngineNodeState::active && info.control_available &&
-            info.has_cluster)
-            seconds = info.ca_config.node_cert_expiry;
+        std::optional<Seconds> seconds = cert_expiry_of(client, info);
         if (seconds) {
             answer.setting.seconds = seconds;
             answer.setting.source = CertExpirySource::engine;
