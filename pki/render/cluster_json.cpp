@@ -3,6 +3,8 @@
 // TrustRoot that was empty, an old engine's missing TLS info, a leaf that could not be read) is
 // null, never a missing member or an empty string, so scripts can index without guarding.
 #include "swarmpki/cluster_render.hpp"
+
+#include "finding_json.hpp"
 #include "swarmpki/json_writer.hpp"
 
 namespace swarmpki {
@@ -122,21 +124,6 @@ void write_node(JsonWriter& json, const ClusterNode& n) {
     json.end_object();
 }
 
-// As inspect writes them (inspect_render_json.cpp): remedy always a string, empty when nothing
-// needs doing.
-void write_findings(JsonWriter& json, const std::vector<Finding>& findings) {
-    json.key("findings").begin_array();
-    for (const Finding& f : findings) {
-        json.begin_object();
-        json.member("severity", to_string(f.severity));
-        json.member("code", f.code);
-        json.member("message", f.message);
-        json.member("remedy", f.remedy);
-        json.end_object();
-    }
-    json.end_array();
-}
-
 }  // namespace
 
 std::string render_cluster_json(const ClusterReport& report) {
@@ -150,7 +137,7 @@ std::string render_cluster_json(const ClusterReport& report) {
     json.key("nodes").begin_array();
     for (const ClusterNode& n : report.nodes) write_node(json, n);
     json.end_array();
-    write_findings(json, report.findings);
+    render_detail::write_findings(json, report.findings);
     json.end_object();
     std::string out = json.take();
     out += '\n';

@@ -8,6 +8,8 @@
 // hostile node cannot put terminal escapes on an operator's screen.
 #include "swarmpki/cluster_render.hpp"
 
+#include "text_palette.hpp"
+
 #include "swarmpki/utf8.hpp"
 
 #include <algorithm>
@@ -66,22 +68,13 @@ std::string plural(std::size_t n, std::string_view one, std::string_view many) {
 
 class Sheet {
 public:
-    Sheet(TextColor color, Instant now) : color_(color == TextColor::yes), now_(now) {}
+    Sheet(TextColor color, Instant now) : palette_(color == TextColor::yes), now_(now) {}
 
     std::string paint(std::string_view text, const char* code) const {
-        if (!color_) return std::string(text);
-        return std::string("\x1b[") + code + "m" + std::string(text) + "\x1b[0m";
+        return palette_.paint(text, code);
     }
     std::string severity_word(Severity s, std::string_view word) const {
-        switch (s) {
-            case Severity::ok: return paint(word, "32");
-            case Severity::info:
-            case Severity::notice: return paint(word, "36");
-            case Severity::warning: return paint(word, "33");
-            case Severity::critical: return paint(word, "1;31");
-            case Severity::unknown: return paint(word, "1;35");
-        }
-        return std::string(word);
+        return palette_.severity_word(s, word);
     }
     void line(std::string_view label, const std::string& text) {
         out_ += "  " + paint(padded(std::string(label), 12), "2") + text + "\n";
@@ -93,7 +86,7 @@ public:
     std::string take() { return std::move(out_); }
 
 private:
-    bool color_;
+    render_detail::Palette palette_;
     Instant now_;
     std::string out_;
 };

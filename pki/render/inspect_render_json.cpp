@@ -3,6 +3,7 @@
 #include "swarmpki/inspect_render.hpp"
 
 #include "cert_expiry_render.hpp"
+#include "finding_json.hpp"
 #include "swarmpki/json_writer.hpp"
 
 namespace swarmpki {
@@ -11,21 +12,6 @@ namespace {
 
 void write_time(JsonWriter& json, std::string_view name, Instant at) {
     json.member(name, format_rfc3339(at));
-}
-
-void write_finding(JsonWriter& json, const Finding& f) {
-    json.begin_object();
-    json.member("severity", to_string(f.severity));
-    json.member("code", f.code);
-    json.member("message", f.message);
-    json.member("remedy", f.remedy);
-    json.end_object();
-}
-
-void write_findings(JsonWriter& json, const std::vector<Finding>& findings) {
-    json.key("findings").begin_array();
-    for (const Finding& f : findings) write_finding(json, f);
-    json.end_array();
 }
 
 void write_identity(JsonWriter& json, const std::optional<LeafIdentity>& maybe) {
@@ -162,7 +148,7 @@ void write_node(JsonWriter& json, const NodeReport& n) {
     write_key(json, n.key);
     write_files(json, n.files);
     write_token(json, n.token);
-    write_findings(json, n.findings);
+    render_detail::write_findings(json, n.findings);
     json.end_object();
 }
 
@@ -191,7 +177,7 @@ void write_fleet(JsonWriter& json, const std::optional<FleetSummary>& fleet) {
     json.key("earliest_dir");
     if (f.earliest_not_after) json.value(f.earliest_dir);
     else json.null();
-    write_findings(json, f.findings);
+    render_detail::write_findings(json, f.findings);
     json.end_object();
 }
 
