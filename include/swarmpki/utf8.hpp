@@ -32,4 +32,10 @@ std::size_t append_utf8_sequence(std::string& out, std::string_view text, std::s
 // `text` with every byte that does not start a valid sequence replaced by U+FFFD.
 std::string to_valid_utf8(std::string_view text);
 
+// `text` for one line of a display or a plugin: invalid UTF-8 becomes U+FFFD, every ASCII
+// control character (and DEL) `control`, and `special` (when not NUL) `special_as`. Cluster
+// text and Nagios lines differ only in these replacements.
+std::string to_one_line_utf8(std::string_view text, char control, char special = '\0',
+                             char special_as = '\0');
+
 }  // namespace swarmpki

@@ -20,20 +20,8 @@ namespace swarmpki {
 
 namespace {
 
-std::string printable(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size();) {
-        unsigned char c = static_cast<unsigned char>(text[i]);
-        if (c >= 0x80) {
-            i += append_utf8_sequence(out, text, i);
-            continue;
-        }
-        out += c < 0x20 || c == 0x7f ? '?' : static_cast<char>(c);
-        ++i;
-    }
-    return out;
-}
+// Engine strings a node chose (its hostname): no terminal escapes on an operator's screen.
+std::string printable(std::string_view text) { return to_one_line_utf8(text, '?'); }
 
 // Terminal columns of printable UTF-8: one per code point (engine strings are names and
 // versions, not wide scripts).

@@ -10,20 +10,7 @@
 
 namespace swarmpki {
 
-std::string plugin_text(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size();) {
-        unsigned char c = static_cast<unsigned char>(text[i]);
-        if (c >= 0x80) {
-            i += append_utf8_sequence(out, text, i);
-            continue;
-        }
-        out += c == '|' ? '/' : c < 0x20 || c == 0x7f ? ' ' : static_cast<char>(c);
-        ++i;
-    }
-    return out;
-}
+std::string plugin_text(std::string_view text) { return to_one_line_utf8(text, ' ', '|', '/'); }
 
 namespace {
 

@@ -19,6 +19,7 @@
 #include <httplib.h>
 
 #include "engine_internal.hpp"
+#include "socket_guard.hpp"
 #include "swarmpki/file.hpp"
 
 #include <fcntl.h>
@@ -30,7 +31,6 @@
 
 #include <cerrno>
 #include <charconv>
-#include <condition_variable>
 #include <cstring>
 #include <exception>
 #include <functional>
@@ -94,57 +94,8 @@ private:
     sigset_t pipe_{}, previous_{};
 };
 
-// Ends one request at its deadline: every socket the client opened is shut down, so its reads
-// and writes fail at once. The guard's own duplicates cannot be closed and reused meanwhile.
-class RequestGuard {
-public:
-    explicit RequestGuard(SteadyClock::time_point deadline)
-        : deadline_(deadline), thread_([this] { watch(); }) {}
-    ~RequestGuard() {
-        {
-            std::lock_guard lock(mutex_);
-            done_ = true;
-        }
-        wake_.notify_all();
-        thread_.join();
-    }
-    RequestGuard(const RequestGuard&) = delete;
-    RequestGuard& operator=(const RequestGuard&) = delete;
-
-    void adopt(int socket) {  // from set_socket_options, before connect
-        std::lock_guard lock(mutex_);
-        Fd copy(::fcntl(socket, F_DUPFD_CLOEXEC, 0));
-        // Without a copy the deadline could not be kept: fail the request instead.
-        if (copy.get() < 0 || expired_) ::shutdown(socket, SHUT_RDWR);
-        if (copy.get() >= 0) sockets_.push_back(std::move(copy));
-    }
-    bool expired() const {
-        std::lock_guard lock(mutex_);
-        return expired_;
-    }
-
-private:
-    void watch() {
-        std::unique_lock lock(mutex_);
-        while (!done_) {
-            if (SteadyClock::now() >= deadline_) expired_ = true;
-            // A socket shut down before its connect would still connect: once expired, shut
-            // them all down again every period until the request gives up.
-            if (expired_)
-                for (const Fd& fd : sockets_) ::shutdown(fd.get(), SHUT_RDWR);
-            if (expired_) wake_.wait_for(lock, std::chrono::milliseconds(10));
-            else wake_.wait_until(lock, deadline_);
-        }
-    }
-
-    SteadyClock::time_point deadline_;
-    mutable std::mutex mutex_;
-    std::condition_variable wake_;
-    std::vector<Fd> sockets_;
-    bool expired_ = false;
-    bool done_ = false;
-    std::thread thread_;  // last: it starts once everything above exists
-};
+// One read's deadline (socket_guard.hpp): every socket the client opened is shut down at it.
+using RequestGuard = service_detail::SocketGuard;
 
 // connect(2)'s own answer for a unix socket: cpp-httplib reports every failure as one error, and
 // ENOENT, EACCES and ECONNREFUSED have different remedies. A non-blocking probe, closed at once.
@@ -302,7 +253,7 @@ Reply EngineClient::Impl::get(httplib::ClientImpl& client, RequestGuard& guard,
     httplib::Error error = httplib::Error::Success;
     bool complete = client.send(request, response, error);
     client.set_socket_options(nullptr);  // the guard may end after this call
-    if (!complete) refuse(path, error, attempt, guard.expired());
+    if (!complete) refuse(path, error, attempt, guard.cut() == RequestGuard::Cut::deadline);
     reply.status = response.status;
     reply.api_version = response.get_header_value("Api-Version");
     reply.server = response.get_header_value("Server");

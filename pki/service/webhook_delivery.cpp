@@ -15,6 +15,7 @@
 #include <httplib.h>
 
 #include "../util/thread_signals.hpp"
+#include "socket_guard.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/file.hpp"
 #include "swarmpki/utf8.hpp"
@@ -65,92 +66,24 @@ struct Job {
     SteadyClock::time_point due{};
 };
 
-// How often the guard looks at the bytes received, and how many it allows. The answer's headers
-// are read by cpp-httplib with no limit on their number, so only the socket can bound them: with
-// a small receive buffer the kernel's count tracks what was parsed, and the flood is cut within
-// one period (a few hundred KiB more at loopback speed).
-constexpr std::chrono::milliseconds kGuardPeriod{10};
+// The answer's headers are read by cpp-httplib with no limit on their number, so only the socket
+// can bound them: with a small receive buffer the kernel's count of bytes received tracks what
+// was parsed, and the guard cuts a flood within one period (a few hundred KiB more at loopback
+// speed).
 constexpr int kReceiveBuffer = 16 * 1024;
 
-// Ends one attempt at its deadline, when the answer outgrows kWebhookMaxAnswerBytes, or when the
-// delivery stops. cpp-httplib 0.11.4 has only per-read timeouts, which a receiver dripping a
-// byte a second never trips, and its Client::stop() waits on a mutex held through the whole
-// connect and TLS handshake. So the guard keeps its own duplicate of each socket the client
-// opens (set_socket_options runs before connect) and shuts the sockets down when it fires:
-// every read and write on them fails at once. Being the guard's own descriptors, they cannot
-// have been closed and reused for another file meanwhile.
-class AttemptGuard {
-public:
-    enum class Cut { no, deadline, oversized, stopping };
+// One attempt's guard (socket_guard.hpp): its deadline, and its limit, the answer outgrowing
+// kWebhookMaxAnswerBytes by the kernel's count of the bytes its sockets received.
+using AttemptGuard = service_detail::SocketGuard;
 
-    explicit AttemptGuard(SteadyClock::time_point deadline)
-        : deadline_(deadline), thread_([this] { watch(); }) {}
-    ~AttemptGuard() {
-        {
-            std::lock_guard lock(mutex_);
-            done_ = true;
-        }
-        wake_.notify_all();
-        thread_.join();
-    }
-    AttemptGuard(const AttemptGuard&) = delete;
-    AttemptGuard& operator=(const AttemptGuard&) = delete;
-
-    // From the client's socket options callback, on the attempt's thread, before connect.
-    void adopt(int socket) {
-        webhook_detail::shrink_receive_buffer(socket, kReceiveBuffer);
-        std::lock_guard lock(mutex_);
-        Fd copy(::fcntl(socket, F_DUPFD_CLOEXEC, 0));
-        // Without a copy the deadline could not be kept: fail the attempt instead (it is retried).
-        if (copy.get() < 0 || cut_ != Cut::no) ::shutdown(socket, SHUT_RDWR);
-        if (copy.get() >= 0) sockets_.push_back(std::move(copy));
-    }
-    void abort() {
-        std::lock_guard lock(mutex_);
-        fire(Cut::stopping);
-    }
-    Cut cut() const {
-        std::lock_guard lock(mutex_);
-        return cut_;
-    }
-
-private:
-    void watch() {
-        std::unique_lock lock(mutex_);
-        while (!done_) {
-            auto now = SteadyClock::now();
-            if (cut_ == Cut::no && now >= deadline_) fire(Cut::deadline);
-            else if (cut_ == Cut::no && received() > kWebhookMaxAnswerBytes) fire(Cut::oversized);
-            // Shutting down a socket that is not yet connecting does not stop it from connecting
-            // afterwards: once cut, the guard shuts them all down again every period.
-            else if (cut_ != Cut::no) shut_down_all();
-            auto next = now + kGuardPeriod;
-            wake_.wait_until(lock, cut_ == Cut::no ? std::min(deadline_, next) : next);
-        }
-    }
-    std::uint64_t received() const {  // mutex_ held
+AttemptGuard::Limit answer_limit() {
+    return [](const std::vector<Fd>& sockets) {
         std::uint64_t total = 0;
-        for (const Fd& fd : sockets_)
+        for (const Fd& fd : sockets)
             total += webhook_detail::tcp_bytes_received(fd.get()).value_or(0);
-        return total;
-    }
-    void fire(Cut why) {  // mutex_ held
-        if (cut_ != Cut::no) return;
-        cut_ = why;
-        shut_down_all();
-    }
-    void shut_down_all() {  // mutex_ held
-        for (const Fd& fd : sockets_) ::shutdown(fd.get(), SHUT_RDWR);
-    }
-
-    SteadyClock::time_point deadline_;
-    mutable std::mutex mutex_;
-    std::condition_variable wake_;
-    std::vector<Fd> sockets_;  // the guard's own duplicates, closed with it
-    Cut cut_ = Cut::no;
-    bool done_ = false;
-    std::thread thread_;  // last: it starts watching once everything above exists
-};
+        return total > kWebhookMaxAnswerBytes;
+    };
+}
 
 void configure(httplib::Client& client, const DeliveryOptions& options, const WebhookUrl& url,
                AttemptGuard& guard) {
@@ -164,7 +97,10 @@ void configure(httplib::Client& client, const DeliveryOptions& options, const We
     client.set_keep_alive(false);
     client.set_follow_location(false);
     client.set_decompress(false);  // the body is discarded: never inflate it
-    client.set_socket_options([&guard](socket_t socket) { guard.adopt(socket); });
+    client.set_socket_options([&guard](socket_t socket) {
+        webhook_detail::shrink_receive_buffer(socket, kReceiveBuffer);
+        guard.adopt(socket);
+    });
     if (url.https) {
         client.enable_server_certificate_verification(true);
         if (options.ca_file) client.set_ca_cert_path(*options.ca_file, "");
@@ -176,7 +112,7 @@ std::string describe_failure(httplib::Error error, AttemptGuard::Cut cut,
     switch (cut) {
         case AttemptGuard::Cut::deadline:
             return "deadline of " + std::to_string(options.timeout.count()) + " ms exceeded";
-        case AttemptGuard::Cut::oversized:
+        case AttemptGuard::Cut::limit:
             return "answer over " + std::to_string(kWebhookMaxAnswerBytes) + " bytes";
         case AttemptGuard::Cut::stopping: return "aborted: stopping";
         case AttemptGuard::Cut::no: break;
@@ -241,7 +177,7 @@ std::chrono::milliseconds retry_delay(const DeliveryOptions& options, int attemp
 AttemptOutcome WebhookDelivery::post_once(const DeliveryOptions& options, const SecretBytes& secret,
                                           const WebhookUrl& url, const std::string& id,
                                           std::string_view body) {
-    AttemptGuard guard(SteadyClock::now() + options.timeout);
+    AttemptGuard guard(SteadyClock::now() + options.timeout, answer_limit());
     return post_guarded(options, secret, url, id, body, guard);
 }
 
@@ -294,7 +230,7 @@ void WebhookDelivery::State::run(Receiver& receiver) {
         jobs.erase(next);
         AttemptOutcome outcome;
         {
-            AttemptGuard guard(SteadyClock::now() + options.timeout);
+            AttemptGuard guard(SteadyClock::now() + options.timeout, answer_limit());
             receiver.in_flight = &guard;
             lock.unlock();
             outcome = post_guarded(options, *secret, receiver.url, job.id, job.body, guard);

@@ -56,4 +56,20 @@ std::string to_valid_utf8(std::string_view text) {
     return out;
 }
 
+std::string to_one_line_utf8(std::string_view text, char control, char special, char special_as) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        unsigned char c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x80) {
+            i += append_utf8_sequence(out, text, i);
+            continue;
+        }
+        if (special != '\0' && c == static_cast<unsigned char>(special)) out += special_as;
+        else out += c < 0x20 || c == 0x7f ? control : static_cast<char>(c);
+        ++i;
+    }
+    return out;
+}
+
 }  // namespace swarmpki
