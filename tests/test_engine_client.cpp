@@ -626,29 +626,30 @@ TEST_CASE("EngineClient: a /swarm reply that is no JSON is malformed and shows n
     CHECK(std::string(error.what()).find("SWMTKN") == std::string::npos);
 }
 
-TEST_CASE("ask_cert_expiry: a manager's NodeCertExpiry, nothing from a worker or a stranger",
+TEST_CASE("cert_expiry_of: a manager's NodeCertExpiry, nothing from a worker or a stranger",
           "[engine_client]") {
     if (!have_captures()) return;
     {
         HealthyManager manager;
         EngineClient client(unix_at(manager.engine.socket_path()), fast_limits());
-        CHECK(ask_cert_expiry(client) == Seconds(2160 * 3600));
+        CHECK(cert_expiry_of(client, client.info()) == Seconds(2160 * 3600));
     }
     {
         FakeEngine engine;
         engine.load_capture(capture("cert-expiry-changed", "manager1"));
         EngineClient client(unix_at(engine.socket_path()), fast_limits());
-        CHECK(ask_cert_expiry(client) == Seconds(3 * 3600));
+        CHECK(cert_expiry_of(client, client.info()) == Seconds(3 * 3600));
     }
     for (std::string node : {"worker1", "stranger"}) {
         FakeEngine engine;
         engine.load_capture(capture("healthy", node));
         EngineClient client(unix_at(engine.socket_path()), fast_limits());
-        CHECK_FALSE(ask_cert_expiry(client));
+        CHECK_FALSE(cert_expiry_of(client, client.info()));
     }
     FakeEngine absent;
     EngineClient nowhere(unix_at((absent.dir() / "none.sock").string()), fast_limits());
-    CHECK(failure_of([&] { ask_cert_expiry(nowhere); }).failure() == EngineFailure::no_socket);
+    CHECK(failure_of([&] { cert_expiry_of(nowhere, nowhere.info()); }).failure() ==
+          EngineFailure::no_socket);
 }
 
 TEST_CASE("to_string(EngineFailure) names every kind", "[engine_client]") {

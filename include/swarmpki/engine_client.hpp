@@ -123,12 +123,10 @@ private:
 // /nodes. Throws EngineError.
 ClusterInputs read_cluster_inputs(EngineClient& client, Instant at);
 
-// The configured cert-expiry of this engine's swarm, for inspect and expiry: nullopt when the
-// engine is not an active manager (a worker's engine does not know it). Throws EngineError when
-// the engine cannot be asked.
-std::optional<Seconds> ask_cert_expiry(EngineClient& client);
-// The same from an /info the caller already has (inspect and expiry also want its
-// DockerRootDir); asks /swarm only when that /info lacks the Spec.
+// The configured cert-expiry of this engine's swarm, for inspect and expiry, from the /info the
+// caller already has (they also want its DockerRootDir): nullopt when the engine is not an
+// active manager (a worker's engine does not know it); asks /swarm only when that /info lacks
+// the Spec. Throws EngineError when the engine cannot be asked.
 std::optional<Seconds> cert_expiry_of(EngineClient& client, const EngineInfo& info);
 
 }  // namespace swarmpki

@@ -55,10 +55,6 @@ ClusterInputs read_cluster_inputs(EngineClient& client, Instant at) {
     return inputs;
 }
 
-std::optional<Seconds> ask_cert_expiry(EngineClient& client) {
-    return cert_expiry_of(client, client.info());
-}
-
 std::optional<Seconds> cert_expiry_of(EngineClient& client, const EngineInfo& info) {
     if (engine_detail::membership_refusal(info_subject(client), info)) return std::nullopt;
     if (info.has_cluster && info.ca_config.node_cert_expiry) return info.ca_config.node_cert_expiry;
