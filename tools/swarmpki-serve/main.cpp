@@ -1,6 +1,6 @@
 // swarmpki-serve: the half of swarmpki that speaks HTTP and TLS (serve, notify, cluster, and
-// inspect and expiry when they ask the engine). `swarmpki` execs it with the subcommand first;
-// it is not meant to be run by hand.
+// inspect, expiry and rotate when they ask the engine). `swarmpki` execs it with the subcommand
+// first; it is not meant to be run by hand.
 #include "commands.hpp"
 #include "dispatch.hpp"
 
@@ -19,6 +19,8 @@ constexpr std::array kCommands = {
     // Re-run here by `swarmpki` when they ask the engine (engine_seam.hpp).
     Command{"inspect", "report on a node's certificate directory", swarmpki::cli::run_inspect},
     Command{"expiry", "report expiry against the cert-expiry window", swarmpki::cli::run_expiry},
+    Command{"rotate", "rotate status, and rotate simulate over the live cluster",
+            swarmpki::cli::run_rotate},
 };
 
 }  // namespace

@@ -1,5 +1,6 @@
 // swarmpki rotate simulate: a cross-signed root rotation over a simulated cluster.
 #include "commands.hpp"
+#include "rotate_seam.hpp"
 
 #include "swarmpki/ca.hpp"
 #include "swarmpki/error.hpp"
@@ -138,6 +139,9 @@ constexpr CommandGroup kRotate{
 
 }  // namespace
 
-ExitCode run_rotate(const Args& args) { return run_group(kRotate, args); }
+ExitCode run_rotate(const Args& args) {
+    if (rotate_asks_engine(args)) hand_rotate_to_helper(args);
+    return run_group(kRotate, args);
+}
 
 }  // namespace swarmpki::cli

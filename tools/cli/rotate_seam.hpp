@@ -1,0 +1,33 @@
+// `rotate status` and `rotate simulate --engine|--host` ask the engine, which only swarmpki-serve
+// can (engine_seam.hpp says why). cmd_rotate.cpp is compiled into both binaries with one table,
+// so help and parsing are the same in each; what differs is this seam, defined once per binary:
+// in `swarmpki` (tools/swarmpki/rotate_seam_exec.cpp) hand_rotate_to_helper re-runs the whole
+// `rotate` invocation in swarmpki-serve (exec: same PID, streams and exit code); in swarmpki-serve
+// (tools/swarmpki-serve/rotate_seam_run.cpp) it returns and the command runs there.
+#pragma once
+
+#include "command.hpp"
+
+#include <string_view>
+
+namespace swarmpki::cli {
+
+// Whether `args` (the `rotate` group's arguments, subcommand first) ask the engine: `status`, or
+// `simulate` with --engine or --host. Help of either is asked there too, so it lists the same.
+inline bool rotate_asks_engine(const Args& args) {
+    if (args.empty()) return false;
+    if (args.front() == "status") return true;
+    if (args.front() != "simulate") return false;
+    for (const std::string& arg : args) {
+        if (arg == "--") break;
+        std::string_view a(arg);
+        if (a == "--engine" || a == "--host" || a.rfind("--host=", 0) == 0) return true;
+    }
+    return false;
+}
+
+// In `swarmpki`: does not return (or throws an Error naming the helper). In swarmpki-serve:
+// returns at once.
+void hand_rotate_to_helper(const Args& args);
+
+}  // namespace swarmpki::cli
