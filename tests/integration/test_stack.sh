@@ -125,21 +125,23 @@ stack=$tmp/swarmpki.stack.yml
 if [[ $has_engine == yes ]]; then
   cp "$stack_file" "$stack"
 else
-  yq -y 'del(.services.cluster)' "$stack_file" >"$stack" 2>"$tmp/yq.err" ||
-    awk '/^  cluster:/{skip=1; next} /^[^ #]/{skip=0} !skip' "$stack_file" >"$stack"
+  # The file less its cluster service: from "  cluster:" to the next top-level key.
+  awk '/^  cluster:/{skip=1; next} /^[^ #]/{skip=0} !skip' "$stack_file" >"$stack"
   it_skip "stack: the cluster service (serve --engine) on managers" \
     "swarmpki serve --help lists no --engine (branch serve-engine not merged): deployed the node service only"
 fi
+# YAML as JSON, for jq (python3-yaml comes with ansible-core, which install-deps --test installs).
+yaml_json() { python3 -c 'import json, sys, yaml; print(json.dumps(yaml.safe_load(sys.stdin)))'; }
 # The whole file (both services) is valid for this engine's CLI whatever is deployed below.
 stack_config() { env SWARMPKI_CERTS_DIR="$M1" DOCKER_HOST="unix://$sock" docker stack config -c "$1" >"$tmp/stack-config.out"; }
 check "stack file: docker stack config accepts contrib/swarm/swarmpki.stack.yml (node and cluster services)" \
   stack_config "$stack_file"
 expect_eq "stack file: node global on all nodes, cluster global on managers, both on the host network" \
-  "$(yq -r '[.services.node.deploy.mode, .services.cluster.deploy.mode, .services.cluster.deploy.placement.constraints[0],
-            (.services.node.networks | has("hostnet")), .networks.hostnet.name] | @csv' "$tmp/stack-config.out" 2>/dev/null)" \
+  "$(yaml_json <"$tmp/stack-config.out" 2>/dev/null | jq -r '[.services.node.deploy.mode, .services.cluster.deploy.mode, .services.cluster.deploy.placement.constraints[0],
+            (.services.node.networks | has("hostnet")), .networks.hostnet.name] | @csv' 2>/dev/null)" \
   '"global","global","node.role == manager",true,"host"'
 expect_eq "stack file: the certificates directory is bound read-only from SWARMPKI_CERTS_DIR" \
-  "$(yq -r '.services.node.volumes[0] | [.source, .target, .read_only] | @csv' "$tmp/stack-config.out" 2>/dev/null)" \
+  "$(yaml_json <"$tmp/stack-config.out" 2>/dev/null | jq -r '.services.node.volumes[0] | [.source, .target, .read_only] | @csv' 2>/dev/null)" \
   "\"$M1\",\"/certs\",true"
 
 # The client: this swarm's node certificate, its key without the engine's PEM headers.
