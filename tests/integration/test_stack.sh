@@ -39,6 +39,8 @@ done
 it_begin
 tmp=$IT_TMP
 # Processes this test starts itself (Prometheus, a second serve), stopped by PID before the engines.
+# Started as `ip netns exec ... CMD &`, never through a function, so that $! is the process itself
+# (ip netns exec execs CMD): a function would fork a subshell, and killing it would orphan CMD.
 declare -a own_pids=()
 stop_own() {
   local pid
@@ -254,7 +256,7 @@ else
     # whose critical threshold is 2h (by default a node certificate is expiring in the last tenth
     # of its lifetime, and this one has just begun).
     "$swarmpki" ca issue --ca "$tmp/other-ca" --role worker --cert-expiry 1h --out "$tmp/expiring" >/dev/null 2>&1
-    nsx "$swarmpki" serve --dir "$tmp/expiring" --listen 127.0.0.1:9330 --interval 1s --crit 2h >"$tmp/serve-expiring.log" 2>&1 &
+    ip netns exec "$IT_NETNS" "$swarmpki" serve --dir "$tmp/expiring" --listen 127.0.0.1:9330 --interval 1s --crit 2h >"$tmp/serve-expiring.log" 2>&1 &
     own_pids+=($!)
   fi
   {
@@ -276,7 +278,7 @@ else
     fi
   } >"$prom/prometheus.yml"
   check "promtool check config" promtool check config "$prom/prometheus.yml"
-  nsx prometheus --config.file "$prom/prometheus.yml" --storage.tsdb.path "$prom/data" \
+  ip netns exec "$IT_NETNS" prometheus --config.file "$prom/prometheus.yml" --storage.tsdb.path "$prom/data" \
     --web.listen-address 127.0.0.1:9090 >"$prom/log" 2>&1 &
   own_pids+=($!)
   api() { nsx curl -sS --fail --max-time 5 -G "http://127.0.0.1:9090/api/v1/$1" ${2:+--data-urlencode "query=$2"}; }
@@ -317,8 +319,11 @@ else
 fi
 
 check "docker stack rm swarmpki" dk m1 stack rm swarmpki
+started=("${own_pids[@]}")
 stop_own
+alive=()
+for pid in "${started[@]}"; do kill -0 "$pid" 2>/dev/null && alive+=("$pid"); done
+expect_eq "Prometheus and the second serve stopped by PID (${#started[@]} started)" "${alive[*]}" ""
 engine_stop m1
-it_ok "engines and own processes stopped by PID"
 t_prev=$t0
 took "whole test"
