@@ -132,8 +132,9 @@ else
   it_skip "stack: the cluster service (serve --engine) on managers" \
     "swarmpki serve --help lists no --engine (branch serve-engine not merged): deployed the node service only"
 fi
-# YAML as JSON, for jq (python3-yaml comes with ansible-core, which install-deps --test installs).
-yaml_json() { python3 -c 'import json, sys, yaml; print(json.dumps(yaml.safe_load(sys.stdin)))'; }
+# YAML as JSON, for jq: Debian's python3 with python3-yaml (ansible-core brings it; install-deps --test
+# installs that), not whichever python3 is first on PATH.
+yaml_json() { /usr/bin/python3 -c 'import json, sys, yaml; print(json.dumps(yaml.safe_load(sys.stdin)))'; }
 # The whole file (both services) is valid for this engine's CLI whatever is deployed below.
 stack_config() { env SWARMPKI_CERTS_DIR="$M1" DOCKER_HOST="unix://$sock" docker stack config -c "$1" >"$tmp/stack-config.out"; }
 check "stack file: docker stack config accepts contrib/swarm/swarmpki.stack.yml (node and cluster services)" \
