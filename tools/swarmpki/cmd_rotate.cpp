@@ -119,10 +119,9 @@ ExitCode run_simulate(const po::variables_map& vm) {
 constexpr Subcommand kSubcommands[] = {
     {"simulate",
      "run a cross-signed root rotation over a simulated cluster",
-     {"swarmpki rotate simulate --managers M --workers W [--offline K] [--remove-offline] "
-      "[--ca-cert F --ca-key F] [--current-ca DIR] [--cert-expiry D] [--seed S] [--out DIR]\n"
-      "       swarmpki rotate simulate --engine [--host URL] [--remove-offline] "
-      "[--ca-cert F --ca-key F] [--cert-expiry D]",
+     {"swarmpki rotate simulate [--managers M --workers W [--offline K] [--current-ca DIR] | "
+      "--engine [--host URL]] [--remove-offline] [--ca-cert F --ca-key F] [--cert-expiry D] "
+      "[--seed S] [--out DIR]",
       "Runs `docker swarm ca --rotate` the way the engine does over a simulated cluster, with "
       "real keys, certificates and signature checks: the new root (or yours, with the engine's "
       "refusals), the cross-signed intermediate, renewals 30 nodes per 3 s tick, convergence on "
