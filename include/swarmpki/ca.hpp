@@ -97,6 +97,10 @@ RootCa create_root(const RootOptions& options, Instant now);
 // The same with a key the caller already has (tests, operator roots).
 Certificate create_root_certificate(const PrivateKey& key, const std::string& common_name,
                                     Seconds lifetime, Instant now);
+// A root like `model` (its exact subject Name, NotBefore and NotAfter) with a fresh key of
+// `key_type` and the engine's profile: a stand-in for a root whose key is not at hand (the
+// Engine API never gives out the trust root's key), for `rotate simulate --engine`.
+RootCa create_stand_in_root(const Certificate& model, CaKeyType key_type);
 
 // ---- node certificates -----------------------------------------------------------------------
 enum class NodeRole { manager, worker };

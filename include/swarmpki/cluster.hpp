@@ -51,6 +51,10 @@ struct ClusterNode {
     bool converged = false;
     bool blocking_rotation = false;  // a rotation is in progress and this node holds it
     std::string reason;              // operator words for why it lags; empty when it does not
+    // A rotation started now would wait for it forever (down, disconnected, or no TLS info), and
+    // why in operator words (empty when it would not): what `rotate simulate --engine` rehearses.
+    bool would_block_rotation = false;
+    std::string blocker_reason;
 };
 
 struct ClusterTrustRoot {

@@ -31,6 +31,27 @@ struct PemInput {
     std::string name;  // a path, for messages
 };
 
+// A node of the real cluster (`rotate simulate --engine`), as the cluster report decided it.
+struct LiveNode {
+    std::string id, hostname;
+    NodeRole role = NodeRole::worker;
+    bool leader = false;
+    bool offline = false;  // the report's would_block_rotation: it never renews, so it blocks
+    std::string reason;    // the report's words for why; empty when it would not block
+};
+
+// The real cluster to rehearse on (rotation_live.hpp makes it from the cluster report). Its nodes
+// replace managers, workers, offline and the drawn IDs; the desired root is checked against its
+// live trust root, while the crypto runs on current_cert/current_key: a stand-in, since the
+// engine never gives out the root's key.
+struct LiveCluster {
+    std::string host, api_version, server_version;
+    std::string cluster_id;
+    std::vector<LiveNode> nodes;  // in /nodes order
+    PemInput trust_root;          // TLSInfo.TrustRoot, the certificate only
+    std::string stand_in;         // how the stand-in root was made, in the report's words
+};
+
 struct RotationOptions {
     std::size_t managers = 3;
     std::size_t workers = 0;
@@ -45,8 +66,9 @@ struct RotationOptions {
     std::optional<std::uint64_t> seed;  // IDs, offline choices, engine timings; keys stay random
     std::optional<std::string> out_dir;
     Overwrite overwrite = Overwrite::no;
-    Instant now{};         // when the operator starts the rotation
-    unsigned threads = 0;  // 0: every core
+    Instant now{};                    // when the operator starts the rotation
+    unsigned threads = 0;             // 0: every core
+    std::optional<LiveCluster> live;  // rehearse on the real cluster (rotate simulate --engine)
 };
 
 // The engine refusing the desired root, in its own words.
@@ -121,6 +143,20 @@ struct CryptoCounts {
     std::uint64_t verify = 0;  // signature verifications actually computed
 };
 
+// What a rehearsal on the real cluster adds to the report.
+struct LiveRotationReport {
+    std::string host, api_version, server_version;
+    // The live trust root: what the desired root was checked against.
+    std::string trust_root_subject, trust_root_key_type, trust_root_public_key_sha256,
+        trust_root_file_sha256;
+    std::string stand_in;
+    // The real nodes the simulated rotation could not converge: they hold it forever, or were
+    // removed with --remove-offline. In /nodes order.
+    std::vector<LiveNode> would_block;
+    // The engine's time for the rotation (the simulator's engine_seconds); null when blocked.
+    std::optional<double> estimated_engine_seconds;
+};
+
 struct RotationReport {
     std::size_t managers = 0, workers = 0, offline = 0;
     std::string cluster_id;
@@ -143,6 +179,7 @@ struct RotationReport {
     std::string old_root_public_key_sha256, new_root_public_key_sha256;
     std::optional<std::string> out_dir;
     unsigned threads = 1;
+    std::optional<LiveRotationReport> engine;  // set on a rehearsal on the real cluster
 };
 
 // "ok", "warning", "critical", or "refused".

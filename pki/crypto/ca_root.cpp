@@ -15,17 +15,17 @@ Instant round_to_minute(Instant at) {
     return from_unix_seconds(seconds - within + (within >= 30 ? 60 : 0));
 }
 
-Certificate create_root_certificate(const PrivateKey& key, const std::string& common_name,
-                                    Seconds lifetime, Instant now) {
+namespace {
+
+// The engine's root profile over a given name and validity, self-signed by `key`.
+Certificate self_signed_root(const PrivateKey& key, const X509_NAME* name, Instant not_before,
+                             Instant not_after) {
     using namespace ca_detail;
     ossl::UniquePtr<X509> root = new_v3_certificate();
     set_random_serial(root.get());
-    ossl::UniquePtr<X509_NAME> name(ossl::check(X509_NAME_new(), "X509_NAME_new"));
-    add_name_entry(name.get(), NID_commonName, common_name);
-    ossl::check(X509_set_subject_name(root.get(), name.get()), "setting the subject");
-    ossl::check(X509_set_issuer_name(root.get(), name.get()), "setting the issuer");
-    Instant not_before = round_to_minute(now) - kRootBackdate;
-    set_validity(root.get(), not_before, not_before + lifetime);
+    ossl::check(X509_set_subject_name(root.get(), name), "setting the subject");
+    ossl::check(X509_set_issuer_name(root.get(), name), "setting the issuer");
+    set_validity(root.get(), not_before, not_after);
     set_certificate_public_key(root.get(), key.get0());
     // Go's order: KeyUsage, BasicConstraints, SubjectKeyId; no AKI on a self-signed root.
     add_extension(root.get(), conf_extension(NID_key_usage, "critical,keyCertSign,cRLSign").get());
@@ -35,6 +35,24 @@ Certificate create_root_certificate(const PrivateKey& key, const std::string& co
     // decoded when parsed.
     CertificateSigner signer(key.get0(), default_signature_digest(key.get0()));
     return Certificate::from_der(signer.sign_to_der(root.get()), "a certificate just issued");
+}
+
+}  // namespace
+
+Certificate create_root_certificate(const PrivateKey& key, const std::string& common_name,
+                                    Seconds lifetime, Instant now) {
+    ossl::UniquePtr<X509_NAME> name(ossl::check(X509_NAME_new(), "X509_NAME_new"));
+    ca_detail::add_name_entry(name.get(), NID_commonName, common_name);
+    Instant not_before = round_to_minute(now) - kRootBackdate;
+    return self_signed_root(key, name.get(), not_before, not_before + lifetime);
+}
+
+RootCa create_stand_in_root(const Certificate& model, CaKeyType key_type) {
+    KeyGenerator generator(key_type);
+    PrivateKey key = generator.generate();
+    Certificate certificate = self_signed_root(key, X509_get_subject_name(model.get0()),
+                                               model.not_before(), model.not_after());
+    return RootCa{std::move(certificate), std::move(key)};
 }
 
 RootCa create_root(const RootOptions& options, Instant now) {

@@ -44,6 +44,40 @@ void write_removal(JsonWriter& json, const RemovalPlan& plan) {
     json.end_array().end_object();
 }
 
+// The real cluster the rehearsal ran on (rotate simulate --engine); null for a drawn cluster.
+void write_engine(JsonWriter& json, const std::optional<LiveRotationReport>& e) {
+    if (!e) {
+        json.null_member("engine");
+        return;
+    }
+    json.key("engine")
+        .begin_object()
+        .member("host", e->host)
+        .member("api_version", e->api_version)
+        .member("server_version", e->server_version);
+    json.key("trust_root")
+        .begin_object()
+        .member("subject", e->trust_root_subject)
+        .member("key_type", e->trust_root_key_type)
+        .member("public_key_sha256", e->trust_root_public_key_sha256)
+        .member("file_sha256", e->trust_root_file_sha256)
+        .end_object();
+    json.member("stand_in_root", e->stand_in);
+    json.key("would_block").begin_array();
+    for (const LiveNode& n : e->would_block)
+        json.begin_object()
+            .member("node", n.id)
+            .member("hostname", n.hostname)
+            .member("role", to_string(n.role))
+            .member("reason", n.reason)
+            .end_object();
+    json.end_array();
+    if (e->estimated_engine_seconds)
+        json.member("estimated_engine_seconds", rounded(*e->estimated_engine_seconds));
+    else json.null_member("estimated_engine_seconds");
+    json.end_object();
+}
+
 }  // namespace
 
 std::string render_rotation_json(const RotationReport& r) {
@@ -129,6 +163,7 @@ std::string render_rotation_json(const RotationReport& r) {
     json.end_object();
     json.member("threads", static_cast<std::int64_t>(r.threads));
     json.member("out", r.out_dir);
+    write_engine(json, r.engine);
     json.end_object();
     return json.take() + "\n";
 }

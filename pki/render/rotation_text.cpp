@@ -23,6 +23,31 @@ std::string header(const RotationReport& r) {
         r.quorum.has_leader() ? "the swarm has a leader" : "NO LEADER");
 }
 
+// The real cluster: where it was read, the stand-in, and the real nodes that would block.
+std::string engine_lines(const LiveRotationReport& e) {
+    std::string out = fmt::format("engine {} (API {}, {}): the real cluster, read-only\n", e.host,
+                                  e.api_version, e.server_version);
+    out += fmt::format("live trust root: {} ({}, public key sha256 {})\n", e.trust_root_subject,
+                       e.trust_root_key_type, e.trust_root_public_key_sha256);
+    out += "note: " + e.stand_in + "\n";
+    return out;
+}
+
+std::string would_block_lines(const LiveRotationReport& e) {
+    std::string out;
+    for (std::size_t i = 0; i < e.would_block.size() && i < kListed; ++i) {
+        const LiveNode& n = e.would_block[i];
+        out += fmt::format("  would block: {} {} ({}): {}\n", n.id,
+                           n.hostname.empty() ? "-" : n.hostname, to_string(n.role), n.reason);
+    }
+    if (e.would_block.size() > kListed)
+        out += fmt::format("  ... and {} more\n", e.would_block.size() - kListed);
+    if (e.estimated_engine_seconds)
+        out += fmt::format("engine time estimate: {:.2f} s\n", *e.estimated_engine_seconds);
+    else out += "engine time estimate: none (the rotation would never finish by itself)\n";
+    return out;
+}
+
 std::string not_started(const RotationNotStarted& n) {
     std::string out = fmt::format("\nNOT STARTED ({}): {}\n  {}\n", n.reason, n.message,
                                   n.engine_error);
@@ -87,6 +112,7 @@ std::string verdict(const RotationReport& r) {
 
 std::string render_rotation_text(const RotationReport& r) {
     std::string out = header(r);
+    if (r.engine) out += engine_lines(*r.engine);
     if (r.refusal) {
         out += fmt::format("\nREFUSED by the engine: {}\n  {}\n  file: {}\n", r.refusal->message,
                            r.refusal->engine_error, r.refusal->subject);
@@ -96,6 +122,7 @@ std::string render_rotation_text(const RotationReport& r) {
     }
     if (r.not_started) {
         out += not_started(*r.not_started);
+        if (r.engine) out += would_block_lines(*r.engine);
         out += "status: " + rotation_status(r) + "\n";
         return out;
     }
@@ -106,6 +133,7 @@ std::string render_rotation_text(const RotationReport& r) {
                            p.seconds, p.verifications, p.failures);
     out += fmt::format("  {:<24} {:>10.2f} {:>10.3f}\n\n", "total", r.engine_seconds, r.seconds);
     out += verdict(r);
+    if (r.engine) out += would_block_lines(*r.engine);
     out += fmt::format("old join tokens accepted afterwards: {}\n",
                        r.old_token_accepted_after ? "yes" : "no");
     for (const std::string& f : r.failure_details) out += "  FAILURE " + f + "\n";

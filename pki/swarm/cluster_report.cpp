@@ -93,16 +93,22 @@ std::string sha256_or_empty(const Bytes& bytes) {
     return bytes.empty() ? std::string() : sha256_hex(as_chars(bytes));
 }
 
-// Why a node lags, in operator words; empty when it does not.
-std::string lag_reason(const EngineNode& node, const ClusterNode& facts, bool rotating) {
+// Why a rotation waits for this node forever, in operator words; empty when it would not.
+std::string blocker_words(const EngineNode& node) {
     if (node.tls_info.empty()) return "engine reports no TLS information (older than 1.13?)";
+    if (!cannot_converge(node)) return {};
     std::string state = state_words(node);
-    bool lags = !facts.converged || facts.tls_status != TlsStatus::ready;
-    if (!lags) return {};
     if (node.state == "down")
         return state + ": a down node never renews; " + blocker_remedy(node.id);
-    if (!state.empty())
-        return state + ": it renews only once it is back; " + blocker_remedy(node.id);
+    return state + ": it renews only once it is back; " + blocker_remedy(node.id);
+}
+
+// Why a node lags, in operator words; empty when it does not.
+std::string lag_reason(const EngineNode& node, const ClusterNode& facts, bool rotating) {
+    if (node.tls_info.empty()) return blocker_words(node);
+    bool lags = !facts.converged || facts.tls_status != TlsStatus::ready;
+    if (!lags) return {};
+    if (cannot_converge(node)) return blocker_words(node);
     if (!facts.converged)
         return rotating ? "still on the old root" : "reports an issuer other than the cluster's";
     return "still trusts the old root";  // converged, but its TrustRoot is not the cluster's
@@ -126,6 +132,8 @@ ClusterNode node_facts(const EngineNode& node, const ClusterInputs& inputs, Dige
     out.blocking_rotation = inputs.swarm.root_rotation_in_progress && !out.converged &&
                             cannot_converge(node);
     out.reason = lag_reason(node, out, inputs.swarm.root_rotation_in_progress);
+    out.would_block_rotation = cannot_converge(node);
+    out.blocker_reason = blocker_words(node);
     return out;
 }
 

@@ -90,6 +90,15 @@ Root load_root(const PemInput& cert, const PemInput& key) {
     return Root{cert.text, key.text, certs.front(), std::move(private_key)};
 }
 
+// The engine's trust root as it gave it: one certificate, read for the checks on a desired root.
+Certificate load_live_root(const PemInput& cert) {
+    PemBundle bundle = parse_pem_or_throw(cert.text, cert.name);
+    std::vector<Certificate> certs = certificates_from_pem(bundle, cert.name);
+    if (certs.empty())
+        throw Error(cert.name, "holds no certificate", "ask a manager of an active swarm");
+    return certs.front();
+}
+
 Root make_root(Instant at, OperationCounters& counters) {
     RootCa made = create_root({}, at);
     counters.keygen += 1;
@@ -139,6 +148,13 @@ public:
         report_.managers = options.managers;
         report_.workers = options.workers;
         report_.offline = options.offline;
+        if (options.live) {
+            report_.managers = report_.workers = report_.offline = 0;
+            for (const LiveNode& n : options.live->nodes) {
+                ++(n.role == NodeRole::manager ? report_.managers : report_.workers);
+                if (n.offline) ++report_.offline;
+            }
+        }
         report_.threads = threads_;
         report_.out_dir = options.out_dir;
     }
@@ -164,6 +180,8 @@ public:
         }
         report_.crypto = {counters_.keygen.load(), counters_.sign.load(), counters_.verify.load()};
         report_.seconds = since(start);
+        if (report_.engine && report_.converged)
+            report_.engine->estimated_engine_seconds = report_.engine_seconds;
         return std::move(report_);
     }
 
@@ -208,33 +226,65 @@ private:
         for (std::string& detail : outcome.failure_details) fail(phase, std::move(detail));
     }
 
-    void initial_cluster() {
-        SimulatedPhase& phase = begin_phase("initial-cluster");
+    // The simulated cluster: managers first, node 0 the leader running the rotation, the down
+    // nodes drawn from the others.
+    void drawn_nodes() {
         std::size_t total = options_.managers + options_.workers;
-        if (options_.managers == 0)
-            throw Error("--managers", "a swarm needs at least one manager",
-                        "give --managers 1 or more");
-        if (options_.offline >= total)
-            throw Error("--offline " + std::to_string(options_.offline),
-                        "the leader that runs the rotation must stay online",
-                        "give at most " + std::to_string(total - 1) + " offline nodes");
-        Instant birth = options_.now - kClusterAge;
-        old_root_ = options_.current_cert ? load_root(*options_.current_cert, *options_.current_key)
-                                          : make_root(birth, counters_);
         report_.cluster_id = id_from(rng_);
         nodes_.resize(total);
         for (std::size_t i = 0; i < total; ++i) {
             nodes_[i].id = id_from(rng_);
             nodes_[i].role = i < options_.managers ? NodeRole::manager : NodeRole::worker;
         }
-        // Node 0 is the leader running the rotation; the down nodes are drawn from the others.
         std::vector<std::size_t> candidates;
         for (std::size_t i = 1; i < total; ++i) candidates.push_back(i);
         std::shuffle(candidates.begin(), candidates.end(), rng_);
         for (std::size_t k = 0; k < options_.offline; ++k) nodes_[candidates[k]].offline = true;
-        report_.quorum.managers = options_.managers;
-        for (std::size_t i = 0; i < options_.managers; ++i)
-            if (!nodes_[i].offline) ++report_.quorum.reachable;
+    }
+
+    // The real cluster: its IDs, roles and down nodes as the cluster report decided them.
+    void live_nodes() {
+        const LiveCluster& live = *options_.live;
+        report_.cluster_id = live.cluster_id;
+        nodes_.resize(live.nodes.size());
+        for (std::size_t i = 0; i < live.nodes.size(); ++i) {
+            nodes_[i].id = live.nodes[i].id;
+            nodes_[i].role = live.nodes[i].role;
+            nodes_[i].offline = live.nodes[i].offline;
+        }
+        report_.engine.emplace();
+        report_.engine->host = live.host;
+        report_.engine->api_version = live.api_version;
+        report_.engine->server_version = live.server_version;
+        report_.engine->stand_in = live.stand_in;
+        report_.engine->trust_root_subject = live_root_->subject();
+        report_.engine->trust_root_key_type = live_root_->key_type();
+        report_.engine->trust_root_public_key_sha256 = live_root_->public_key_sha256();
+        report_.engine->trust_root_file_sha256 = sha256_hex(live.trust_root.text);
+    }
+
+    void initial_cluster() {
+        SimulatedPhase& phase = begin_phase("initial-cluster");
+        std::size_t total = report_.managers + report_.workers;
+        const char* subject = options_.live ? "the engine's /nodes" : "--managers";
+        if (report_.managers == 0)
+            throw Error(subject, "a swarm needs at least one manager",
+                        options_.live ? "ask a manager of the swarm" : "give --managers 1 or more");
+        if (report_.offline >= total)
+            throw Error(options_.live ? subject : "--offline " + std::to_string(options_.offline),
+                        "the leader that runs the rotation must stay online",
+                        options_.live
+                            ? "ask the engine again once the leader is back"
+                            : "give at most " + std::to_string(total - 1) + " offline nodes");
+        if (options_.live) live_root_ = load_live_root(options_.live->trust_root);
+        Instant birth = options_.now - kClusterAge;
+        old_root_ = options_.current_cert ? load_root(*options_.current_cert, *options_.current_key)
+                                          : make_root(birth, counters_);
+        if (options_.live) live_nodes();
+        else drawn_nodes();
+        report_.quorum.managers = report_.managers;
+        for (const SimNode& n : nodes_)
+            if (n.role == NodeRole::manager && !n.offline) ++report_.quorum.reachable;
 
         old_tokens_ = {generate_join_token(old_root_->pem), generate_join_token(old_root_->pem)};
         starting_.emplace(old_root_->certificate, old_root_->key, birth, report_.cluster_id,
@@ -282,8 +332,11 @@ private:
         SimulatedPhase& phase = begin_phase("new-root");
         if (options_.desired_cert) {
             ++phase.verifications;
+            // On the real cluster the engine checks it against its own trust root, not the
+            // stand-in the crypto runs on (the same-key hazard is about the live key).
+            const Certificate& current = live_root_ ? *live_root_ : old_root_->certificate;
             if (auto refusal = check_desired_root(*options_.desired_cert, *options_.desired_key,
-                                                  old_root_->certificate, options_.now)) {
+                                                  current, options_.now)) {
                 report_.refusal = std::move(*refusal);
                 report_.severity = Severity::unknown;
                 report_.old_root_sha256 = sha256_hex(old_root_->pem);
@@ -328,8 +381,9 @@ private:
     // cluster stays as it was: old root, old tokens.
     void not_started() {
         std::vector<std::string> down_managers;
-        for (std::size_t i = 0; i < options_.managers; ++i)
-            if (nodes_[i].offline) down_managers.push_back(nodes_[i].id);
+        for (const SimNode& n : nodes_)
+            if (n.role == NodeRole::manager && n.offline) down_managers.push_back(n.id);
+        note_would_block();
         report_.not_started = no_leader(report_.quorum, std::move(down_managers));
         report_.removal = plan_removals(report_.quorum, {});
         report_.old_token_accepted_after = true;
@@ -364,9 +418,20 @@ private:
                 unconverged_nodes[i]->removed = true;
             else report_.blocked_by.push_back(unconverged[i]);
         }
+        if (report_.engine)
+            for (const SimNode* n : unconverged_nodes)
+                report_.engine->would_block.push_back(
+                    options_.live->nodes[static_cast<std::size_t>(n - nodes_.data())]);
         report_.converged = report_.blocked_by.empty() && schedule.completed_at >= 0;
         double end = report_.converged ? schedule.completed_at : schedule.blocked_seen_at;
         end_phase(phase, std::max(0.0, end - schedule.last_renewal));
+    }
+
+    // Before any rotation: the real nodes it would wait for are the ones that never renew.
+    void note_would_block() {
+        if (!report_.engine) return;
+        for (std::size_t i = 0; i < nodes_.size(); ++i)
+            if (nodes_[i].offline) report_.engine->would_block.push_back(options_.live->nodes[i]);
     }
 
     void trust_root_switch(double completed_at) {
@@ -454,6 +519,7 @@ private:
     Clock::time_point phase_start_;
     std::vector<SimNode> nodes_;
     std::optional<Root> old_root_, new_root_;
+    std::optional<Certificate> live_root_;     // the engine's trust root, without its key
     std::optional<StartingCluster> starting_;  // after old_root_: borrows its certificate and key
     std::optional<Certificate> cross_;
     std::vector<Bytes> issuer_spkis_;

@@ -4,11 +4,13 @@
 #
 #   manager1 (127.0.0.1): swarm init; inspect agrees with docker info / docker node inspect;
 #                         the live join tokens verify against the live root
-#   worker1  (127.0.0.2): joins; inspect its directory; mutual TLS between the two directories
-#   swarm-ca-rotate --yes end to end with both nodes up; the old token no longer verifies
+#   worker1  (127.0.0.2), worker2 (127.0.0.3): join; inspect worker1's directory; mutual TLS
+#   rotate simulate --engine rehearses on the three real nodes; swarm-ca-rotate --yes end to end
+#   with every node up; the old token no longer verifies
 #   autolock: inspect sees the key encrypted; with the unlock key it matches; a wrong key is exit 3
-#   worker1 stopped: swarm-ca-rotate refuses (exit 3) naming it; --dry-run --remove-down plans
-#   the removal; --remove-down with an operator's root rotates; a too-short root is refused
+#   worker1 stopped: the rehearsal names its node ID as blocking; swarm-ca-rotate refuses (exit 3)
+#   naming its hostname and node ID, nothing started; --dry-run --remove-down plans the removal;
+#   --remove-down with an operator's root rotates; a too-short root and the current key refused
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -86,17 +88,24 @@ for role in worker manager; do
   fi
 done
 
-# ---- a worker on 127.0.0.2
-if engine_start w1 swarmpki-it-worker1 2>"$tmp/start.err"; then
-  it_ok "dockerd starts (worker1)"
-else
-  it_fail "dockerd starts (worker1)" "$(head -n 1 "$tmp/start.err")"
-  exit 1
-fi
+# ---- two workers on 127.0.0.2 and 127.0.0.3, started side by side
+engine_spawn w1 swarmpki-it-worker1
+engine_spawn w2 swarmpki-it-worker2
+for w in w1 w2; do
+  if engine_wait "$w" 2>"$tmp/start.err"; then
+    it_ok "dockerd starts ($w)"
+  else
+    it_fail "dockerd starts ($w)" "$(head -n 1 "$tmp/start.err")"
+    exit 1
+  fi
+done
 check "worker1 joins with the live worker token" \
   dk w1 swarm join --token "$worker_token" --advertise-addr 127.0.0.2 --listen-addr 127.0.0.2:2377 127.0.0.1:2377
-worker_ready() { dk m1 node ls --format '{{.Hostname}} {{.Status}}' | grep -qx 'swarmpki-it-worker1 Ready'; }
-check "manager1 sees worker1 Ready" wait_until 30 worker_ready
+check "worker2 joins with the live worker token" \
+  dk w2 swarm join --token "$worker_token" --advertise-addr 127.0.0.3 --listen-addr 127.0.0.3:2377 127.0.0.1:2377
+workers_ready() { [[ $(dk m1 node ls --format '{{.Hostname}} {{.Status}}' | grep -cx 'swarmpki-it-worker[12] Ready') -eq 2 ]]; }
+check "manager1 sees worker1 and worker2 Ready" wait_until 30 workers_ready
+W1_ID=$(dk w1 info --format '{{.Swarm.NodeID}}')
 W1=$(engine_certs w1)
 inspect_json "$W1" >"$tmp/w1.json"
 expect_eq "inspect worker1: exit code" "$rc" 0
@@ -107,6 +116,19 @@ expect_eq "inspect worker1: role worker, same cluster, same root file as manager
   "$(jqf "$tmp/m1.json" "[\"worker\", $N.node.cluster_id, $N.root_file_sha256] | @csv")"
 check "verify: manager1 and worker1 accept each other in mutual TLS" \
   "$swarmpki" verify --dir "$M1" --peer-dir "$W1"
+
+# ---- the rehearsal on the real cluster, read-only
+m1_host=unix://$(engine_dir m1)/docker.sock
+rc=0
+"$swarmpki" rotate simulate --host "$m1_host" --format json >"$tmp/sim1.json" 2>"$tmp/sim1.err" || rc=$?
+expect_eq "rotate simulate --engine, every node up: converges (exit 0) over 1 manager and 2 workers, the real cluster ID" \
+  "$rc $(jqf "$tmp/sim1.json" '[.nodes.managers, .nodes.workers, .converged, .cluster_id] | @csv')" \
+  "0 1,2,true,\"$(jqf "$tmp/m1-info.json" .Cluster.ID)\""
+expect_eq "rotate simulate --engine: engine member and estimate (3.15 s for three nodes)" \
+  "$(jqf "$tmp/sim1.json" '[.engine.host, .engine.api_version != "", .engine.estimated_engine_seconds] | @csv')" \
+  "\"$m1_host\",true,3.15"
+expect_eq "rotate simulate --engine changed nothing (no rotation in progress)" \
+  "$(dk m1 info --format '{{.Swarm.Cluster.RootRotationInProgress}}')" false
 
 # ---- rotation with every node up
 rc=0
@@ -174,16 +196,23 @@ worker_down() { dk m1 node ls --format '{{.Hostname}} {{.Status}}' | grep -qx 's
 check "worker1 stopped; manager1 reports it Down" wait_until 60 worker_down
 runbook() { DOCKER_HOST=unix://$(engine_dir m1)/docker.sock SWARMPKI=$swarmpki SWARMPKI_UNLOCK_KEY=$(cat "$tmp/unlock.key") \
   "$rotate" --certs-dir "$M1" --timeout 90s "$@"; }
+rc=0
+"$swarmpki" rotate simulate --host "$m1_host" --format json >"$tmp/sim2.json" 2>"$tmp/sim2.err" || rc=$?
+expect_eq "rotate simulate --engine with worker1 Down: blocked (exit 2) by worker1's node ID and hostname, no estimate" \
+  "$rc $(jqf "$tmp/sim2.json" '[.blocked_by[0], .engine.would_block[0].hostname, .engine.estimated_engine_seconds] | @csv')" \
+  "2 \"$W1_ID\",\"swarmpki-it-worker1\","
 expect_exit "swarm-ca-rotate with worker1 Down: refused (exit 3)" 3 runbook --yes
-if grep -q 'swarmpki-it-worker1' <<<"$IT_OUT"; then it_ok "swarm-ca-rotate refusal names the Down node"; else
-  it_fail "swarm-ca-rotate refusal names the Down node" "not named"; indent <<<"$IT_OUT"; fi
+if grep -q 'swarmpki-it-worker1' <<<"$IT_OUT" && grep -qF "$W1_ID" <<<"$IT_OUT"; then
+  it_ok "swarm-ca-rotate refusal names the Down node (hostname and node ID)"
+else
+  it_fail "swarm-ca-rotate refusal names the Down node (hostname and node ID)" "not named"; indent <<<"$IT_OUT"; fi
 expect_eq "refusal: no rotation was started" "$(dk m1 info --format '{{.Swarm.Cluster.RootRotationInProgress}}')" false
 expect_exit "swarm-ca-rotate --dry-run --remove-down: plans the removal, changes nothing (exit 0)" 0 \
   runbook --dry-run --remove-down
-if grep -q 'docker node rm --force' <<<"$IT_OUT" && [[ $(dk m1 node ls -q | wc -l) -eq 2 ]]; then
-  it_ok "dry run lists 'docker node rm' and leaves both nodes registered"
+if grep -qF "docker node rm --force $W1_ID" <<<"$IT_OUT" && [[ $(dk m1 node ls -q | wc -l) -eq 3 ]]; then
+  it_ok "dry run lists 'docker node rm' of worker1 and leaves the three nodes registered"
 else
-  it_fail "dry run lists 'docker node rm' and leaves both nodes registered" "$(dk m1 node ls -q | wc -l) nodes"
+  it_fail "dry run lists 'docker node rm' of worker1 and leaves the three nodes registered" "$(dk m1 node ls -q | wc -l) nodes"
   indent <<<"$IT_OUT"
 fi
 
@@ -194,7 +223,7 @@ openssl req -x509 -new -key "$opkey" -sha256 -days 730 -subj '/O=swarmpki-it/CN=
   -addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign' -out "$opcrt" 2>/dev/null
 expect_exit "swarm-ca-rotate --remove-down --ca-cert/--ca-key: removes worker1, rotates to the operator's root (exit 0)" 0 \
   runbook --yes --remove-down --ca-cert "$opcrt" --ca-key "$opkey"
-expect_eq "worker1 was removed from the swarm" "$(dk m1 node ls --format '{{.Hostname}}' | tr '\n' ' ')" "swarmpki-it-manager1 "
+expect_eq "worker1 was removed from the swarm, worker2 stays" "$(dk m1 node ls --format '{{.Hostname}}' | sort | tr '\n' ' ')" "swarmpki-it-manager1 swarmpki-it-worker2 "
 op_spki=$(openssl x509 -in "$opcrt" -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1)
 inspect_json "$M1" --unlock-key-file "$tmp/unlock.key" >"$tmp/m1-op.json"
 expect_eq "inspect manager1: trust root is the operator's key; chain verified; rotation completed" \
@@ -214,8 +243,8 @@ expect_eq "refused root: nothing changed" \
   "$(file_sha256 "$M1/swarm-root-ca.crt") $(dk m1 info --format '{{.Swarm.Cluster.RootRotationInProgress}}')" "$before false"
 expect_exit "swarm-ca-rotate with the current root's own key: refused (exit 3)" 3 \
   runbook --yes --ca-cert "$opcrt" --ca-key "$opkey"
-if grep -q 'same key as the current root' <<<"$IT_OUT"; then it_ok "refusal of the current root's key says why"; else
-  it_fail "refusal of the current root's key says why" "no 'same key as the current root'"; indent <<<"$IT_OUT"; fi
+if grep -q 'identical key' <<<"$IT_OUT"; then it_ok "refusal of the current root's key says why (checked against the live root)"; else
+  it_fail "refusal of the current root's key says why (checked against the live root)" "no 'identical key'"; indent <<<"$IT_OUT"; fi
 
 engine_stop m1
 it_ok "engines stopped by PID"

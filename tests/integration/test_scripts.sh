@@ -233,12 +233,15 @@ expect_exit "swarm-ca-rotate --ca-cert without --ca-key: usage error" 64 "$rotat
 expect_exit "swarm-ca-rotate --timeout 5 parsecs: usage error" 64 "$rotate" --timeout 5pc
 expect_exit "swarm-ca-rotate with no reachable engine: refused" 3 \
   env DOCKER_HOST=unix://"$tmp"/no-such.sock SWARMPKI="$swarmpki" "$rotate" --yes
-expect_match "the refusal says the engine is unreachable" 'cannot reach the Docker engine' "$IT_OUT"
+expect_match "the refusal names the engine swarmpki could not ask" "refused: swarmpki cluster: .*no-such.sock" "$IT_OUT"
 expect_exit "swarm-ca-rotate without swarmpki: refused" 3 env SWARMPKI="$tmp/none" PATH=/usr/bin:/bin "$rotate" --yes
-# ---- swarm-ca-rotate against a stand-in docker CLI: a manager of an active swarm whose nodes are
-# $FAKE/nodes.json (docker node inspect's JSON; $FAKE/reread.json answers an inspect of one node,
-# the re-read before a removal; $FAKE/ls-ids overrides docker node ls -q). Calls go to $FAKE/calls;
-# the rotation itself fails, so each run stops right after the removals.
+# ---- swarm-ca-rotate against a stand-in docker CLI and a stand-in swarmpki for the engine's
+# view: a manager of an active swarm whose nodes are $FAKE/nodes.json (docker node inspect's JSON;
+# $FAKE/reread.json answers an inspect of one node, the re-read before a removal). The stand-in
+# swarmpki answers `cluster` and `rotate simulate --engine` from it the way swarmpki does (a node
+# not Ready would block), $FAKE/blockers overriding the IDs it names, and runs the real swarmpki
+# for the rest. Calls go to $FAKE/calls; the rotation itself fails, so each run stops right after
+# the removals.
 fake=$tmp/fake
 mkdir -p "$fake/bin"
 cat >"$fake/bin/docker" <<'FAKE'
@@ -269,6 +272,32 @@ case "$*" in
 esac
 FAKE
 chmod +x "$fake/bin/docker"
+cat >"$fake/bin/swarmpki" <<'FAKE'
+#!/usr/bin/env bash
+case "$1 $2" in
+  "cluster --format")
+    jq --rawfile root "$FAKE/root.pem" '{schema: "swarmpki.cluster/v1",
+      cluster: {rotation: {in_progress: false}, trust_root: {root_file_sha256: ($root | length | tostring)},
+                join_tokens: {worker: {digest_base36: "0000000000000000000000000000000000000000000000000"}}},
+      nodes: map({id: .ID, hostname: .Description.Hostname, role: .Spec.Role, state: .Status.State})}
+      | if $ARGS.named.broken then .nodes = true else . end' --argjson broken "$([[ -f $FAKE/fail-cluster ]] && echo true || echo false)" \
+      "$FAKE/nodes.json" ;;
+  "rotate simulate")
+    jq '{schema: "swarmpki.rotation/v1", status: (if any(.[]; .Status.State != "ready") then "critical" else "ok" end),
+      converged: (all(.[]; .Status.State == "ready")), nodes: {managers: 1, workers: (length - 1)},
+      engine: {estimated_engine_seconds: 3.15, would_block: [.[] | select(.Status.State != "ready")
+        | {node: .ID, hostname: .Description.Hostname, role: .Spec.Role, reason: "\(.Status.State): it never renews"}]}}' \
+      "$FAKE/nodes.json" >"$FAKE/sim.json"
+    if [[ -f $FAKE/blockers ]]; then
+      jq --rawfile ids "$FAKE/blockers" '.engine.would_block = [$ids | split("\n")[] | select(. != "")
+        | {node: ., hostname: "x", role: "worker", reason: "down"}]' "$FAKE/sim.json"
+    else cat "$FAKE/sim.json"; fi
+    jq -e '.converged' "$FAKE/sim.json" >/dev/null || exit 2 ;;
+  "rotate status") exit 64 ;;
+  *) exec "$REAL_SWARMPKI" "$@" ;;
+esac
+FAKE
+chmod +x "$fake/bin/swarmpki"
 M=m000000000000000000000001 W=w000000000000000000000002 H=h000000000000000000000003 D=d000000000000000000000004
 "$swarmpki" ca init --out "$fake/ca" >/dev/null 2>&1
 "$swarmpki" ca issue --ca "$fake/ca" --node-id "$M" --role manager --cluster-id c00000000000000000000000c \
@@ -286,7 +315,7 @@ hostile=$'h\tworker\tready\tnull\n'"$W"$'\tw\tworker\tdown\tnull\n'"$H"$'\th'
   fake_node "$D" worker down $'d\e[2Kspoof'; } | jq -s . >"$fake/nodes.json"
 fake_rotate() {
   : >"$fake/calls"
-  env PATH="$fake/bin:$PATH" FAKE="$fake" SWARMPKI="$swarmpki" "$rotate" --certs-dir "$fake/node" "$@"
+  env PATH="$fake/bin:$PATH" FAKE="$fake" SWARMPKI="$fake/bin/swarmpki" REAL_SWARMPKI="$swarmpki" "$rotate" --certs-dir "$fake/node" "$@"
 }
 removals() { grep '^node rm' "$fake/calls" | paste -sd'|' -; }
 
@@ -303,7 +332,7 @@ expect_eq "the dry run plans the removal of the Down worker only" \
   "$(grep -o 'would run: docker node rm --force [a-z0-9]*' <<<"$IT_OUT" | paste -sd'|' -)|$(removals)" \
   "would run: docker node rm --force $D|"
 expect_exit "swarm-ca-rotate without --remove-down: refused (exit 3)" 3 fake_rotate --yes
-expect_match "the refusal names the Down node" "refused: d\?\?2Kspoof \($D, down\) not Ready" "$IT_OUT"
+expect_match "the refusal names the Down node" "refused: d\?\?2Kspoof \($D, down\) would block the rotation" "$IT_OUT"
 if grep -qF "$W" <<<"$IT_OUT"; then it_fail "the refusal does not name the healthy worker" "$W named"; else
   it_ok "the refusal does not name the healthy worker"; fi
 # The Down worker comes back between the pre-flight and the removal.
@@ -314,26 +343,21 @@ expect_eq "a node Ready again when re-read is not removed" "$(removals)" ""
 expect_match "it says why it did not remove it" "not removing .*\($D\): docker node inspect no longer reports a Down worker" "$IT_OUT"
 rm -f "$fake/reread.json"
 # IDs that are not the engine's shape never reach a docker command.
-printf '%s\n' "$M" -- --format >"$fake/ls-ids"
-expect_exit "swarm-ca-rotate when docker node ls gives a malformed ID: refused (exit 3)" 3 fake_rotate --yes --remove-down
-expect_match "the refusal says it is not a node ID" "refused: docker node ls gave '--', which is not a node ID" "$IT_OUT"
+printf '%s\n' -- --format >"$fake/blockers"
+expect_exit "swarm-ca-rotate when swarmpki names a malformed ID: refused (exit 3)" 3 fake_rotate --yes --remove-down
+expect_match "the refusal says it is not a node ID" "refused: swarmpki named '--', which is not a node ID" "$IT_OUT"
 expect_eq "no docker node inspect or rm ran with it" "$(grep -c '^node \(inspect\|rm\)' "$fake/calls")" 0
-rm -f "$fake/ls-ids"
-jq --arg w "$W" 'map(if .ID == $w then .ID = ($w | ascii_upcase) else . end)' "$fake/nodes.json" >"$fake/upper.json"
-mv "$fake/nodes.json" "$fake/nodes.good.json"
-cp "$fake/upper.json" "$fake/nodes.json"
-printf '%s\n' "$M" "$W" "$H" "$D" >"$fake/ls-ids"
-expect_exit "swarm-ca-rotate when docker node inspect gives a malformed ID: refused (exit 3)" 3 fake_rotate --yes --remove-down
-expect_match "the refusal names the value" "refused: docker node inspect gave '${W^^}', which is not a node ID" "$IT_OUT"
-mv "$fake/nodes.good.json" "$fake/nodes.json"
-rm -f "$fake/ls-ids"
+printf '%s\n' "${W^^}" >"$fake/blockers"
+expect_exit "swarm-ca-rotate when swarmpki names an upper-case ID: refused (exit 3)" 3 fake_rotate --yes --remove-down
+expect_match "the refusal names the value" "refused: swarmpki named '${W^^}', which is not a node ID" "$IT_OUT"
+rm -f "$fake/blockers"
 # The real engine's node objects (a worker Down, captured from dockerd 20.10) parse the same way.
 engine_nodes=$(dirname "${SWARMPKI_FIXTURES:-$root/../shared/fixtures/swarm}")/engine-api/rotation-blocked/manager1/nodes.json
 if [[ -f $engine_nodes ]]; then
   cp "$fake/nodes.json" "$fake/nodes.ours.json"
   cp "$engine_nodes" "$fake/nodes.json"
   expect_exit "swarm-ca-rotate on the real engine's nodes.json (a worker Down): refused (exit 3)" 3 fake_rotate --yes
-  expect_match "the refusal names the engine's Down worker" "refused: vm \(kjlnisi3uorlqb4epqlj8pvvl, down\) not Ready" "$IT_OUT"
+  expect_match "the refusal names the engine's Down worker" "refused: vm \(kjlnisi3uorlqb4epqlj8pvvl, down\) would block the rotation" "$IT_OUT"
   expect_exit "swarm-ca-rotate --dry-run --remove-down on the real engine's nodes.json: exit 0" 0 fake_rotate --dry-run --remove-down
   expect_eq "the dry run plans the removal of that worker only" \
     "$(grep -o 'would run: docker node rm --force [a-z0-9]*' <<<"$IT_OUT" | paste -sd'|' -)" \
@@ -342,13 +366,13 @@ if [[ -f $engine_nodes ]]; then
 else
   it_skip "swarm-ca-rotate on the real engine's nodes.json" "fixture $engine_nodes not found"
 fi
-# A docker failure where nothing was foreseen (the join token): nothing has changed yet, so exit 3
-# with one line, never bash's 1.
+# A failure where nothing was foreseen (a cluster report whose nodes are no list): nothing has
+# changed yet, so exit 3 with one line, never bash's 1.
 jq 'map(.Status.State = "ready")' "$fake/nodes.json" >"$fake/ready.json" && mv "$fake/ready.json" "$fake/nodes.json"
-touch "$fake/fail-join-token"
-expect_exit "swarm-ca-rotate when docker fails unexpectedly before any change: refused (exit 3)" 3 fake_rotate --yes
+touch "$fake/fail-cluster"
+expect_exit "swarm-ca-rotate when a tool fails unexpectedly before any change: refused (exit 3)" 3 fake_rotate --yes
 expect_match "the unexpected failure is named, as a refusal" 'refused: unexpected error before any change' "$IT_OUT"
-rm -f "$fake/fail-join-token"
+rm -f "$fake/fail-cluster"
 
 # ---- bash completion, against the built binary
 completion=$root/contrib/bash-completion/swarmpki

@@ -8,6 +8,8 @@
 
 #include "command.hpp"
 
+#include "swarmpki/rotation.hpp"
+
 #include <string_view>
 
 namespace swarmpki::cli {
@@ -29,5 +31,11 @@ inline bool rotate_asks_engine(const Args& args) {
 // In `swarmpki`: does not return (or throws an Error naming the helper). In swarmpki-serve:
 // returns at once.
 void hand_rotate_to_helper(const Args& args);
+
+// `rotate simulate --engine|--host`: the rehearsal on the real cluster, `options` as the
+// operator gave them (vm holds --host and whether --cert-expiry was given). Defined in
+// swarmpki-serve (rotate_simulate_engine.cpp); in `swarmpki` (reached only through an
+// abbreviation the seam does not recognise) it throws an Error naming the flags to spell out.
+RotationReport simulate_on_engine(const po::variables_map& vm, RotationOptions options);
 
 }  // namespace swarmpki::cli

@@ -47,15 +47,30 @@ po::options_description simulate_options() {
         "out", po::value<std::string>(),
         "write the final state: every node's directory, roots, tokens")(
         "force", "write into a non-empty --out directory, replacing files")(
-        "threads", po::value<unsigned>()->default_value(0), "worker threads (0: every core)");
+        "threads", po::value<unsigned>()->default_value(0), "worker threads (0: every core)")(
+        "engine", "rehearse on the real cluster: its nodes, down nodes, cert-expiry and trust root "
+                  "from the engine's API (read-only; DOCKER_HOST, else /var/run/docker.sock)")(
+        "host", po::value<std::string>(),
+        "the engine to read (implies --engine): unix:///PATH or "
+        "tcp://HOST:PORT");
     add_common_options(options, kFormats,
                        "run the rotation as of this RFC 3339 instant instead of now (certificates "
                        "are issued then)");
     return options;
 }
 
+// With --engine the cluster is the engine's: its nodes, and a stand-in for its current root.
+void refuse_drawn_cluster_flags(const po::variables_map& vm) {
+    for (const char* name : {"managers", "workers", "offline", "current-ca"})
+        if (vm.count(name) && !vm[name].defaulted())
+            throw UsageError(std::string("--") + name +
+                             " describes a drawn cluster; --engine reads the real one (drop it)");
+}
+
 ExitCode run_simulate(const po::variables_map& vm) {
     CommonOptions common = read_common(vm, kFormats);
+    const bool on_engine = vm.count("engine") || vm.count("host");
+    if (on_engine) refuse_drawn_cluster_flags(vm);
     RotationOptions o;
     o.managers = count_option(vm, "managers");
     o.workers = count_option(vm, "workers");
@@ -88,7 +103,7 @@ ExitCode run_simulate(const po::variables_map& vm) {
     o.now = common.now;
     o.threads = thread_count(vm["threads"].as<unsigned>());
 
-    RotationReport report = simulate_rotation(o);
+    RotationReport report = on_engine ? simulate_on_engine(vm, std::move(o)) : simulate_rotation(o);
     if (prints_result(common, rotation_exit_code(report)))
         write_stdout(common.format == "json" ? render_rotation_json(report)
                                              : render_rotation_text(report));
@@ -104,14 +119,19 @@ ExitCode run_simulate(const po::variables_map& vm) {
 constexpr Subcommand kSubcommands[] = {
     {"simulate",
      "run a cross-signed root rotation over a simulated cluster",
-     {"swarmpki rotate simulate --managers M --workers W [--offline K] [--remove-offline] "
-      "[--ca-cert F --ca-key F] [--current-ca DIR] [--cert-expiry D] [--seed S] [--out DIR]",
+     {"swarmpki rotate simulate [--managers M --workers W [--offline K] [--current-ca DIR] | "
+      "--engine [--host URL]] [--remove-offline] [--ca-cert F --ca-key F] [--cert-expiry D] "
+      "[--seed S] [--out DIR]",
       "Runs `docker swarm ca --rotate` the way the engine does over a simulated cluster, with "
       "real keys, certificates and signature checks: the new root (or yours, with the engine's "
       "refusals), the cross-signed intermediate, renewals 30 nodes per 3 s tick, convergence on "
       "every node's issuer key, the trust-root switch and new join tokens. Every phase checks "
       "mutual TLS between every class of node. --at is the instant the rotation starts (its "
-      "certificates are issued then).",
+      "certificates are issued then). With --engine (or --host) it rehearses on the real "
+      "cluster, read-only: its node IDs and roles, the nodes down or disconnected now (they "
+      "block as in the engine), its configured cert-expiry, and your --ca-cert checked against "
+      "its live trust root; the keys run on a stand-in root with the live root's subject and "
+      "key type (the API never gives out the root's key).",
       "  swarmpki rotate simulate --managers 3 --workers 50 --offline 2\n"
       "  swarmpki rotate simulate --managers 3 --workers 50 --offline 2 --remove-offline "
       "--format json\n"

@@ -6,4 +6,10 @@ namespace swarmpki::cli {
 
 void hand_rotate_to_helper(const Args& args) { exec_helper("rotate", args); }
 
+// Reached only when --engine or --host was abbreviated: the seam hands over exact spellings.
+RotationReport simulate_on_engine(const po::variables_map& /*vm*/, RotationOptions /*options*/) {
+    throw Error("rotate simulate", "an abbreviated --engine or --host is not handed to the engine",
+                "spell --engine or --host in full");
+}
+
 }  // namespace swarmpki::cli
