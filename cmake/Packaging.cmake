@@ -85,4 +85,6 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # swarm-ca-rotate needs these; the audit playbook runs under Ansible.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "jq, openssl")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "docker.io, ansible-core")
+# /etc/default/swarmpki is a conffile: dpkg keeps the operator's edits on upgrade.
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${PROJECT_SOURCE_DIR}/contrib/systemd/conffiles)
 include(CPack)
