@@ -29,7 +29,7 @@ install(FILES ${PROJECT_SOURCE_DIR}/contrib/bash-completion/swarmpki
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions OPTIONAL)
 
 # Docs and the Ansible playbook: share/doc/swarmpki/.
-foreach(doc README.md docs/rotation-runbook.md docs/json.md docs/architecture.md)
+foreach(doc README.md docs/rotation-runbook.md docs/json.md docs/architecture.md docs/deploy.md)
   if(EXISTS ${PROJECT_SOURCE_DIR}/${doc})
     install(FILES ${PROJECT_SOURCE_DIR}/${doc} DESTINATION ${CMAKE_INSTALL_DOCDIR})
   endif()
@@ -37,6 +37,32 @@ endforeach()
 install(FILES ${PROJECT_SOURCE_DIR}/docs/ansible/swarm-pki-audit.yml
               ${PROJECT_SOURCE_DIR}/docs/ansible/inventory.example.yml
         DESTINATION ${CMAKE_INSTALL_DOCDIR}/ansible)
+
+# systemd units (lib/systemd/system under the prefix: /usr/lib/systemd/system in the .deb, which
+# systemd reads on every Debian) and their settings, /etc/default/swarmpki (docs/deploy.md).
+set(SWARMPKI_SYSTEMD_UNITDIR lib/systemd/system CACHE STRING "where the systemd units go")
+install(FILES ${PROJECT_SOURCE_DIR}/contrib/systemd/swarmpki-serve.service
+              ${PROJECT_SOURCE_DIR}/contrib/systemd/swarmpki-textfile.service
+              ${PROJECT_SOURCE_DIR}/contrib/systemd/swarmpki-textfile.timer
+        DESTINATION ${SWARMPKI_SYSTEMD_UNITDIR})
+# The settings file belongs in /etc (a conffile: dpkg keeps the operator's edits) when the prefix
+# is /usr, as in the .deb, and in PREFIX/etc for any other prefix, so `cmake --install --prefix`
+# never writes outside its prefix. Decided at install time, when the prefix is known.
+install(CODE "
+  if(CMAKE_INSTALL_PREFIX MATCHES \"/usr/?$\")
+    string(REGEX REPLACE \"/usr/?$\" \"/etc/default\" swarmpki_etc_default \"\${CMAKE_INSTALL_PREFIX}\")
+  else()
+    set(swarmpki_etc_default \"\${CMAKE_INSTALL_PREFIX}/etc/default\")
+  endif()
+  file(INSTALL DESTINATION \"\${swarmpki_etc_default}\" TYPE FILE RENAME swarmpki
+       FILES \"${PROJECT_SOURCE_DIR}/contrib/systemd/swarmpki.default\")
+")
+
+# Prometheus alert and recording rules, their promtool tests and a scrape configuration example.
+install(FILES ${PROJECT_SOURCE_DIR}/contrib/prometheus/swarmpki.rules.yml
+              ${PROJECT_SOURCE_DIR}/contrib/prometheus/swarmpki.rules.test.yml
+              ${PROJECT_SOURCE_DIR}/contrib/prometheus/prometheus.yml.example
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/swarmpki/prometheus)
 
 # ---- CPack: a .deb
 set(CPACK_GENERATOR DEB)
@@ -59,4 +85,6 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # swarm-ca-rotate needs these; the audit playbook runs under Ansible.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "jq, openssl")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "docker.io, ansible-core")
+# /etc/default/swarmpki is a conffile: dpkg keeps the operator's edits on upgrade.
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${PROJECT_SOURCE_DIR}/contrib/systemd/conffiles)
 include(CPack)
