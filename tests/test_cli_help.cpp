@@ -112,6 +112,9 @@ std::optional<std::string> why_skipped(const std::string& example) {
     if (example.find("swarmpki cluster") != std::string::npos)
         return "asks a manager's engine, which this machine does not run (test_cli_cluster runs "
                "cluster against a fake engine, tests/integration/test_cluster.sh against dockerd)";
+    if (example.find("swarmpki rotate status") != std::string::npos)
+        return "asks a manager's engine (test_cli_rotate_status runs it against a fake engine, "
+               "tests/integration/test_rotation.sh against dockerd)";
     // `inspect` with no directory reads the engine's own, which no path rewriting can reach.
     static const std::regex inspect_default(R"(swarmpki inspect((?! --dir| /| \.)[^|;\n])*$)");
     if (std::regex_search(example, inspect_default))

@@ -30,4 +30,9 @@ inline bool rotate_asks_engine(const Args& args) {
 // returns at once.
 void hand_rotate_to_helper(const Args& args);
 
+// `rotate status`, which asks the engine: defined in swarmpki-serve
+// (tools/swarmpki-serve/rotate_status.cpp); in `swarmpki` a definition that throws, never reached
+// since `status` is handed over before it is parsed.
+ExitCode run_rotate_status(const po::variables_map& vm);
+
 }  // namespace swarmpki::cli

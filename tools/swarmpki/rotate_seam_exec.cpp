@@ -2,8 +2,15 @@
 #include "commands.hpp"
 #include "rotate_seam.hpp"
 
+#include "swarmpki/error.hpp"
+
 namespace swarmpki::cli {
 
 void hand_rotate_to_helper(const Args& args) { exec_helper("rotate", args); }
+
+ExitCode run_rotate_status(const po::variables_map& /*vm*/) {
+    throw Error("rotate status", "runs in swarmpki-serve, which asks the engine",
+                "run it as `swarmpki rotate status`");
+}
 
 }  // namespace swarmpki::cli
