@@ -145,7 +145,8 @@ std::vector<std::string> wrapped(const std::string& text, std::size_t width,
         std::size_t space = text.find(' ', start);
         std::string word = text.substr(start, space == std::string::npos ? space : space - start);
         start = space == std::string::npos ? text.size() : space + 1;
-        std::string next = line.empty() ? (lines.empty() ? "" : indent) + word : line + " " + word;
+        std::string next = line.empty() ? (lines.empty() ? std::string() : indent) : line + " ";
+        next += word;
         if (columns(next) > width && !line.empty()) {
             lines.push_back(line);
             next = indent + word;
