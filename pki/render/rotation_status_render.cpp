@@ -139,15 +139,18 @@ std::string bar(const Palette& palette, std::size_t converged, std::size_t total
 std::vector<std::string> wrapped(const std::string& text, std::size_t width,
                                  const std::string& indent) {
     std::vector<std::string> lines;
-    std::string line;
-    std::size_t start = 0;
+    std::size_t start = text.find_first_not_of(' ');
+    if (start == std::string::npos) return lines;
+    std::string line = text.substr(0, start);  // the first line keeps its own indent
     while (start < text.size()) {
         std::size_t space = text.find(' ', start);
         std::string word = text.substr(start, space == std::string::npos ? space : space - start);
         start = space == std::string::npos ? text.size() : space + 1;
-        std::string next = line.empty() ? (lines.empty() ? std::string() : indent) : line + " ";
+        // Only the first line can be blank so far (its indent): no space before its first word.
+        const bool fresh = line.find_first_not_of(' ') == std::string::npos;
+        std::string next = fresh ? line : line + " ";
         next += word;
-        if (columns(next) > width && !line.empty()) {
+        if (columns(next) > width && !fresh) {
             lines.push_back(line);
             next = indent + word;
         }
