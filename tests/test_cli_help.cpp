@@ -222,7 +222,7 @@ TEST_CASE("token, ca and rotate print help as the top level does: stream and exi
     CHECK(listed(run_swarmpki({"ca", "--help"}).out, "subcommands:") ==
           std::vector<std::string>{"init", "issue", "cross-sign"});
     CHECK(listed(run_swarmpki({"rotate", "--help"}).out, "subcommands:") ==
-          std::vector<std::string>{"simulate"});
+          std::vector<std::string>({"simulate", "status"}));
 }
 
 TEST_CASE("a usage error points at the --help of the subcommand it happened in", "[cli][help]") {
@@ -249,7 +249,8 @@ TEST_CASE("a usage error points at the --help of the subcommand it happened in",
          "swarmpki ca: unknown subcommand (expected init, issue or cross-sign) (see swarmpki ca "
          "--help)\n"},
         {{"rotate", "simlate"},
-         "swarmpki rotate: unknown subcommand (expected simulate) (see swarmpki rotate --help)\n"},
+         "swarmpki rotate: unknown subcommand (expected simulate or status) (see swarmpki rotate "
+         "--help)\n"},
     };
     for (const Case& c : cases) {
         RunResult r = run_swarmpki(c.args);
