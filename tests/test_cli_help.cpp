@@ -112,6 +112,9 @@ std::optional<std::string> why_skipped(const std::string& example) {
     if (example.find("swarmpki cluster") != std::string::npos)
         return "asks a manager's engine, which this machine does not run (test_cli_cluster runs "
                "cluster against a fake engine, tests/integration/test_cluster.sh against dockerd)";
+    if (example.find("swarmpki rotate status") != std::string::npos)
+        return "asks a manager's engine (test_cli_rotate_status runs it against a fake engine, "
+               "tests/integration/test_rotation.sh against dockerd)";
     // `inspect` with no directory reads the engine's own, which no path rewriting can reach.
     static const std::regex inspect_default(R"(swarmpki inspect((?! --dir| /| \.)[^|;\n])*$)");
     if (std::regex_search(example, inspect_default))
@@ -219,7 +222,7 @@ TEST_CASE("token, ca and rotate print help as the top level does: stream and exi
     CHECK(listed(run_swarmpki({"ca", "--help"}).out, "subcommands:") ==
           std::vector<std::string>{"init", "issue", "cross-sign"});
     CHECK(listed(run_swarmpki({"rotate", "--help"}).out, "subcommands:") ==
-          std::vector<std::string>{"simulate"});
+          std::vector<std::string>({"simulate", "status"}));
 }
 
 TEST_CASE("a usage error points at the --help of the subcommand it happened in", "[cli][help]") {
@@ -246,7 +249,8 @@ TEST_CASE("a usage error points at the --help of the subcommand it happened in",
          "swarmpki ca: unknown subcommand (expected init, issue or cross-sign) (see swarmpki ca "
          "--help)\n"},
         {{"rotate", "simlate"},
-         "swarmpki rotate: unknown subcommand (expected simulate) (see swarmpki rotate --help)\n"},
+         "swarmpki rotate: unknown subcommand (expected simulate or status) (see swarmpki rotate "
+         "--help)\n"},
     };
     for (const Case& c : cases) {
         RunResult r = run_swarmpki(c.args);

@@ -4,6 +4,7 @@
 // null, never a missing member or an empty string, so scripts can index without guarding.
 #include "swarmpki/cluster_render.hpp"
 
+#include "cluster_json_parts.hpp"
 #include "finding_json.hpp"
 #include "swarmpki/json_writer.hpp"
 
@@ -16,6 +17,37 @@ void text_or_null(JsonWriter& json, std::string_view name, const std::string& te
     if (text.empty()) json.null_member(name);
     else json.member(name, text);
 }
+
+}  // namespace
+
+namespace render_detail {
+
+void write_trust_root(JsonWriter& json, const ClusterTrustRoot& r) {
+    json.key("trust_root").begin_object();
+    text_or_null(json, "subject", r.subject);
+    text_or_null(json, "public_key_sha256", r.public_key_sha256);
+    json.key("not_after");
+    if (r.not_after) json.value(format_rfc3339(*r.not_after));
+    else json.null();
+    text_or_null(json, "key_type", r.key_type);
+    text_or_null(json, "root_file_sha256", r.root_file_sha256);
+    text_or_null(json, "join_token_digest", r.join_token_digest);
+    json.end_object();
+}
+
+void write_join_token(JsonWriter& json, std::string_view role, const ClusterJoinToken& t) {
+    json.key(role).begin_object();
+    text_or_null(json, "digest_base36", t.digest_base36);
+    json.member("pins_trust_root", t.pins_trust_root);
+    json.end_object();
+}
+
+}  // namespace render_detail
+
+namespace {
+
+using render_detail::write_join_token;
+using render_detail::write_trust_root;
 
 void write_engine(JsonWriter& json, const EngineIdentity& e) {
     json.key("engine").begin_object();
@@ -37,19 +69,6 @@ void write_external_cas(JsonWriter& json, const std::vector<ClusterExternalCa>& 
     json.end_array();
 }
 
-void write_trust_root(JsonWriter& json, const ClusterTrustRoot& r) {
-    json.key("trust_root").begin_object();
-    text_or_null(json, "subject", r.subject);
-    text_or_null(json, "public_key_sha256", r.public_key_sha256);
-    json.key("not_after");
-    if (r.not_after) json.value(format_rfc3339(*r.not_after));
-    else json.null();
-    text_or_null(json, "key_type", r.key_type);
-    text_or_null(json, "root_file_sha256", r.root_file_sha256);
-    text_or_null(json, "join_token_digest", r.join_token_digest);
-    json.end_object();
-}
-
 void write_rotation(JsonWriter& json, const ClusterRotation& r) {
     json.key("rotation").begin_object();
     json.member("in_progress", r.in_progress);
@@ -57,13 +76,6 @@ void write_rotation(JsonWriter& json, const ClusterRotation& r) {
     json.member("total", r.total);
     json.member("blocked_by", r.blocked_by);
     json.member("estimated_engine_seconds", r.estimated_engine_seconds);
-    json.end_object();
-}
-
-void write_token(JsonWriter& json, std::string_view role, const ClusterJoinToken& t) {
-    json.key(role).begin_object();
-    text_or_null(json, "digest_base36", t.digest_base36);
-    json.member("pins_trust_root", t.pins_trust_root);
     json.end_object();
 }
 
@@ -97,8 +109,8 @@ void write_cluster(JsonWriter& json, const ClusterFacts& c) {
     json.end_object();
     write_rotation(json, c.rotation);
     json.key("join_tokens").begin_object();
-    write_token(json, "worker", c.worker_token);
-    write_token(json, "manager", c.manager_token);
+    write_join_token(json, "worker", c.worker_token);
+    write_join_token(json, "manager", c.manager_token);
     json.end_object();
     write_cert_expiry_applied(json, c.cert_expiry_applied);
     json.end_object();

@@ -8,6 +8,7 @@
 // hostile node cannot put terminal escapes on an operator's screen.
 #include "swarmpki/cluster_render.hpp"
 
+#include "cluster_text_parts.hpp"
 #include "text_palette.hpp"
 
 #include "swarmpki/utf8.hpp"
@@ -54,6 +55,50 @@ std::string plural(std::size_t n, std::string_view one, std::string_view many) {
     return std::to_string(n) + " " + std::string(n == 1 ? one : many);
 }
 
+}  // namespace
+
+namespace render_detail {
+
+// A rotation with an estimate is on its way, however many nodes it still waits for; without one
+// (cluster.hpp: null when blocked) the nodes it waits for cannot converge by themselves.
+bool rotation_stuck(const ClusterRotation& r) {
+    return r.in_progress && !r.estimated_engine_seconds && !r.blocked_by.empty();
+}
+
+std::string rotation_words(const Palette& palette, const ClusterRotation& r) {
+    if (!r.in_progress) return "none in progress";
+    std::string text = "in progress, " + std::to_string(r.converged) + "/" +
+                       std::to_string(r.total) + " nodes converged, ";
+    if (r.estimated_engine_seconds)
+        return text + "about " +
+               hours(Seconds(static_cast<std::int64_t>(std::ceil(*r.estimated_engine_seconds)))) +
+               " left by the engine's pacing";
+    if (rotation_stuck(r))
+        return text +
+               palette.severity_word(Severity::critical,
+                                     "blocked by " + plural(r.blocked_by.size(), "node", "nodes") +
+                                         " (it never finishes by itself)");
+    return text + "no estimate";
+}
+
+std::string join_token_words(const Palette& palette, std::string_view role,
+                             const ClusterJoinToken& t) {
+    std::string name(role);
+    if (t.digest_base36.empty())
+        return palette.severity_word(Severity::warning, name + " none given");
+    if (t.pins_trust_root)
+        return palette.severity_word(Severity::ok, name + " pins the trust root");
+    return palette.severity_word(Severity::critical, name + " does NOT pin the trust root");
+}
+
+}  // namespace render_detail
+
+namespace {
+
+using render_detail::join_token_words;
+using render_detail::rotation_stuck;
+using render_detail::rotation_words;
+
 class Sheet {
 public:
     Sheet(TextColor color, Instant now) : palette_(color == TextColor::yes), now_(now) {}
@@ -68,6 +113,7 @@ public:
         out_ += "  " + paint(padded(std::string(label), 12), "2") + text + "\n";
     }
     void raw(const std::string& text) { out_ += text; }
+    const render_detail::Palette& palette() const { return palette_; }
     std::string at(Instant t) const {
         return format_rfc3339(t) + " (" + format_relative(t, now_) + ")";
     }
@@ -119,36 +165,6 @@ std::string cert_expiry_text(const Sheet& sheet, const ClusterFacts& c) {
                                    "; the signer is stale, see findings)");
 }
 
-// A rotation with an estimate is on its way, however many nodes it still waits for; without one
-// (cluster.hpp: null when blocked) the nodes it waits for cannot converge by themselves.
-bool rotation_stuck(const ClusterRotation& r) {
-    return r.in_progress && !r.estimated_engine_seconds && !r.blocked_by.empty();
-}
-
-std::string rotation_text(const Sheet& sheet, const ClusterRotation& r) {
-    if (!r.in_progress) return "none in progress";
-    std::string text = "in progress, " + std::to_string(r.converged) + "/" +
-                       std::to_string(r.total) + " nodes converged, ";
-    if (r.estimated_engine_seconds)
-        return text + "about " +
-               hours(Seconds(static_cast<std::int64_t>(std::ceil(*r.estimated_engine_seconds)))) +
-               " left by the engine's pacing";
-    if (rotation_stuck(r))
-        return text +
-               sheet.severity_word(Severity::critical,
-                                   "blocked by " + plural(r.blocked_by.size(), "node", "nodes") +
-                                       " (it never finishes by itself)");
-    return text + "no estimate";
-}
-
-std::string token_text(const Sheet& sheet, std::string_view role, const ClusterJoinToken& t) {
-    std::string name(role);
-    if (t.digest_base36.empty())
-        return sheet.severity_word(Severity::warning, name + " none given");
-    if (t.pins_trust_root) return sheet.severity_word(Severity::ok, name + " pins the trust root");
-    return sheet.severity_word(Severity::critical, name + " does NOT pin the trust root");
-}
-
 std::string nodes_text(const std::vector<ClusterNode>& nodes) {
     std::array<std::size_t, 3> by_tls{};
     std::size_t down = 0;
@@ -169,9 +185,9 @@ void render_header(Sheet& sheet, const ClusterReport& report) {
     sheet.line("engine", engine_text(report.engine));
     sheet.line("trust root", trust_root_text(sheet, c.trust_root));
     sheet.line("cert-expiry", cert_expiry_text(sheet, c));
-    sheet.line("rotation", rotation_text(sheet, c.rotation));
-    sheet.line("join tokens", token_text(sheet, "worker", c.worker_token) + ", " +
-                                  token_text(sheet, "manager", c.manager_token));
+    sheet.line("rotation", rotation_words(sheet.palette(), c.rotation));
+    sheet.line("join tokens", join_token_words(sheet.palette(), "worker", c.worker_token) + ", " +
+                                  join_token_words(sheet.palette(), "manager", c.manager_token));
     sheet.line("nodes", nodes_text(report.nodes));
 }
 

@@ -16,6 +16,7 @@ namespace swarmpki::render_detail {
 class Palette {
 public:
     explicit Palette(bool color) : color_(color) {}
+    bool colored() const { return color_; }
 
     std::string paint(std::string_view text, const char* code) const {
         if (!color_) return std::string(text);

@@ -38,4 +38,9 @@ void hand_rotate_to_helper(const Args& args);
 // abbreviation the seam does not recognise) it throws an Error naming the flags to spell out.
 RotationReport simulate_on_engine(const po::variables_map& vm, RotationOptions options);
 
+// `rotate status`, which asks the engine: defined in swarmpki-serve
+// (tools/swarmpki-serve/rotate_status.cpp); in `swarmpki` a definition that throws, never reached
+// since `status` is handed over before it is parsed.
+ExitCode run_rotate_status(const po::variables_map& vm);
+
 }  // namespace swarmpki::cli

@@ -115,6 +115,20 @@ ExitCode run_simulate(const po::variables_map& vm) {
     return rotation_exit_code(report);
 }
 
+po::options_description status_options() {
+    po::options_description options("rotate status options");
+    options.add_options()("host", po::value<std::string>(),
+                          "the engine: unix:///PATH or tcp://HOST:PORT (default DOCKER_HOST, "
+                          "else unix:///var/run/docker.sock)")(
+        "watch", "follow the rotation until it finishes (or --timeout passes)")(
+        "timeout", po::value<std::string>(),
+        "with --watch: give up after this long (like 20s, 10m); default: wait until it finishes")(
+        "interval", po::value<std::string>(),
+        "with --watch: ask the engine this often, two requests each time (default 1s)");
+    add_common_options(options, "output format: text, json or jsonl (one JSON object a line)");
+    return options;
+}
+
 // Every example runs as written, in an empty directory (tests/test_cli_help.cpp).
 constexpr Subcommand kSubcommands[] = {
     {"simulate",
@@ -145,6 +159,30 @@ constexpr Subcommand kSubcommands[] = {
      simulate_options,
      nullptr,
      run_simulate},
+    {"status",
+     "a CA rotation's progress on the live swarm, once or until it finishes",
+     {"swarmpki rotate status [--host URL] [--watch] [--timeout D] [--interval D] "
+      "[--format text|json|jsonl] [--no-color]",
+      "Reads the swarm from the engine's API on a manager, read-only, and reports the CA "
+      "rotation as `swarmpki cluster` decides it: nodes converged of the total, the nodes that "
+      "block it with the reason and remedy, the engine's remaining time, the trust root and "
+      "whether the join tokens pin it. With --watch it follows the rotation until it finishes: "
+      "on a terminal a progress bar redrawn in place, otherwise one line (or with --format jsonl "
+      "one swarmpki.rotation-status/v1 object) each time something changes. A watch asks the "
+      "engine for /swarm and /nodes once an interval, two requests, never more. Reference: "
+      "docs/rotation-status.md.",
+      "  swarmpki rotate status\n"
+      "  swarmpki rotate status --watch --timeout 10m\n"
+      "  swarmpki rotate status --watch --format jsonl --timeout 120s\n"
+      "  docker swarm ca --rotate --detach && swarmpki rotate status --watch",
+      "  0  no rotation in progress, or it finished, and the join tokens pin the trust root\n"
+      "  1  without --watch: a rotation on its way (not blocked)\n"
+      "  2  blocked (with --watch: still blocked, or still converging, when --timeout passed), or\n"
+      "     a join token does not pin the trust root\n"
+      "  3  the engine could not be asked    64  usage error"},
+     status_options,
+     nullptr,
+     run_rotate_status},
 };
 
 constexpr CommandGroup kRotate{
