@@ -110,6 +110,16 @@ TEST_CASE("serve --engine: /metrics has the cluster families beside the file met
     CHECK(doc["schema"] == "swarmpki.cluster/v1");
     CHECK(doc["cluster"]["rotation"]["blocked_by"] == json::array({kWorker2}));
     CHECK(doc["cluster"]["cert_expiry_applied"]["applied"] == true);
+
+    // A scan costs the engine three GETs (/info, /swarm, /nodes): the version is kept.
+    std::size_t before = engine.requests().size();
+    server.rescan();
+    auto seen = engine.requests();
+    REQUIRE(seen.size() == before + 3);
+    for (std::size_t i = before; i < seen.size(); ++i) {
+        CHECK(seen[i].method == "GET");
+        CHECK(seen[i].path.find("/_ping") == std::string::npos);
+    }
     server.stop();
 }
 
@@ -135,7 +145,8 @@ TEST_CASE("serve --engine: an engine that stops answering is swarmpki_engine_up 
     REQUIRE(metrics);
     CHECK(metrics->status == 200);
     CHECK(has(metrics->body, "\nswarmpki_engine_up 0\n"));
-    CHECK_FALSE(has(metrics->body, "swarmpki_cluster_"));           // no stale cluster series
+    // No stale cluster series (the files' own swarmpki_cluster_fips and _roots stay).
+    CHECK_FALSE(has(metrics->body, "# TYPE swarmpki_cluster_status "));
     CHECK(has(metrics->body, "\nswarmpki_last_scan_success 1\n"));  // the files still serve
     CHECK(promtool_problems(metrics->body).empty());
     CHECK(log.count("msg=\"engine read failed\"") == 1);  // per transition, not per scan
