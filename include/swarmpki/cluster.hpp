@@ -130,6 +130,12 @@ struct ClusterInputs {
     Instant at{};
 };
 
+// This manager's leaf: `<dir>/swarm-node.crt`, else `<DockerRootDir>/swarm/certificates/`
+// from /info. Throws swarmpki::Error when `dir` was given and its leaf cannot be read; nullopt
+// when the default one cannot be.
+std::optional<LocalLeaf> read_local_leaf(const std::optional<std::string>& dir,
+                                         const EngineInfo& info);
+
 // Decides everything above. Never throws on engine content: what cannot be decided (a trust
 // root that does not parse) is a finding.
 ClusterReport build_cluster_report(const ClusterInputs& inputs);

@@ -14,7 +14,9 @@
 #error "swarmpki/serve.hpp is service layer (5); a lower layer (util ... render) may not include it"
 #endif
 
+#include "swarmpki/cluster.hpp"
 #include "swarmpki/encoding.hpp"
+#include "swarmpki/engine_client.hpp"
 #include "swarmpki/expiry.hpp"
 #include "swarmpki/inspect.hpp"
 #include "swarmpki/severity.hpp"
@@ -50,6 +52,19 @@ bool is_loopback_host(std::string_view host);
 // expands it) and establishes every fact that is served until the next: the expiry records, the
 // inspect report of each node directory, and whether everything could be read. /metrics,
 // /v1/inspect, /healthz, the log and the webhook detector all read this one immutable value.
+// The engine side of a scan (`serve --engine`): the cluster report of the last engine read that
+// answered, and whether the latest one did. Read on the scanner's thread after the directories,
+// so a scrape never waits on the engine either.
+struct EngineSnapshot {
+    bool up = false;                              // the latest read answered
+    std::optional<std::string> error;             // why it did not, one line (EngineError::what())
+    std::optional<Instant> last_success_at;       // the last read that answered
+    double read_seconds = 0;                      // how long the latest read took
+    std::shared_ptr<const ClusterReport> report;  // the last read that answered; null before
+    std::string metrics;                          // swarmpki_cluster_* of `report`, only while up
+    std::string cluster_json;                     // the swarmpki.cluster/v1 document of `report`
+};
+
 struct Snapshot {
     std::uint64_t generation = 0;  // 1 for the first scan after start, one more each scan after
     Instant scanned_at{};
@@ -68,7 +83,8 @@ struct Snapshot {
     // The worst of everything served: the expiry status, every inspect verdict, unknown when
     // the scan failed. swarmpki_status says it.
     Severity status = Severity::unknown;
-    ScanState state;  // what the webhook transition detector compares
+    ScanState state;                       // what the webhook transition detector compares
+    std::optional<EngineSnapshot> engine;  // with `serve --engine` only
 };
 
 struct ScanSettings {
@@ -112,11 +128,21 @@ struct ServeLimits {
     std::size_t keep_alive_max_requests = 1000;      // per connection
 };
 
+// `serve --engine`: the cluster as `swarmpki cluster` reads it, on every scan.
+struct ServeEngineSettings {
+    EngineEndpoint endpoint;
+    EngineLimits limits;
+    // This manager's certificates directory for the applied cert-expiry; null: the engine's
+    // <DockerRootDir>/swarm/certificates when readable. Never fatal: unread, no sample.
+    std::optional<std::string> leaf_dir;
+};
+
 struct ServeOptions {
     ListenAddress listen{"127.0.0.1", 9323};
     ScanSettings scan;
     std::chrono::milliseconds interval{60000};
     std::optional<TlsSettings> tls;
+    std::optional<ServeEngineSettings> engine;
     bool allow_insecure_public = false;
     std::size_t worker_threads = 8;  // requests processed at once (connections are the front's)
     ServeLimits limits;

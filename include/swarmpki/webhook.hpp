@@ -19,6 +19,7 @@
     "swarmpki/webhook.hpp is service layer (5); a lower layer (util ... render) may not include it"
 #endif
 
+#include "swarmpki/cluster.hpp"
 #include "swarmpki/encoding.hpp"
 #include "swarmpki/severity.hpp"
 #include "swarmpki/time.hpp"
@@ -78,10 +79,21 @@ enum class EventType {
     root_changed,
     scan_failed,
     scan_recovered,  // what scan_failed reported (a directory, or the whole scan) reads again
+    // From the engine's cluster report (`serve --engine`): rotation_started above marks the
+    // cluster's rotation too (subject "cluster/<id>").
+    rotation_blocked,         // a node that cannot converge by itself now holds the rotation
+    rotation_finished,        // the engine no longer reports a rotation in progress
+    node_down,                // the engine reports a node down
+    cert_expiry_not_applied,  // this manager's leaf was not issued with the configured lifetime
 };
 
 // "io.swarmpki.cert.expired", ...
 std::string_view to_string(EventType type);
+
+// A node an engine event is about: the blockers of rotation.blocked, the node of node.down.
+struct EventNode {
+    std::string node_id, hostname, role, state, reason;
+};
 
 struct EventData {
     std::optional<std::string> node_id, role, cluster_id, serial;
@@ -92,6 +104,10 @@ struct EventData {
     std::optional<Severity> previous_severity;
     std::optional<std::string> root_sha256, previous_root_sha256;
     std::optional<std::string> error;
+    // Engine events only.
+    std::vector<EventNode> nodes;
+    std::optional<std::size_t> converged, total;  // the rotation's progress
+    std::optional<std::int64_t> cert_expiry_seconds, leaf_lifetime_seconds;
 };
 
 struct Event {
@@ -114,6 +130,18 @@ std::string new_event_id();
 // reported (non-ok certificates, a rotation under way, unreadable directories).
 std::vector<Event> detect_transitions(const ScanState* previous, const ScanState& current,
                                       std::string_view source);
+
+// The engine events between two consecutive cluster reports (`serve --engine`; previous is null
+// for the first report, and the last report read when the engine was down in between). Every
+// fact comes decided in the report (cluster.hpp); this only compares. As detect_transitions
+// does on its first scan, the first report gives only problems: a rotation in progress
+// (rotation.started, and rotation.blocked when it is blocked), nodes down, cert-expiry not
+// applied. Afterwards: rotation.started when a rotation begins, rotation.blocked when a node
+// joins the blockers (the event names them all, with reasons), rotation.finished when it ends,
+// node.down when a node becomes down, cert_expiry.not_applied when the leaf stops matching.
+std::vector<Event> detect_cluster_transitions(const ClusterReport* previous,
+                                              const ClusterReport& current,
+                                              std::string_view source);
 
 // A sample event for `notify --test`.
 Event sample_event(std::string_view source, Instant now);

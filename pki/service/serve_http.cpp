@@ -9,7 +9,9 @@
 #include <httplib.h>
 
 #include "serve_http.hpp"
+#include "serve_internal.hpp"
 #include "serve_tls.hpp"
+#include "swarmpki/json_writer.hpp"
 
 #include <fmt/format.h>
 
@@ -91,6 +93,26 @@ void front_families(std::string& out, const FrontCounters& front) {
                            to_string(static_cast<TimeoutPhase>(i)), front.timed_out[i]);
 }
 
+// /v1/cluster without a report to serve: 503 while the engine does not answer (or has not yet),
+// 404 when serve runs without --engine.
+std::string cluster_unavailable_json(const EngineSnapshot* engine) {
+    JsonWriter json(JsonStyle::compact);
+    json.begin_object();
+    if (!engine) {
+        json.member("error", "serve runs without --engine: no cluster to report");
+    } else {
+        json.member("error", engine->last_success_at ? "the engine does not answer"
+                                                     : "the engine has not answered yet");
+        json.member("engine_up", false);
+        json.member("engine_error", engine->error);
+        json.key("last_success_at");
+        if (engine->last_success_at) json.value(format_rfc3339(*engine->last_success_at));
+        else json.null();
+    }
+    json.end_object();
+    return json.take() + "\n";
+}
+
 }  // namespace
 
 void begin_request(std::string_view remote) {
@@ -146,6 +168,7 @@ void install_routes(httplib::Server& http, const RouteContext& context) {
         set_generation(res, *snapshot);
         std::string families = serve_metric_families(*snapshot, context.webhook_counters(),
                                                      context.front_counters());
+        if (snapshot->engine) families += engine_metric_families(*snapshot->engine);
         const std::string& expiry_families = snapshot->metrics;
         serve_from_snapshot(req, res, std::move(snapshot), expiry_families, std::move(families),
                             "text/plain; version=0.0.4; charset=utf-8");
@@ -169,12 +192,25 @@ void install_routes(httplib::Server& http, const RouteContext& context) {
         const std::string& document = snapshot->inspect_json;
         serve_from_snapshot(req, res, std::move(snapshot), document, {}, "application/json");
     });
+    http.Get("/v1/cluster", [&context](const httplib::Request& req, httplib::Response& res) {
+        auto snapshot = context.snapshot();
+        set_generation(res, *snapshot);
+        if (snapshot->engine && snapshot->engine->up) {
+            const std::string& document = snapshot->engine->cluster_json;
+            serve_from_snapshot(req, res, std::move(snapshot), document, {}, "application/json");
+            return;
+        }
+        res.status = snapshot->engine ? 503 : 404;
+        res.set_content(cluster_unavailable_json(snapshot->engine ? &*snapshot->engine : nullptr),
+                        "application/json");
+    });
 
     http.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&,
                                                                    httplib::Response& res) {
         if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-        const char* text = res.status == 404 ? "not found (try /metrics, /healthz or /v1/inspect)\n"
-                                             : "bad request\n";
+        const char* text = res.status == 404
+                               ? "not found (try /metrics, /healthz, /v1/inspect or /v1/cluster)\n"
+                               : "bad request\n";
         res.set_content(text, "text/plain");
         return httplib::Server::HandlerResponse::Handled;
     }));

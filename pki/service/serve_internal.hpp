@@ -52,3 +52,29 @@ std::vector<ExtraGauge> verdict_gauges(const InspectReport& report);
 void carry_forward(Snapshot& next, const Snapshot& previous);
 
 }  // namespace swarmpki::serve_detail
+
+namespace swarmpki::serve_detail {
+
+// `serve --engine`'s reads (serve_engine.cpp): one client kept between scans (its negotiated
+// version too: three GETs a scan), dropped after a failure so the next read pings again.
+class EngineReader {
+public:
+    explicit EngineReader(ServeEngineSettings settings);
+    ~EngineReader();
+    EngineReader(const EngineReader&) = delete;
+    EngineReader& operator=(const EngineReader&) = delete;
+    // Reads the cluster once as of `now` and builds its report (never throws on an engine that
+    // does not answer: that is `up = false` and `error`); `previous` is the last scan's, whose
+    // report and last success carry over while the engine is down.
+    EngineSnapshot read(Instant now, const EngineSnapshot* previous);
+
+private:
+    ServeEngineSettings settings_;
+    std::unique_ptr<EngineClient> client_;
+};
+
+// swarmpki_engine_up, swarmpki_engine_last_success_timestamp_seconds,
+// swarmpki_engine_read_duration_seconds and, while up, the cluster families.
+std::string engine_metric_families(const EngineSnapshot& engine);
+
+}  // namespace swarmpki::serve_detail

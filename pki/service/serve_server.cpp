@@ -27,12 +27,14 @@ struct Server::Impl {
     serve_detail::RouteContext routes;
     std::unique_ptr<WebhookDelivery> webhooks;
     std::unique_ptr<serve_detail::Front> front;
+    std::unique_ptr<serve_detail::EngineReader> engine;  // with --engine
 
     mutable std::mutex snapshot_mutex;
     std::shared_ptr<const Snapshot> current;
 
     std::mutex scan_mutex;  // one scan at a time; guards previous_state, tls and tls_stamps
     std::optional<ScanState> previous_state;
+    std::shared_ptr<const ClusterReport> previous_report;  // the last that answered
 
     std::mutex stop_mutex;
     std::condition_variable stop_signal;
@@ -51,6 +53,8 @@ struct Server::Impl {
     void reload_tls_if_changed();
     void rescan();
     void log_outcome(const Snapshot& next, const Snapshot* previous) const;
+    void log_engine(const EngineSnapshot& next, const EngineSnapshot* previous) const;
+    std::vector<Event> read_engine(Snapshot& next, const Snapshot* previous, Instant at);
     void scan_loop();
     void create_front();
 };
@@ -86,7 +90,8 @@ void Server::Impl::reload_tls_if_changed() {
 void Server::Impl::rescan() {
     std::lock_guard scan_lock(scan_mutex);
     reload_tls_if_changed();
-    Snapshot next = scan_directories(options.scan, now());
+    Instant at = now();
+    Snapshot next = scan_directories(options.scan, at);
     auto previous = snapshot();
     next.generation = previous ? previous->generation + 1 : 1;
     if (previous) serve_detail::carry_forward(next, *previous);
@@ -95,6 +100,10 @@ void Server::Impl::rescan() {
     std::vector<Event> events = detect_transitions(previous_state ? &*previous_state : nullptr,
                                                    next.state, options.event_source);
     previous_state = next.state;
+    if (engine) {
+        std::vector<Event> cluster_events = read_engine(next, previous.get(), at);
+        events.insert(events.end(), cluster_events.begin(), cluster_events.end());
+    }
     {
         std::lock_guard lock(snapshot_mutex);
         current = std::make_shared<const Snapshot>(std::move(next));
@@ -120,6 +129,37 @@ void Server::Impl::log_outcome(const Snapshot& next, const Snapshot* previous) c
     if (previous && previous->failure)
         log("level=info msg=\"scan recovered\" generation=" + std::to_string(next.generation) +
             " error_was=" + logfmt_value(*previous->failure));
+}
+
+// The engine is read on the scanner's thread, after the directories, under the client's own
+// deadlines: a scrape still only copies the snapshot pointer. Events compare this report with
+// the last one that answered, so an engine that was down in between repeats nothing.
+std::vector<Event> Server::Impl::read_engine(Snapshot& next, const Snapshot* previous, Instant at) {
+    const EngineSnapshot* was = previous && previous->engine ? &*previous->engine : nullptr;
+    next.engine = engine->read(at, was);
+    log_engine(*next.engine, was);
+    if (!next.engine->up) return {};
+    std::vector<Event> events = detect_cluster_transitions(previous_report.get(),
+                                                           *next.engine->report,
+                                                           options.event_source);
+    previous_report = next.engine->report;
+    return events;
+}
+
+// One line when the engine stops answering (or never did), one when it answers again: not one
+// per scan. swarmpki_engine_up says the same on every scrape in between.
+void Server::Impl::log_engine(const EngineSnapshot& next, const EngineSnapshot* previous) const {
+    const std::string& host = options.engine->endpoint.display;
+    if (!next.up && (!previous || previous->up))
+        log("level=error msg=\"engine read failed\" engine=" + logfmt_value(host) +
+            " error=" + logfmt_value(next.error.value_or("unknown")));
+    else if (next.up && previous && !previous->up)
+        log("level=info msg=\"engine answers again\" engine=" + logfmt_value(host) +
+            " error_was=" + logfmt_value(previous->error.value_or("unknown")));
+    else if (next.up && !previous)
+        log("level=info msg=\"engine read\" engine=" + logfmt_value(host) +
+            " cluster_id=" + logfmt_value(next.report->cluster.id) +
+            " nodes=" + std::to_string(next.report->nodes.size()));
 }
 
 void Server::Impl::scan_loop() {
@@ -159,6 +199,8 @@ Server::Server(ServeOptions options) : impl_(std::make_unique<Impl>()) {
         s.tls_stamps = serve_detail::stat_tls_files(*s.options.tls);
         s.tls = s.load_tls();
     }
+    if (s.options.engine)
+        s.engine = std::make_unique<serve_detail::EngineReader>(*s.options.engine);
     if (s.options.webhooks) {
         if (!s.options.webhook_secret) throw UsageError("--webhook needs --webhook-secret-file");
         DeliveryOptions delivery = *s.options.webhooks;

@@ -23,6 +23,10 @@ std::string_view to_string(EventType type) {
         case EventType::root_changed: return "io.swarmpki.root.changed";
         case EventType::scan_failed: return "io.swarmpki.scan.failed";
         case EventType::scan_recovered: return "io.swarmpki.scan.recovered";
+        case EventType::rotation_blocked: return "io.swarmpki.rotation.blocked";
+        case EventType::rotation_finished: return "io.swarmpki.rotation.finished";
+        case EventType::node_down: return "io.swarmpki.node.down";
+        case EventType::cert_expiry_not_applied: return "io.swarmpki.cert_expiry.not_applied";
     }
     return "io.swarmpki.unknown";
 }
@@ -90,6 +94,20 @@ void write_data(JsonWriter& json, const EventData& data) {
     if (data.root_sha256) json.member("root_sha256", *data.root_sha256);
     if (data.previous_root_sha256) json.member("previous_root_sha256", *data.previous_root_sha256);
     if (data.error) json.member("error", *data.error);
+    if (data.converged) json.member("converged", static_cast<std::int64_t>(*data.converged));
+    if (data.total) json.member("total", static_cast<std::int64_t>(*data.total));
+    if (data.cert_expiry_seconds) json.member("cert_expiry_seconds", *data.cert_expiry_seconds);
+    if (data.leaf_lifetime_seconds)
+        json.member("leaf_lifetime_seconds", *data.leaf_lifetime_seconds);
+    if (!data.nodes.empty()) {
+        json.key("nodes").begin_array();
+        for (const EventNode& n : data.nodes) {
+            json.begin_object().member("node_id", n.node_id).member("hostname", n.hostname);
+            json.member("role", n.role).member("state", n.state).member("reason", n.reason);
+            json.end_object();
+        }
+        json.end_array();
+    }
     json.end_object();
 }
 
@@ -169,7 +187,11 @@ std::string slack_body(const Event& e) {
 std::string alert_name(EventType type) {
     switch (type) {
         case EventType::rotation_started:
-        case EventType::rotation_completed: return "SwarmpkiRotationInProgress";
+        case EventType::rotation_completed:
+        case EventType::rotation_finished: return "SwarmpkiRotationInProgress";
+        case EventType::rotation_blocked: return "SwarmpkiRotationBlocked";
+        case EventType::node_down: return "SwarmpkiNodeDown";
+        case EventType::cert_expiry_not_applied: return "SwarmpkiCertExpiryNotApplied";
         case EventType::root_changed: return "SwarmpkiRootChanged";
         case EventType::scan_failed:
         case EventType::scan_recovered: return "SwarmpkiScanFailed";
@@ -179,10 +201,11 @@ std::string alert_name(EventType type) {
 
 std::string alertmanager_body(const Event& e) {
     bool resolves = e.type == EventType::cert_ok || e.type == EventType::rotation_completed ||
-                    e.type == EventType::scan_recovered;
+                    e.type == EventType::rotation_finished || e.type == EventType::scan_recovered;
     Severity label_severity = e.severity;
     if (resolves && e.data.previous_severity) label_severity = *e.data.previous_severity;
-    if (e.type == EventType::rotation_completed) label_severity = Severity::notice;
+    if (e.type == EventType::rotation_completed || e.type == EventType::rotation_finished)
+        label_severity = Severity::notice;
     JsonWriter json(JsonStyle::compact);
     json.begin_array().begin_object();
     json.key("labels").begin_object();

@@ -4,7 +4,6 @@
 // the engine and the remedy when it cannot be asked (never a partial document).
 #include "commands.hpp"
 
-#include "swarmpki/certificate.hpp"
 #include "swarmpki/cluster.hpp"
 #include "swarmpki/cluster_render.hpp"
 #include "swarmpki/engine_client.hpp"
@@ -44,23 +43,6 @@ po::options_description options_of_cluster() {
         "<DockerRootDir>/swarm/certificates)");
     add_common_options(options, "output format: text, json, prometheus or nagios");
     return options;
-}
-
-// This manager's leaf: from --dir it must be readable; from the engine's default directory it
-// may not be (another mount namespace, not root), and the report then says nothing of it.
-std::optional<LocalLeaf> read_local_leaf(const std::optional<std::string>& dir,
-                                         const EngineInfo& info) {
-    if (!dir && info.docker_root_dir.empty()) return std::nullopt;
-    const std::string path = (dir ? *dir : info.docker_root_dir + "/swarm/certificates") +
-                             "/swarm-node.crt";
-    try {
-        std::vector<Certificate> chain = load_certificate_file(path);
-        if (chain.empty()) throw Error(path, "holds no certificate", "give the node's --dir");
-        return LocalLeaf{path, chain.front().not_before(), chain.front().not_after()};
-    } catch (const Error&) {
-        if (dir) throw;
-        return std::nullopt;
-    }
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include "commands.hpp"
 #include "webhook_options.hpp"
 
+#include "swarmpki/engine_client.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/expiry.hpp"
 #include "swarmpki/private_key.hpp"
@@ -15,8 +16,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -27,7 +30,7 @@ namespace {
 
 const HelpText kHelp = {
     "swarmpki serve --dir DIR... [--listen ADDR:PORT] [--interval D] [TLS options] "
-    "[--webhook URL | --webhook-url-file F] [--webhook-secret-file F]",
+    "[--webhook URL | --webhook-url-file F] [--webhook-secret-file F] [--engine [--host URL]]",
     "Serve Prometheus metrics (GET /metrics: expiry, and inspect's verdict per node\n"
     "directory), a health check (GET /healthz: 503 while the last scan could not read or\n"
     "evaluate a directory) and the inspect document (GET /v1/inspect) for node certificate\n"
@@ -41,12 +44,19 @@ const HelpText kHelp = {
     "request on stderr, and a line when a scan fails or recovers. Changed TLS files are\n"
     "reloaded at the next scan. Clients are bounded: at most 512 connections, 3 s for a TLS\n"
     "handshake, 5 s for a request head (idle keep-alive included), 16 KiB of head, GET and\n"
-    "HEAD only, no request bodies (docs/serve.md). SIGTERM or SIGINT stops it cleanly.",
+    "HEAD only, no request bodies (docs/serve.md). With --engine (on a manager) every scan\n"
+    "also reads the cluster from the engine's API as `swarmpki cluster` does: its families on\n"
+    "/metrics with swarmpki_engine_up, its document on GET /v1/cluster (503 while the engine\n"
+    "does not answer), and the events rotation.started, rotation.blocked, rotation.finished,\n"
+    "node.down and cert_expiry.not_applied. SIGTERM or SIGINT stops it cleanly.",
     "  swarmpki serve --dir /var/lib/docker/swarm/certificates\n"
     "  swarmpki serve --listen 0.0.0.0:9323 --tls-from-dir /var/lib/docker/swarm/certificates \\\n"
     "      --dir /var/lib/docker/swarm/certificates --unlock-key-file /root/unlock-key\n"
     "  swarmpki serve --dir /srv/collected/node1 --webhook-url-file /etc/swarmpki/webhook-urls \\\n"
-    "      --webhook-secret-file /etc/swarmpki/webhook-secret --webhook-format slack",
+    "      --webhook-secret-file /etc/swarmpki/webhook-secret --webhook-format slack\n"
+    "  swarmpki serve --engine --dir /var/lib/docker/swarm/certificates \\\n"
+    "      --webhook-url-file /etc/swarmpki/webhook-urls --webhook-secret-file "
+    "/etc/swarmpki/webhook-secret",
     "  0  stopped by SIGTERM/SIGINT    3  could not start (unreadable TLS files, address in "
     "use)    64  usage error"};
 
@@ -64,7 +74,11 @@ po::options_description serve_options() {
         "allow-insecure-public", "allow plain HTTP on a non-loopback address")(
         "cert-expiry", po::value<std::string>(), "the cluster's --cert-expiry (e.g. 2160h)")(
         "warn", po::value<std::string>(), "warning threshold (duration or % of lifetime)")(
-        "crit", po::value<std::string>(), "critical threshold (duration or % of lifetime)");
+        "crit", po::value<std::string>(), "critical threshold (duration or % of lifetime)")(
+        "engine", "also read the cluster from the engine's API every scan (on a manager)")(
+        "host", po::value<std::string>(),
+        "the engine for --engine: unix:///PATH or tcp://HOST:PORT (default DOCKER_HOST, else "
+        "unix:///var/run/docker.sock)");
     add_webhook_options(options);
     add_unlock_key_options(options);
     add_common_options(options, "text");
@@ -113,6 +127,29 @@ std::optional<DeliveryOptions> webhook_settings(const po::variables_map& vm) {
     return read_webhook_options(vm);
 }
 
+// --engine: the engine as `cluster` finds it; this manager's leaf from the first --dir that
+// holds one (else the engine's own directory); one read may take at most an interval.
+std::optional<ServeEngineSettings> engine_settings(const po::variables_map& vm,
+                                                   const std::vector<std::string>& dirs,
+                                                   std::chrono::milliseconds interval) {
+    if (!vm.count("engine")) {
+        if (vm.count("host")) throw UsageError("--host names the engine for --engine");
+        return std::nullopt;
+    }
+    std::optional<std::string> host;
+    if (vm.count("host")) host = vm["host"].as<std::string>();
+    ServeEngineSettings engine;
+    engine.endpoint = resolve_engine_endpoint(host, EngineEnvironment::from_process());
+    engine.limits.total_timeout = std::min(engine.limits.total_timeout, interval);
+    engine.limits.connect_timeout = std::min(engine.limits.connect_timeout, interval);
+    for (const std::string& dir : dirs)
+        if (std::filesystem::exists(std::filesystem::path(dir) / "swarm-node.crt")) {
+            engine.leaf_dir = dir;
+            break;
+        }
+    return engine;
+}
+
 std::string event_source() {
     char host[256] = {};
     if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0')
@@ -150,6 +187,7 @@ ExitCode run_serve(const Args& args) {
         serve.scan.unlock_key = std::make_shared<const SecretBytes>(parse_unlock_key(*key));
     serve.scan.expiry.unlock_key = serve.scan.unlock_key;  // metrics judge renewals as inspect does
     serve.tls = tls_settings(vm);
+    serve.engine = engine_settings(vm, serve.scan.dirs, serve.interval);
     serve.allow_insecure_public = vm.count("allow-insecure-public") > 0;
     serve.webhooks = webhook_settings(vm);
     if (serve.webhooks)
