@@ -187,13 +187,16 @@ constexpr Subcommand kSubcommands[] = {
 
 constexpr CommandGroup kRotate{
     "rotate",
-    "Rehearse a root CA rotation before running `docker swarm ca --rotate` on a live swarm: "
-    "what blocks it, who is stranded, which tokens still join (docs/rotation-simulator.md).",
+    "Rehearse a root CA rotation before running `docker swarm ca --rotate` (on a simulated "
+    "cluster, or with --engine on the live one): what blocks it, who is stranded, which tokens "
+    "still join (docs/rotation-simulator.md); then follow the live rotation until it finishes "
+    "(rotate status --watch, docs/rotation-status.md).",
     kSubcommands,
     "  swarmpki rotate simulate --managers 3 --workers 20 --offline 2 --seed 7\n"
     "  swarmpki rotate simulate --managers 5 --workers 100 --format json",
-    "  0  converged    1  converged, nodes stranded    2  blocked or a verification failed\n"
-    "  3  the engine would refuse the root, or bad input    64  usage error"};
+    "  simulate: 0  converged    1  converged, nodes stranded    2  blocked or a verification\n"
+    "            failed    3  the engine would refuse the root, or bad input    64  usage error\n"
+    "  status:   see swarmpki rotate status --help"};
 
 }  // namespace
 
