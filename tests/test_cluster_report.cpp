@@ -36,18 +36,8 @@ std::string trimmed(std::string text) {
 // local leaf (empty: none), at the capture's instant.
 ClusterInputs capture_inputs(const std::filesystem::path& dir, const std::string& scenario,
                              const std::string& leaf_of = "manager1") {
-    ClusterInputs in;
-    in.engine = {"unix:///var/run/docker.sock", "1.41", "20.10.24+dfsg1"};
-    auto info = parse_engine_info(engine_capture(dir, scenario, "manager1", "info"));
-    auto swarm = parse_engine_swarm(engine_capture(dir, scenario, "manager1", "swarm"));
-    auto nodes = parse_engine_nodes(engine_capture(dir, scenario, "manager1", "nodes"));
-    REQUIRE(info.value);
-    REQUIRE(swarm.value);
-    REQUIRE(nodes.value);
-    in.info = *info.value;
-    in.swarm = *swarm.value;
-    in.nodes = *nodes.value;
-    in.at = *parse_rfc3339(trimmed(read_text(dir / scenario / "captured_at")));
+    ClusterInputs in = manager_capture_inputs(
+        dir, scenario, *parse_rfc3339(trimmed(read_text(dir / scenario / "captured_at"))));
     if (!leaf_of.empty()) {
         std::string path = (dir / scenario / "certificates" / leaf_of / "swarm-node.crt").string();
         auto chain = load_certificate_file(path);

@@ -4,6 +4,9 @@
 
 #include "support.hpp"
 
+#include "swarmpki/cluster.hpp"
+#include "swarmpki/engine_reply.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -44,6 +47,29 @@ inline const char* const kEngineScenarios[] = {"healthy", "cert-expiry-changed",
 inline std::string engine_capture(const std::filesystem::path& dir, const std::string& scenario,
                                   const std::string& socket, const std::string& name) {
     return read_text(dir / scenario / socket / (name + ".json"));
+}
+
+// What build_cluster_report reads from a scenario's manager1 replies (/info, /swarm, /nodes, each
+// required to parse), as the engine at unix:///var/run/docker.sock would give them, evaluated
+// at `at`; no local leaf. `nodes_json` replaces the captured /nodes body when given (a scenario
+// edited by the test).
+inline ClusterInputs manager_capture_inputs(const std::filesystem::path& dir,
+                                            const std::string& scenario, Instant at,
+                                            const std::optional<std::string>& nodes_json = {}) {
+    ClusterInputs in;
+    in.engine = {"unix:///var/run/docker.sock", "1.41", "20.10.24+dfsg1"};
+    auto info = parse_engine_info(engine_capture(dir, scenario, "manager1", "info"));
+    auto swarm = parse_engine_swarm(engine_capture(dir, scenario, "manager1", "swarm"));
+    auto nodes = parse_engine_nodes(
+        nodes_json ? *nodes_json : engine_capture(dir, scenario, "manager1", "nodes"));
+    REQUIRE(info.value);
+    REQUIRE(swarm.value);
+    REQUIRE(nodes.value);
+    in.info = *info.value;
+    in.swarm = *swarm.value;
+    in.nodes = *nodes.value;
+    in.at = at;
+    return in;
 }
 
 }  // namespace swarmpki::test

@@ -26,19 +26,7 @@ constexpr const char* kWorker2 = "kjlnisi3uorlqb4epqlj8pvvl";
 constexpr const char* kClusterId = "qlqh72pgzz9anas0okg37ohut";
 
 ClusterInputs capture_inputs(const std::filesystem::path& dir, const std::string& scenario) {
-    ClusterInputs in;
-    in.engine = {"unix:///var/run/docker.sock", "1.41", "20.10.24+dfsg1"};
-    auto info = parse_engine_info(engine_capture(dir, scenario, "manager1", "info"));
-    auto swarm = parse_engine_swarm(engine_capture(dir, scenario, "manager1", "swarm"));
-    auto nodes = parse_engine_nodes(engine_capture(dir, scenario, "manager1", "nodes"));
-    REQUIRE(info.value);
-    REQUIRE(swarm.value);
-    REQUIRE(nodes.value);
-    in.info = *info.value;
-    in.swarm = *swarm.value;
-    in.nodes = *nodes.value;
-    in.at = *parse_rfc3339("2026-12-01T20:00:00Z");
-    return in;
+    return manager_capture_inputs(dir, scenario, *parse_rfc3339("2026-12-01T20:00:00Z"));
 }
 
 RotationOptions rehearsal(const ClusterInputs& in, RotationOptions options = {},

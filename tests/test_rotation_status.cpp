@@ -22,38 +22,19 @@ constexpr const char* kWorker2 = "kjlnisi3uorlqb4epqlj8pvvl";
 const Instant kAt = *parse_rfc3339("2026-12-01T19:00:00Z");
 
 ClusterReport capture_report(const std::filesystem::path& dir, const std::string& scenario) {
-    ClusterInputs in;
-    in.engine = {"unix:///var/run/docker.sock", "1.41", "20.10.24+dfsg1"};
-    auto info = parse_engine_info(engine_capture(dir, scenario, "manager1", "info"));
-    auto swarm = parse_engine_swarm(engine_capture(dir, scenario, "manager1", "swarm"));
-    auto nodes = parse_engine_nodes(engine_capture(dir, scenario, "manager1", "nodes"));
-    REQUIRE(info.value);
-    REQUIRE(swarm.value);
-    REQUIRE(nodes.value);
-    in.info = *info.value;
-    in.swarm = *swarm.value;
-    in.nodes = *nodes.value;
-    in.at = kAt;
+    ClusterInputs in = manager_capture_inputs(dir, scenario, kAt);
     return build_cluster_report(in);
 }
 
 // A rotation on its way: the blocked capture with its down worker back up (ready, not yet on
 // the new issuer), so the report gives an estimate and no blocker.
 ClusterReport converging_report(const std::filesystem::path& dir) {
-    ClusterInputs in;
-    auto info = parse_engine_info(engine_capture(dir, "rotation-blocked", "manager1", "info"));
-    auto swarm = parse_engine_swarm(engine_capture(dir, "rotation-blocked", "manager1", "swarm"));
     auto nodes_json = nlohmann::json::parse(
         engine_capture(dir, "rotation-blocked", "manager1", "nodes"));
     for (auto& node : nodes_json)
         if (node["ID"] == kWorker2) node["Status"]["State"] = "ready";
-    auto nodes = parse_engine_nodes(nodes_json.dump());
-    REQUIRE(nodes.value);
-    in.info = *info.value;
-    in.swarm = *swarm.value;
-    in.nodes = *nodes.value;
-    in.at = kAt;
-    return build_cluster_report(in);
+    return build_cluster_report(
+        manager_capture_inputs(dir, "rotation-blocked", kAt, nodes_json.dump()));
 }
 
 }  // namespace
