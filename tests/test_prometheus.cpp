@@ -59,7 +59,7 @@ TEST_CASE("render_prometheus writes every family once with absolute timestamps",
     for (const char* family :
          {"swarmpki_cert_not_after_timestamp_seconds", "swarmpki_cert_not_before_timestamp_seconds",
           "swarmpki_cert_renewal_window_end_timestamp_seconds", "swarmpki_cert_expired",
-          "swarmpki_cert_status", "swarmpki_rotation_in_progress", "swarmpki_scan_errors",
+          "swarmpki_cert_status", "swarmpki_cert_severity", "swarmpki_rotation_in_progress", "swarmpki_scan_errors",
           "swarmpki_expected_file_present", "swarmpki_build_info", "swarmpki_serve_up"}) {
         INFO(family);
         CHECK(contains(text, std::string("# HELP ") + family + " "));
@@ -75,6 +75,7 @@ TEST_CASE("render_prometheus writes every family once with absolute timestamps",
     std::string status_ok = labels;
     status_ok.insert(status_ok.size() - 1, ",status=\"ok\"");
     CHECK(contains(text, "swarmpki_cert_status" + status_ok + " 1\n"));
+    CHECK(contains(text, "swarmpki_cert_severity" + labels + " 0\n"));
     // Duplicates dropped: the repeated certificate gives one NotAfter series.
     std::size_t first = text.find("swarmpki_cert_not_after_timestamp_seconds{");
     CHECK(text.find("swarmpki_cert_not_after_timestamp_seconds{", first + 1) == std::string::npos);

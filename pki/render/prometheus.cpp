@@ -48,6 +48,13 @@ void certificate_families(Exposition& x, const ExpiryReport& report,
             with_status.push_back({"status", std::string(to_string(s))});
             x.sample(with_status, certs[i].status == s ? 1 : 0);
         }
+    // The expiry policy's severity of each certificate, so that an alert can route one expiring
+    // certificate by its own severity rather than by the exporter's worst (swarmpki_status).
+    x.family("swarmpki_cert_severity",
+             "The certificate's severity by the expiry policy, as an exit code: 0 ok, 1 "
+             "warning, 2 critical.");
+    for (std::size_t i = 0; i < certs.size(); ++i)
+        x.sample(labels[i], static_cast<double>(exit_code_for(certs[i].severity)));
     if (report.cert_expiry) {
         x.family("swarmpki_cert_lifetime_mismatch",
                  "1 when a node certificate's issued lifetime differs from the configured "
