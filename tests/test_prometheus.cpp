@@ -59,8 +59,9 @@ TEST_CASE("render_prometheus writes every family once with absolute timestamps",
     for (const char* family :
          {"swarmpki_cert_not_after_timestamp_seconds", "swarmpki_cert_not_before_timestamp_seconds",
           "swarmpki_cert_renewal_window_end_timestamp_seconds", "swarmpki_cert_expired",
-          "swarmpki_cert_status", "swarmpki_cert_severity", "swarmpki_rotation_in_progress", "swarmpki_scan_errors",
-          "swarmpki_expected_file_present", "swarmpki_build_info", "swarmpki_serve_up"}) {
+          "swarmpki_cert_status", "swarmpki_cert_severity", "swarmpki_rotation_in_progress",
+          "swarmpki_scan_errors", "swarmpki_expected_file_present", "swarmpki_build_info",
+          "swarmpki_serve_up"}) {
         INFO(family);
         CHECK(contains(text, std::string("# HELP ") + family + " "));
         CHECK(contains(text, std::string("# TYPE ") + family + " gauge\n"));
