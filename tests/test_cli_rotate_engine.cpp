@@ -22,7 +22,6 @@ using swarmpki::test::run_swarmpki;
 
 namespace {
 
-constexpr const char* kManager1 = "30p93im1v3drfo09h69zoahb7";
 constexpr const char* kWorker2 = "kjlnisi3uorlqb4epqlj8pvvl";
 constexpr const char* kAt = "2026-12-01T20:00:00Z";
 

@@ -131,7 +131,8 @@ node_down_hook() { got node.down | grep -qF "$w2_id"; }
 check "node.down for worker2 reaches the receiver" wait_until 60 node_down_hook
 took "worker2 down"
 check "docker swarm ca --rotate --detach" dk m1 swarm ca --rotate --detach
-blocked_hook() { got rotation.blocked | jq -e --arg id "$w2_id" '.data.nodes | map(.node_id) == [$id]' >/dev/null; }
+# -s: the bodies as one array, so that no body yet is false (jq -e passes on empty input).
+blocked_hook() { got rotation.blocked | jq -se --arg id "$w2_id" 'length > 0 and (.[0].data.nodes | map(.node_id) == [$id])' >/dev/null; }
 check "rotation.blocked naming worker2 (alone) reaches the receiver" wait_until 60 blocked_hook
 got rotation.blocked | head -n 1 | fold -w 100 | indent
 if command -v promtool >/dev/null 2>&1; then

@@ -303,7 +303,8 @@ else
   fi
   if ((${#rules[@]})); then
     firing() {
-      api alerts | jq -e '[.data.alerts[] | select(.labels.alertname == "SwarmpkiCertificateExpiring" and
+      # -s: an empty answer is false (jq -e passes on empty input).
+      api alerts | jq -se '[.[0].data.alerts[]? | select(.labels.alertname == "SwarmpkiCertificateExpiring" and
                             .state == "firing")] | length > 0' >/dev/null
     }
     if wait_until 60 firing; then
