@@ -96,6 +96,44 @@ TEST_CASE("base36: the edges of 256 and 128 bits", "[token]") {
     CHECK_FALSE(base36_encode(max128.data(), 16, narrow, 3));  // does not fit in 3 digits
 }
 
+TEST_CASE("base36: decode takes 2^(8n) - 1 and refuses 2^(8n) at every width n", "[token]") {
+    for (std::size_t size = 0; size <= 31; ++size) {
+        // 2^(8 size) as size + 1 big-endian bytes, and 2^(8 size) - 1 as size bytes of 0xff.
+        std::array<std::uint8_t, 32> one_past{};
+        one_past[0] = 1;
+        std::array<std::uint8_t, 32> all_ones{};
+        all_ones.fill(0xff);
+        char past[50];
+        char max[50];
+        REQUIRE(base36_encode(one_past.data(), size + 1, past, 50));
+        REQUIRE(base36_encode(all_ones.data(), size, max, 50));
+        std::array<std::uint8_t, 32> back{};
+        INFO("size " << size);
+        CHECK(base36_decode(std::string_view(past, 50), back.data(), size) ==
+              Base36Decode::overflow);
+        REQUIRE(base36_decode(std::string_view(max, 50), back.data(), size) == Base36Decode::ok);
+        CHECK(std::equal(back.begin(), back.begin() + static_cast<std::ptrdiff_t>(size),
+                         all_ones.begin()));
+    }
+}
+
+TEST_CASE("base36: decode names the first bad digit, even past an overflow", "[token]") {
+    std::array<std::uint8_t, 32> back{};
+    std::size_t bad = 0;
+    // 50 'z' overflow 16 bytes long before the '-' at index 37 (in the fourth twelve-digit chunk).
+    std::string digits(50, 'z');
+    digits[37] = '-';
+    digits[44] = 'A';
+    CHECK(base36_decode(digits, back.data(), 16, &bad) == Base36Decode::bad_digit);
+    CHECK(bad == 37);
+    CHECK(base36_decode(std::string(49, '0') + "\xff", back.data(), 32, &bad) ==
+          Base36Decode::bad_digit);
+    CHECK(bad == 49);
+    CHECK(base36_digit_value('z') == 35);
+    CHECK(base36_digit_value('Z') == -1);
+    CHECK(base36_digit_value('\x80') == -1);
+}
+
 TEST_CASE("base36: encode and decode agree on every width and random values", "[token]") {
     for (int round = 0; round < 2000; ++round) {
         Sha256 value{};

@@ -18,6 +18,8 @@ using Bytes = std::vector<std::uint8_t>;
 using Sha256 = std::array<std::uint8_t, 32>;
 
 std::string hex_encode(const std::uint8_t* data, std::size_t size);
+// Appends the lower-case hex of `data` to `out`, for renderers that build one buffer.
+void append_hex(std::string& out, const std::uint8_t* data, std::size_t size);
 inline std::string hex_encode(const Bytes& bytes) { return hex_encode(bytes.data(), bytes.size()); }
 inline std::string hex_encode(const Sha256& d) { return hex_encode(d.data(), d.size()); }
 std::optional<Bytes> hex_decode(std::string_view hex);

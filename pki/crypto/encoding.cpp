@@ -2,19 +2,41 @@
 
 #include "ossl.hpp"
 
+#include <array>
+#include <cstring>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
 namespace swarmpki {
 
-std::string hex_encode(const std::uint8_t* data, std::size_t size) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string out(size * 2, '0');
-    for (std::size_t i = 0; i < size; ++i) {
-        out[2 * i] = kDigits[data[i] >> 4];
-        out[2 * i + 1] = kDigits[data[i] & 0x0f];
+namespace {
+// "00".."ff" for every byte value, so that a byte costs one load and one two-byte store.
+constexpr std::array<char, 512> make_hex_pairs() {
+    constexpr char kDigits[] = "0123456789abcdef";
+    std::array<char, 512> pairs{};
+    for (std::size_t b = 0; b < 256; ++b) {
+        pairs[2 * b] = kDigits[b >> 4];
+        pairs[2 * b + 1] = kDigits[b & 0x0f];
     }
+    return pairs;
+}
+constexpr auto kHexPairs = make_hex_pairs();
+}  // namespace
+
+void append_hex(std::string& out, const std::uint8_t* data, std::size_t size) {
+    std::size_t at = out.size();
+    out.resize(at + size * 2);
+    // Through a local pointer, each byte read once: a store through std::string's operator[] may
+    // alias anything (char does), which made the compiler reload for every digit.
+    char* p = out.data() + at;
+    for (std::size_t i = 0; i < size; ++i) std::memcpy(p + 2 * i, &kHexPairs[2 * data[i]], 2);
+}
+
+std::string hex_encode(const std::uint8_t* data, std::size_t size) {
+    std::string out;
+    append_hex(out, data, size);
     return out;
 }
 

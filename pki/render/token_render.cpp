@@ -72,7 +72,7 @@ void append_entry_json(std::string& out, std::size_t line, const JoinToken* toke
     out += token->version == 2 ? '2' : '1';
     out += token->fips ? ",\"fips\":true" : ",\"fips\":false";
     out += ",\"digest_sha256\":\"";
-    out += token->digest_hex();
+    append_hex(out, token->digest.data(), token->digest.size());
     out += "\",\"digest_base36\":\"";
     out += token->digest_base36;
     if (show == ShowSecret::yes) {

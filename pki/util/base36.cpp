@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
+#include <cstring>
 
 namespace swarmpki {
 
@@ -19,11 +21,13 @@ constexpr char kAlphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz";
 
 using Limbs = std::array<std::uint64_t, kLimbs>;
 
-constexpr std::array<std::int8_t, 256> make_digit_table() {
-    std::array<std::int8_t, 256> table{};
-    for (auto& v : table) v = -1;
+constexpr std::uint8_t kNotADigit = 0x80;  // a bit no digit value (0..35) has
+
+constexpr std::array<std::uint8_t, 256> make_digit_table() {
+    std::array<std::uint8_t, 256> table{};
+    for (auto& v : table) v = kNotADigit;
     for (int i = 0; i < 36; ++i)
-        table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<std::int8_t>(i);
+        table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<std::uint8_t>(i);
     return table;
 }
 constexpr auto kDigitTable = make_digit_table();
@@ -35,17 +39,6 @@ constexpr std::array<std::uint64_t, kChunkDigits + 1> make_powers() {
     return p;
 }
 constexpr auto kPow36 = make_powers();
-
-// acc = acc * mul + add; returns the carry out of the top limb (non-zero means overflow).
-std::uint64_t multiply_add(Limbs& acc, std::uint64_t mul, std::uint64_t add) {
-    std::uint64_t carry = add;
-    for (auto& limb : acc) {
-        Uint128 t = static_cast<Uint128>(limb) * mul + carry;
-        limb = static_cast<std::uint64_t>(t);
-        carry = static_cast<std::uint64_t>(t >> 64);
-    }
-    return carry;
-}
 
 // acc /= div; returns the remainder.
 std::uint64_t divide(Limbs& acc, std::uint64_t div) {
@@ -60,34 +53,109 @@ std::uint64_t divide(Limbs& acc, std::uint64_t div) {
 
 }  // namespace
 
-int base36_digit_value(char c) { return kDigitTable[static_cast<unsigned char>(c)]; }
+int base36_digit_value(char c) {
+    std::uint8_t v = kDigitTable[static_cast<unsigned char>(c)];
+    return v == kNotADigit ? -1 : v;
+}
 
+namespace {
+
+// One chunk of N digits, branch-free: every digit is folded in and its table entry OR-ed into
+// `bad`, so the loop has no exit and unrolls. A non-digit makes the chunk garbage, which is never
+// used: `bad` has kNotADigit set afterwards.
+template <std::size_t N>
+std::uint64_t fold_chunk(const char* p, unsigned& bad) {
+    std::uint64_t chunk = 0;
+    for (std::size_t k = 0; k < N; ++k) {
+        std::uint8_t v = kDigitTable[static_cast<unsigned char>(p[k])];
+        bad |= v;
+        chunk = chunk * 36 + v;
+    }
+    return chunk;
+}
+
+std::uint64_t fold_chunk(const char* p, std::size_t n, unsigned& bad) {
+    std::uint64_t chunk = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+        std::uint8_t v = kDigitTable[static_cast<unsigned char>(p[k])];
+        bad |= v;
+        chunk = chunk * 36 + v;
+    }
+    return chunk;
+}
+
+std::size_t first_bad_digit(std::string_view digits) {
+    std::size_t i = 0;
+    while (i < digits.size() && kDigitTable[static_cast<unsigned char>(digits[i])] != kNotADigit)
+        ++i;
+    return i;
+}
+
+// acc[0..L) = acc * mul + add; returns the carry out of the top limb (non-zero: overflow). L is a
+// template argument so that the limb loop unrolls: this is most of a token's decoding time.
+template <std::size_t L>
+std::uint64_t multiply_add(Limbs& acc, std::uint64_t mul, std::uint64_t add) {
+    std::uint64_t carry = add;
+    for (std::size_t l = 0; l < L; ++l) {
+        Uint128 t = static_cast<Uint128>(acc[l]) * mul + carry;
+        acc[l] = static_cast<std::uint64_t>(t);
+        carry = static_cast<std::uint64_t>(t >> 64);
+    }
+    return carry;
+}
+
+// Whole twelve-digit chunks first (a constant count, so fully unrolled), then the rest.
+template <std::size_t L>
+std::uint64_t fold_digits(std::string_view digits, Limbs& acc, unsigned& bad) {
+    std::uint64_t carry = 0;
+    std::size_t i = 0;
+    for (; i + kChunkDigits <= digits.size(); i += kChunkDigits)
+        carry |= multiply_add<L>(acc, kPow36[kChunkDigits],
+                                 fold_chunk<kChunkDigits>(digits.data() + i, bad));
+    if (std::size_t n = digits.size() - i; n > 0)
+        carry |= multiply_add<L>(acc, kPow36[n], fold_chunk(digits.data() + i, n, bad));
+    return carry;
+}
+
+// Big-endian bytes of the low `size` bytes of acc.
+void store_big_endian(const Limbs& acc, std::uint8_t* out, std::size_t size) {
+    std::size_t b = 0;
+    if constexpr (std::endian::native == std::endian::little)
+        for (; b + 8 <= size; b += 8) {
+            std::uint64_t limb = __builtin_bswap64(acc[b / 8]);
+            std::memcpy(out + size - b - 8, &limb, 8);
+        }
+    for (; b < size; ++b)
+        out[size - 1 - b] = static_cast<std::uint8_t>(acc[b / 8] >> (8 * (b % 8)));
+}
+
+}  // namespace
+
+// Only the limbs `size` needs are carried (two for a secret, four for a digest): the value only
+// grows as digits are folded in, so a carry out of the top one at any step means it does not fit.
 Base36Decode base36_decode(std::string_view digits, std::uint8_t* out, std::size_t size,
                            std::size_t* bad_index) {
     if (size > kMaxBytes || digits.size() > kMaxDigits) return Base36Decode::overflow;
+    const std::size_t limbs = (size + 7) / 8;
     Limbs acc{};
-    bool overflow = false;
-    std::size_t i = 0;
-    while (i < digits.size()) {
-        std::size_t n = std::min(kChunkDigits, digits.size() - i);
-        std::uint64_t chunk = 0;
-        for (std::size_t end = i + n; i < end; ++i) {
-            int v = kDigitTable[static_cast<unsigned char>(digits[i])];
-            if (v < 0) {
-                if (bad_index) *bad_index = i;
-                return Base36Decode::bad_digit;
-            }
-            chunk = chunk * 36 + static_cast<std::uint64_t>(v);
-        }
-        // Keep scanning after an overflow so a bad digit later on is still the reported fault.
-        if (multiply_add(acc, kPow36[n], chunk) != 0) overflow = true;
+    unsigned bad = 0;
+    std::uint64_t carry = 0;
+    switch (limbs) {
+        case 0: carry = fold_digits<0>(digits, acc, bad); break;
+        case 1: carry = fold_digits<1>(digits, acc, bad); break;
+        case 2: carry = fold_digits<2>(digits, acc, bad); break;
+        case 3: carry = fold_digits<3>(digits, acc, bad); break;
+        default: carry = fold_digits<4>(digits, acc, bad); break;
     }
-    // Bytes above `size` must be zero for the value to fit.
-    for (std::size_t b = size; b < kMaxBytes; ++b)
-        if ((acc[b / 8] >> (8 * (b % 8))) & 0xff) overflow = true;
-    if (overflow) return Base36Decode::overflow;
-    for (std::size_t b = 0; b < size; ++b)
-        out[size - 1 - b] = static_cast<std::uint8_t>(acc[b / 8] >> (8 * (b % 8)));
+    // A bad digit is the reported fault even when the value also overflowed.
+    if ((bad & kNotADigit) != 0) {
+        if (bad_index) *bad_index = first_bad_digit(digits);
+        return Base36Decode::bad_digit;
+    }
+    // Bits of the top limb above `size` bytes must be zero too.
+    if (carry != 0 || (size % 8 != 0 && (acc[limbs - 1] >> (8 * (size % 8))) != 0))
+        return Base36Decode::overflow;
+    store_big_endian(acc, out, size);
     return Base36Decode::ok;
 }
 
