@@ -52,7 +52,29 @@ struct Spec {
     std::string key_usage = "critical,keyCertSign,cRLSign";
     std::string extended_key_usage;
     Instant not_before, not_after;
+    // Key identifiers as raw bytes; empty: the extension is absent.
+    std::string subject_key_id = {};
+    std::string authority_key_id = {};
 };
+
+void add_key_ids(X509* cert, const Spec& spec) {
+    auto octets = [](const std::string& bytes) {
+        ossl::UniquePtr<ASN1_OCTET_STRING> os(ASN1_OCTET_STRING_new());
+        REQUIRE(ASN1_OCTET_STRING_set(os.get(),
+                                      reinterpret_cast<const unsigned char*>(bytes.data()),
+                                      static_cast<int>(bytes.size())) == 1);
+        return os;
+    };
+    if (!spec.subject_key_id.empty())
+        REQUIRE(X509_add1_ext_i2d(cert, NID_subject_key_identifier,
+                                  octets(spec.subject_key_id).get(), 0, X509V3_ADD_DEFAULT) == 1);
+    if (!spec.authority_key_id.empty()) {
+        ossl::UniquePtr<AUTHORITY_KEYID> akid(AUTHORITY_KEYID_new());
+        akid->keyid = octets(spec.authority_key_id).release();
+        REQUIRE(X509_add1_ext_i2d(cert, NID_authority_key_identifier, akid.get(), 0,
+                                  X509V3_ADD_DEFAULT) == 1);
+    }
+}
 
 void add_extension(X509* cert, int nid, const std::string& value) {
     if (value.empty()) return;
@@ -85,6 +107,7 @@ Certificate make_certificate(const Spec& spec) {
     add_extension(cert.get(), NID_basic_constraints, spec.basic_constraints);
     add_extension(cert.get(), NID_key_usage, spec.key_usage);
     add_extension(cert.get(), NID_ext_key_usage, spec.extended_key_usage);
+    add_key_ids(cert.get(), spec);
     REQUIRE(X509_sign(cert.get(), spec.signing_key, EVP_sha256()) > 0);
     Bytes bytes = ossl::to_der(i2d_X509, cert.get(), "encoding a test certificate");
     return Certificate::from_der(bytes, "a test certificate");
@@ -491,8 +514,52 @@ TEST_CASE("verify_chain drops duplicate intermediates", "[chain][conformance]") 
     auto result = verify_chain(chain[0], repeated, roots, captured_at("rotation-in-progress"));
     CHECK(result.verified);
     CHECK(result.intermediates_used == std::vector<std::size_t>{0});
-    // leaf under the root's key (no), leaf under the cross's key, the cross under the root.
-    CHECK(result.signature_checks == 3);
+    // The leaf under the cross's key, the cross under the root. The root has the leaf's issuer
+    // name (every swarm root is CN=swarm-ca) but not its AuthorityKeyIdentifier, so the leaf is
+    // not tried under the root's key: that check could only fail.
+    CHECK(result.signature_checks == 2);
+}
+
+TEST_CASE("verify_chain tries issuers by key identifier first, and a wrong one hides no issuer",
+          "[chain]") {
+    Instant now = from_unix_seconds(1795906447);
+    PrivateKey root_key = p256(), leaf_key = p256(), stranger_key = p256();
+    Certificate root = make_certificate({"ca", "", nullptr, root_key.get0(), root_key.get0(),
+                                         "critical,CA:TRUE", "critical,keyCertSign", "", now - 1h,
+                                         now + 24h, "root-key-id"});
+    // The same name under another key and another key identifier: a stranger's root.
+    Certificate stranger = make_certificate(
+        {"ca", "", nullptr, stranger_key.get0(), stranger_key.get0(), "critical,CA:TRUE",
+         "critical,keyCertSign", "", now - 1h, now + 24h, "stranger-key-id"});
+    auto leaf_naming = [&](const std::string& authority_key_id, EVP_PKEY* signer) {
+        return make_certificate({"leaf", "", subject_of(root), leaf_key.get0(), signer,
+                                 "critical,CA:FALSE", "critical,digitalSignature", "", now - 1h,
+                                 now + 24h, "", authority_key_id});
+    };
+    std::vector<Certificate> none, both{stranger, root};
+
+    // The stranger comes first and shares the name, but only the root's key id is the leaf's.
+    auto honest = verify_chain(leaf_naming("root-key-id", root_key.get0()), none, both, now);
+    CHECK(honest.verified);
+    CHECK(honest.root_index == 1);
+    CHECK(honest.signature_checks == 1);
+
+    // An AuthorityKeyIdentifier that names no one (or the wrong one) is only an ordering hint: the
+    // second pass tries every issuer of the name, as before.
+    auto wrong = verify_chain(leaf_naming("someone-else", root_key.get0()), none, both, now);
+    CHECK(wrong.verified);
+    CHECK(wrong.root_index == 1);
+    auto misleading = verify_chain(leaf_naming("stranger-key-id", root_key.get0()), none, both,
+                                   now);
+    CHECK(misleading.verified);
+    CHECK(misleading.root_index == 1);
+    CHECK(misleading.signature_checks == 2);
+
+    // Signed by neither: the same refusal as without the hint, each key checked once.
+    auto forged = verify_chain(leaf_naming("root-key-id", leaf_key.get0()), none, both, now);
+    CHECK_FALSE(forged.verified);
+    CHECK(forged.failure_code == "unknown-authority");
+    CHECK(forged.signature_checks == 2);
 }
 
 TEST_CASE("verify_chain stops at its signature budget: many keys under one name", "[chain]") {

@@ -70,23 +70,17 @@ public:
         if (const auto& problem = leaf.verification_key_problem())
             return fail("unsupported-key", "node certificate " + leaf.subject() + ": " + *problem);
         if (!check_validity(leaf, "node certificate")) return finish();
-        std::vector<std::size_t> previous(nodes_.size(), 0);
-        std::vector<bool> reached(nodes_.size(), false);
-        reached[0] = true;
-        std::vector<std::size_t> level{0};
-        for (std::size_t depth = 0; !level.empty() && !exhausted_; ++depth) {
-            for (std::size_t u : level)
-                if (reaches_root(u, depth)) return verified(u, previous);
-            if (depth >= kMaxChainDepth) break;
-            std::vector<std::size_t> next;
-            for (std::size_t u : level)
-                for (std::size_t v = 1; v < nodes_.size() && !exhausted_; ++v)
-                    if (!reached[v] && links(u, *nodes_[v].cert, "intermediate", depth)) {
-                        reached[v] = true;
-                        previous[v] = u;
-                        next.push_back(v);
-                    }
-            level = std::move(next);
+        // Go's order (crypto/x509 findPotentialParents): first only the issuers whose key
+        // identifier matches the child's, then all of them. Every swarm chain is found in the
+        // first pass, and a root that only shares the name (every swarm root is CN=swarm-ca) costs
+        // no failed signature check; the second pass, with the verdicts kept, answers as before.
+        for (bool by_key_id : {true, false}) {
+            key_ids_must_match_ = by_key_id;
+            std::size_t checks = result_.signature_checks;
+            result_ = ChainVerification{};
+            result_.signature_checks = checks;
+            if (search()) return verified();
+            if (exhausted_) break;
         }
         if (exhausted_)
             return fail("chain-too-complex",
@@ -152,6 +146,9 @@ private:
     bool links(std::size_t child, const Certificate& parent, const char* what, std::size_t below) {
         const Certificate& cert = *nodes_[child].cert;
         if (!cert.issued_by_name(parent)) return false;
+        if (key_ids_must_match_ && cert.authority_key_id() && parent.subject_key_id() &&
+            *cert.authority_key_id() != *parent.subject_key_id())
+            return false;
         if (const auto& problem = parent.verification_key_problem()) {
             note("unsupported-key", std::string(what) + " " + parent.subject() + ": " + *problem +
                                         "; its signatures are not checked");
@@ -166,6 +163,32 @@ private:
         return check_validity(parent, what);
     }
 
+    // The breadth-first search; true with last_ and previous_ set when a root is reached.
+    bool search() {
+        previous_.assign(nodes_.size(), 0);
+        std::vector<bool> reached(nodes_.size(), false);
+        reached[0] = true;
+        std::vector<std::size_t> level{0};
+        for (std::size_t depth = 0; !level.empty() && !exhausted_; ++depth) {
+            for (std::size_t u : level)
+                if (reaches_root(u, depth)) {
+                    last_ = u;
+                    return true;
+                }
+            if (depth >= kMaxChainDepth) break;
+            std::vector<std::size_t> next;
+            for (std::size_t u : level)
+                for (std::size_t v = 1; v < nodes_.size() && !exhausted_; ++v)
+                    if (!reached[v] && links(u, *nodes_[v].cert, "intermediate", depth)) {
+                        reached[v] = true;
+                        previous_[v] = u;
+                        next.push_back(v);
+                    }
+            level = std::move(next);
+        }
+        return false;
+    }
+
     bool reaches_root(std::size_t node, std::size_t below) {
         for (std::size_t r = 0; r < roots_.size() && !exhausted_; ++r)
             if (links(node, roots_[r], "trust root", below)) {
@@ -175,8 +198,8 @@ private:
         return false;
     }
 
-    ChainVerification verified(std::size_t last, const std::vector<std::size_t>& previous) {
-        for (std::size_t n = last; n != 0; n = previous[n])
+    ChainVerification verified() {
+        for (std::size_t n = last_; n != 0; n = previous_[n])
             result_.intermediates_used.insert(result_.intermediates_used.begin(), nodes_[n].index);
         result_.verified = true;
         result_.failure.clear();
@@ -188,8 +211,11 @@ private:
     Instant at_;
     std::vector<Node> nodes_;  // the leaf, then each distinct intermediate
     std::map<std::pair<std::size_t, std::string_view>, bool> verdicts_;
-    bool too_many_ = false;   // more distinct intermediates than kMaxChainIntermediates
-    bool exhausted_ = false;  // kMaxChainSignatureChecks reached
+    std::vector<std::size_t> previous_;  // each reached node's child on the path to the leaf
+    std::size_t last_ = 0;               // the node that reached a root
+    bool key_ids_must_match_ = false;    // the first pass: AuthorityKeyId = SubjectKeyId
+    bool too_many_ = false;              // more distinct intermediates than kMaxChainIntermediates
+    bool exhausted_ = false;             // kMaxChainSignatureChecks reached
     ChainVerification result_;
 };
 
