@@ -52,7 +52,8 @@ private:
     static std::string format_value(double value) {
         if (std::isnan(value)) return "NaN";
         if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
-        if (value == std::floor(value) && std::fabs(value) < 1e15)
+        // Whole numbers print without a fraction (a cast, not std::floor: swarmpki links no libm).
+        if (std::fabs(value) < 1e15 && value == static_cast<double>(static_cast<long long>(value)))
             return std::to_string(static_cast<long long>(value));
         return fmt::format("{}", value);
     }

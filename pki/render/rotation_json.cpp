@@ -1,15 +1,16 @@
 // swarmpki.rotation/v1: the rotation report as JSON (SPEC section 8). No secrets: tokens are
 // written only to the --out directory.
+#include "swarmpki/decimal.hpp"
 #include "swarmpki/json_writer.hpp"
 #include "swarmpki/rotation.hpp"
-
-#include <cmath>
 
 namespace swarmpki {
 
 namespace {
 
-double rounded(double seconds) { return std::round(seconds * 1000.0) / 1000.0; }
+double rounded(double seconds) {
+    return static_cast<double>(round_to_int64(seconds * 1000.0)) / 1000.0;
+}
 
 void write_not_started(JsonWriter& json, const std::optional<RotationNotStarted>& n) {
     if (!n) {

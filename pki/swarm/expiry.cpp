@@ -2,9 +2,7 @@
 #include "swarmpki/expiry.hpp"
 
 #include "expiry_facts.hpp"
-
-#include <charconv>
-#include <cmath>
+#include "swarmpki/decimal.hpp"
 
 namespace swarmpki {
 
@@ -47,19 +45,15 @@ std::string_view to_string(ExpiryStatus status) {
 
 Seconds Threshold::before_not_after(Seconds lifetime) const {
     if (unit == Unit::seconds) return Seconds(static_cast<std::int64_t>(value));
-    return Seconds(static_cast<std::int64_t>(
-        std::floor(static_cast<double>(lifetime.count()) * value / 100.0)));
+    return Seconds(floor_to_int64(static_cast<double>(lifetime.count()) * value / 100.0));
 }
 
 std::optional<Threshold> parse_threshold(std::string_view text) {
     if (!text.empty() && text.back() == '%') {
         std::string_view number = text.substr(0, text.size() - 1);
-        double percent = 0;
-        auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), percent);
-        if (ec != std::errc() || end != number.data() + number.size() || number.empty() ||
-            !(percent > 0) || percent > 100)
-            return std::nullopt;
-        return Threshold{Threshold::Unit::percent, percent};
+        std::optional<double> percent = parse_plain_decimal(number);
+        if (!percent || !(*percent > 0) || *percent > 100) return std::nullopt;
+        return Threshold{Threshold::Unit::percent, *percent};
     }
     auto duration = parse_duration(text);
     if (!duration || duration->count() <= 0) return std::nullopt;

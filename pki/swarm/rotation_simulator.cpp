@@ -20,11 +20,11 @@
 #include "../crypto/certificate_checks.hpp"
 #include "rotation_internal.hpp"
 #include "swarmpki/chain.hpp"
+#include "swarmpki/decimal.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/join_token.hpp"
 
 #include <chrono>
-#include <cmath>
 #include <unordered_set>
 
 namespace swarmpki {
@@ -51,7 +51,7 @@ double since(Clock::time_point start) {
 }
 
 Instant engine_instant(Instant start, double engine_seconds) {
-    return start + Seconds(static_cast<std::int64_t>(std::floor(engine_seconds)));
+    return start + Seconds(floor_to_int64(engine_seconds));
 }
 
 // Renews on one worker thread: its own key generator, leaf builder, signing context and the

@@ -1,7 +1,8 @@
 #include "swarmpki/time.hpp"
 
+#include "swarmpki/decimal.hpp"
+
 #include <cctype>
-#include <charconv>
 #include <cmath>
 #include <ctime>
 
@@ -118,9 +119,9 @@ std::optional<Seconds> parse_duration(std::string_view text) {
                (std::isdigit(static_cast<unsigned char>(text[pos])) || text[pos] == '.'))
             ++pos;
         if (pos == start) return std::nullopt;
-        std::string number(text.substr(start, pos - start));
-        if (number == "." || number.find('.') != number.rfind('.')) return std::nullopt;
-        double value = std::strtod(number.c_str(), nullptr);
+        std::optional<double> number = parse_plain_decimal(text.substr(start, pos - start));
+        if (!number) return std::nullopt;
+        double value = *number;
         std::size_t unit_start = pos;
         while (pos < text.size() && !std::isdigit(static_cast<unsigned char>(text[pos])) &&
                text[pos] != '.')
@@ -139,7 +140,7 @@ std::optional<Seconds> parse_duration(std::string_view text) {
         total += value * scale;
     }
     if (!std::isfinite(total) || total > 9.2e15) return std::nullopt;
-    return Seconds(static_cast<std::int64_t>(std::llround(total)));
+    return Seconds(round_to_int64(total));
 }
 
 namespace {

@@ -62,7 +62,6 @@ swarmpki::ExitCode dispatch(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::ios::sync_with_stdio(false);
     swarmpki::cli::start_openssl_for_command();
     return static_cast<int>(dispatch(argc, argv));
 }
