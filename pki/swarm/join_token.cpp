@@ -61,13 +61,16 @@ std::size_t character_position(std::string_view text, std::size_t index) {
 }
 
 // Only bytes that may appear in a token: printable ASCII other than space.
+constexpr int kFirstTokenByte = 0x21;
+constexpr int kLastTokenByte = 0x7E;
+
 bool all_token_characters(std::string_view text) {
     // Branch-free and OR-reduced, so the compiler checks sixteen bytes at a time (this runs on
-    // every token): both differences are negative exactly when the byte is outside 0x21..0x7E.
+    // every token): a difference is negative exactly when the byte is outside the range.
     int outside = 0;
     for (char ch : text) {
         int c = static_cast<unsigned char>(ch);
-        outside |= (c - 0x21) | (0x7E - c);
+        outside |= (c - kFirstTokenByte) | (kLastTokenByte - c);
     }
     return outside >= 0;
 }
@@ -76,7 +79,7 @@ bool check_characters(std::string_view text, std::string& error) {
     if (all_token_characters(text)) return true;
     for (std::size_t i = 0; i < text.size(); ++i) {
         auto c = static_cast<unsigned char>(text[i]);
-        if (c > 0x20 && c < 0x7F) continue;
+        if (c >= kFirstTokenByte && c <= kLastTokenByte) continue;
         std::string where = "token: character " + str(character_position(text, i));
         if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f')
             error = where + " is whitespace; a join token has none inside (copy it as one word)";

@@ -60,21 +60,11 @@ int base36_digit_value(char c) {
 
 namespace {
 
-// One chunk of N digits, branch-free: every digit is folded in and its table entry OR-ed into
-// `bad`, so the loop has no exit and unrolls. A non-digit makes the chunk garbage, which is never
-// used: `bad` has kNotADigit set afterwards.
-template <std::size_t N>
-std::uint64_t fold_chunk(const char* p, unsigned& bad) {
-    std::uint64_t chunk = 0;
-    for (std::size_t k = 0; k < N; ++k) {
-        std::uint8_t v = kDigitTable[static_cast<unsigned char>(p[k])];
-        bad |= v;
-        chunk = chunk * 36 + v;
-    }
-    return chunk;
-}
-
-std::uint64_t fold_chunk(const char* p, std::size_t n, unsigned& bad) {
+// One chunk of n digits, branch-free: every digit is folded in and its table entry OR-ed into
+// `bad`, so the loop has no exit. A non-digit makes the chunk garbage, which is never used: `bad`
+// has kNotADigit set afterwards. Always inlined, so that a constant n (kChunkDigits) unrolls.
+[[gnu::always_inline]] inline std::uint64_t fold_chunk(const char* p, std::size_t n,
+                                                       unsigned& bad) {
     std::uint64_t chunk = 0;
     for (std::size_t k = 0; k < n; ++k) {
         std::uint8_t v = kDigitTable[static_cast<unsigned char>(p[k])];
@@ -111,7 +101,7 @@ std::uint64_t fold_digits(std::string_view digits, Limbs& acc, unsigned& bad) {
     std::size_t i = 0;
     for (; i + kChunkDigits <= digits.size(); i += kChunkDigits)
         carry |= multiply_add<L>(acc, kPow36[kChunkDigits],
-                                 fold_chunk<kChunkDigits>(digits.data() + i, bad));
+                                 fold_chunk(digits.data() + i, kChunkDigits, bad));
     if (std::size_t n = digits.size() - i; n > 0)
         carry |= multiply_add<L>(acc, kPow36[n], fold_chunk(digits.data() + i, n, bad));
     return carry;
