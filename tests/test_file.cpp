@@ -1,8 +1,8 @@
 // read_file and its reusable-buffer form: the same bytes and the same errors whether the caller
 // lets it stat the file or already knows it is regular, and a read loop that a short read does
-// not end. Output directories (StagedDirectory): never chmod-ed, never written through a link,
-// refused when another user could change them, swapped in whole. Secrets: capped, and a warning
-// when others can read them.
+// not end (unless it brings in the size a stat just saw). Output directories (StagedDirectory):
+// never chmod-ed, never written through a link, refused when another user could change them,
+// swapped in whole. Secrets: capped, and a warning when others can read them.
 #include "support.hpp"
 #include "swarmpki/error.hpp"
 #include "swarmpki/file.hpp"
@@ -113,6 +113,59 @@ TEST_CASE("read_to_end stops one byte past the limit", "[file]") {
     ::close(fds[0]);
     REQUIRE(filled);
     CHECK(*filled == 11);
+}
+
+TEST_CASE("read_to_end ends at a short read that brings in the stat's size", "[file]") {
+    // The writer stays open and the descriptor does not block: a second read could only fail
+    // with EAGAIN, so the six bytes come back only if the expected size ends the loop.
+    int fds[2];
+    REQUIRE(::pipe2(fds, O_NONBLOCK) == 0);
+    REQUIRE(::write(fds[1], "sixsix", 6) == 6);
+    std::string buffer;
+    auto filled = read_to_end(fds[0], buffer, 1024, 6);
+    CHECK_FALSE(read_to_end(fds[0], buffer, 1024).has_value());  // EAGAIN without the size
+    ::close(fds[0]);
+    ::close(fds[1]);
+    REQUIRE(filled);
+    CHECK(*filled == 6);
+    CHECK(buffer.substr(0, 6) == "sixsix");
+}
+
+TEST_CASE("read_to_end reads on past the stat's size when more arrives", "[file]") {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    std::thread writer([&] {
+        CHECK(::write(fds[1], "first ", 6) == 6);
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        CHECK(::write(fds[1], "second", 6) == 6);
+        ::close(fds[1]);
+    });
+    std::string buffer;
+    auto filled = read_to_end(fds[0], buffer, 1024, 3);  // the file grew after its stat
+    writer.join();
+    ::close(fds[0]);
+    REQUIRE(filled);
+    CHECK(buffer.substr(0, *filled) == "first second");
+}
+
+TEST_CASE("read_file_if_present answers absent without throwing, and throws for the rest",
+          "[file]") {
+    TempDir tmp;
+    write_text(tmp / "here", "bytes");
+    fs::create_symlink(tmp / "gone", tmp / "dangling");
+    FileIdentity read;
+    auto here = read_file_if_present((tmp / "here").string(), read);
+    REQUIRE(here);
+    CHECK(*here == "bytes");
+    CHECK(read == path_identity((tmp / "here").string()));
+    CHECK_FALSE(read_file_if_present((tmp / "missing").string(), read));
+    try {
+        read_file_if_present((tmp / "dangling").string(), read);
+        FAIL("a dangling symlink is not absent");
+    } catch (const Error& e) {
+        CHECK(e.reason() == ReadFailure::broken_symlink);
+    }
+    CHECK_THROWS_AS(read_file_if_present(tmp.str(), read), Error);  // a directory
 }
 
 TEST_CASE("read_file into a reused buffer gives each file's bytes exactly", "[file]") {
@@ -436,6 +489,17 @@ TEST_CASE("AccountNames asks the name service once per id and names an unknown i
     struct group* wheel = ::getgrgid(0);
     REQUIRE(wheel != nullptr);
     CHECK(names.group(0) == wheel->gr_name);
+}
+
+TEST_CASE("file_facts resolves a symlink's real path, and only a symlink's", "[file]") {
+    TempDir tmp;
+    write_text(tmp / "target", "x");
+    fs::create_symlink(tmp / "target", tmp / "link");
+    std::string real = real_path((tmp / "target").string()).value();
+    CHECK(file_facts((tmp / "link").string()).resolved == real);
+    CHECK(file_facts((tmp / "target").string()).resolved.empty());
+    CHECK(real_path((tmp / "link").string()) == real);
+    CHECK_FALSE(real_path((tmp / "missing").string()));
 }
 
 TEST_CASE("file_facts with shared names reports the same owner as a one-off lookup", "[file]") {

@@ -55,18 +55,30 @@ struct FileIdentity {
 // stat(2) of the path, following symlinks as open does; nullopt when it cannot be stat'ed.
 std::optional<FileIdentity> path_identity(const std::string& path);
 
-// read_file that also says which file it read: the fstat of the descriptor it read from (taken
-// before reading when `known` is no, after it when yes: one fstat either way).
+// read_file that also says which file it read: the fstat of the descriptor it read from, taken
+// just before reading (one fstat, whatever `known` says).
 std::string_view read_file(const std::string& path, std::string& buffer, KnownRegular known,
                            FileIdentity& read, std::size_t limit = kDefaultReadLimit);
 std::string read_file(const std::string& path, FileIdentity& read,
                       std::size_t limit = kDefaultReadLimit);
 
+// read_file for a file that may well be absent (the engine's .swarm-node.crt): nullopt when
+// nothing is at the path, without the cost of an exception; a dangling symlink and every other
+// failure throw as read_file does.
+std::optional<std::string> read_file_if_present(const std::string& path, FileIdentity& read,
+                                                std::size_t limit = kDefaultReadLimit);
+
+// realpath(3): the absolute path with every symlink resolved; nullopt when it does not resolve.
+std::optional<std::string> real_path(const std::string& path);
+
 // The read loop under both: reads `fd` to its end (a read that returns zero; a short read is
 // not one) into `buffer` from its start, growing it as needed, never shrinking it, and stopping
-// once more than `limit` bytes are in. The number of bytes read; nullopt, with errno, when a
+// once more than `limit` bytes are in. `expected`, a regular file's size as an fstat just before
+// saw it, also ends the read at a short read that makes exactly that many bytes (saving the
+// zero-byte read that would confirm it). The number of bytes read; nullopt, with errno, when a
 // read fails.
-std::optional<std::size_t> read_to_end(int fd, std::string& buffer, std::size_t limit);
+std::optional<std::size_t> read_to_end(int fd, std::string& buffer, std::size_t limit,
+                                       std::optional<std::size_t> expected = std::nullopt);
 
 // What lstat/stat say about a path, without reading it.
 struct FileFacts {
@@ -82,7 +94,7 @@ struct FileFacts {
     std::string owner;  // user name, or the uid as text
     std::string group;
     std::string symlink_target;  // as stored in the link
-    std::string resolved;        // realpath, when it resolves
+    std::string resolved;        // a symlink's realpath, when it resolves; empty for others
 };
 
 // User and group names, each looked up once: every lookup asks the name service afresh (it opens

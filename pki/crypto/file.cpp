@@ -70,7 +70,8 @@ std::string name_of_group(std::uint32_t gid) {
 
 }  // namespace
 
-std::optional<std::size_t> read_to_end(int fd, std::string& buffer, std::size_t limit) {
+std::optional<std::size_t> read_to_end(int fd, std::string& buffer, std::size_t limit,
+                                       std::optional<std::size_t> expected) {
     std::size_t filled = 0;
     for (;;) {
         if (filled == buffer.size()) {
@@ -78,13 +79,17 @@ std::optional<std::size_t> read_to_end(int fd, std::string& buffer, std::size_t 
             // Room for one byte past the limit, so that a file over it is seen to be.
             buffer.resize(std::min(limit + 1, std::max<std::size_t>(2 * filled, 16 * 1024)));
         }
-        ssize_t got = ::read(fd, buffer.data() + filled, buffer.size() - filled);
+        std::size_t asked = buffer.size() - filled;
+        ssize_t got = ::read(fd, buffer.data() + filled, asked);
         if (got < 0) {
             if (errno == EINTR) continue;
             return std::nullopt;
         }
-        if (got == 0) break;  // a short read is not the end: only zero is
+        if (got == 0) break;  // a short read is not the end: only zero is, ...
         filled += static_cast<std::size_t>(got);
+        // ... unless it brought in exactly the size the stat just saw: the zero read would only
+        // confirm it. A file that grew reads on (a byte more was asked for than the stat saw).
+        if (expected && filled == *expected && static_cast<std::size_t>(got) < asked) break;
     }
     return filled;
 }
@@ -107,15 +112,29 @@ FileIdentity identity_of(const struct stat& st) {
             static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
 }
 
+// Whether nothing at the path is an answer (the caller asks "is it there?") or an error.
+enum class Absent { error, answer };
+
 // The one read: open, (fstat,) read to the end from that descriptor; `read`, when given, gets the
-// descriptor's identity.
-std::string_view read_through_fd(const std::string& path, std::string& buffer, KnownRegular known,
-                                 FileIdentity* read, std::size_t limit) {
+// descriptor's identity as the fstat before the read saw it, so that a write during the read
+// shows as a change. nullopt only for Absent::answer and nothing at the path: a dangling symlink
+// is still an error.
+std::optional<std::string_view> read_through_fd(const std::string& path, std::string& buffer,
+                                                KnownRegular known, FileIdentity* read,
+                                                std::size_t limit, Absent absent = Absent::error) {
     Fd owned(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
     int fd = owned.get();
-    if (fd < 0) throw open_error(path, errno);
+    if (fd < 0) {
+        int err = errno;
+        // open_error's lstat tells a dangling symlink (an error) from nothing there (an answer).
+        if (absent == Absent::answer && err == ENOENT &&
+            open_error(path, err).reason() == ReadFailure::not_found)
+            return std::nullopt;
+        throw open_error(path, err);
+    }
     struct stat st {};
-    if (known == KnownRegular::no) {
+    std::optional<std::size_t> expected;  // the size the stat saw
+    if (known == KnownRegular::no || read != nullptr) {
         if (::fstat(fd, &st) != 0) throw open_error(path, errno);
         if (S_ISDIR(st.st_mode)) throw open_error(path, EISDIR);
         if (!S_ISREG(st.st_mode))
@@ -123,22 +142,19 @@ std::string_view read_through_fd(const std::string& path, std::string& buffer, K
                         ReadFailure::not_a_file);
         if (static_cast<std::uint64_t>(st.st_size) > limit)
             throw too_large(path, static_cast<std::uint64_t>(st.st_size), limit);
-        // Room for the whole file and the end-of-file read, in one allocation.
-        auto room = static_cast<std::size_t>(st.st_size) + 1;
-        if (buffer.size() < room) buffer.resize(room);
+        expected = static_cast<std::size_t>(st.st_size);
+        // Room for the whole file and a byte more, in one allocation.
+        if (buffer.size() < *expected + 1) buffer.resize(*expected + 1);
     }
-    auto filled = read_to_end(fd, buffer, limit);
+    auto filled = read_to_end(fd, buffer, limit, expected);
     if (!filled) throw open_error(path, errno);
     if (*filled > limit) {
         // Unstat'ed (or grown): the size for the message, on this rare path only.
-        if (known == KnownRegular::yes && ::fstat(fd, &st) != 0) st.st_size = 0;
+        if (!expected && ::fstat(fd, &st) != 0) st.st_size = 0;
         throw too_large(path, static_cast<std::uint64_t>(st.st_size), limit);
     }
-    if (read) {
-        if (known == KnownRegular::yes && ::fstat(fd, &st) != 0) throw open_error(path, errno);
-        *read = identity_of(st);
-    }
-    return {buffer.data(), *filled};
+    if (read) *read = identity_of(st);
+    return std::string_view(buffer.data(), *filled);
 }
 
 }  // namespace
@@ -151,18 +167,33 @@ std::optional<FileIdentity> path_identity(const std::string& path) {
 
 std::string_view read_file(const std::string& path, std::string& buffer, KnownRegular known,
                            std::size_t limit) {
-    return read_through_fd(path, buffer, known, nullptr, limit);
+    return *read_through_fd(path, buffer, known, nullptr, limit);
 }
 
 std::string_view read_file(const std::string& path, std::string& buffer, KnownRegular known,
                            FileIdentity& read, std::size_t limit) {
-    return read_through_fd(path, buffer, known, &read, limit);
+    return *read_through_fd(path, buffer, known, &read, limit);
 }
 
 std::string read_file(const std::string& path, FileIdentity& read, std::size_t limit) {
     std::string bytes;
-    bytes.resize(read_through_fd(path, bytes, KnownRegular::no, &read, limit).size());
+    bytes.resize(read_through_fd(path, bytes, KnownRegular::no, &read, limit)->size());
     return bytes;
+}
+
+std::optional<std::string> read_file_if_present(const std::string& path, FileIdentity& read,
+                                                std::size_t limit) {
+    std::string bytes;
+    auto got = read_through_fd(path, bytes, KnownRegular::no, &read, limit, Absent::answer);
+    if (!got) return std::nullopt;
+    bytes.resize(got->size());
+    return bytes;
+}
+
+std::optional<std::string> real_path(const std::string& path) {
+    std::unique_ptr<char, decltype(&std::free)> real(::realpath(path.c_str(), nullptr), std::free);
+    if (!real) return std::nullopt;
+    return std::string(real.get());
 }
 
 std::string read_file(const std::string& path, std::size_t limit) {
@@ -219,10 +250,8 @@ FileFacts file_facts(const std::string& path, AccountNames& names) {
     facts.size = static_cast<std::uint64_t>(st.st_size);
     facts.owner = names.user(st.st_uid);
     facts.group = names.group(st.st_gid);
-    if (char* real = ::realpath(path.c_str(), nullptr)) {
-        facts.resolved = real;
-        std::free(real);  // NOLINT(cppcoreguidelines-no-malloc): realpath allocates with malloc
-    }
+    // Only a link's: a realpath costs a getcwd and a readlink per path component.
+    if (facts.is_symlink) facts.resolved = real_path(path).value_or(std::string());
     return facts;
 }
 

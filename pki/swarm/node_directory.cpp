@@ -69,14 +69,29 @@ bool is_under(const std::string& path, const std::string& dir) {
     return path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/';
 }
 
-DirectoryEntry describe_entry(const std::string& dir, const std::string& resolved_dir,
+// The directory's realpath, resolved the first time a symlink in it needs comparing: most
+// directories hold none, and a realpath costs a system call per path component.
+class ResolvedDirectory {
+public:
+    explicit ResolvedDirectory(const std::string& dir) : dir_(dir) {}
+    const std::string& path() {
+        if (!resolved_) resolved_ = real_path(dir_).value_or(std::string());
+        return *resolved_;
+    }
+
+private:
+    const std::string& dir_;
+    std::optional<std::string> resolved_;
+};
+
+DirectoryEntry describe_entry(const std::string& dir, ResolvedDirectory& resolved_dir,
                               const std::string& name, AccountNames& names) {
     DirectoryEntry entry;
     entry.name = name;
     entry.path = dir.empty() || dir.back() == '/' ? dir + name : dir + "/" + name;
     entry.facts = file_facts(entry.path, names);
-    if (entry.facts.is_symlink && !entry.facts.resolved.empty() && !resolved_dir.empty())
-        entry.outside_directory = !is_under(entry.facts.resolved, resolved_dir);
+    if (entry.facts.is_symlink && !entry.facts.resolved.empty() && !resolved_dir.path().empty())
+        entry.outside_directory = !is_under(entry.facts.resolved, resolved_dir.path());
     return entry;
 }
 
@@ -97,6 +112,13 @@ public:
             throw;
         }
     }
+    // Reads `path` if anything is there; absent is recorded and answered, not thrown.
+    std::optional<std::string> read_if_present(const std::string& path) {
+        FileIdentity identity;
+        std::optional<std::string> bytes = read_file_if_present(path, identity);
+        seen_.push_back({path, bytes ? std::optional(identity) : std::nullopt});
+        return bytes;
+    }
     // Every path still names what was read from it.
     bool unchanged() const {
         return std::all_of(seen_.begin(), seen_.end(),
@@ -111,9 +133,9 @@ private:
     std::vector<Seen> seen_;
 };
 
-CertificateFile read_certificate_file(DirectoryEntry entry, ReadLog& log) {
+CertificateFile parse_certificate_file(DirectoryEntry entry, std::string bytes) {
     CertificateFile file;
-    file.bytes = log.read(entry.path);
+    file.bytes = std::move(bytes);
     PemBundle bundle = parse_pem_or_throw(file.bytes, entry.path);
     file.crlf = bundle.crlf;
     file.text_outside_blocks = bundle.text_outside_blocks;
@@ -123,6 +145,11 @@ CertificateFile read_certificate_file(DirectoryEntry entry, ReadLog& log) {
                     ReadFailure::bad_pem);
     file.entry = std::move(entry);
     return file;
+}
+
+CertificateFile read_certificate_file(DirectoryEntry entry, ReadLog& log) {
+    std::string bytes = log.read(entry.path);
+    return parse_certificate_file(std::move(entry), std::move(bytes));
 }
 
 KeyFile read_key_file(DirectoryEntry entry, ReadLog& log) {
@@ -256,7 +283,7 @@ CertificatesDirectory read_once(const std::string& dir, const FileFacts& dir_fac
     CertificatesDirectory node;
     node.dir = dir;
     node.dir_facts = dir_facts;
-    const std::string& resolved = node.dir_facts.resolved;
+    ResolvedDirectory resolved(dir);
 
     DirectoryEntry root = describe_entry(dir, resolved, kRootCertFile, names);
     DirectoryEntry cert = describe_entry(dir, resolved, kNodeCertFile, names);
@@ -289,7 +316,8 @@ CertificatesDirectory read_once(const std::string& dir, const FileFacts& dir_fac
         // flight. Deciding "absent" from the earlier stat left a window in which an old
         // certificate and a new key read as a critical key-mismatch (2 in 10,000 under the
         // rename race of test_renewal_in_flight.cpp), when the read log's check could not tell.
-        node.pending_cert_file = read_certificate_file(std::move(pending), log);
+        if (auto bytes = log.read_if_present(pending.path))
+            node.pending_cert_file = parse_certificate_file(std::move(pending), std::move(*bytes));
     } catch (const Error& e) {
         if (e.reason() != ReadFailure::not_found) node.key_match.pending_problem = e.problem();
     }
