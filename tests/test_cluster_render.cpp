@@ -610,3 +610,26 @@ TEST_CASE("cluster Nagios names at most three blockers", "[cluster][render]") {
     CHECK(render_cluster_nagios(r).line.find("blocked by 4 nodes (a, b, c, …); ") !=
           std::string::npos);
 }
+
+TEST_CASE("the engine-read families are written by the exposition rule, 0 before any answer",
+          "[cluster][render][prometheus]") {
+    Instant at{std::chrono::seconds(1764370490)};
+    CHECK(render_engine_read_prometheus({true, at, 0.25}) ==
+          "# HELP swarmpki_engine_up 1 when the last engine read (/info, /swarm, /nodes) "
+          "answered, 0 when it did not (the log says why, once per change); the "
+          "swarmpki_cluster_* families are served only while it is 1.\n"
+          "# TYPE swarmpki_engine_up gauge\n"
+          "swarmpki_engine_up 1\n"
+          "# HELP swarmpki_engine_last_success_timestamp_seconds When the engine last answered, "
+          "as a Unix timestamp; 0 before it first did.\n"
+          "# TYPE swarmpki_engine_last_success_timestamp_seconds gauge\n"
+          "swarmpki_engine_last_success_timestamp_seconds 1764370490\n"
+          "# HELP swarmpki_engine_read_duration_seconds Seconds the last engine read took, "
+          "answered or not.\n"
+          "# TYPE swarmpki_engine_read_duration_seconds gauge\n"
+          "swarmpki_engine_read_duration_seconds 0.25\n");
+    std::string never = render_engine_read_prometheus({false, std::nullopt, 3});
+    CHECK(never.find("\nswarmpki_engine_up 0\n") != std::string::npos);
+    CHECK(never.find("\nswarmpki_engine_last_success_timestamp_seconds 0\n") != std::string::npos);
+    CHECK(never.find("\nswarmpki_engine_read_duration_seconds 3\n") != std::string::npos);
+}

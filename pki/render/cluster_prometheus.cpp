@@ -120,4 +120,20 @@ std::string render_cluster_prometheus(const ClusterReport& report) {
     return x.take();
 }
 
+std::string render_engine_read_prometheus(const EngineReadStatus& status) {
+    Exposition x;
+    x.family("swarmpki_engine_up",
+             "1 when the last engine read (/info, /swarm, /nodes) answered, 0 when it did not (the "
+             "log says why, once per change); the swarmpki_cluster_* families are served only "
+             "while it is 1.");
+    x.sample({}, status.up ? 1 : 0);
+    x.family("swarmpki_engine_last_success_timestamp_seconds",
+             "When the engine last answered, as a Unix timestamp; 0 before it first did.");
+    x.sample({}, status.last_success_at ? unix_time(*status.last_success_at) : 0);
+    x.family("swarmpki_engine_read_duration_seconds",
+             "Seconds the last engine read took, answered or not.");
+    x.sample({}, status.read_seconds);
+    return x.take();
+}
+
 }  // namespace swarmpki

@@ -4,8 +4,6 @@
 #include "serve_internal.hpp"
 #include "swarmpki/cluster_render.hpp"
 
-#include <fmt/format.h>
-
 #include <chrono>
 #include <utility>
 
@@ -58,23 +56,8 @@ EngineSnapshot EngineReader::read(Instant now, const EngineSnapshot* previous) {
 }
 
 std::string engine_metric_families(const EngineSnapshot& engine) {
-    std::string out = fmt::format(
-        "# HELP swarmpki_engine_up 1 when the last engine read (/info, /swarm, /nodes) answered, "
-        "0 when it did not (the log says why, once per change); the swarmpki_cluster_* families "
-        "are served only while it is 1.\n"
-        "# TYPE swarmpki_engine_up gauge\n"
-        "swarmpki_engine_up {}\n"
-        "# HELP swarmpki_engine_last_success_timestamp_seconds When the engine last answered, as "
-        "a Unix timestamp; 0 before it first did.\n"
-        "# TYPE swarmpki_engine_last_success_timestamp_seconds gauge\n"
-        "swarmpki_engine_last_success_timestamp_seconds {}\n"
-        "# HELP swarmpki_engine_read_duration_seconds Seconds the last engine read took, "
-        "answered or not.\n"
-        "# TYPE swarmpki_engine_read_duration_seconds gauge\n"
-        "swarmpki_engine_read_duration_seconds {}\n",
-        engine.up ? 1 : 0,
-        engine.last_success_at ? unix_seconds(*engine.last_success_at) : std::int64_t{0},
-        engine.read_seconds);
+    std::string out = render_engine_read_prometheus(
+        {engine.up, engine.last_success_at, engine.read_seconds});
     if (engine.up) out += engine.metrics;
     return out;
 }
