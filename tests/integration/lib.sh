@@ -181,6 +181,42 @@ engine_wait() {
   return 1
 }
 
+# The engines the live groups run, by name: each one's hostname (what `docker node ls` shows).
+declare -gA IT_HOSTNAME=([m1]=swarmpki-it-manager1 [w1]=swarmpki-it-worker1
+                         [w2]=swarmpki-it-worker2 [st]=swarmpki-it-stranger)
+# sock NAME: engine NAME's socket.
+sock() { echo "$(engine_dir "$1")/docker.sock"; }
+
+# engines_start NAME...: the namespace, then the engines side by side, waiting for all (so that
+# cleanup knows every PID even when one fails); one result line. Returns 1 after a FAIL line
+# (the first start error, then every one, indented) when any engine did not start.
+engines_start() {
+  local n started=yes
+  local -a count=([1]=one [2]=two [3]=three [4]=four)
+  local name="${count[$#]:-$#} dockerd start (own data root, exec root, socket, containerd namespace)"
+  engine_setup || { it_fail "engine setup" "could not create a network namespace (ip netns add)"; return 1; }
+  for n in "$@"; do engine_spawn "$n" "${IT_HOSTNAME[$n]}"; done
+  for n in "$@"; do engine_wait "$n" 2>"$IT_TMP/start-$n.err" || started=no; done
+  if [[ $started == no ]]; then
+    it_fail "$name" "$(cat "$IT_TMP"/start-*.err | head -n 1)"
+    cat "$IT_TMP"/start-*.err | indent
+    return 1
+  fi
+  it_ok "$name"
+}
+
+# swarm_form: manager1 (127.0.0.1) inits a swarm, worker1 (127.0.0.2) and worker2 (127.0.0.3)
+# join it with the worker token, left in IT_WORKER_TOKEN; a result line each.
+swarm_form() {
+  check "manager1: docker swarm init --advertise-addr 127.0.0.1" \
+    dk m1 swarm init --advertise-addr 127.0.0.1 --listen-addr 127.0.0.1:2377
+  IT_WORKER_TOKEN=$(dk m1 swarm join-token -q worker)
+  check "worker1 joins (127.0.0.2)" dk w1 swarm join --token "$IT_WORKER_TOKEN" \
+    --advertise-addr 127.0.0.2 --listen-addr 127.0.0.2:2377 127.0.0.1:2377
+  check "worker2 joins (127.0.0.3)" dk w2 swarm join --token "$IT_WORKER_TOKEN" \
+    --advertise-addr 127.0.0.3 --listen-addr 127.0.0.3:2377 127.0.0.1:2377
+}
+
 # is_ours PID PATTERN: the process is alive and its command line names our own directory.
 is_ours() { [[ -r /proc/$1/cmdline ]] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -qF -- "$2"; }
 
@@ -228,6 +264,17 @@ it_cleanup() {
     IT_TMP=
   fi
 }
+
+# Step times, not result lines: it_clock starts the clock, `took STEP` prints the seconds since
+# the previous step, `took_total STEP` those since it_clock.
+it_clock() { IT_T0=$(date +%s.%N); IT_T_PREV=$IT_T0; }
+took() {
+  local now
+  now=$(date +%s.%N)
+  printf 'time %-34s %6.1f s\n' "$1:" "$(echo "$now - $IT_T_PREV" | bc)"
+  IT_T_PREV=$now
+}
+took_total() { IT_T_PREV=$IT_T0; took "$1"; }
 
 # wait_until SECONDS COMMAND...: polls every 0.25 s until COMMAND succeeds.
 wait_until() {

@@ -28,41 +28,12 @@ it_begin
 tmp=$IT_TMP
 out=$tmp/out  # every output of swarmpki, searched for secrets at the end
 mkdir -p "$out"
-t0=$(date +%s.%N)
-# took STEP: prints the seconds since the previous call (not a result line).
-t_prev=$t0
-took() {
-  local now
-  now=$(date +%s.%N)
-  printf 'time %-34s %6.1f s\n' "$1:" "$(echo "$now - $t_prev" | bc)"
-  t_prev=$now
-}
+it_clock
 
-engine_setup || { it_fail "engine setup" "could not create a network namespace (ip netns add)"; exit 1; }
-declare -A HOSTNAME_OF=([m1]=swarmpki-it-manager1 [w1]=swarmpki-it-worker1 [w2]=swarmpki-it-worker2
-                        [st]=swarmpki-it-stranger)
-for n in m1 w1 w2 st; do engine_spawn "$n" "${HOSTNAME_OF[$n]}"; done
-started=yes
-for n in m1 w1 w2 st; do  # wait for all, so that cleanup knows every PID even when one fails
-  engine_wait "$n" 2>"$tmp/start-$n.err" || started=no
-done
-if [[ $started == no ]]; then
-  it_fail "four dockerd start (own data root, exec root, socket, containerd namespace)" \
-    "$(cat "$tmp"/start-*.err | head -n 1)"
-  cat "$tmp"/start-*.err | indent
-  exit 1
-fi
-it_ok "four dockerd start (own data root, exec root, socket, containerd namespace)"
+engines_start m1 w1 w2 st || exit 1
 took "four dockerd started"
 
-sock() { echo "$(engine_dir "$1")/docker.sock"; }
-check "manager1: docker swarm init --advertise-addr 127.0.0.1" \
-  dk m1 swarm init --advertise-addr 127.0.0.1 --listen-addr 127.0.0.1:2377
-worker_token=$(dk m1 swarm join-token -q worker)
-check "worker1 joins (127.0.0.2)" \
-  dk w1 swarm join --token "$worker_token" --advertise-addr 127.0.0.2 --listen-addr 127.0.0.2:2377 127.0.0.1:2377
-check "worker2 joins (127.0.0.3)" \
-  dk w2 swarm join --token "$worker_token" --advertise-addr 127.0.0.3 --listen-addr 127.0.0.3:2377 127.0.0.1:2377
+swarm_form
 declare -A ID_OF=()
 for n in m1 w1 w2; do ID_OF[$n]=$(dk "$n" info --format '{{.Swarm.NodeID}}'); done
 
@@ -147,7 +118,7 @@ expect_eq "healthy: trust root's file digest = sha256(docker info TrustRoot)" \
   "$(jq -r .cluster.trust_root.root_file_sha256 "$out/healthy.out" 2>/dev/null)" \
   "$(dk m1 info --format '{{json .Swarm.Cluster.TLSInfo.TrustRoot}}' | json_string_sha256)"
 expect_eq "healthy: worker token digest (docker swarm join-token) = its JSON digest" \
-  "$(jq -r .cluster.join_tokens.worker.digest_base36 "$out/healthy.out" 2>/dev/null)" "$(cut -d- -f3 <<<"$worker_token")"
+  "$(jq -r .cluster.join_tokens.worker.digest_base36 "$out/healthy.out" 2>/dev/null)" "$(cut -d- -f3 <<<"$IT_WORKER_TOKEN")"
 old_root=$(jq -r .cluster.trust_root.root_file_sha256 "$out/healthy.out" 2>/dev/null)
 took "healthy: checked"
 
@@ -272,5 +243,4 @@ fi
 for n in m1 w1 st; do engine_stop "$n"; done
 it_ok "engines stopped by PID"
 took "engines stopped"
-t_prev=$t0
-took "whole test"
+took_total "whole test"

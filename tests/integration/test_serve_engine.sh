@@ -26,14 +26,7 @@ for tool in python3 curl; do
 done
 it_begin
 tmp=$IT_TMP
-t0=$(date +%s.%N)
-t_prev=$t0
-took() {
-  local now
-  now=$(date +%s.%N)
-  printf 'time %-34s %6.1f s\n' "$1:" "$(echo "$now - $t_prev" | bc)"
-  t_prev=$now
-}
+it_clock
 
 serve_pid='' receiver_pid=''
 stop_ours() {  # serve and the receiver, by PID, before lib.sh's cleanup
@@ -43,27 +36,11 @@ stop_ours() {  # serve and the receiver, by PID, before lib.sh's cleanup
 }
 trap 'stop_ours; it_cleanup' EXIT
 
-engine_setup || { it_fail "engine setup" "could not create a network namespace (ip netns add)"; exit 1; }
-declare -A HOSTNAME_OF=([m1]=swarmpki-it-manager1 [w1]=swarmpki-it-worker1 [w2]=swarmpki-it-worker2)
-for n in m1 w1 w2; do engine_spawn "$n" "${HOSTNAME_OF[$n]}"; done
-started=yes
-for n in m1 w1 w2; do engine_wait "$n" 2>"$tmp/start-$n.err" || started=no; done
-if [[ $started == no ]]; then
-  it_fail "three dockerd start" "$(cat "$tmp"/start-*.err | head -n 1)"
-  exit 1
-fi
-it_ok "three dockerd start"
+engines_start m1 w1 w2 || exit 1
 took "three dockerd started"
 
-sock() { echo "$(engine_dir "$1")/docker.sock"; }
 ns() { ip netns exec "$IT_NETNS" "$@"; }
-check "manager1: docker swarm init --advertise-addr 127.0.0.1" \
-  dk m1 swarm init --advertise-addr 127.0.0.1 --listen-addr 127.0.0.1:2377
-worker_token=$(dk m1 swarm join-token -q worker)
-check "worker1 joins (127.0.0.2)" \
-  dk w1 swarm join --token "$worker_token" --advertise-addr 127.0.0.2 --listen-addr 127.0.0.2:2377 127.0.0.1:2377
-check "worker2 joins (127.0.0.3)" \
-  dk w2 swarm join --token "$worker_token" --advertise-addr 127.0.0.3 --listen-addr 127.0.0.3:2377 127.0.0.1:2377
+swarm_form
 w2_id=$(dk w2 info --format '{{.Swarm.NodeID}}')
 all_ls() { dk m1 node ls --format '{{.Hostname}} {{.Status}} {{.TLSStatus}}' | sort | tr '\n' ','; }
 healthy() {
@@ -178,5 +155,4 @@ if kill -0 "$serve_pid" 2>/dev/null; then it_ok "serve still running"; else it_f
 stop_ours
 for n in m1 w1; do engine_stop "$n"; done
 it_ok "engines stopped by PID"
-t_prev=$t0
-took "whole test"
+took_total "whole test"

@@ -49,14 +49,7 @@ stop_own() {
   own_pids=()
 }
 trap 'stop_own; it_cleanup' EXIT
-t0=$(date +%s.%N)
-t_prev=$t0
-took() {
-  local now
-  now=$(date +%s.%N)
-  printf 'time %-34s %6.1f s\n' "$1:" "$(echo "$now - $t_prev" | bc)"
-  t_prev=$now
-}
+it_clock
 nsx() { ip netns exec "$IT_NETNS" "$@"; }
 
 engine_setup || { it_fail "engine setup" "could not create a network namespace (ip netns add)"; exit 1; }
@@ -328,5 +321,4 @@ alive=()
 for pid in "${started[@]}"; do kill -0 "$pid" 2>/dev/null && alive+=("$pid"); done
 expect_eq "Prometheus and the second serve stopped by PID (${#started[@]} started)" "${alive[*]}" ""
 engine_stop m1
-t_prev=$t0
-took "whole test"
+took_total "whole test"
