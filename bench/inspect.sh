@@ -6,10 +6,14 @@
 # (library load and relocation, config file, provider and name-map set-up, error strings);
 # swarmpki does far more on top of it: three files, two chains' signatures, the key match, the
 # findings. Debian's `certinfo` (static Go, no OpenSSL) and `openssl x509 -noout -text` are shown
-# as further anchors. All commands run interleaved (a, b, c, d, a, b, ...), so drift in machine
-# load hits them alike; medians and ratios of wall and CPU time.
-# Env (set by scripts/bench): SWARMPKI, FIXTURES. Optional: RUNS (default 200 per command),
-# SWARMPKI_BEFORE (a second swarmpki binary, e.g. an older build, timed in the same rounds).
+# as further anchors. All commands run interleaved, each round in a fresh random order (seeded,
+# so a run can be repeated), so drift in machine load hits them alike and no command always runs
+# right after the same one: in a fixed order, whatever followed the 20 ms `openssl x509 -text`
+# paid about 0.5 ms more (measured: the floor-to-swarmpki ratio read 1.04 or 1.17 by order
+# alone). Medians and ratios of wall and CPU time.
+# Env (set by scripts/bench): SWARMPKI, FIXTURES. Optional: RUNS (default 200 per command), SEED
+# (of the round order, default 1), SWARMPKI_BEFORE (a second swarmpki binary, e.g. an older
+# build, timed in the same rounds).
 # Target: swarmpki / libcrypto floor <= 1.15 (wall-time medians). The certinfo target is retired:
 # certinfo sits below the floor every OpenSSL program stands on.
 set -euo pipefail
@@ -71,7 +75,7 @@ if [[ -n ${SWARMPKI_BEFORE:-} ]]; then
 fi
 
 python3 - "$RUNS" "$SWARMPKI" "$dir" "$at" "$work/openssl-floor" "${SWARMPKI_BEFORE:-}" <<'PY'
-import os, statistics, sys, time
+import os, random, statistics, sys, time
 runs, swarmpki, d, at, floor, before = int(sys.argv[1]), *sys.argv[2:7]
 crt = os.path.join(d, "swarm-node.crt")
 inspect = ["inspect", "--format", "json", "--dir", d, "--at", at]
@@ -108,8 +112,11 @@ for name in commands:  # warm the page cache and the dynamic loader's caches
         once(name)
 wall = {name: [] for name in commands}
 cpu = {name: [] for name in commands}
+order = list(commands)
+shuffle = random.Random(int(os.environ.get("SEED", "1"))).shuffle
 for _ in range(runs):
-    for name in commands:
+    shuffle(order)
+    for name in order:
         w, c = once(name)
         wall[name].append(w)
         cpu[name].append(c)
@@ -131,6 +138,6 @@ if before:
     bn = "swarmpki (before) inspect"
     fields += [f"before_ms={med[bn]*1e3:.2f}", f"before_ratio_vs_floor={med[bn] / med[fl]:.2f}",
                f"before_cpu_ratio_vs_floor={cpu_med[bn] / cpu_med[fl]:.2f}"]
-print(f"runs per command: {runs}, interleaved; ratio = swarmpki median / anchor median")
+print(f"runs per command: {runs}, interleaved in shuffled order; ratio = swarmpki median / anchor median")
 print("RESULT inspect " + " ".join(fields) + f" target_vs_floor=1.15 verdict={'pass' if ratio <= 1.15 else 'fail'}")
 PY
