@@ -33,6 +33,10 @@ void SocketGuard::abort() {
 
 SocketGuard::Cut SocketGuard::cut() const {
     std::lock_guard lock(mutex_);
+    // Past the deadline is the deadline's doing even when the watcher, late on a loaded machine,
+    // has not fired yet: the exchange's own read timeout (no shorter than the deadline, started
+    // after it was set) ended it first, and that is not a peer that closed or spoke nonsense.
+    if (cut_ == Cut::no && Clock::now() >= deadline_) return Cut::deadline;
     return cut_;
 }
 

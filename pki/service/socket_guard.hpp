@@ -39,8 +39,8 @@ public:
     // From the client's socket options callback, before connect. Without a duplicate the
     // deadline could not be kept: the socket is shut down at once (the exchange fails).
     void adopt(int socket);
-    void abort();  // Cut::stopping
-    Cut cut() const;
+    void abort();     // Cut::stopping
+    Cut cut() const;  // what fired; Cut::deadline also once the deadline has passed
 
 private:
     void watch();
