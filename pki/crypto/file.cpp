@@ -125,12 +125,11 @@ std::optional<std::string_view> read_through_fd(const std::string& path, std::st
     Fd owned(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
     int fd = owned.get();
     if (fd < 0) {
-        int err = errno;
         // open_error's lstat tells a dangling symlink (an error) from nothing there (an answer).
-        if (absent == Absent::answer && err == ENOENT &&
-            open_error(path, err).reason() == ReadFailure::not_found)
+        Error error = open_error(path, errno);
+        if (absent == Absent::answer && error.reason() == ReadFailure::not_found)
             return std::nullopt;
-        throw open_error(path, err);
+        throw Error(std::move(error));
     }
     struct stat st {};
     std::optional<std::size_t> expected;  // the size the stat saw

@@ -318,8 +318,8 @@ CertificatesDirectory read_once(const std::string& dir, const FileFacts& dir_fac
         // rename race of test_renewal_in_flight.cpp), when the read log's check could not tell.
         if (auto bytes = log.read_if_present(pending.path))
             node.pending_cert_file = parse_certificate_file(std::move(pending), std::move(*bytes));
-    } catch (const Error& e) {
-        if (e.reason() != ReadFailure::not_found) node.key_match.pending_problem = e.problem();
+    } catch (const Error& e) {  // absent is no error: read_if_present answered it
+        node.key_match.pending_problem = e.problem();
     }
 
     for (const std::string& name : list_names(dir)) {
